@@ -1,0 +1,214 @@
+"""Neighbourhoods (areas) and their statistics: boundaries + CSV tables joined on an id.
+
+The place config maps the source columns onto ours::
+
+    areas:
+      file: lsoa/Camden_lsoa11.shp        # GeoJSON, GPKG, Shapefile or GeoParquet
+      id: LSOA11CD
+      statistics:
+        - file: census2011/KS402EW_lsoa11.csv
+          id: GeographyCode
+          columns: {households: KS402EW0001, owned_outright: KS402EW0002}
+
+Derived columns (when their parts exist): ``owner_occupied`` = owned outright + mortgage +
+shared ownership; ``social_rented`` = council + other social; ``private_rented`` = landlord +
+other private; ``other_tenure`` = rent free.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from analysis.errors import InputError
+
+TENURE_PARTS = {
+    "owner_occupied": ["owned_outright", "owned_mortgage", "shared_ownership"],
+    "social_rented": ["social_rented_council", "social_rented_other"],
+    "private_rented": ["private_rented_landlord", "private_rented_other"],
+    "other_tenure": ["rent_free"],
+}
+NUMERIC_HINTS = ("households", "population", "income", "kwh", "meters", "dwellings", "owned", "rented", "rent_free",
+                 "imd", "shared")
+
+
+def read_vector(path, crs: str | None, layer=None, what: str = "boundaries") -> gpd.GeoDataFrame:
+    """Read a vector file, check its CRS and repair invalid geometries (counted).
+
+    Parameters
+    ----------
+    path : path
+        GeoJSON, GPKG, Shapefile, FlatGeobuf or (Geo)Parquet.
+    crs : str, optional
+        Target projected CRS (e.g. ``EPSG:27700``); the data are reprojected to it.
+    what : str
+        Used in messages ("boundaries", "buildings").
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        In ``crs``, with ``attrs["repaired"]`` and ``attrs["dropped"]`` counts.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError("file not found", path=path, fix=f"check the {what} path in the place config")
+    if path.stat().st_size == 0:
+        raise InputError("file is empty", path=path, fix=f"export the {what} again")
+    try:
+        if path.suffix.lower() in (".parquet", ".geoparquet"):
+            frame = gpd.read_parquet(path)
+        else:
+            frame = gpd.read_file(path, layer=layer)
+    except Exception as exc:  # pyogrio / arrow errors: one line with the file
+        raise InputError(f"cannot read {what} ({type(exc).__name__}: {str(exc).splitlines()[0][:140]})", path=path,
+                         fix="check the file opens in QGIS; supported: GeoJSON, GPKG, Shapefile, GeoParquet") from exc
+    if len(frame) == 0:
+        raise InputError(f"no {what} in the file", path=path, fix="check the layer or the export")
+    if frame.crs is None:
+        raise InputError("has no CRS", path=path, fix="set it (e.g. ogr2ogr -a_srs EPSG:27700) or add a .prj file")
+    return clean_geometries(frame.to_crs(crs) if crs else frame, path, what)
+
+
+def clean_geometries(frame: gpd.GeoDataFrame, path, what: str) -> gpd.GeoDataFrame:
+    """Repair invalid polygons with ``make_valid``, drop empty/non-areal ones; count both."""
+    geoms = frame.geometry.to_numpy()
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    invalid = ~missing & ~shapely.is_valid(geoms)
+    if invalid.any():
+        fixed = shapely.make_valid(geoms[invalid])
+        # make_valid can return collections: keep only the polygonal part.
+        fixed = np.array([_polygonal(g) for g in fixed], dtype=object)  # loop only over invalid ones
+        geoms = geoms.copy()
+        geoms[invalid] = fixed
+    types = shapely.get_type_id(geoms)
+    areal = np.isin(types, [3, 6]) & ~shapely.is_empty(geoms) & (shapely.area(geoms) > 0)
+    out = frame.copy()
+    out = out.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
+    out = out[areal].copy()
+    out.attrs.update(repaired=int(invalid.sum()), dropped=int((~areal).sum()), source=str(path))
+    if len(out) == 0:
+        raise InputError(f"no polygon {what} left after dropping {int((~areal).sum())} empty or non-polygon features",
+                         path=path, fix="the file must hold polygons (footprints or boundaries)")
+    return out
+
+
+def _polygonal(geom):
+    if geom is None:
+        return None
+    if shapely.get_type_id(geom) in (3, 6):
+        return geom
+    parts = [g for g in getattr(geom, "geoms", []) if shapely.get_type_id(g) in (3, 6)]
+    return shapely.union_all(parts) if parts else None
+
+
+def read_table(path, id_column: str, columns: dict, thousands: str | None = None) -> pd.DataFrame:
+    """Read a statistics CSV (optionally gzipped) and map columns onto our names.
+
+    Parameters
+    ----------
+    path : path
+        CSV file; UTF-8 (with or without BOM) or Latin-1.
+    id_column : str
+        Column holding the area id.
+    columns : dict
+        ``{our_name: source_column}``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``area_id`` with ``our_name`` columns; numeric where the name suggests a
+        count or amount.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("file not found", path=path, fix="check the statistics path in the place config")
+    try:
+        frame = pd.read_csv(path, thousands=thousands, encoding="utf-8-sig", dtype=str)
+    except UnicodeDecodeError:
+        frame = pd.read_csv(path, thousands=thousands, encoding="latin-1", dtype=str)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError) as exc:
+        raise InputError(f"cannot read the CSV ({str(exc).splitlines()[0][:120]})", path=path,
+                         fix="check it is a comma-separated table with a header row") from exc
+    missing = [c for c in [id_column, *columns.values()] if c not in frame.columns]
+    if missing:
+        raise InputError(f"missing columns {missing}", path=path, record="header",
+                         fix=f"map existing columns in the place config (file has: {', '.join(list(frame.columns)[:8])}, ...)")
+    duplicated = frame[id_column].duplicated()
+    if duplicated.any():
+        row = int(np.argmax(duplicated.to_numpy())) + 2
+        raise InputError(f"duplicate id {frame[id_column].iloc[row - 2]!r}", path=path, record=f"row {row}",
+                         fix="each area id must appear once")
+    out = pd.DataFrame({"area_id": frame[id_column].str.strip()})
+    for ours, theirs in columns.items():
+        values = frame[theirs]
+        if any(h in ours for h in NUMERIC_HINTS):
+            text = values.str.replace(",", "", regex=False) if thousands else values
+            numeric = pd.to_numeric(text, errors="coerce")
+            bad = numeric.isna() & values.notna() & (values.str.strip() != "")
+            if bad.any():
+                row = int(np.argmax(bad.to_numpy()))
+                raise InputError(f"column {theirs} has non-numeric value {values.iloc[row]!r}", path=path,
+                                 record=f"row {row + 2}", fix="use plain numbers (no units or text)")
+            if (numeric < 0).any():
+                row = int(np.argmax((numeric < 0).to_numpy()))
+                raise InputError(f"column {theirs} has a negative value {numeric.iloc[row]}", path=path,
+                                 record=f"row {row + 2}", fix="counts and amounts must be >= 0")
+            out[ours] = numeric.astype(float)
+        else:
+            out[ours] = values
+    return out.set_index("area_id")
+
+
+def read_areas(config) -> gpd.GeoDataFrame:
+    """Areas of a place with all configured statistics joined on their id.
+
+    Parameters
+    ----------
+    config : analysis.config.PlaceConfig
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``area_id``, ``name``, statistics columns, derived tenure totals, ``area_ha`` [ha],
+        geometry in the place CRS.
+    """
+    section = config.section("areas")
+    path = config.resolve(section["file"])
+    frame = read_vector(path, config.crs, what="area boundaries")
+    id_col = section.get("id", "area_id")
+    if id_col not in frame.columns:
+        raise InputError(f"no id column {id_col!r}", path=path, fix=f"set areas.id to one of {list(frame.columns)[:8]}")
+    frame = frame.rename(columns={id_col: "area_id"})
+    frame["area_id"] = frame["area_id"].astype(str).str.strip()
+    dup = frame["area_id"].duplicated()
+    if dup.any():
+        raise InputError(f"duplicate area id {frame['area_id'][dup].iloc[0]!r}", path=path, fix="area ids must be unique")
+    if "name" in section and section["name"] in frame.columns:
+        frame["name"] = frame[section["name"]].astype(str)
+    frame = frame[["area_id", "name", "geometry"] if "name" in frame.columns else ["area_id", "geometry"]]
+    frame = frame.set_index("area_id")
+    for stat in section.get("statistics", []):
+        table = read_table(config.resolve(stat["file"]), stat.get("id", section.get("stat_id", "area_id")),
+                           stat["columns"], stat.get("thousands"))
+        overlap = [c for c in table.columns if c in frame.columns]
+        frame = frame.join(table.drop(columns=overlap), how="left")
+        if stat.get("required", True):
+            cols = [c for c in table.columns if c not in overlap]
+            missing = frame[cols].isna().all(axis=1) if cols else pd.Series(False, index=frame.index)
+            if missing.all():
+                raise InputError("no area id matches the boundaries", path=config.resolve(stat["file"]),
+                                 fix="check the id column holds the same codes as the boundary file")
+    frame = frame.reset_index()
+    for total, parts in TENURE_PARTS.items():
+        present = [p for p in parts if p in frame.columns]
+        if present and total not in frame.columns:
+            frame[total] = frame[present].sum(axis=1, min_count=1)
+    if "name" not in frame.columns:
+        frame["name"] = frame["area_id"]
+    frame["name"] = frame["name"].fillna(frame["area_id"])
+    frame["area_ha"] = frame.geometry.area / 1e4
+    return gpd.GeoDataFrame(frame, geometry="geometry", crs=config.crs)

@@ -1,0 +1,297 @@
+"""Run every step for a place and write the results to its DuckDB store in one transaction.
+
+Steps: areas → buildings → weather → yield grid → roof planes → PV capacity and yield →
+heat → ownership and scenarios → validation → store (SQL roll-ups inside the same
+transaction). A failed or interrupted run changes nothing that was stored before.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import time
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from analysis import config as config_mod
+from analysis import heat, ownership, roofs, solar, store
+from analysis.errors import InputError
+from analysis.ingest import areas as areas_mod
+from analysis.ingest import buildings as buildings_mod
+from analysis.ingest import synthetic
+from analysis.ingest.weather import read_pvwatts_8760, read_weather
+
+LEVELS = config_mod.LEVELS
+#: Area statistics used by later steps; NaN when a place does not provide them.
+OPTIONAL_AREA_COLUMNS = ["dwellings", "gas_kwh", "gas_meters", "elec_kwh", "elec_meters", "income_median_gbp",
+                         "imd_rank", "imd_decile"]
+
+BUILDING_POTENTIAL_SQL = """
+CREATE OR REPLACE TABLE building_potential AS
+SELECT b.building_id, b.area_id,
+       count(p.plane) FILTER (WHERE p.suitable) AS suitable_planes,
+       coalesce(sum(p.usable_m2) FILTER (WHERE p.suitable), 0) AS usable_m2,
+       coalesce(sum(p.kwp_low), 0) AS kwp_low, coalesce(sum(p.kwp_central), 0) AS kwp_central,
+       coalesce(sum(p.kwp_high), 0) AS kwp_high,
+       coalesce(sum(p.kwh_low), 0) AS kwh_low, coalesce(sum(p.kwh_central), 0) AS kwh_central,
+       coalesce(sum(p.kwh_high), 0) AS kwh_high
+FROM buildings b LEFT JOIN roof_planes p USING (building_id)
+GROUP BY b.building_id, b.area_id
+"""
+
+AREA_POTENTIAL_SQL = """
+CREATE OR REPLACE TABLE area_potential AS
+SELECT a.area_id, a.name, a.households, a.area_ha,
+       count(bp.building_id) AS buildings,
+       count(bp.building_id) FILTER (WHERE bp.suitable_planes > 0) AS buildings_suitable,
+       coalesce(sum(bp.usable_m2), 0) AS usable_m2,
+       coalesce(sum(bp.kwp_low), 0) AS kwp_low, coalesce(sum(bp.kwp_central), 0) AS kwp_central,
+       coalesce(sum(bp.kwp_high), 0) AS kwp_high,
+       coalesce(sum(bp.kwh_low), 0) AS kwh_low, coalesce(sum(bp.kwh_central), 0) AS kwh_central,
+       coalesce(sum(bp.kwh_high), 0) AS kwh_high,
+       coalesce(sum(bp.kwh_central), 0) / nullif(a.households, 0) AS kwh_per_household,
+       a.elec_kwh AS elec_demand_kwh,
+       coalesce(sum(bp.kwh_central), 0) / nullif(a.elec_kwh, 0) AS pv_share_of_domestic_elec
+FROM areas a LEFT JOIN building_potential bp USING (area_id)
+GROUP BY a.area_id, a.name, a.households, a.area_ha, a.elec_kwh
+"""
+
+
+class Progress:
+    """Step-by-step progress on stderr: step, count, seconds, items per second."""
+
+    def __init__(self, total_steps: int, quiet: bool = False, stream=None):
+        self.total, self.done, self.quiet = total_steps, 0, quiet
+        self.stream = stream or sys.stderr
+        self.timings: dict[str, float] = {}
+        self._t0 = time.perf_counter()
+        self._step_t = self._t0
+
+    def step(self, name: str, items: int | None = None, unit: str = "buildings") -> None:
+        now = time.perf_counter()
+        seconds = now - self._step_t
+        self._step_t = now
+        self.done += 1
+        self.timings[name] = seconds
+        if self.quiet:
+            return
+        rate = f" ({items / seconds:,.0f} {unit}/s)" if items and seconds > 0 else ""
+        count = f" {items:,} {unit}" if items is not None else ""
+        print(f"[{self.done}/{self.total}] {name}:{count} in {seconds:.1f} s{rate} — "
+              f"{now - self._t0:.1f} s elapsed", file=self.stream, flush=True)
+
+
+@dataclass
+class RunResult:
+    """What a run produced: the tables written and a summary."""
+
+    db_path: str
+    run_id: int
+    summary: dict
+    timings: dict = field(default_factory=dict)
+
+
+def load_buildings(cfg, areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Buildings for a place: from the configured file, or synthetic from dwelling counts."""
+    section = cfg.raw.get("buildings", {"source": "synthetic"})
+    if section.get("source", "file") == "synthetic":
+        return synthetic.generate_buildings(areas, int(cfg.raw.get("seed", 20110327)))
+    path = cfg.resolve(section["file"])
+    frame = buildings_mod.read_buildings(path, cfg.crs, section.get("columns"))
+    frame = buildings_mod.assign_areas(frame, areas)
+    frame["building_type"] = None
+    frame["age_band"] = None
+    return frame
+
+
+def compute_planes(buildings: gpd.GeoDataFrame, grid: pd.DataFrame, cfg, latitude: float) -> pd.DataFrame:
+    """Roof planes with suitability, kWp and kWh at low/central/high."""
+    params = {level: cfg.assumptions.level("roofs", level) for level in LEVELS}
+    planes = roofs.roof_planes(buildings, buildings.geometry.to_numpy(), params["central"], latitude)
+    specific = solar.interpolate_grid(grid, "pv_kwh_per_kwp", planes["tilt_deg"], planes["azimuth_deg"])
+    best = float(grid["pv_kwh_per_kwp"].max())
+    planes = roofs.plane_capacity(planes, specific, best, params)
+    # System losses range moves yield (not capacity): scale kWh by (1 − loss) relative to central.
+    loss = {level: cfg.assumptions.get("pv", "losses_pct", {"low": "high", "central": "central", "high": "low"}[level])
+            for level in LEVELS}
+    for level in LEVELS:
+        planes[f"kwh_{level}"] *= (1 - loss[level] / 100) / (1 - loss["central"] / 100)
+    return planes
+
+
+def validation_table(project_root=config_mod.PROJECT_ROOT) -> pd.DataFrame:
+    """Model vs NREL PVWatts 8760 exports (annual AC, POA, worst month), for the book's appendix."""
+    rows = []
+    for mount, label in (("roof", "roofmount"), ("rack", "rackmount")):
+        path = project_root / "data" / "validation" / f"pvwatts_8760_{label}.csv"
+        if not path.is_file():
+            continue
+        weather, meta = read_pvwatts_8760(path)
+        for model in ("fuentes", "faiman"):
+            system = solar.PVSystem(mount=mount, temperature_model=model)
+            result = solar.annual_pv_yield(weather, meta, meta["tilt"], meta["azimuth"], system)
+            ref_kwh = weather["ac_w"].sum() / 1000 / meta["dc_kw"]
+            ref_month = (weather["ac_w"].groupby((weather.index - pd.Timedelta(minutes=30)).month).sum()
+                         / 1000 / meta["dc_kw"]).to_numpy()
+            month_err = np.max(np.abs(np.array(result["monthly_kwh_per_kwp"]) / ref_month - 1)) * 100
+            rows += [
+                dict(reference=f"PVWatts v5 Golden CO, {mount} mount", model=f"pvlib chain, {model} cell temp.",
+                     metric="annual AC [kWh/kWp]", reference_value=ref_kwh, model_value=result["kwh_per_kwp"],
+                     tolerance_pct=1.0),
+                dict(reference=f"PVWatts v5 Golden CO, {mount} mount", model=f"pvlib chain, {model} cell temp.",
+                     metric="plane-of-array [kWh/m²]", reference_value=weather["poa_pvwatts"].sum() / 1000,
+                     model_value=result["poa_kwh_per_m2"], tolerance_pct=1.0),
+                dict(reference=f"PVWatts v5 Golden CO, {mount} mount", model=f"pvlib chain, {model} cell temp.",
+                     metric="worst month, |error| [%]", reference_value=0.0, model_value=month_err, tolerance_pct=3.0),
+            ]
+    table = pd.DataFrame(rows)
+    if not table.empty:
+        ratio = table["model_value"] / table["reference_value"].replace(0, np.nan) - 1
+        table["difference_pct"] = np.where(table["reference_value"] == 0, table["model_value"], ratio * 100)
+        table["within_tolerance"] = table["difference_pct"].abs() <= table["tolerance_pct"]
+    return table
+
+
+def _wkb(geoms) -> np.ndarray:
+    return shapely.to_wkb(np.asarray(geoms), output_dimension=2)
+
+
+def run(place=None, db_path=None, quiet: bool = False, fail_after: str | None = None,
+        with_heat: bool = True, with_ownership: bool = True) -> RunResult:
+    """Run the whole pipeline for a place and swap its results into the store.
+
+    Parameters
+    ----------
+    place : str or path, optional
+        Embedded place name or config path (default: Camden).
+    db_path : path, optional
+        Store file (default ``build/<place>.duckdb``).
+    quiet : bool
+        No progress output.
+    fail_after : str, optional
+        Test hook: fail after writing this table, inside the transaction.
+    with_heat, with_ownership : bool
+        Run the heat and ownership steps (on by default).
+
+    Returns
+    -------
+    RunResult
+    """
+    started = dt.datetime.now()
+    cfg = config_mod.load_place(place)
+    db_path = db_path or store.default_db_path(cfg.slug)
+    progress = Progress(8, quiet)
+
+    areas = areas_mod.read_areas(cfg)
+    progress.step("areas", len(areas), "areas")
+    buildings = load_buildings(cfg, areas)
+    progress.step("buildings", len(buildings))
+
+    weather, meta = read_weather(cfg.resolve(cfg.raw["weather"]), cfg.raw.get("weather_format"))
+    grid = solar.yield_grid(weather, meta)
+    if with_heat:
+        grid = heat.add_heat_to_grid(grid, weather, meta, cfg.assumptions)
+    progress.step("weather and yield grid", len(grid), "bins")
+
+    planes = compute_planes(buildings, grid, cfg, meta["latitude"])
+    buildings["roof_shape_assumed"] = buildings["building_id"].map(
+        planes.groupby("building_id")["roof_shape_assumed"].first()).fillna(True)
+    progress.step("roof planes and PV yield", len(buildings))
+
+    extra_tables: dict = {}
+    extra_sql: list = []
+    if with_heat:
+        heat_tables, heat_sql = heat.heat_step(buildings, planes, areas, grid, weather, meta, cfg)
+        extra_tables.update(heat_tables)
+        extra_sql += heat_sql
+    progress.step("heat demand and district heating", len(buildings))
+    if with_ownership:
+        buildings["owner_type"] = ownership.allocate_owner_types(buildings, areas, int(cfg.raw.get("seed", 0)))
+        own_tables, own_sql = ownership.ownership_step(buildings, planes, areas, cfg)
+        extra_tables.update(own_tables)
+        extra_sql += own_sql
+    else:
+        buildings["owner_type"] = None
+    progress.step("ownership and scenarios", len(buildings))
+
+    validation = validation_table()
+    progress.step("validation", len(validation), "checks")
+
+    area_cols = [c for c in areas.columns if c != "geometry"]
+    areas_out = pd.DataFrame(areas[area_cols])
+    areas_out["geom"] = _wkb(areas.geometry)
+    areas_out["geom_wgs84"] = _wkb(areas.geometry.to_crs(4326))
+    for col in [*store.REQUIRED_COLUMNS["areas"], *OPTIONAL_AREA_COLUMNS]:
+        if col not in areas_out:
+            areas_out[col] = np.nan
+    bcols = ["building_id", "area_id", "building_type", "footprint_m2", "height_m", "levels", "use", "roof_shape",
+             "age_band", "year_built", "dwellings", "owner_type", "synthetic", "roof_shape_assumed", "age_assumed"]
+    for col in bcols:
+        if col not in buildings:
+            buildings[col] = None
+    buildings_out = pd.DataFrame(buildings[bcols])
+    buildings_out["roof_shape"] = buildings_out["roof_shape"].astype("object")
+    buildings_out["geom"] = _wkb(buildings.geometry)
+    plane_cols = ["building_id", "plane", "tilt_deg", "azimuth_deg", "area_m2", "usable_m2", "module_m2", "mount",
+                  "is_flat", "roof_shape_assumed", "pv_kwh_per_kwp", "relative_yield", "suitable",
+                  *[f"{q}_{lv}" for q in ("kwp", "kwh") for lv in LEVELS]]
+    plane_cols += [c for c in planes.columns if c not in plane_cols]
+    assumptions = pd.DataFrame(cfg.assumptions.table())
+    summary = {
+        "place": cfg.name, "areas": len(areas), "buildings": len(buildings),
+        "synthetic_buildings": bool(buildings["synthetic"].all()),
+        "repaired_geometries": int(buildings.attrs.get("repaired", 0)),
+        "dropped_geometries": int(buildings.attrs.get("dropped", 0)),
+        "buildings_outside_areas": int(buildings.attrs.get("outside", 0)),
+        "weather": cfg.raw["weather"], "weather_name": meta.get("name"),
+        "latitude": meta["latitude"], "longitude": meta["longitude"],
+        "best_kwh_per_kwp": float(grid["pv_kwh_per_kwp"].max()),
+        "timings_s": {k: round(v, 2) for k, v in progress.timings.items()},
+    }
+    tables = {"areas": areas_out, "buildings": buildings_out, "roof_planes": planes[plane_cols],
+              "yield_grid": grid, "assumptions": assumptions, "validation": validation, **extra_tables}
+    input_hashes = {str(p.relative_to(config_mod.PROJECT_ROOT)) if p.is_relative_to(config_mod.PROJECT_ROOT) else str(p):
+                    config_mod.file_sha256(p) for p in [cfg.path, *cfg.input_files()] if p.is_file()}
+    con = store.connect(db_path)
+    try:
+        run_id = store.write_results(
+            con, tables, {"areas": ["geom", "geom_wgs84"], "buildings": ["geom"]},
+            run={"place": cfg.name, "config_hash": cfg.config_hash(), "input_hashes": input_hashes,
+                 "summary": summary, "started_at": started},
+            fail_after=fail_after, derived_sql=[BUILDING_POTENTIAL_SQL, AREA_POTENTIAL_SQL, *extra_sql],
+        )
+    except BaseException as exc:
+        if not isinstance(exc, KeyboardInterrupt):
+            store.record_failed_run(con, cfg.name, f"{type(exc).__name__}: {exc}", started)
+        raise
+    finally:
+        con.close()
+    progress.step("store", len(buildings))
+    return RunResult(str(db_path), run_id, summary, progress.timings)
+
+
+def summary_table(db_path) -> pd.DataFrame:
+    """Headline totals from a store, for the CLI's final table."""
+    con = store.connect(db_path, read_only=True)
+    try:
+        return con.execute("""
+            SELECT count(*) AS areas, sum(buildings) AS buildings, sum(buildings_suitable) AS suitable_buildings,
+                   round(sum(kwp_low) / 1000, 1) AS mwp_low, round(sum(kwp_central) / 1000, 1) AS mwp_central,
+                   round(sum(kwp_high) / 1000, 1) AS mwp_high,
+                   round(sum(kwh_low) / 1e6, 1) AS gwh_low, round(sum(kwh_central) / 1e6, 1) AS gwh_central,
+                   round(sum(kwh_high) / 1e6, 1) AS gwh_high
+            FROM area_potential""").df()
+    finally:
+        con.close()
+
+
+def check_place_inputs(place=None) -> None:
+    """Load the config and touch every input file once (fast pre-flight for the CLI)."""
+    cfg = config_mod.load_place(place)
+    for path in cfg.input_files():
+        if not path.exists():
+            raise InputError("file not found", path=path, fix=f"fix the path in {cfg.path}")
