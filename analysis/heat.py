@@ -504,3 +504,32 @@ FROM areas a
 LEFT JOIN bh USING (area_id) LEFT JOIN rs USING (area_id) LEFT JOIN zone USING (area_id)
 LEFT JOIN area_sdh s USING (area_id)
 """
+
+
+#: Munich Ackermannbogen solar district heating (Solites / SWM project data, as reported by
+#: Bauer et al. 2010 and the Solites project sheet): 2,761 m² flat-plate collectors, a 6,000 m³
+#: hot-water store discharged to ~10 °C by a heat pump (usable ΔT ≈ 80 K), 320 flats with
+#: ~30,400 m² heated floor area at a low-energy standard (~75 kWh/m²·yr incl. hot water,
+#: assumed), solar fraction ~45–50 %.
+ACKERMANNBOGEN = {"collector_m2": 2761.0, "store_m3": 6000.0, "flats": 320, "heated_floor_m2": 30400.0,
+                  "specific_demand_kwh_per_m2": 75.0, "dhw_share": 0.25, "delta_t_k": 80.0,
+                  "tilt_deg": 30.0, "azimuth_deg": 180.0, "mean_fluid_temp_c": 60.0}
+
+
+def ackermannbogen_check(weather, metadata, loss_per_month: float = 0.04, network_loss_share: float = 0.12) -> dict:
+    """The model on Ackermannbogen's layout in the given weather (order-of-magnitude check).
+
+    Returns
+    -------
+    dict
+        As :func:`solar_district_heating`, plus ``annual_collector_kwh_per_m2``.
+    """
+    case = ACKERMANNBOGEN
+    result = annual_heat_yield(weather, metadata, case["tilt_deg"], case["azimuth_deg"], "flat-plate",
+                               case["mean_fluid_temp_c"])
+    demand = case["heated_floor_m2"] * case["specific_demand_kwh_per_m2"]
+    monthly = monthly_demand(demand * (1 - case["dhw_share"]), demand * case["dhw_share"])
+    out = solar_district_heating(case["collector_m2"], result["monthly_kwh_per_m2"], monthly, case["store_m3"],
+                                 case["delta_t_k"], loss_per_month, network_loss_share)
+    out["annual_collector_kwh_per_m2"] = result["kwh_per_m2"]
+    return out

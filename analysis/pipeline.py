@@ -224,7 +224,7 @@ def run(place=None, db_path=None, quiet: bool = False, fail_after: str | None = 
     area_cols = [c for c in areas.columns if c != "geometry"]
     areas_out = pd.DataFrame(areas[area_cols])
     areas_out["geom"] = _wkb(areas.geometry)
-    areas_out["geom_wgs84"] = _wkb(areas.geometry.to_crs(4326))
+    areas_out["geom_wgs84"] = _wkb(areas.geometry.simplify(4.0).to_crs(4326))  # 4 m: maps only
     for col in [*store.REQUIRED_COLUMNS["areas"], *OPTIONAL_AREA_COLUMNS]:
         if col not in areas_out:
             areas_out[col] = np.nan

@@ -1,0 +1,30 @@
+# Two commands (see README): `make book` runs the main job, `make test` runs every test.
+# Both create their own virtual environment in .venv with Python 3.11 (or $(PYTHON)).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: book run test bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[book,test]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python -m analysis run
+
+book: run
+	$(BIN)/jupyter-book build . -W -n --keep-going
+	@echo "book: _build/html/index.html"
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m analysis bench --buildings 1000000
+
+clean:
+	rm -rf _build build .jupyter_cache

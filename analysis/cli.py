@@ -1,0 +1,181 @@
+"""Command line: ``python -m analysis <command>`` or the ``energy-home`` console script.
+
+Every command prints a one-line error and exits non-zero on bad input (``--debug`` shows the
+traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from analysis.errors import InputError
+
+EXAMPLES = {
+    "run": "examples:\n  python -m analysis run\n  python -m analysis run --place my_estate/place.yml --db out/estate.duckdb",
+    "pv-yield": "examples:\n  python -m analysis pv-yield --weather data/weather/GBR_London.Gatwick.037760_IWEC.epw "
+                "--tilt 35 --azimuth 180\n  python -m analysis pv-yield --weather tmy.csv --tilt 10 --azimuth 90 --mount rack --json",
+    "heat-yield": "examples:\n  python -m analysis heat-yield --weather data/weather/GBR_London.Gatwick.037760_IWEC.epw "
+                  "--tilt 45 --azimuth 180 --collector flat-plate --mean-temp 50 --json",
+    "bench": "examples:\n  python -m analysis bench --buildings 100000\n  python -m analysis bench --buildings 1000000 --json",
+    "fetch-osm": "examples:\n  python -m analysis fetch-osm --place camden   (needs internet; writes data/camden/buildings/osm.geojson)",
+}
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {value}")
+    return value
+
+
+def _float(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2, as argparse does, with a hint
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m analysis", description="Rooftop solar, heat and who owns them.")
+    parser.add_argument("--debug", action="store_true", help="show full tracebacks")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    fmt = argparse.RawDescriptionHelpFormatter
+
+    p = sub.add_parser("run", help="run the whole pipeline for a place", epilog=EXAMPLES["run"], formatter_class=fmt)
+    p.add_argument("--place", default="camden", help="embedded place name or path to a place .yml (default: camden)")
+    p.add_argument("--db", help="DuckDB store to write (default: build/<place>.duckdb)")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+
+    for name, helptext in (("pv-yield", "annual AC yield of 1 kWdc on one plane (PVWatts v5 chain)"),
+                           ("heat-yield", "annual heat of 1 m² of solar collector on one plane (ISO 9806)")):
+        p = sub.add_parser(name, help=helptext, epilog=EXAMPLES[name], formatter_class=fmt)
+        p.add_argument("--weather", required=True, help="EPW, TMY3 CSV, PVGIS TMY (csv/json/epw) or PVWatts export")
+        p.add_argument("--format", choices=["epw", "tmy3", "pvgis", "pvwatts"], help="force the weather format")
+        p.add_argument("--tilt", type=_float, required=True, help="degrees from horizontal (0-90)")
+        p.add_argument("--azimuth", type=_float, required=True, help="degrees clockwise from north (180 = south)")
+        p.add_argument("--json", action="store_true", help="print one JSON line")
+        if name == "pv-yield":
+            p.add_argument("--mount", choices=["roof", "rack"], default="roof")
+            p.add_argument("--losses", type=_float, default=14.08, help="system losses in %% (default 14.08)")
+        else:
+            p.add_argument("--collector", choices=["flat-plate", "evacuated-tube"], default="flat-plate")
+            p.add_argument("--mean-temp", type=_float, default=50.0, help="mean fluid temperature °C (default 50)")
+
+    p = sub.add_parser("bench", help="benchmark the pipeline kernel on N synthetic buildings", epilog=EXAMPLES["bench"],
+                       formatter_class=fmt)
+    p.add_argument("--buildings", type=_positive_int, default=100_000)
+    p.add_argument("--naive-sample", type=_positive_int, default=20, help="buildings timed with a naive ModelChain loop")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("fetch-osm", help="download real OSM buildings for a place (needs internet)",
+                       epilog=EXAMPLES["fetch-osm"], formatter_class=fmt)
+    p.add_argument("--place", default="camden")
+    p.add_argument("--out", help="GeoJSON to write (default: <place folder>/buildings/osm.geojson)")
+
+    p = sub.add_parser("summary", help="print the headline table of a store")
+    p.add_argument("--place", default="camden")
+    p.add_argument("--db")
+    return parser
+
+
+def _cmd_run(args) -> int:
+    from analysis import pipeline
+
+    result = pipeline.run(args.place, args.db, quiet=args.quiet)
+    table = pipeline.summary_table(result.db_path)
+    print(f"run {result.run_id} stored in {result.db_path}"
+          + (" (buildings are SYNTHETIC, generated from census counts)" if result.summary["synthetic_buildings"] else ""))
+    print(table.T.to_string(header=False))
+    return 0
+
+
+def _cmd_yield(args, kind: str) -> int:
+    from analysis import heat, solar
+    from analysis.ingest.weather import read_weather
+
+    solar.check_orientation(args.tilt, args.azimuth)
+    weather, meta = read_weather(args.weather, args.format)
+    if kind == "pv":
+        system = solar.PVSystem(mount=args.mount, losses_pct=args.losses, temperature_model="fuentes")
+        result = solar.annual_pv_yield(weather, meta, args.tilt, args.azimuth, system)
+        if args.json:
+            print(json.dumps({"kwh_per_kwp": round(result["kwh_per_kwp"], 2),
+                              "poa_kwh_per_m2": round(result["poa_kwh_per_m2"], 2)}))
+        else:
+            print(f"{meta.get('name')}: {result['kwh_per_kwp']:.1f} kWh/kWp/yr AC "
+                  f"(plane of array {result['poa_kwh_per_m2']:.1f} kWh/m²/yr), tilt {args.tilt:g}°, "
+                  f"azimuth {args.azimuth:g}°, {args.mount} mount, losses {args.losses:g} %")
+    else:
+        result = heat.annual_heat_yield(weather, meta, args.tilt, args.azimuth, args.collector, args.mean_temp)
+        if args.json:
+            print(json.dumps({"kwh_per_m2": round(result["kwh_per_m2"], 2)}))
+        else:
+            print(f"{meta.get('name')}: {result['kwh_per_m2']:.1f} kWh/m²/yr of heat from a {args.collector} collector "
+                  f"at {args.mean_temp:g} °C mean fluid temperature, tilt {args.tilt:g}°, azimuth {args.azimuth:g}°")
+    return 0
+
+
+def _cmd_bench(args) -> int:
+    from analysis import bench
+
+    result = bench.run_benchmark(args.buildings, naive_sample=args.naive_sample, verbose=not args.json)
+    if args.json:
+        print(json.dumps(result))
+    return 0
+
+
+def _cmd_fetch_osm(args) -> int:
+    from analysis.config import load_place
+    from analysis.ingest.areas import read_vector
+    from analysis.ingest.buildings import fetch_osm_buildings
+
+    cfg = load_place(args.place)
+    areas = read_vector(cfg.resolve(cfg.section("areas")["file"]), cfg.crs)
+    bbox = areas.to_crs(4326).total_bounds
+    out = Path(args.out) if args.out else cfg.folder / "buildings" / "osm.geojson"
+    path = fetch_osm_buildings(bbox, out)
+    print(f"wrote {path}. To use it, set in {cfg.path}:\n  buildings:\n    source: file\n    file: {path.relative_to(cfg.folder) if path.is_relative_to(cfg.folder) else path}")
+    return 0
+
+
+def _cmd_summary(args) -> int:
+    from analysis import pipeline, store
+    from analysis.config import load_place
+
+    db = args.db or store.default_db_path(load_place(args.place).slug)
+    print(pipeline.summary_table(db).T.to_string(header=False))
+    return 0
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    commands = {"run": _cmd_run, "pv-yield": lambda a: _cmd_yield(a, "pv"), "heat-yield": lambda a: _cmd_yield(a, "heat"),
+                "bench": _cmd_bench, "fetch-osm": _cmd_fetch_osm, "summary": _cmd_summary}
+    try:
+        return commands[args.command](args)
+    except InputError as exc:
+        if args.debug:
+            raise
+        print(f"error: {exc.one_line()}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted: the store keeps its previous results", file=sys.stderr)
+        return 130
+    except Exception as exc:  # unexpected: still one line unless --debug
+        if args.debug:
+            raise
+        print(f"error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} "
+              "(rerun with --debug for the traceback)", file=sys.stderr)
+        return 1

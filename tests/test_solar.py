@@ -1,0 +1,71 @@
+"""PV engine: pinned to NREL PVWatts v5 8760 exports (DESIGN §4) and internally consistent."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import solar
+from analysis.errors import InputError
+from analysis.ingest.weather import read_pvwatts_8760
+from conftest import ROOT
+
+# Published PVWatts v5 results, Golden CO, 4 kWdc, tilt 20, azimuth 180 (files' Totals rows).
+PVWATTS = {"roof": {"kwh_per_kwp": 5938.052618 / 4, "poa": 1930.893574},
+           "rack": {"kwh_per_kwp": 1505.9, "poa": 1930.893574}}
+
+
+@pytest.mark.parametrize("mount", ["roof", "rack"])
+@pytest.mark.parametrize("model", ["fuentes", "faiman"])
+def test_matches_pvwatts_annual_poa_and_monthly(mount, model):
+    weather, meta = read_pvwatts_8760(ROOT / "data" / "validation" / f"pvwatts_8760_{mount}mount.csv")
+    system = solar.PVSystem(mount=mount, temperature_model=model)
+    result = solar.annual_pv_yield(weather, meta, meta["tilt"], meta["azimuth"], system)
+    ref_annual = weather["ac_w"].sum() / 1000 / meta["dc_kw"]
+    assert ref_annual == pytest.approx(PVWATTS[mount]["kwh_per_kwp"], rel=1e-3)  # the file is what we think
+    assert result["kwh_per_kwp"] == pytest.approx(ref_annual, rel=0.01)  # annual AC within 1 %
+    assert result["poa_kwh_per_m2"] == pytest.approx(PVWATTS[mount]["poa"], rel=0.01)  # POA within 1 %
+    ref_month = (weather["ac_w"].groupby((weather.index - pd.Timedelta(minutes=30)).month).sum() / 1000 / meta["dc_kw"])
+    np.testing.assert_allclose(result["monthly_kwh_per_kwp"], ref_month.to_numpy(), rtol=0.03)  # each month within 3 %
+
+
+def test_fuentes_chain_is_within_a_tenth_of_a_percent(pvwatts_roof):
+    weather, meta = pvwatts_roof
+    result = solar.annual_pv_yield(weather, meta, 20, 180)
+    assert result["kwh_per_kwp"] == pytest.approx(1484.5, rel=0.001)
+
+
+def test_end_of_hour_labels_matter(pvwatts_roof):
+    """Using the label time instead of mid-interval solar position visibly worsens the match."""
+    weather, meta = pvwatts_roof
+    shifted = weather.copy()
+    shifted.index = shifted.index + pd.Timedelta(minutes=30)  # pretend labels are mid-interval
+    good = solar.annual_pv_yield(weather, meta, 20, 180)["kwh_per_kwp"]
+    bad = solar.annual_pv_yield(shifted, meta, 20, 180)["kwh_per_kwp"]
+    assert abs(bad / 1484.5 - 1) > 3 * abs(good / 1484.5 - 1)
+
+
+def test_grid_matches_single_plane_and_interpolates(london_weather):
+    weather, meta = london_weather
+    grid = solar.yield_grid(weather, meta)
+    assert len(grid) == 19 * 36
+    south35 = grid.query("tilt_deg == 35 and azimuth_deg == 180")["pv_kwh_per_kwp"].iloc[0]
+    single = solar.annual_pv_yield(weather, meta, 35, 180)["kwh_per_kwp"]
+    assert south35 == pytest.approx(single, rel=0.005)  # fitted Faiman vs Fuentes
+    # Interpolation reproduces nodes, is between neighbours, and wraps at north.
+    at_nodes = solar.interpolate_grid(grid, "pv_kwh_per_kwp", grid["tilt_deg"], grid["azimuth_deg"])
+    np.testing.assert_allclose(at_nodes, grid["pv_kwh_per_kwp"], rtol=1e-12)
+    mid = solar.interpolate_grid(grid, "pv_kwh_per_kwp", [37.5], [180])[0]
+    a, b = (grid.query(f"tilt_deg == {t} and azimuth_deg == 180")["pv_kwh_per_kwp"].iloc[0] for t in (35, 40))
+    assert mid == pytest.approx((a + b) / 2)
+    wrap = solar.interpolate_grid(grid, "pv_kwh_per_kwp", [30, 30], [355, -5])
+    assert wrap[0] == pytest.approx(wrap[1])
+    # London: best orientation faces south, 30-40 degrees.
+    best = grid.loc[grid["pv_kwh_per_kwp"].idxmax()]
+    assert best["azimuth_deg"] == 180 and 30 <= best["tilt_deg"] <= 40
+    assert 850 < best["pv_kwh_per_kwp"] < 1050  # PVGIS gives ~900-1000 kWh/kWp for London
+
+
+@pytest.mark.parametrize("tilt,azimuth", [(-1, 180), (91, 180), (30, 361), (np.nan, 180)])
+def test_bad_orientation_is_a_clear_error(tilt, azimuth):
+    with pytest.raises(InputError, match="fix:"):
+        solar.check_orientation(tilt, azimuth)
