@@ -1,0 +1,76 @@
+"""CLI: JSON outputs, one-line errors and exit codes."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+
+EPW = str(ROOT / "data" / "weather" / "GBR_London.Gatwick.037760_IWEC.epw")
+PVW = str(ROOT / "data" / "validation" / "pvwatts_8760_roofmount.csv")
+
+
+def cli(*args):
+    return subprocess.run([sys.executable, "-m", "analysis", *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+def test_pv_yield_json_matches_pvwatts():
+    out = cli("pv-yield", "--weather", PVW, "--tilt", "20", "--azimuth", "180", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["kwh_per_kwp"] == pytest.approx(1484.5, rel=0.01)
+    assert data["poa_kwh_per_m2"] == pytest.approx(1930.9, rel=0.01)
+
+
+def test_heat_yield_json():
+    out = cli("heat-yield", "--weather", EPW, "--tilt", "45", "--azimuth", "180", "--collector", "evacuated-tube",
+              "--mean-temp", "70", "--json")
+    assert out.returncode == 0, out.stderr
+    assert 250 < json.loads(out.stdout)["kwh_per_m2"] < 600
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["pv-yield", "--weather", "missing.epw", "--tilt", "20", "--azimuth", "180"], "not found"),
+    (["pv-yield", "--weather", EPW, "--tilt", "120", "--azimuth", "180"], "tilt must be between"),
+    (["pv-yield", "--weather", EPW, "--tilt", "abc", "--azimuth", "180"], "expected a number"),
+    (["heat-yield", "--weather", EPW, "--tilt", "20", "--azimuth", "180", "--collector", "kettle"], "invalid choice"),
+    (["run", "--place", "nowhere.yml"], "not found"),
+    (["bench", "--buildings", "0"], "expected a number > 0"),
+])
+def test_errors_are_one_line_and_non_zero(args, needle):
+    out = cli(*args)
+    assert out.returncode != 0
+    assert needle in out.stderr
+    assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
+
+
+def test_empty_and_text_weather_files(tmp_path):
+    empty = tmp_path / "empty.epw"
+    empty.write_text("")
+    out = cli("pv-yield", "--weather", str(empty), "--tilt", "20", "--azimuth", "180")
+    assert out.returncode == 1 and "empty" in out.stderr
+    bad = tmp_path / "bad.epw"
+    lines = open(EPW).read().splitlines()
+    row = lines[20].split(",")
+    row[13] = "lots"  # GHI as text
+    lines[20] = ",".join(row)
+    bad.write_text("\n".join(lines))
+    out = cli("pv-yield", "--weather", str(bad), "--tilt", "20", "--azimuth", "180")
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+
+
+def test_help_has_examples():
+    for cmd in ("run", "pv-yield", "heat-yield", "bench"):
+        out = cli(cmd, "--help")
+        assert out.returncode == 0 and "examples:" in out.stdout
+
+
+def test_bench_json_small():
+    out = cli("bench", "--buildings", "3000", "--naive-sample", "3", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout.strip().splitlines()[-1])
+    for key in ("buildings", "seconds", "buildings_per_second", "peak_rss_mb", "naive_seconds_per_building", "speedup_vs_naive"):
+        assert key in data
+    assert data["buildings"] == 3000 and data["speedup_vs_naive"] > 1

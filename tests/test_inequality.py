@@ -1,0 +1,77 @@
+"""Weighted inequality measures: known values, expansion equivalence, pysal agreement."""
+
+import numpy as np
+import pytest
+
+from analysis import inequality as ineq
+from analysis.errors import InputError
+
+
+def test_uniform_is_zero_and_all_to_one_is_one_minus_one_over_n():
+    assert ineq.gini(np.full(10, 3.0)) == pytest.approx(0.0, abs=1e-12)
+    for n in (2, 5, 100):
+        x = np.zeros(n)
+        x[-1] = 7.0
+        assert ineq.gini(x) == pytest.approx(1 - 1 / n)
+
+
+def test_weighted_equals_unweighted_on_expanded_data():
+    rng = np.random.default_rng(3)
+    x = rng.gamma(2.0, 10.0, 40)
+    income = rng.normal(40_000, 9_000, 40).clip(5_000)
+    w = rng.integers(1, 7, 40)
+    xe, ie = np.repeat(x, w), np.repeat(income, w)
+    assert ineq.gini(x, w) == pytest.approx(ineq.gini(xe), rel=1e-10)
+    assert ineq.concentration_index(x, income, w) == pytest.approx(ineq.concentration_index(xe, ie), rel=1e-10)
+    assert ineq.suits(x, income, w) == pytest.approx(ineq.suits(xe, ie), rel=1e-10)
+    assert ineq.kakwani(x, income, w) == pytest.approx(ineq.kakwani(xe, ie), rel=1e-10)
+
+
+def test_agrees_with_pysal_inequality_unweighted():
+    from inequality.gini import Gini
+
+    x = np.random.default_rng(7).lognormal(10, 0.8, 300)
+    assert ineq.gini(x) == pytest.approx(Gini(x).g, rel=1e-9)
+
+
+def test_published_example_gini_of_1_to_5():
+    # Worked example: incomes 1, 2, 3, 4, 5 → G = Σ|xi − xj| / (2 n² μ) = 40 / 150 = 4/15.
+    assert ineq.gini([1, 2, 3, 4, 5]) == pytest.approx(4 / 15)
+
+
+def test_concentration_index_signs_and_gini_identity():
+    income = np.array([10.0, 20, 30, 40, 50])
+    assert ineq.concentration_index(income, income) == pytest.approx(ineq.gini(income))  # C(y by y) = G
+    assert ineq.concentration_index(income[::-1], income) < 0  # pro-poor
+    assert ineq.concentration_index(np.ones(5), income) == pytest.approx(0.0, abs=1e-12)
+    proportional = 0.1 * income
+    assert ineq.kakwani(proportional, income) == pytest.approx(0.0, abs=1e-12)
+    assert ineq.suits(proportional, income) == pytest.approx(0.0, abs=1e-12)
+    assert ineq.suits(np.ones(5), income) < 0  # flat payment: regressive
+    assert ineq.suits(income ** 2, income) > 0  # progressive
+
+
+def test_deciles_and_table():
+    income = np.arange(1, 101, dtype=float)
+    d = ineq.deciles(income)
+    assert list(np.bincount(d)[1:]) == [10] * 10
+    t = ineq.decile_table(income, income)
+    assert t["households"].sum() == 100 and t["top_bottom_ratio"] == pytest.approx(95.5 / 5.5)
+
+
+def test_bootstrap_is_reproducible_and_brackets():
+    rng = np.random.default_rng(1)
+    x, y, w = rng.gamma(2, 1, 60), rng.normal(30_000, 5_000, 60), rng.integers(100, 2000, 60)
+    a = ineq.bootstrap(ineq.concentration_index, x, y, weights=w, seed=11)
+    b = ineq.bootstrap(ineq.concentration_index, x, y, weights=w, seed=11)
+    assert a == b
+    assert a["low"] <= a["estimate"] <= a["high"]
+
+
+@pytest.mark.parametrize("values,weights,match", [
+    ([], None, "empty"), ([1, np.nan], None, "NaN"), ([1, -2], None, "negative"),
+    ([1, 2], [1], "length"), ([1, 2], [0, 0], "zero"), ([0, 0], None, "sum to zero"),
+])
+def test_input_validation(values, weights, match):
+    with pytest.raises(InputError, match=match):
+        ineq.gini(values, weights)
