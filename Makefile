@@ -17,9 +17,11 @@ run: $(STAMP)
 	$(BIN)/python -m analysis run
 
 book: run
+	$(BIN)/python -c "from analysis.book import sync_execution_cache as s; s()"
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "book: _build/html/index.html"
 
+# pytest exits 5 when it collects no tests; that must fail, and it does (non-zero).
 test: $(STAMP)
 	$(BIN)/python -m pytest
 

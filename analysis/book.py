@@ -52,3 +52,37 @@ def synthetic_banner(con):
                 "real 2011 Census counts of dwelling types, with assumed footprints, storeys, ages and owners. "
                 "Totals per neighbourhood follow real data; individual buildings do not exist. Load real "
                 "footprints with <code>python -m analysis fetch-osm</code> to replace them.</p></div>")
+
+
+def sync_execution_cache(project_root=None) -> bool:
+    """Drop the book's execution cache when the store's results changed since the last build.
+
+    Jupyter Book caches notebook outputs by notebook source, not by the data they read, so a
+    new run with other inputs, assumptions or code would otherwise show stale numbers.
+
+    Returns
+    -------
+    bool
+        True when the cache was cleared.
+    """
+    import hashlib
+    import shutil
+    from pathlib import Path
+
+    from analysis.config import PROJECT_ROOT
+
+    root = Path(project_root or PROJECT_ROOT)
+    con = open_store()
+    try:
+        run = store.last_run(con)
+    finally:
+        con.close()
+    key = "" if run is None else f"{run['code_version']}|{run['config_hash']}|{run['input_hashes']}"
+    fingerprint = hashlib.sha256(key.encode()).hexdigest()
+    marker = root / "_build" / ".store-fingerprint"
+    if marker.is_file() and marker.read_text() == fingerprint:
+        return False
+    shutil.rmtree(root / "_build" / ".jupyter_cache", ignore_errors=True)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(fingerprint)
+    return True
