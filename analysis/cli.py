@@ -20,6 +20,11 @@ EXAMPLES = {
     "heat-yield": "examples:\n  python -m analysis heat-yield --weather data/weather/GBR_London.Gatwick.037760_IWEC.epw "
                   "--tilt 45 --azimuth 180 --collector flat-plate --mean-temp 50 --json",
     "bench": "examples:\n  python -m analysis bench --buildings 100000\n  python -m analysis bench --buildings 1000000 --json",
+    "factsheet": "examples:\n  python -m analysis factsheet --area E01000842\n"
+                 "  python -m analysis factsheet --boundary our_estate.geojson --out leaflets/ --pdf\n"
+                 "  python -m analysis factsheet --buildings-list school_roofs.csv   (columns building_id, or lat and lon)",
+    "export": "examples:\n  python -m analysis export --out gis/   (buildings and areas as GeoParquet, GeoJSON and CSV)",
+    "new-place": "examples:\n  python -m analysis new-place \"Kentish Town estate\" --dir places/",
     "fetch-osm": "examples:\n  python -m analysis fetch-osm --place camden   (needs internet; writes data/camden/buildings/osm.geojson)",
 }
 
@@ -82,6 +87,30 @@ def build_parser() -> argparse.ArgumentParser:
                        epilog=EXAMPLES["fetch-osm"], formatter_class=fmt)
     p.add_argument("--place", default="camden")
     p.add_argument("--out", help="GeoJSON to write (default: <place folder>/buildings/osm.geojson)")
+
+    p = sub.add_parser("factsheet", help="one-page fact sheet for an area, a boundary or a list of buildings",
+                       epilog=EXAMPLES["factsheet"], formatter_class=fmt)
+    p.add_argument("--place", default="camden", help="embedded place name or place .yml (default: camden)")
+    p.add_argument("--db", help="store to read (default: build/<place>.duckdb)")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--area", help="an area id, e.g. an LSOA code")
+    where.add_argument("--boundary", help="GeoJSON/GPKG polygon (any CRS) around the buildings of interest")
+    where.add_argument("--buildings-list", help="CSV with building_id, or lat and lon, one building per row")
+    p.add_argument("--out", help="output folder (default: build/factsheets)")
+    p.add_argument("--pdf", action="store_true", help="also print an A4 PDF with headless Chromium")
+
+    p = sub.add_parser("export", help="per-building and per-area results for GIS", epilog=EXAMPLES["export"],
+                       formatter_class=fmt)
+    p.add_argument("--place", default="camden")
+    p.add_argument("--db")
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--format", action="append", choices=["geoparquet", "geojson", "csv"],
+                   help="repeat for several (default: all three)")
+
+    p = sub.add_parser("new-place", help="write a commented place config template", epilog=EXAMPLES["new-place"],
+                       formatter_class=fmt)
+    p.add_argument("name", help="the place's name")
+    p.add_argument("--dir", default=".", help="parent folder (a sub-folder named after the place is created)")
 
     p = sub.add_parser("summary", help="print the headline table of a store")
     p.add_argument("--place", default="camden")
@@ -149,6 +178,48 @@ def _cmd_fetch_osm(args) -> int:
     return 0
 
 
+def _cmd_factsheet(args) -> int:
+    from analysis import campaign
+
+    result = campaign.make_factsheet(args.place, args.db, args.area, args.boundary, args.buildings_list, args.out, args.pdf)
+    print(f"fact sheet: {result['html']} ({result['buildings']:,} buildings)"
+          + (f"; PDF: {result['pdf']}" if result["pdf"] else ""))
+    report = result["report"]
+    if report and report["unmatched_rows"]:
+        print(f"note: {report['rows'] - report['matched']} listed rows matched no building "
+              f"(rows {', '.join(map(str, report['unmatched_rows']))})")
+    return 0
+
+
+def _cmd_export(args) -> int:
+    from analysis import exports, store
+    from analysis.config import load_place
+
+    cfg = load_place(args.place)
+    db = args.db or store.default_db_path(cfg.slug)
+    for path in exports.export(db, args.out, cfg.crs, args.format or exports.FORMATS):
+        print(path)
+    return 0
+
+
+def _cmd_new_place(args) -> int:
+    from importlib import resources
+
+    from analysis.campaign import safe_name
+
+    folder = Path(args.dir) / safe_name(args.name, "place")
+    target = folder / "place.yml"
+    if target.exists():
+        raise InputError("a place config already exists", path=target, fix="choose another name or edit that file")
+    folder.mkdir(parents=True, exist_ok=True)
+    template = (resources.files("analysis") / "data" / "place_template.yml.in").read_text(encoding="utf-8")
+    name = args.name.replace("\\", "").replace('"', "'")
+    target.write_text(template.format(name=name, path=target.as_posix()), encoding="utf-8")
+    print(f"wrote {target}: edit the file paths and column names, then run\n"
+          f"  python -m analysis run --place {target}")
+    return 0
+
+
 def _cmd_summary(args) -> int:
     from analysis import pipeline, store
     from analysis.config import load_place
@@ -162,7 +233,8 @@ def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     commands = {"run": _cmd_run, "pv-yield": lambda a: _cmd_yield(a, "pv"), "heat-yield": lambda a: _cmd_yield(a, "heat"),
-                "bench": _cmd_bench, "fetch-osm": _cmd_fetch_osm, "summary": _cmd_summary}
+                "bench": _cmd_bench, "fetch-osm": _cmd_fetch_osm, "summary": _cmd_summary,
+                "factsheet": _cmd_factsheet, "export": _cmd_export, "new-place": _cmd_new_place}
     try:
         return commands[args.command](args)
     except InputError as exc:

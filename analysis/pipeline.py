@@ -71,6 +71,17 @@ class Progress:
         self._t0 = time.perf_counter()
         self._step_t = self._t0
 
+    def tick(self, name: str, done: int, total: int, unit: str = "buildings") -> None:
+        """Within-step progress with rate and ETA, at most about once a second."""
+        now = time.perf_counter()
+        if self.quiet or (now - getattr(self, "_last_tick", 0.0) < 1.0 and done < total):
+            return
+        self._last_tick = now
+        elapsed = max(now - self._step_t, 1e-9)
+        rate = done / elapsed
+        eta = (total - done) / rate if rate > 0 else float("nan")
+        print(f"      {name}: {done:,}/{total:,} {unit} ({rate:,.0f}/s, ETA {eta:.0f} s)", file=self.stream, flush=True)
+
     def step(self, name: str, items: int | None = None, unit: str = "buildings") -> None:
         now = time.perf_counter()
         seconds = now - self._step_t
@@ -108,10 +119,18 @@ def load_buildings(cfg, areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return frame
 
 
-def compute_planes(buildings: gpd.GeoDataFrame, grid: pd.DataFrame, cfg, latitude: float) -> pd.DataFrame:
-    """Roof planes with suitability, kWp and kWh at low/central/high."""
+def compute_planes(buildings: gpd.GeoDataFrame, grid: pd.DataFrame, cfg, latitude: float,
+                   progress: Progress | None = None, chunk: int = 200_000) -> pd.DataFrame:
+    """Roof planes with suitability, kWp and kWh at low/central/high (in chunks, with progress)."""
     params = {level: cfg.assumptions.level("roofs", level) for level in LEVELS}
-    planes = roofs.roof_planes(buildings, buildings.geometry.to_numpy(), params["central"], latitude)
+    geoms = buildings.geometry.to_numpy()
+    parts = []
+    for start in range(0, len(buildings), chunk):
+        sl = slice(start, start + chunk)
+        parts.append(roofs.roof_planes(buildings.iloc[sl], geoms[sl], params["central"], latitude))
+        if progress:
+            progress.tick("roof planes", min(start + chunk, len(buildings)), len(buildings))
+    planes = pd.concat(parts, ignore_index=True)
     specific = solar.interpolate_grid(grid, "pv_kwh_per_kwp", planes["tilt_deg"], planes["azimuth_deg"])
     best = float(grid["pv_kwh_per_kwp"].max())
     planes = roofs.plane_capacity(planes, specific, best, params)
@@ -197,7 +216,7 @@ def run(place=None, db_path=None, quiet: bool = False, fail_after: str | None = 
         grid = heat.add_heat_to_grid(grid, weather, meta, cfg.assumptions)
     progress.step("weather and yield grid", len(grid), "bins")
 
-    planes = compute_planes(buildings, grid, cfg, meta["latitude"])
+    planes = compute_planes(buildings, grid, cfg, meta["latitude"], progress)
     buildings["roof_shape_assumed"] = buildings["building_id"].map(
         planes.groupby("building_id")["roof_shape_assumed"].first()).fillna(True)
     progress.step("roof planes and PV yield", len(buildings))

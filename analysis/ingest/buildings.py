@@ -135,8 +135,64 @@ def read_buildings(path, crs: str, mapping: dict | None = None, layer=None) -> g
     path = Path(path)
     if path.name.endswith(".osm.pbf") or path.suffix == ".pbf":
         return read_osm_pbf(path, crs)
+    if path.suffix.lower() in (".parquet", ".geoparquet") and is_overture(path):
+        return read_overture(path, crs, mapping)
     frame = read_vector(path, crs, layer=layer, what="buildings")
     return normalise_buildings(frame, path, mapping)
+
+
+OVERTURE_COLUMNS = {"id", "geometry", "num_floors", "class", "subtype", "roof_shape", "height"}
+
+
+def is_overture(path) -> bool:
+    """True for an Overture Maps buildings parquet (its column names; CRS is always EPSG:4326)."""
+    import pyarrow.parquet as pq
+
+    try:
+        names = set(pq.read_schema(path).names)
+    except Exception:
+        return False
+    return {"id", "geometry"} <= names and len(names & (OVERTURE_COLUMNS - {"id", "geometry"})) >= 2
+
+
+def read_overture(path, crs: str, mapping: dict | None = None, bounding_box=None) -> gpd.GeoDataFrame:
+    """Overture Maps buildings (GeoParquet, EPSG:4326) read with DuckDB, optionally within a WGS84 box.
+
+    Parameters
+    ----------
+    path : path
+        Overture ``theme=buildings/type=building`` parquet file (or a local extract of it).
+    crs : str
+        Target projected CRS.
+    bounding_box : sequence of float, optional
+        ``(minx, miny, maxx, maxy)`` in degrees; filters on the geometry's extent.
+    """
+    from analysis import store
+
+    con = store.connect()
+    try:
+        cols = {r[0]: r[1] for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()}
+        geom = "geometry" if cols["geometry"].upper().startswith("GEOMETRY") else "ST_GeomFromWKB(geometry)"
+        keep = [c for c in ("id", "class", "subtype", "height", "num_floors", "roof_shape") if c in cols]
+        where, params = "", [str(path)]
+        if bounding_box is not None:
+            where = "WHERE ST_Intersects(g, ST_MakeEnvelope(?, ?, ?, ?))"
+            params += [float(v) for v in bounding_box]
+        sql = (f"SELECT {', '.join(store.quote_identifier(c) for c in keep)}, ST_AsWKB(g) AS wkb FROM "
+               f"(SELECT *, {geom} AS g FROM read_parquet(?)) {where}")
+        frame = con.execute(sql, params).df()
+    except Exception as exc:
+        raise InputError(f"cannot read the Overture parquet ({str(exc).splitlines()[0][:140]})", path=path,
+                         fix="download the buildings theme again (e.g. with overturemaps download --type=building)") from exc
+    finally:
+        con.close()
+    if frame.empty:
+        raise InputError("no buildings in the Overture file (or inside the box)", path=path, fix="check the extent")
+    geoms = gpd.GeoSeries.from_wkb(frame.pop("wkb").apply(bytes), crs=4326)
+    out = gpd.GeoDataFrame(frame, geometry=geoms.to_numpy(), crs=4326).to_crs(crs)
+    out = clean_geometries(out, path, "buildings")
+    mapping = {"building_id": "id", **({"use": "class"} if "class" in out else {}), **(mapping or {})}
+    return normalise_buildings(out, path, mapping)
 
 
 def read_osm_pbf(path, crs: str, bounding_box=None) -> gpd.GeoDataFrame:

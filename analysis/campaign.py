@@ -1,0 +1,321 @@
+"""Campaign toolkit: a one-page fact sheet for a neighbourhood, a drawn boundary or a list of buildings.
+
+The fact sheet is plain HTML with an inline SVG map (no scripts, no network), laid out for A4
+printing from any browser; ``--pdf`` prints it with headless Chromium when one is installed.
+Everything on it is read from the place's store; nothing is recomputed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from analysis import store
+from analysis.charts import OKABE_ITO, OWNER_LABELS, SCENARIO_LABELS
+from analysis.errors import InputError
+
+OWNER_COLOURS = dict(zip(OWNER_LABELS, OKABE_ITO))
+
+
+def safe_name(text: str, fallback: str = "selection") -> str:
+    """A file-name-safe slug (letters, digits, dashes) for user-supplied names."""
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", str(text)).strip("-").lower()[:60]
+    return slug or fallback
+
+
+def _selection_ids(con, building_ids) -> None:
+    con.execute("CREATE OR REPLACE TEMP TABLE selection (building_id VARCHAR PRIMARY KEY)")
+    con.executemany("INSERT OR IGNORE INTO selection VALUES (?)", [[str(b)] for b in building_ids])
+
+
+def select_area(con, area_id: str) -> tuple[list[str], str]:
+    """Buildings of one area (by id); the area's name."""
+    row = con.execute("SELECT name FROM areas WHERE area_id = ?", [str(area_id)]).fetchone()
+    if row is None:
+        sample = [r[0] for r in con.execute("SELECT area_id FROM areas ORDER BY area_id LIMIT 3").fetchall()]
+        raise InputError(f"no area with id {area_id!r} in the store", record="--area",
+                         fix=f"use an id like {', '.join(sample)} (see the areas table or the book's data tables)")
+    ids = [r[0] for r in con.execute("SELECT building_id FROM buildings WHERE area_id = ?", [str(area_id)]).fetchall()]
+    return ids, f"{row[0]} ({area_id})"
+
+
+def select_boundary(con, path, crs: str) -> tuple[list[str], str, object]:
+    """Buildings intersecting a user boundary (any CRS; reprojected). Returns ids, name, polygon."""
+    from analysis.ingest.areas import read_vector
+
+    frame = read_vector(path, crs, what="boundary")
+    polygon = shapely.union_all(frame.geometry.to_numpy())
+    rows = con.execute("SELECT building_id FROM buildings WHERE ST_Intersects(geom, ST_GeomFromWKB(?))",
+                       [shapely.to_wkb(polygon)]).fetchall()
+    if not rows:
+        extent = con.execute("SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
+                             "(SELECT ST_Extent_Agg(geom) AS e FROM areas)").fetchone()
+        raise InputError("the boundary contains no buildings of this place", path=path,
+                         fix=f"draw it inside the place's extent {tuple(round(v) for v in extent)} ({crs})")
+    name_col = next((c for c in ("name", "Name", "NAME") if c in frame.columns), None)
+    name = str(frame[name_col].iloc[0]) if name_col else Path(path).stem
+    return [r[0] for r in rows], name, polygon
+
+
+def select_list(con, path, crs: str) -> tuple[list[str], str, dict]:
+    """Buildings named in a CSV by ``building_id`` or located by ``lat``/``lon`` (WGS84) points.
+
+    Returns
+    -------
+    ids, name, report
+        ``report`` counts matched and unmatched rows (unmatched row numbers listed).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("file not found", path=path, fix="check the path of the buildings list")
+    try:
+        table = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        table = pd.read_csv(path, dtype=str, encoding="latin-1")
+    except pd.errors.EmptyDataError as exc:
+        raise InputError("the list is empty", path=path, fix="add a header row and one building per row") from exc
+    cols = {c.lower().strip(): c for c in table.columns}
+    if "building_id" in cols:
+        wanted = table[cols["building_id"]].fillna("").str.strip()
+        _selection_ids(con, wanted)
+        found = {r[0] for r in con.execute("SELECT building_id FROM buildings JOIN selection USING (building_id)").fetchall()}
+        matched = wanted.isin(found).to_numpy()
+        ids = sorted(found)
+    elif {"lat", "lon"} <= set(cols) or {"latitude", "longitude"} <= set(cols):
+        lat = pd.to_numeric(table[cols.get("lat", cols.get("latitude"))], errors="coerce")
+        lon = pd.to_numeric(table[cols.get("lon", cols.get("longitude"))], errors="coerce")
+        bad = lat.isna() | lon.isna() | ~lat.between(-90, 90) | ~lon.between(-180, 180)
+        if bad.all():
+            raise InputError("no valid lat/lon in the list", path=path, record=f"row {int(np.argmax(bad)) + 2}",
+                             fix="give decimal degrees (WGS84), e.g. lat 51.55, lon -0.15")
+        pts = gpd.GeoSeries(gpd.points_from_xy(lon.fillna(0), lat.fillna(0)), crs=4326).to_crs(crs)
+        ids, matched = [], np.zeros(len(table), dtype=bool)
+        for i, point in enumerate(pts):  # one lookup per listed building (lists are short)
+            if bad.iloc[i]:
+                continue
+            row = con.execute("SELECT building_id FROM buildings WHERE ST_DWithin(geom, ST_GeomFromWKB(?), 15) "
+                              "ORDER BY ST_Distance(geom, ST_GeomFromWKB(?)) LIMIT 1",
+                              [shapely.to_wkb(point), shapely.to_wkb(point)]).fetchone()
+            if row:
+                ids.append(row[0])
+                matched[i] = True
+        ids = sorted(set(ids))
+    else:
+        raise InputError("the list needs a building_id column or lat and lon columns", path=path, record="header",
+                         fix="name the columns building_id, or lat and lon (decimal degrees)")
+    if not ids:
+        raise InputError("none of the listed buildings is in this place's store", path=path,
+                         fix="check the ids or coordinates belong to the place you ran")
+    unmatched = [int(i) + 2 for i in np.flatnonzero(~matched)]
+    return ids, path.stem, {"rows": len(table), "matched": int(matched.sum()), "unmatched_rows": unmatched[:20]}
+
+
+def factsheet_data(con, building_ids: list[str]) -> dict:
+    """All numbers for a fact sheet of the given buildings, read from the store."""
+    _selection_ids(con, building_ids)
+    one = lambda sql: con.execute(sql).df().iloc[0]  # noqa: E731
+    pv = one("""SELECT count(*) AS buildings, count(*) FILTER (WHERE suitable_planes > 0) AS suitable,
+        sum(usable_m2) AS usable_m2, sum(kwp_low) kwp_low, sum(kwp_central) kwp_central, sum(kwp_high) kwp_high,
+        sum(kwh_low) kwh_low, sum(kwh_central) kwh_central, sum(kwh_high) kwh_high
+        FROM building_potential JOIN selection USING (building_id)""")
+    b = one("""SELECT sum(dwellings) AS dwellings, bool_and(synthetic) AS synthetic, avg(roof_shape_assumed::INT) AS roof_assumed,
+        count(DISTINCT area_id) AS areas FROM buildings JOIN selection USING (building_id)""")
+    per_home = one("""SELECT sum(a.elec_kwh) / nullif(sum(a.elec_meters), 0) AS kwh_per_home FROM areas a
+        WHERE area_id IN (SELECT DISTINCT area_id FROM buildings JOIN selection USING (building_id))""")
+    heat = one("""SELECT sum(h.heat_kwh_central) AS demand_kwh, sum(rs.heat_kwh_heat_only) AS solar_heat_kwh,
+        avg(c.dh_zone::INT) AS share_in_dh_zone, sum(h.heat_kwh_central) / 1000 /
+        nullif(count(DISTINCT (c.cell_x, c.cell_y)), 0) AS mwh_per_cell
+        FROM building_heat h JOIN selection USING (building_id)
+        LEFT JOIN (SELECT building_id, sum(heat_kwh_heat_only) AS heat_kwh_heat_only FROM roof_scenarios GROUP BY 1) rs USING (building_id)
+        LEFT JOIN heat_cells c USING (cell_x, cell_y)""")
+    owners = con.execute("""SELECT b.owner_type, count(*) AS buildings, sum(b.dwellings) AS dwellings, sum(p.kwp_central) AS kwp
+        FROM buildings b JOIN selection USING (building_id) JOIN building_potential p USING (building_id)
+        GROUP BY 1 ORDER BY kwp DESC""").df()
+    money = con.execute("""WITH w AS (SELECT area_id, sum(dwellings) AS dw FROM buildings JOIN selection USING (building_id) GROUP BY 1)
+        SELECT s.scenario, sum(s.net_per_household * w.dw) / sum(w.dw) AS net, sum(s.benefit_per_household * w.dw) / sum(w.dw) AS benefit,
+               sum(s.cost_shift_per_household * w.dw) / sum(w.dw) AS cost
+        FROM scenario_area s JOIN w USING (area_id) GROUP BY 1""").df().set_index("scenario")
+    geoms = con.execute("""SELECT b.building_id, ST_AsWKB(b.geom) AS wkb, b.owner_type, p.kwh_central
+        FROM buildings b JOIN selection USING (building_id) JOIN building_potential p USING (building_id)""").df()
+    run = store.last_run(con) or {}
+    summary = json.loads(run.get("summary") or "{}")
+    return {"pv": pv, "buildings": b, "kwh_per_home": per_home["kwh_per_home"], "heat": heat, "owners": owners,
+            "money": money, "geoms": geoms, "run": run, "summary": summary}
+
+
+def svg_map(geoms: pd.DataFrame, boundary=None, width: int = 640, height: int = 360) -> str:
+    """Inline SVG of footprints coloured by owner type (and the boundary outline)."""
+    shapes = shapely.from_wkb(geoms["wkb"].apply(bytes).to_numpy())
+    parts = list(shapes) + ([boundary] if boundary is not None else [])
+    minx, miny, maxx, maxy = shapely.total_bounds(np.array(parts, dtype=object))
+    span = max(maxx - minx, maxy - miny, 1.0)
+    scale = min((width - 20) / max(maxx - minx, 1), (height - 20) / max(maxy - miny, 1))
+    tx = lambda x: 10 + (x - minx) * scale  # noqa: E731
+    ty = lambda y: height - 10 - (y - miny) * scale  # noqa: E731
+
+    def path(geom):
+        out = []
+        for poly in getattr(geom, "geoms", [geom]):
+            for ring in [poly.exterior, *poly.interiors]:
+                xy = np.asarray(ring.coords)
+                out.append("M" + " L".join(f"{tx(x):.1f},{ty(y):.1f}" for x, y in xy) + " Z")
+        return " ".join(out)
+
+    items = []
+    if boundary is not None:
+        items.append(f'<path d="{path(boundary)}" fill="#f4f4f4" stroke="#555" stroke-dasharray="4 3" stroke-width="1.2"/>')
+    for geom, owner in zip(shapes, geoms["owner_type"]):
+        colour = OWNER_COLOURS.get(owner, "#999")
+        items.append(f'<path d="{path(geom)}" fill="{colour}" stroke="#333" stroke-width="0.3">'
+                     f'<title>{html.escape(OWNER_LABELS.get(owner, str(owner)))}</title></path>')
+    target = span / 4  # a scale bar about a quarter of the map, rounded to 1, 2 or 5 × 10^k metres
+    base = 10 ** np.floor(np.log10(target))
+    bar_m = max(m * base for m in (1, 2, 5) if m * base <= target)
+    bar_px = bar_m * scale
+    items.append(f'<line x1="12" y1="{height - 6}" x2="{12 + bar_px:.1f}" y2="{height - 6}" stroke="#000" stroke-width="2"/>'
+                 f'<text x="{16 + bar_px:.1f}" y="{height - 3}" font-size="10">{bar_m:,.0f} m</text>')
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
+            f'aria-label="Map of the selected buildings coloured by roof owner">{"".join(items)}</svg>')
+
+
+def render_factsheet(title: str, data: dict, place: str, boundary=None, selection_note: str = "") -> str:
+    """The fact sheet as a complete, self-contained HTML page (A4 print layout)."""
+    pv, b, heat, money = data["pv"], data["buildings"], data["heat"], data["money"]
+    f0 = lambda v: "n/a" if v is None or pd.isna(v) else f"{v:,.0f}"  # noqa: E731
+    f1 = lambda v: "n/a" if v is None or pd.isna(v) else f"{v:,.1f}"  # noqa: E731
+    homes = pv["kwh_central"] / data["kwh_per_home"] if data["kwh_per_home"] else np.nan
+    owners_rows = "".join(
+        f"<tr><td><span class='dot' style='background:{OWNER_COLOURS.get(r.owner_type, '#999')}'></span>"
+        f"{html.escape(OWNER_LABELS.get(r.owner_type, str(r.owner_type)))}</td><td>{f0(r.buildings)}</td>"
+        f"<td>{f0(r.dwellings)}</td><td>{f1(r.kwp)}</td></tr>" for r in data["owners"].itertuples())
+    money_rows = "".join(
+        f"<tr><td>{SCENARIO_LABELS[s]}</td><td>£{f0(money.loc[s, 'benefit'])}</td><td>£{f0(money.loc[s, 'cost'])}</td>"
+        f"<td><strong>£{f0(money.loc[s, 'net'])}</strong></td></tr>" for s in SCENARIO_LABELS if s in money.index)
+    synthetic = bool(b["synthetic"])
+    caveats = [
+        "Ranges (low–high) come from the assumption ranges: usable roof share, module density, system losses.",
+        "No shading by neighbours or trees is modelled, so potential is on the high side.",
+        "Money figures are per household per year for the neighbourhoods these buildings are in, at 2024 UK prices; "
+        "they compare ownership structures and are not a forecast.",
+    ]
+    if synthetic:
+        caveats.insert(0, "<strong>The buildings are synthetic</strong>: generated from real 2011 Census counts of "
+                          "dwelling types; footprints, storeys, ages and owners are assumed.")
+    share_dh = heat["share_in_dh_zone"]
+    dh_text = ("most of these buildings sit in a dense heat zone where a heat network fits"
+               if share_dh is not None and share_dh >= 0.5 else "heat demand here is below the district-heating threshold for most buildings")
+    sources = ("2011 Census KS401EW/KS402EW (ONS, OGL v3); GLA household income 2012 (OGL v2); BEIS domestic gas and "
+               "electricity 2019 (OGL); IMD 2019 (MHCLG, OGL v3); ASHRAE IWEC London Gatwick weather; NREL PVWatts "
+               "validation; model: pvlib (PVWatts v5 chain), ISO 9806 collectors.")
+    run = data["run"]
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(title)} — rooftop energy fact sheet</title>
+<style>
+@page {{ size: A4; margin: 12mm; }}
+body {{ font: 11pt/1.35 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #111; max-width: 190mm; margin: 0 auto; padding: 8px; }}
+h1 {{ font-size: 18pt; margin: 0 0 2px; }} h2 {{ font-size: 12pt; margin: 10px 0 4px; border-bottom: 2px solid #0072B2; }}
+.sub {{ color: #444; margin: 0 0 8px; }} .grid {{ display: grid; grid-template-columns: repeat(4, 1fr); gap: 6px; }}
+.kpi {{ background: #f2f6fa; padding: 6px; border-radius: 4px; }} .kpi b {{ display: block; font-size: 15pt; }}
+.kpi span {{ font-size: 8.5pt; color: #333; }} table {{ border-collapse: collapse; width: 100%; font-size: 9.5pt; }}
+td, th {{ padding: 2px 4px; border-bottom: 1px solid #ddd; text-align: right; }} td:first-child, th:first-child {{ text-align: left; }}
+.dot {{ display: inline-block; width: 9px; height: 9px; border-radius: 2px; margin-right: 4px; }}
+.two {{ display: grid; grid-template-columns: 1fr 1fr; gap: 10px; }} .warn {{ border-left: 4px solid #D55E00; padding: 2px 8px; background: #fdf3ec; }}
+small, .foot {{ font-size: 8pt; color: #444; }} ul {{ margin: 2px 0; padding-left: 16px; }}
+@media (max-width: 600px) {{ .grid, .two {{ grid-template-columns: 1fr 1fr; }} }}
+@media print {{ body {{ padding: 0; }} }}
+</style></head><body>
+<h1>{html.escape(title)}</h1>
+<p class="sub">{html.escape(place)} · rooftop solar, heat and who owns the roofs · {html.escape(selection_note)}</p>
+{"<p class='warn'>Synthetic buildings: figures follow real neighbourhood statistics, individual buildings are generated.</p>" if synthetic else ""}
+<div class="grid">
+<div class="kpi"><b>{f0(pv['buildings'])}</b><span>roofs counted ({f0(pv['suitable'])} with a suitable plane)</span></div>
+<div class="kpi"><b>{f0(pv['usable_m2'])} m²</b><span>usable roof area</span></div>
+<div class="kpi"><b>{f1(pv['kwp_central'] / 1000)} MWp</b><span>solar capacity ({f1(pv['kwp_low'] / 1000)}–{f1(pv['kwp_high'] / 1000)})</span></div>
+<div class="kpi"><b>{f1(pv['kwh_central'] / 1e6)} GWh/yr</b><span>electricity ({f1(pv['kwh_low'] / 1e6)}–{f1(pv['kwh_high'] / 1e6)})</span></div>
+<div class="kpi"><b>{f0(homes)}</b><span>homes' worth of electricity a year</span></div>
+<div class="kpi"><b>{f1((heat['solar_heat_kwh'] or 0) / 1e6)} GWh/yr</b><span>solar heat if roofs carried collectors instead</span></div>
+<div class="kpi"><b>{f1((heat['demand_kwh'] or 0) / 1e6)} GWh/yr</b><span>heat demand of these buildings</span></div>
+<div class="kpi"><b>{f0((share_dh or 0) * 100)} %</b><span>of buildings in a district-heating zone</span></div>
+</div>
+<div class="two">
+<div><h2>Map</h2>{svg_map(data['geoms'], boundary)}<small>Footprints coloured by roof owner (legend in the table).</small></div>
+<div><h2>Who owns the roofs</h2><table><tr><th>Owner</th><th>Buildings</th><th>Homes</th><th>kWp</th></tr>{owners_rows}</table>
+<h2>£ per household per year</h2><table><tr><th>If the panels are owned…</th><th>Gain</th><th>Cost</th><th>Net</th></tr>{money_rows}</table>
+<small>Gain: bill savings, returns, dividends, community fund. Cost: network charges shifted onto bills.</small></div>
+</div>
+<h2>Heat</h2><p>Heat demand is {f1((heat['demand_kwh'] or 0) / 1e6)} GWh a year; {dh_text}. Solar collectors on the same roofs
+could give {f1((heat['solar_heat_kwh'] or 0) / 1e6)} GWh of heat — but every m² used for heat is not used for electricity.</p>
+<h2>Caveats in plain words</h2><ul>{"".join(f"<li>{c}</li>" for c in caveats)}</ul>
+<p class="foot"><b>Sources.</b> {html.escape(sources)} Store run {html.escape(str(run.get('run_id', '?')))}, code {html.escape(str(run.get('code_version', '?')))},
+made {dt.date.today().isoformat()}. Contains public sector information licensed under the Open Government Licence v3.0.</p>
+</body></html>"""
+
+
+def make_factsheet(place=None, db=None, area=None, boundary=None, buildings_list=None, out_dir=None,
+                   pdf: bool = False) -> dict:
+    """Write a fact sheet (HTML, optionally PDF) for an area, a boundary file or a buildings list.
+
+    Returns
+    -------
+    dict
+        ``html`` (path), ``pdf`` (path or None), ``buildings`` (count), ``report`` (list matching).
+    """
+    from analysis.config import PROJECT_ROOT, load_place
+
+    if sum(x is not None for x in (area, boundary, buildings_list)) != 1:
+        raise InputError("choose exactly one of --area, --boundary or --buildings-list",
+                         fix="e.g. --area E01000842, or --boundary our_estate.geojson")
+    cfg = load_place(place)
+    db = Path(db) if db else store.default_db_path(cfg.slug)
+    con = store.connect(db, read_only=True)
+    polygon, report = None, {}
+    try:
+        if area is not None:
+            ids, name = select_area(con, area)
+            note = "one neighbourhood"
+        elif boundary is not None:
+            ids, name, polygon = select_boundary(con, boundary, cfg.crs)
+            note = f"buildings inside {Path(boundary).name}"
+        else:
+            ids, name, report = select_list(con, buildings_list, cfg.crs)
+            note = f"{report['matched']} of {report['rows']} listed buildings found"
+        data = factsheet_data(con, ids)
+    finally:
+        con.close()
+    out_dir = Path(out_dir) if out_dir else PROJECT_ROOT / "build" / "factsheets"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out = out_dir / f"factsheet-{safe_name(name)}.html"
+    out.write_text(render_factsheet(name, data, cfg.name, polygon, note), encoding="utf-8")
+    pdf_path = print_pdf(out) if pdf else None
+    return {"html": out, "pdf": pdf_path, "buildings": len(ids), "report": report}
+
+
+def chromium_path() -> str | None:
+    """Debian's Chromium, if installed."""
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def print_pdf(html_path: Path) -> Path:
+    """Print an HTML file to A4 PDF with headless Chromium (no network)."""
+    browser = chromium_path()
+    if browser is None:
+        raise InputError("--pdf needs Chromium", fix="install it (apt-get install chromium) or print the HTML from a browser")
+    pdf = html_path.with_suffix(".pdf")
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                        f"--user-data-dir={profile}", "--no-pdf-header-footer", f"--print-to-pdf={pdf}",
+                        html_path.resolve().as_uri()], check=True, capture_output=True, timeout=120)
+    return pdf

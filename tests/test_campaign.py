@@ -1,0 +1,185 @@
+"""Campaign toolkit: boundary → fact sheet, lists, exports, templates, bad input, Chromium screenshot."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+
+from analysis import campaign, exports, store
+from analysis.errors import InputError
+from conftest import DATA, ROOT
+
+CHROMIUM = shutil.which("chromium")
+
+
+def cli(*args):
+    return subprocess.run([sys.executable, "-m", "analysis", *args], cwd=ROOT, capture_output=True, text=True, timeout=600)
+
+
+def test_boundary_to_factsheet_as_in_readme(camden_store, tmp_path):
+    """README: `python -m analysis factsheet --boundary our_estate.geojson` after `run`."""
+    out = cli("factsheet", "--db", str(camden_store), "--boundary", str(DATA / "boundary_inside_camden.geojson"),
+              "--out", str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    page = next(tmp_path.glob("factsheet-*.html")).read_text()
+    for needle in ("roofs counted", "usable roof area", "MWp", "GWh/yr", "homes' worth", "district-heating",
+                   "Who owns the roofs", "Market-led", "Community co-op", "<svg", "Caveats", "Sources", "synthetic"):
+        assert needle in page
+    assert "http://" not in page.replace("http://www.w3.org/2000/svg", "") and "https://" not in page  # offline
+
+
+def test_factsheet_numbers_match_store(camden_store, tmp_path):
+    result = campaign.make_factsheet(db=camden_store, area="E01000842", out_dir=tmp_path)
+    con = store.connect(camden_store, read_only=True)
+    n = con.execute("SELECT count(*) FROM buildings WHERE area_id = 'E01000842'").fetchone()[0]
+    kwh = con.execute("SELECT kwh_central FROM area_potential WHERE area_id = 'E01000842'").fetchone()[0]
+    con.close()
+    assert result["buildings"] == n
+    assert f"{kwh / 1e6:,.1f} GWh/yr" in result["html"].read_text()
+
+
+def test_buildings_list_by_id_and_by_point(camden_store, tmp_path):
+    con = store.connect(camden_store, read_only=True)
+    rows = con.execute("SELECT building_id, ST_X(ST_Centroid(geom)) x, ST_Y(ST_Centroid(geom)) y FROM buildings "
+                       "WHERE area_id = 'E01000850' LIMIT 3").df()
+    con.close()
+    ids = tmp_path / "ids.csv"
+    pd.DataFrame({"building_id": [*rows.building_id, "no-such-building"]}).to_csv(ids, index=False)
+    result = campaign.make_factsheet(db=camden_store, buildings_list=ids, out_dir=tmp_path)
+    assert result["buildings"] == 3 and result["report"]["unmatched_rows"] == [5]
+    pts = gpd.GeoSeries(gpd.points_from_xy(rows.x, rows.y), crs=27700).to_crs(4326)
+    ll = tmp_path / "points.csv"
+    pd.DataFrame({"name": ["a", "b", "c", "far"], "lat": [*pts.y, 55.9], "lon": [*pts.x, -3.2]}).to_csv(ll, index=False)
+    result = campaign.make_factsheet(db=camden_store, buildings_list=ll, out_dir=tmp_path)
+    assert result["buildings"] == 3 and result["report"]["matched"] == 3
+
+
+@pytest.mark.parametrize("kind,content,match", [
+    ("boundary", "far", "contains no buildings"),
+    ("boundary", "nocrs", "no CRS"),
+    ("list", "nothing", "building_id column or lat and lon"),
+    ("area", "E0000000X", "no area with id"),
+])
+def test_factsheet_bad_input(camden_store, tmp_path, kind, content, match):
+    args = {}
+    if kind == "boundary" and content == "far":
+        args["boundary"] = DATA / "boundary_edinburgh.geojson"
+    elif kind == "boundary":
+        path = tmp_path / "nocrs.shp"
+        gpd.GeoDataFrame({"a": [1]}, geometry=[shapely.box(0, 0, 1, 1)]).to_file(path)
+        args["boundary"] = path
+    elif kind == "list":
+        path = tmp_path / "l.csv"
+        path.write_text("address\n1 High Street\n")
+        args["buildings_list"] = path
+    else:
+        args["area"] = content
+    with pytest.raises(InputError, match=match):
+        campaign.make_factsheet(db=camden_store, out_dir=tmp_path, **args)
+
+
+def test_exports_round_trip(camden_store, tmp_path):
+    paths = exports.export(camden_store, tmp_path, "EPSG:27700")
+    assert {p.name for p in paths} == {f"{n}.{e}" for n in ("buildings", "areas") for e in ("parquet", "geojson", "csv")}
+    b = gpd.read_parquet(tmp_path / "buildings.parquet")
+    a = gpd.read_file(tmp_path / "areas.geojson")
+    assert len(a) == 133 and a.crs.to_epsg() == 4326 and b.crs.to_epsg() == 27700
+    assert b["kwh_central"].sum() == pytest.approx(a["kwh_central"].sum(), rel=1e-9)
+    assert "geometry_wkt" in pd.read_csv(tmp_path / "areas.csv", nrows=1).columns
+
+
+def test_new_place_template_is_valid_yaml_and_refuses_overwrite(tmp_path):
+    import yaml
+    out = cli("new-place", "Kentish Town \"estate\"; DROP TABLE runs", "--dir", str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    target = next(tmp_path.glob("*/place.yml"))
+    data = yaml.safe_load(target.read_text())
+    assert data["name"].startswith("Kentish Town") and data["crs"] == "EPSG:27700"
+    again = cli("new-place", "Kentish Town \"estate\"; DROP TABLE runs", "--dir", str(tmp_path))
+    assert again.returncode == 1 and "already exists" in again.stderr
+
+
+def test_bad_place_configs(tmp_path):
+    bad_yaml = tmp_path / "a.yml"
+    bad_yaml.write_text("name: x\n  crs: [unclosed\n")
+    out = cli("run", "--place", str(bad_yaml))
+    assert out.returncode == 1 and "invalid YAML" in out.stderr and "Traceback" not in out.stderr
+    latin = tmp_path / "b.yml"
+    latin.write_bytes("name: Caf\xe9\n".encode("latin-1"))
+    out = cli("run", "--place", str(latin))
+    assert out.returncode == 1 and "UTF-8" in out.stderr
+    missing = tmp_path / "c.yml"
+    missing.write_text("name: x\ncrs: EPSG:27700\nareas: {file: nope.geojson}\nweather: w.epw\n")
+    out = cli("run", "--place", str(missing))
+    assert out.returncode == 1 and "not found" in out.stderr
+
+
+def test_place_with_quotes_and_sql_in_names_runs(tmp_path):
+    """A user place whose name and ids hold quotes and SQL metacharacters: stored verbatim, no injection."""
+    folder = tmp_path / "p"
+    folder.mkdir()
+    x0, y0 = 530_000, 180_000  # central London, where EPSG:27700 <-> WGS84 round trips are exact to mm
+    box = lambda a, b, c, d: shapely.box(x0 + a, y0 + b, x0 + c, y0 + d)  # noqa: E731
+    areas = gpd.GeoDataFrame({"code": ["A'1", "B\"; DROP TABLE runs; --"], "nm": ["O'Brien Court", "Robert \"Bob\" Hall"]},
+                             geometry=[box(0, 0, 200, 200), box(200, 0, 400, 200)], crs=27700)
+    areas.to_file(folder / "areas.geojson")
+    pd.DataFrame({"code": areas.code, "hh": [40, 60], "inc": [25000, 52000]}).to_csv(folder / "stats.csv", index=False)
+    blds = gpd.GeoDataFrame({"id": ["x'1", "x2", "x3"], "building:levels": ["2", "6", None], "building": ["house", "apartments", "yes"]},
+                            geometry=[box(10, 10, 30, 20), box(250, 50, 300, 80), box(100, 100, 110, 130)],
+                            crs=27700).to_crs(4326)  # different CRS: reprojected
+    blds.to_file(folder / "b.geojson")
+    shutil.copy(ROOT / "data" / "weather" / "GBR_London.Gatwick.037760_IWEC.epw", folder / "w.epw")
+    (folder / "place.yml").write_text(
+        "name: \"O'Brien; DROP TABLE runs\"\ncrs: EPSG:27700\nareas:\n  file: areas.geojson\n  id: code\n  name: nm\n"
+        "  statistics:\n    - file: stats.csv\n      id: code\n      columns: {households: hh, income_mean_gbp: inc}\n"
+        "buildings:\n  source: file\n  file: b.geojson\nweather: w.epw\n")
+    db = tmp_path / "p.duckdb"
+    out = cli("run", "--place", str(folder / "place.yml"), "--db", str(db), "--quiet")
+    assert out.returncode == 0, out.stderr
+    con = store.connect(db, read_only=True)
+    assert con.execute("SELECT count(*) FROM runs").fetchone()[0] == 1
+    assert set(con.execute("SELECT name FROM areas").df()["name"]) == {"O'Brien Court", "Robert \"Bob\" Hall"}
+    assert con.execute("SELECT count(*) FROM buildings").fetchone()[0] == 3
+    con.close()
+
+
+def test_overture_parquet_read_by_duckdb(tmp_path):
+    from analysis.ingest.buildings import read_buildings
+    squares = [shapely.box(-0.14 + i * 0.0003, 51.55, -0.1398 + i * 0.0003, 51.5501) for i in range(3)]
+    frame = pd.DataFrame({"id": ["o1", "o2", "o3"], "geometry": shapely.to_wkb(squares), "height": [6.0, None, 30.0],
+                          "num_floors": [2, 3, None], "class": ["house", "residential", "apartments"], "roof_shape": ["gabled", None, "flat"]})
+    path = tmp_path / "overture.parquet"
+    frame.to_parquet(path)
+    b = read_buildings(path, "EPSG:27700")
+    assert list(b["building_id"]) == ["o1", "o2", "o3"] and b.crs.to_epsg() == 27700
+    assert b["levels"].tolist() == [2.0, 3.0, 10.0] and b["roof_shape"].tolist()[0] == "gabled"
+    assert (b["footprint_m2"] > 100).all()
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium not installed (.ci/run installs it)")
+def test_factsheet_screenshot_and_pdf(camden_store, tmp_path):
+    from playwright.sync_api import sync_playwright
+    result = campaign.make_factsheet(db=camden_store, boundary=DATA / "boundary_inside_camden.geojson", out_dir=tmp_path, pdf=True)
+    assert result["pdf"].read_bytes()[:4] == b"%PDF"
+    with sync_playwright() as pw:
+        ctx = pw.chromium.launch_persistent_context(str(tmp_path / "prof"), executable_path=CHROMIUM, headless=True,
+                                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                                                          "--disable-component-update", "--disable-sync", "--no-first-run"])
+        requests = []
+        ctx.on("request", lambda r: requests.append(r.url))
+        page = ctx.new_page()
+        page.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi
+        page.goto(result["html"].as_uri())
+        assert page.locator("svg path").count() > 10
+        page.screenshot(path=str(tmp_path / "factsheet.png"), full_page=True)
+        height = page.evaluate("document.body.scrollHeight")
+        ctx.close()
+    assert all(u.startswith("file:") for u in requests)
+    assert (tmp_path / "factsheet.png").stat().st_size > 20_000
+    assert height < 1123 * 1.5  # about one printed page
