@@ -14,7 +14,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/python -m analysis run
+	$(BIN)/python -m analysis run --place camden
+	$(BIN)/python -m analysis run --place london --quiet   # London-wide scale run (~3 min), used by the appendix
 
 book: run
 	$(BIN)/python -c "from analysis.book import sync_execution_cache as s; s()"

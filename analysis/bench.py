@@ -18,7 +18,7 @@ import pvlib
 import shapely
 
 from analysis import config as config_mod
-from analysis import roofs, solar, store
+from analysis import heat, roofs, solar, store
 from analysis.ingest.synthetic import rectangles
 from analysis.ingest.weather import read_weather
 
@@ -109,13 +109,27 @@ def run_benchmark(n_buildings: int, naive_sample: int = 20, verbose: bool = True
         t = time.perf_counter()
         footprints = shapely.from_wkb(frame["geom"].to_numpy())
         planes = roofs.roof_planes(frame, footprints, params, meta["latitude"])
-        del footprints
         steps["roofs"] = time.perf_counter() - t
 
         t = time.perf_counter()
         specific = solar.interpolate_grid(grid, "pv_kwh_per_kwp", planes["tilt_deg"], planes["azimuth_deg"])
         planes = roofs.plane_capacity(planes, specific, float(grid["pv_kwh_per_kwp"].max()), levels)
         steps["yields"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        grid = heat.add_heat_to_grid(grid, weather, meta)
+        steps["heat grid (collectors, 3 levels)"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        kind = heat.building_kind(None, frame["use"], frame["levels"])
+        demand = heat.heat_demand(frame["footprint_m2"], frame["levels"], kind, np.full(n_buildings, "1945-1964"),
+                                  heat.read_typology(), assumptions.get("heat", "heated_floor_factor"))
+        bounds = shapely.bounds(footprints)  # cell from the bounding-box centre, as the pipeline does
+        cells = pd.DataFrame({"x": np.floor((bounds[:, 0] + bounds[:, 2]) / 200), "y": np.floor((bounds[:, 1] + bounds[:, 3]) / 200),
+                              "kwh": demand["heat_kwh_central"].to_numpy()}).groupby(["x", "y"])["kwh"].sum()
+        fp70 = solar.interpolate_grid(grid, "heat_fp70_kwh_per_m2", planes["tilt_deg"], planes["azimuth_deg"])
+        solar_heat = float(np.sum(np.where(planes["suitable"], planes["module_m2"], 0) * fp70))
+        steps["heat demand, density, solar heat"] = time.perf_counter() - t
 
         t = time.perf_counter()
         slim = planes[["building_id", "kwp_central", "kwh_low", "kwh_central", "kwh_high"]]
@@ -138,6 +152,10 @@ def run_benchmark(n_buildings: int, naive_sample: int = 20, verbose: bool = True
         "naive_seconds_per_building": round(naive, 5),
         "speedup_vs_naive": round(naive * n_buildings / seconds, 1),
         "total_gwh": round(total / 1e6, 3),
+        "heat_cells": int(len(cells)),
+        "solar_heat_gwh": round(solar_heat / 1e6, 3),
+        "heat_share_of_runtime": round((steps["heat grid (collectors, 3 levels)"]
+                                        + steps["heat demand, density, solar heat"]) / seconds, 3),
         "steps": {k: round(v, 3) for k, v in steps.items()},
     }
     if verbose:
@@ -146,6 +164,7 @@ def run_benchmark(n_buildings: int, naive_sample: int = 20, verbose: bool = True
             rate = f"{n_buildings / secs:,.0f} buildings/s" if secs > 0 else ""
             print(f"  {name:<30} {secs:7.2f} s  {rate}")
         print(f"  {'end to end':<30} {seconds:7.2f} s  {result['buildings_per_second']:,.0f} buildings/s")
+        print(f"  heat steps: {result['heat_share_of_runtime']:.0%} of the run time")
         print(f"  peak RSS {result['peak_rss_mb']:,.0f} MB; naive ModelChain loop {naive * 1000:.1f} ms/building "
               f"→ speed-up {result['speedup_vs_naive']:,.0f}×")
     return result

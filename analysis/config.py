@@ -20,7 +20,8 @@ from analysis.errors import InputError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: Places that ship with the project, by name.
-EMBEDDED_PLACES = {"camden": PROJECT_ROOT / "data" / "camden" / "place.yml"}
+EMBEDDED_PLACES = {"camden": PROJECT_ROOT / "data" / "camden" / "place.yml",
+                   "london": PROJECT_ROOT / "data" / "london" / "place.yml"}
 DEFAULT_PLACE = "camden"
 LEVELS = ("low", "central", "high")
 

@@ -31,6 +31,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pvlib
+import shapely
 
 from analysis import solar
 from analysis.config import PROJECT_ROOT
@@ -164,15 +165,18 @@ def add_heat_to_grid(grid: pd.DataFrame, weather, metadata, assumptions=None, ch
     month = (weather.index - pd.Timedelta(minutes=30)).month.to_numpy()
     month_matrix = (month[:, None] == np.arange(1, 13)[None, :]).astype(float)
     monthly_fp70 = np.empty((len(out), 12))
-    for column, name, temp in HEAT_GRID_COLUMNS:
-        values = np.empty(len(out))
-        for start in range(0, len(out), chunk):
-            sl = slice(start, start + chunk)
-            q = hourly_collector_heat(weather, solpos, tilt[sl], azimuth[sl], COLLECTORS[name], temp)
-            values[sl] = q.sum(axis=0) / 1000
+    values = {column: np.empty(len(out)) for column, _, _ in HEAT_GRID_COLUMNS}
+    temp_air = weather["temp_air"].to_numpy()[:, None]
+    for start in range(0, len(out), chunk):
+        sl = slice(start, start + chunk)
+        irr = solar.plane_irradiance(weather, solpos, tilt[sl], azimuth[sl])  # once per chunk, all collectors
+        for column, name, temp in HEAT_GRID_COLUMNS:
+            q = collector_heat(irr["poa_direct"], irr["poa_diffuse"], irr["aoi"], temp_air, COLLECTORS[name], temp)
+            values[column][sl] = q.sum(axis=0) / 1000
             if column == "heat_fp70_kwh_per_m2":
                 monthly_fp70[sl] = (q.T @ month_matrix) / 1000
-        out[column] = values
+    for column, _, _ in HEAT_GRID_COLUMNS:
+        out[column] = values[column]
     for m in range(12):
         out[f"fp70_m{m + 1:02d}"] = monthly_fp70[:, m]
     return out
@@ -189,19 +193,26 @@ def read_typology(path=TYPOLOGY_PATH) -> pd.DataFrame:
 
 
 def building_kind(building_type, use, levels) -> np.ndarray:
-    """``house``, ``flat`` or ``non_domestic`` from generator type or OSM use and storeys."""
-    btype = pd.Series(building_type, dtype="object").fillna("").astype(str).to_numpy()
-    use = pd.Series(use, dtype="object").fillna("").astype(str).str.lower().to_numpy()
+    """``house``, ``flat`` or ``non_domestic`` from generator type or OSM use and storeys.
+
+    Rules are applied to the few distinct values (factorised), then spread to every building.
+    """
+    use_codes, use_values = pd.factorize(pd.Series(use, dtype="object").fillna(""), use_na_sentinel=None)
+    lowered = np.array([str(u).lower() for u in use_values], dtype=object)
+    per_use = np.where(np.isin(lowered, ["house", "detached", "semidetached_house", "terrace", "bungalow"]), "house",
+                       np.where(np.isin(lowered, ["apartments", "flats", "mixed"]), "flat",
+                                np.where(np.isin(lowered, ["residential", "yes", ""]), "?", "non_domestic")))
+    kind = per_use[use_codes] if len(per_use) else np.array([], dtype=object)
     levels = np.nan_to_num(np.asarray(levels, dtype=float), nan=2.0)
-    house_uses = {"house", "detached", "semidetached_house", "terrace", "bungalow"}
-    flat_uses = {"apartments", "flats", "mixed"}
-    residential_unknown = np.isin(use, ["residential", "yes", ""])
-    kind = np.where(np.isin(use, list(house_uses)), "house",
-                    np.where(np.isin(use, list(flat_uses)), "flat",
-                             np.where(residential_unknown, np.where(levels >= 4, "flat", "house"), "non_domestic")))
-    kind = np.where(np.char.startswith(btype.astype(str), "house"), "house", kind)
-    kind = np.where(np.isin(btype, ["converted_house", "flat_block", "mixed_use"]), "flat", kind)
-    return kind
+    kind = np.where(kind == "?", np.where(levels >= 4, "flat", "house"), kind)  # residential, type unknown
+    if building_type is not None:
+        type_codes, type_values = pd.factorize(pd.Series(building_type, dtype="object").fillna(""), use_na_sentinel=None)
+        per_type = np.array(["house" if str(t).startswith("house") else
+                             "flat" if t in ("converted_house", "flat_block", "mixed_use") else "" for t in type_values],
+                            dtype=object)
+        override = per_type[type_codes] if len(per_type) else np.array([], dtype=object)
+        kind = np.where(override != "", override, kind)
+    return kind.astype(str)
 
 
 def age_band(year_built, default_band: str = "1945-1964") -> tuple[np.ndarray, np.ndarray]:
@@ -241,22 +252,31 @@ def heat_demand(footprint_m2, levels, kind, band, typology: pd.DataFrame, heated
     if np.any(footprint < 0) or np.any(~np.isfinite(footprint)):
         raise InputError("negative or missing footprint area", fix="repair the footprints (areas must be > 0 m²)")
     floor = footprint * np.maximum(np.nan_to_num(np.asarray(levels, dtype=float), nan=1.0), 1.0) * heated_floor_factor
-    key = pd.MultiIndex.from_arrays([np.asarray(kind), np.asarray(band)])
-    table = typology.set_index(["building_kind", "age_band"])
-    rows = table.reindex(key)
-    if rows["space_heat_kwh_per_m2"].isna().any():
-        bad = key[rows["space_heat_kwh_per_m2"].isna().to_numpy()][0]
-        raise InputError(f"typology has no row for kind={bad[0]!r}, age band={bad[1]!r}", path=TYPOLOGY_PATH,
-                         fix="add the row to the typology table")
-    space = rows["space_heat_kwh_per_m2"].to_numpy()
-    dhw = rows["dhw_kwh_per_m2"].to_numpy()
+    # Look rows up by integer codes (a string MultiIndex over millions of buildings is slow).
+    table = typology.reset_index(drop=True)
+    kinds, bands = list(table["building_kind"].unique()), list(table["age_band"].unique())
+    row_of = np.full((len(kinds), len(bands)), -1)
+    row_of[[kinds.index(k) for k in table["building_kind"]], [bands.index(b) for b in table["age_band"]]] = np.arange(len(table))
+    k_fact, k_vals = pd.factorize(pd.Series(np.asarray(kind, dtype=object)))
+    b_fact, b_vals = pd.factorize(pd.Series(np.asarray(band, dtype=object)))
+    k_codes = np.array([kinds.index(v) if v in kinds else -1 for v in k_vals], dtype=int)[k_fact]
+    b_codes = np.array([bands.index(v) if v in bands else -1 for v in b_vals], dtype=int)[b_fact]
+    rows = np.where((k_codes >= 0) & (b_codes >= 0), row_of[np.maximum(k_codes, 0), np.maximum(b_codes, 0)], -1)
+    if np.any(rows < 0):
+        i = int(np.argmax(rows < 0))
+        raise InputError(f"typology has no row for kind={np.asarray(kind)[i]!r}, age band={np.asarray(band)[i]!r}",
+                         path=TYPOLOGY_PATH, fix="add the row to the typology table")
+    space = table["space_heat_kwh_per_m2"].to_numpy(dtype=float)[rows]
+    dhw = table["dhw_kwh_per_m2"].to_numpy(dtype=float)[rows]
+    low = table["space_heat_low"].to_numpy(dtype=float)[rows]
+    high = table["space_heat_high"].to_numpy(dtype=float)[rows]
     return pd.DataFrame({
         "heated_floor_m2": floor,
         "space_heat_kwh": floor * space,
         "dhw_kwh": floor * dhw,
-        "heat_kwh_low": floor * (rows["space_heat_low"].to_numpy() + dhw),
+        "heat_kwh_low": floor * (low + dhw),
         "heat_kwh_central": floor * (space + dhw),
-        "heat_kwh_high": floor * (rows["space_heat_high"].to_numpy() + dhw),
+        "heat_kwh_high": floor * (high + dhw),
     })
 
 
@@ -385,14 +405,15 @@ def heat_step(buildings, planes, areas, grid, weather, meta, cfg):
     band, band_assumed = age_band(buildings["year_built"], cfg.raw.get("default_age_band", "1945-1964"))
     demand = heat_demand(buildings["footprint_m2"], buildings["levels"], kind, band, typology,
                          a.get("heat", "heated_floor_factor"))
-    centroids = buildings.geometry.centroid
+    # Cell of each building from its bounding-box centre (cheaper than centroids; same cell at 100 m).
+    bounds = shapely.bounds(buildings.geometry.to_numpy())
     cell = a.get("heat", "grid_cell_m")
     bheat = pd.DataFrame({
         "building_id": buildings["building_id"].to_numpy(), "area_id": buildings["area_id"].to_numpy(),
         "building_kind": kind, "age_band": band, "age_assumed": band_assumed | buildings.get(
             "age_assumed", pd.Series(False, index=buildings.index)).fillna(True).to_numpy(dtype=bool),
-        "cell_x": np.floor(centroids.x.to_numpy() / cell).astype(np.int64),
-        "cell_y": np.floor(centroids.y.to_numpy() / cell).astype(np.int64),
+        "cell_x": np.floor((bounds[:, 0] + bounds[:, 2]) / 2 / cell).astype(np.int64),
+        "cell_y": np.floor((bounds[:, 1] + bounds[:, 3]) / 2 / cell).astype(np.int64),
     })
     bheat = pd.concat([bheat, demand], axis=1)
 
@@ -498,8 +519,8 @@ SELECT a.area_id, a.name, a.households, a.area_ha,
        rs.* EXCLUDE (area_id),
        s.sdh_collector_m2, s.sdh_store_m3, s.sdh_solar_fraction, s.sdh_solar_fraction_no_store, s.sdh_delivered_kwh,
        a.gas_kwh AS observed_gas_kwh, a.gas_kwh * {boiler} AS observed_gas_heat_kwh,
-       least(1.0, a.gas_meters / nullif(a.dwellings, 0)) AS gas_share_of_dwellings,
-       bh.heat_kwh_central * least(1.0, a.gas_meters / nullif(a.dwellings, 0)) AS modelled_gas_heat_kwh
+       least(1.0, a.gas_meters / nullif(coalesce(a.dwellings, a.elec_meters), 0)) AS gas_share_of_dwellings,
+       bh.heat_kwh_central * least(1.0, a.gas_meters / nullif(coalesce(a.dwellings, a.elec_meters), 0)) AS modelled_gas_heat_kwh
 FROM areas a
 LEFT JOIN bh USING (area_id) LEFT JOIN rs USING (area_id) LEFT JOIN zone USING (area_id)
 LEFT JOIN area_sdh s USING (area_id)

@@ -158,9 +158,13 @@ def scenario_flows(econ: pd.DataFrame, areas: pd.DataFrame, p: dict, self_consum
     income = a["income_mean_gbp"]
     median_income = float(np.nanmedian(np.repeat(income.fillna(income.median()).to_numpy(),
                                                  households.round().astype(int).to_numpy())))
-    b_income = econ["area_id"].map(income).fillna(median_income).to_numpy()
-    owner = econ["owner_type"].to_numpy()
-    kwh, kwp = econ["kwh"].to_numpy(), econ["kwp"].to_numpy()
+    # Integer area codes once (string group-bys over millions of buildings are the slow part).
+    codes = econ["area_code"].to_numpy() if "area_code" in econ else a.index.get_indexer(econ["area_id"])
+    if np.any(codes < 0):
+        raise ValueError("buildings refer to areas missing from the areas table")
+    b_income = income.fillna(median_income).to_numpy()[codes]
+    owner = econ["owner_type"].to_numpy(dtype=object)
+    kwh, kwp = econ["kwh"].to_numpy(dtype=float), econ["kwp"].to_numpy(dtype=float)
     retail, export = p["retail_price_gbp_per_kwh"], p["export_tariff_gbp_per_kwh"]
     ns, life = p["network_policy_share_of_unit_price"], p["lifetime_years"]
     capex = kwp * np.where(kwp < SMALL_SYSTEM_KWP, p["capex_gbp_per_kwp_small"], p["capex_gbp_per_kwp_large"])
@@ -189,7 +193,7 @@ def scenario_flows(econ: pd.DataFrame, areas: pd.DataFrame, p: dict, self_consum
     interest = annuity - straight
     real_value = float(np.sum(self_kwh * retail * (1 - ns) + export_kwh * export - straight))
     n_areas = len(a)
-    by_area = lambda values: pd.Series(values).groupby(econ["area_id"].to_numpy()).sum().reindex(a.index, fill_value=0.0)  # noqa: E731
+    by_area = lambda values: pd.Series(np.bincount(codes, weights=values, minlength=n_areas), index=a.index)  # noqa: E731
 
     resident = pd.DataFrame(0.0, index=a.index, columns=["bill_savings", "owner_income", "pooled_return",
                                                          "member_interest", "community_fund", "cost_shift"])
@@ -293,6 +297,7 @@ def ownership_step(buildings, planes, areas, cfg, n_resamples: int = 400):
     self_consumption = {lv: a.get("pv", "self_consumption_share", lv) for lv in LEVELS}
     econ = building_economics(buildings, planes)
     area_frame = pd.DataFrame(areas.drop(columns="geometry"))
+    econ["area_code"] = pd.Index(area_frame["area_id"]).get_indexer(econ["area_id"])
     central = a.level("economics")
     area_rows, decile_tables, index_rows, party_rows = [], [], [], []
     for scenario in SCENARIOS:
@@ -332,9 +337,8 @@ def ownership_step(buildings, planes, areas, cfg, n_resamples: int = 400):
     # Allocation seeds: how much the assumed owner types move the market result.
     seeds = []
     for k in range(5):
-        alt = buildings.copy()
-        alt["owner_type"] = allocate_owner_types(buildings, area_frame, seed + 1000 + k)
-        flows = scenario_flows(building_economics(alt, planes), area_frame, central, self_consumption["central"], "market")
+        alt_econ = econ.assign(owner_type=allocate_owner_types(buildings, area_frame, seed + 1000 + k))
+        flows = scenario_flows(alt_econ, area_frame, central, self_consumption["central"], "market")
         ar = flows["area"][flows["area"]["households"] > 0]
         seeds.append({"seed": seed + 1000 + k, "scenario": "market",
                       "concentration_net": inequality.concentration_index(ar["net_per_household"], ar["income_mean_gbp"],
@@ -345,7 +349,10 @@ def ownership_step(buildings, planes, areas, cfg, n_resamples: int = 400):
                                                               dwellings=("dwellings", "sum")).reset_index()
     kwp = econ.groupby(["area_id", "owner_type"])[["kwp", "kwh"]].sum().reset_index()
     owners = owners.merge(kwp, on=["area_id", "owner_type"], how="left")
+    from analysis import policy  # the policy matrix reuses this step's buildings and owners
+
     tables = {
+        **policy.policy_step(econ, area_frame, a, seed, n_resamples=min(n_resamples, 200)),
         "scenario_area": pd.concat(area_rows, ignore_index=True),
         "scenario_decile": pd.concat(decile_tables, ignore_index=True),
         "scenario_indices": pd.DataFrame(index_rows),

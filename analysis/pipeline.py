@@ -106,11 +106,14 @@ class RunResult:
     timings: dict = field(default_factory=dict)
 
 
-def load_buildings(cfg, areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def load_buildings(cfg, areas: gpd.GeoDataFrame, progress: Progress | None = None) -> gpd.GeoDataFrame:
     """Buildings for a place: from the configured file, or synthetic from dwelling counts."""
     section = cfg.raw.get("buildings", {"source": "synthetic"})
     if section.get("source", "file") == "synthetic":
-        return synthetic.generate_buildings(areas, int(cfg.raw.get("seed", 20110327)))
+        if section.get("dwelling_types") == "estimate":
+            areas = synthetic.estimate_dwelling_types(areas)
+        tick = (lambda done, total: progress.tick("generating buildings", done, total, "areas")) if progress else None
+        return synthetic.generate_buildings(areas, int(cfg.raw.get("seed", 20110327)), tick)
     path = cfg.resolve(section["file"])
     frame = buildings_mod.read_buildings(path, cfg.crs, section.get("columns"))
     frame = buildings_mod.assign_areas(frame, areas)
@@ -207,7 +210,7 @@ def run(place=None, db_path=None, quiet: bool = False, fail_after: str | None = 
 
     areas = areas_mod.read_areas(cfg)
     progress.step("areas", len(areas), "areas")
-    buildings = load_buildings(cfg, areas)
+    buildings = load_buildings(cfg, areas, progress)
     progress.step("buildings", len(buildings))
 
     weather, meta = read_weather(cfg.resolve(cfg.raw["weather"]), cfg.raw.get("weather_format"))

@@ -23,7 +23,9 @@ ALLOWED_CONSOLE = ("Identifier 'THEBE_JS_URL' has already been declared", "Got i
 @pytest.fixture(scope="module")
 def built_book():
     bin_dir = Path(sys.executable).parent
-    subprocess.run([sys.executable, "-m", "analysis", "run", "--quiet"], cwd=ROOT, check=True, timeout=900)
+    for place in ("camden", "london"):  # exactly what `make book` runs
+        subprocess.run([sys.executable, "-m", "analysis", "run", "--place", place, "--quiet"], cwd=ROOT, check=True,
+                       timeout=1800)
     subprocess.run([sys.executable, "-c", "from analysis.book import sync_execution_cache as s; s()"], cwd=ROOT, check=True)
     result = subprocess.run([str(bin_dir / "jupyter-book"), "build", ".", "-W", "-n", "--keep-going"], cwd=ROOT,
                             capture_output=True, text=True, timeout=1800)
