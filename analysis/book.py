@@ -58,7 +58,8 @@ def sync_execution_cache(project_root=None) -> bool:
     """Drop the book's execution cache when the store's results changed since the last build.
 
     Jupyter Book caches notebook outputs by notebook source, not by the data they read, so a
-    new run with other inputs, assumptions or code would otherwise show stale numbers.
+    new run with other inputs, assumptions or code would otherwise show stale numbers. The
+    fingerprint covers the latest run of every store the book reads (Camden and London).
 
     Returns
     -------
@@ -72,17 +73,25 @@ def sync_execution_cache(project_root=None) -> bool:
     from analysis.config import PROJECT_ROOT
 
     root = Path(project_root or PROJECT_ROOT)
-    con = open_store()
-    try:
-        run = store.last_run(con)
-    finally:
-        con.close()
-    key = "" if run is None else f"{run['code_version']}|{run['config_hash']}|{run['input_hashes']}"
+    key = ""
+    for place in ("camden", "london"):
+        path = store.default_db_path(place)
+        if not path.is_file():
+            continue
+        con = store.connect(path, read_only=True)
+        try:
+            run = store.last_run(con)
+        finally:
+            con.close()
+        if run is not None:  # run id too: same inputs rerun still count as new results
+            key += f"{place}|{run['run_id']}|{run['code_version']}|{run['config_hash']}|{run['input_hashes']};"
     fingerprint = hashlib.sha256(key.encode()).hexdigest()
     marker = root / "_build" / ".store-fingerprint"
     if marker.is_file() and marker.read_text() == fingerprint:
         return False
-    shutil.rmtree(root / "_build" / ".jupyter_cache", ignore_errors=True)
+    # Sphinx also keeps parsed pages (.doctrees) and re-reads only changed sources: drop both.
+    for folder in (".jupyter_cache", ".doctrees", "jupyter_execute"):
+        shutil.rmtree(root / "_build" / folder, ignore_errors=True)
     marker.parent.mkdir(parents=True, exist_ok=True)
     marker.write_text(fingerprint)
     return True

@@ -170,7 +170,14 @@ def scenario_flows(econ: pd.DataFrame, areas: pd.DataFrame, p: dict, self_consum
     capex = kwp * np.where(kwp < SMALL_SYSTEM_KWP, p["capex_gbp_per_kwp_small"], p["capex_gbp_per_kwp_large"])
 
     if scenario == "market":
-        share = np.select(
+        # Owners invest only where it pays them: owner-occupiers and businesses keep the bill savings,
+        # landlords only the export income (tenants keep the savings) — the split incentive.
+        crf = capital_recovery_factor(p["discount_rate_market"], life)
+        keeps_savings = np.isin(owner, ["owner_occupier", "commercial", "public_body", "community"])
+        owner_value = (np.where(keeps_savings, kwh * self_consumption * retail, 0.0)
+                       + kwh * (1 - self_consumption) * export - capex * crf)
+        pays = owner_value > 0
+        share = pays * np.select(
             [owner == "owner_occupier", owner == "private_landlord", owner == "social_landlord",
              np.isin(owner, ["commercial", "public_body", "community"])],
             [np.clip(p["adoption_owner_occupier_at_median_income"]
@@ -326,12 +333,14 @@ def ownership_step(buildings, planes, areas, cfg, n_resamples: int = 400):
                 flows = scenario_flows(econ, area_frame, p, sc, scenario)
                 ar = flows["area"][flows["area"]["households"] > 0]
                 total_net = float(ar["net"].sum())
-                ci = (inequality.concentration_index(ar["net_per_household"], ar["income_mean_gbp"], ar["households"])
-                      if abs(total_net) > 1e-9 else np.nan)
+                # Gains (before the cost shift) are non-negative, so their concentration index is well defined;
+                # the index of net results is unstable where the mean net is close to zero.
+                ci = (inequality.concentration_index(ar["benefit_per_household"], ar["income_mean_gbp"], ar["households"])
+                      if ar["benefit_per_household"].abs().sum() > 1e-9 else np.nan)
                 dec = decile_rows(flows["area"])
                 sens.append({"parameter": name, "level": level, "scenario": scenario,
                              "net_gbp_per_household": total_net / ar["households"].sum(),
-                             "concentration_net": ci,
+                             "concentration_benefit": ci,
                              "top_minus_bottom_decile_gbp": float(dec["net_per_household"].iloc[-1]
                                                                   - dec["net_per_household"].iloc[0])})
     # Allocation seeds: how much the assumed owner types move the market result.
@@ -341,8 +350,8 @@ def ownership_step(buildings, planes, areas, cfg, n_resamples: int = 400):
         flows = scenario_flows(alt_econ, area_frame, central, self_consumption["central"], "market")
         ar = flows["area"][flows["area"]["households"] > 0]
         seeds.append({"seed": seed + 1000 + k, "scenario": "market",
-                      "concentration_net": inequality.concentration_index(ar["net_per_household"], ar["income_mean_gbp"],
-                                                                          ar["households"]),
+                      "concentration_benefit": inequality.concentration_index(
+                          ar["benefit_per_household"], ar["income_mean_gbp"], ar["households"]),
                       "owner_occupier_kwp_share": float(flows["area"]["kwp_owned_by_residents"].sum()
                                                         / max(flows["installed_kwp"], 1e-9))})
     owners = buildings.groupby(["area_id", "owner_type"]).agg(buildings=("building_id", "size"),

@@ -91,7 +91,13 @@ def generation_flows(econ: pd.DataFrame, areas: pd.DataFrame, p: dict, q: dict, 
     sc = np.full(len(econ), self_consumption)
     battery_capex = np.zeros(len(econ))
     if generation in ("market", "market_batteries"):
-        share = np.select([oo, pl, sl, other], [
+        # Owners invest in PV only where it pays them (landlords keep only the export income: the
+        # split incentive). Batteries are not gated: households buy them for more than PV
+        # self-consumption (tariff arbitrage, backup), which the model does not value.
+        keeps_savings = ~(pl | sl)
+        owner_value = (np.where(keeps_savings, kwh * self_consumption * retail, 0.0) + kwh * (1 - self_consumption) * export
+                       - capex * capital_recovery_factor(p["discount_rate_market"], life))
+        share = (owner_value > 0) * np.select([oo, pl, sl, other], [
             np.clip(p["adoption_owner_occupier_at_median_income"] * income_factor ** p["adoption_income_elasticity"], 0, 0.9),
             p["adoption_private_landlord"], p["adoption_social_landlord"], p["adoption_commercial"]])
         rate = p["discount_rate_market"]
@@ -101,8 +107,11 @@ def generation_flows(econ: pd.DataFrame, areas: pd.DataFrame, p: dict, q: dict, 
             sc = self_consumption + batt * (q["self_consumption_with_battery"] - self_consumption)
             battery_capex = share * batt * q["battery_capex_gbp"]
     elif generation == "aggregator":
-        share = np.where(oo, q["aggregator_uptake_owner_occupier"], q["aggregator_uptake_landlords"])
         rate = q["aggregator_discount_rate"]
+        # The aggregator keeps export income and any generation tariff; it installs only where that pays.
+        tariff = q["aggregator_generation_tariff_gbp_per_kwh"]
+        profit = kwh * (1 - self_consumption) * export + kwh * tariff - capex * capital_recovery_factor(rate, life)
+        share = (profit > 0) * np.where(oo, q["aggregator_uptake_owner_occupier"], q["aggregator_uptake_landlords"])
     elif generation == "coop":
         share = np.where(sl | np.isin(owner, ["public_body", "community"]), 1.0, p["coop_share_of_other_roofs"])
         rate = p["coop_dividend_rate"]
@@ -122,7 +131,7 @@ def generation_flows(econ: pd.DataFrame, areas: pd.DataFrame, p: dict, q: dict, 
     real_value = float(np.sum(self_kwh * retail * (1 - ns) + export_kwh * export - straight))
 
     resident = pd.DataFrame(0.0, index=areas.index, columns=["bill_savings", "owner_income", "pooled_return",
-                                                             "member_interest", "community_fund"])
+                                                             "member_interest", "community_fund", "tariff_levy"])
     parties = dict.fromkeys(PARTIES, 0.0)
     behind_meter = by_area(self_kwh)
     gross_savings = self_kwh * retail  # retail value of power not bought (includes the network part)
@@ -136,7 +145,10 @@ def generation_flows(econ: pd.DataFrame, areas: pd.DataFrame, p: dict, q: dict, 
         parties["finance"] = float(np.sum(interest))
     elif generation == "aggregator":
         resident["bill_savings"] = by_area(gross_savings)  # the household's "free daytime power"
-        parties["aggregator_shareholders"] = float(np.sum(export_kwh * export - straight))  # equity-financed
+        tariff_income = share * kwh * q["aggregator_generation_tariff_gbp_per_kwh"]
+        parties["aggregator_shareholders"] = float(np.sum(export_kwh * export + tariff_income - straight))
+        demand = area_demand(areas)  # a feed-in tariff is levied on every household's electricity use
+        resident["tariff_levy"] = -float(np.sum(tariff_income)) * demand / demand.sum()
     elif generation == "coop":
         resident["bill_savings"] = by_area(gross_savings * COOP_OCCUPANT_DISCOUNT)
         revenue = gross_savings * (1 - COOP_OCCUPANT_DISCOUNT) + export_kwh * export
@@ -301,6 +313,7 @@ def policy_step(econ, areas, assumptions, seed: int, n_resamples: int = 200) -> 
         ci = inequality.bootstrap(inequality.concentration_index, net_hh, y, weights=h, n_resamples=n_resamples, seed=seed)
         per_dec = pd.DataFrame({"decile": deciles, "h": h, "net": net_hh * h}).groupby("decile").sum()
         framing_rows.append({"framing": label, **f, "net_gbp_per_household": float(np.sum(net_hh * h) / h.sum()),
+                             "concentration_meaningful": bool(np.all(net_hh >= 0) or np.all(net_hh <= 0)),
                              "bottom_decile_net": per_dec.net.iloc[0] / per_dec.h.iloc[0],
                              "top_decile_net": per_dec.net.iloc[-1] / per_dec.h.iloc[-1],
                              "concentration_net": ci["estimate"], "concentration_low": ci["low"],
@@ -308,7 +321,17 @@ def policy_step(econ, areas, assumptions, seed: int, n_resamples: int = 200) -> 
                              "public_savings_gbp": res["network_saving"] + res["supply_return"],
                              "cost_shift_gbp": res["cost_shift"]})
     sens = sensitivity(econ, areas, assumptions, ok, y, h)
-    return {"policy_cells": pd.DataFrame(rows), "policy_decile": pd.DataFrame(dec_rows),
+    # Rent-a-roof depends on a generation tariff that no longer exists: show it at each level.
+    agg_rows = []
+    for level in ("low", "central", "high"):
+        tariff = assumptions.get("policy", "aggregator_generation_tariff_gbp_per_kwh", level)
+        res = run_cell(econ, areas, p, dict(q, aggregator_generation_tariff_gbp_per_kwh=tariff), sc,
+                       "private", "volumetric", "aggregator")
+        area = res["area"][ok]
+        agg_rows.append({"level": level, "tariff_gbp_per_kwh": tariff, "installed_mwp": res["installed_kwp"] / 1000,
+                         "aggregator_gbp": res["parties"]["aggregator_shareholders"],
+                         "households_net_gbp": float(area["net"].sum()), "cost_shift_gbp": res["cost_shift"]})
+    return {"policy_aggregator": pd.DataFrame(agg_rows),"policy_cells": pd.DataFrame(rows), "policy_decile": pd.DataFrame(dec_rows),
             "policy_parties": pd.DataFrame(party_rows), "policy_framings": pd.DataFrame(framing_rows),
             "policy_sensitivity": sens}
 
@@ -337,8 +360,9 @@ def sensitivity(econ, areas, assumptions, ok, y, h) -> pd.DataFrame:
                 res = run_cell(econ, areas, p, q, sc, f["network"], f["recovery"], f["generation"], f["supply"])
                 area = res["area"][ok]
                 net_hh = area["net_per_household"].to_numpy()
-                ci = inequality.concentration_index(net_hh, y, h) if abs(np.sum(net_hh * h)) > 1e-6 else np.nan
+                per_dec = pd.DataFrame({"d": inequality.deciles(y, h), "h": h, "net": net_hh * h}).groupby("d").sum()
+                gap = per_dec.net.iloc[-1] / per_dec.h.iloc[-1] - per_dec.net.iloc[0] / per_dec.h.iloc[0]
                 rows.append({"parameter": f"{group}.{name}", "level": level, "value": value, "framing": label,
-                             "net_gbp_per_household": float(np.sum(net_hh * h) / h.sum()), "concentration_net": ci,
-                             "regressive": bool(ci > 0) if not np.isnan(ci) else False})
+                             "net_gbp_per_household": float(np.sum(net_hh * h) / h.sum()),
+                             "top_minus_bottom_decile_gbp": float(gap), "favours_richer": bool(gap > 0)})
     return pd.DataFrame(rows)

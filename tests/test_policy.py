@@ -16,7 +16,25 @@ def small():
     areas = pd.DataFrame({"area_id": ["rich", "poor"], "households": [100.0, 100.0],
                           "income_mean_gbp": [90_000.0, 20_000.0], "elec_kwh": [350_000.0, 350_000.0]})
     a = load_assumptions()
-    return econ, areas, a.level("economics"), a.level("policy")
+    # Cheaper capital and a FiT-era tariff, so that every model installs something in this small case.
+    p = dict(a.level("economics"), capex_gbp_per_kwp_small=1000.0)
+    q = dict(a.level("policy"), aggregator_generation_tariff_gbp_per_kwh=0.10)
+    return econ, areas, p, q
+
+
+def test_investors_only_install_where_it_pays():
+    econ = pd.DataFrame({"area_code": [0, 0], "owner_type": ["owner_occupier", "private_landlord"], "kwp": [4.0, 4.0],
+                         "kwh": [3600.0, 3600.0]})
+    areas = pd.DataFrame({"area_id": ["a"], "households": [2.0], "income_mean_gbp": [40_000.0], "elec_kwh": [7000.0]})
+    a = load_assumptions()
+    p = dict(a.level("economics"), capex_gbp_per_kwp_small=1000.0)
+    q = a.level("policy")
+    market = policy.run_cell(econ, areas, p, q, 0.35, "private", "volumetric", "market")
+    # The owner-occupier invests (keeps bill savings); the landlord, with export income only, does not.
+    assert market["installed_kwp"] == pytest.approx(4.0 * p["adoption_owner_occupier_at_median_income"] * 1.0)
+    none = policy.run_cell(econ, areas, p, dict(q, aggregator_generation_tariff_gbp_per_kwh=0.0), 0.35, "private",
+                           "volumetric", "aggregator")
+    assert none["installed_kwp"] == 0.0  # without a feed-in tariff, rent-a-roof does not pay at 8 % (2024 prices)
 
 
 @pytest.mark.parametrize("network", policy.NETWORKS)
