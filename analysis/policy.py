@@ -284,7 +284,8 @@ def policy_step(econ, areas, assumptions, seed: int, n_resamples: int = 200) -> 
         ci = inequality.bootstrap(inequality.concentration_index, net_hh, y, weights=h, n_resamples=n_resamples,
                                   seed=seed) if abs(np.sum(net_hh * h)) > 1e-6 else {"estimate": np.nan, "low": np.nan, "high": np.nan}
         charges = area["network_charges_per_household"].to_numpy()
-        suits = inequality.suits(charges, y, h) if charges.sum() > 0 else np.nan
+        suits = (inequality.bootstrap(inequality.suits, charges, y, weights=h, n_resamples=n_resamples, seed=seed)
+                 if charges.sum() > 0 else {"estimate": np.nan, "low": np.nan, "high": np.nan})
         per_dec = pd.DataFrame({"decile": deciles, "h": h, "net": net_hh * h, "shift": area["cost_shift_per_household"].to_numpy() * h,
                                 "charges": charges * h}).groupby("decile").sum()
         for d, r in per_dec.iterrows():
@@ -300,7 +301,8 @@ def policy_step(econ, areas, assumptions, seed: int, n_resamples: int = 200) -> 
                      "net_gbp_per_household": float(np.sum(net_hh * h) / h.sum()),
                      "bottom_decile_net": bottom.net / bottom.h, "top_decile_net": top.net / top.h,
                      "concentration_net": ci["estimate"], "concentration_low": ci["low"], "concentration_high": ci["high"],
-                     "suits_network_charges": suits, "cost_shift_gbp": res["cost_shift"],
+                     "suits_network_charges": suits["estimate"], "suits_low": suits["low"], "suits_high": suits["high"],
+                     "cost_shift_gbp": res["cost_shift"],
                      "avoided_charges_gbp": res["avoided_charges"],
                      "cost_shift_bottom_decile": bottom["shift"] / bottom.h, "cost_shift_top_decile": top["shift"] / top.h,
                      "leaves_neighbourhoods_gbp": sum(res["parties"][k] for k in ("private_landlords", "companies",

@@ -183,3 +183,26 @@ def test_factsheet_screenshot_and_pdf(camden_store, tmp_path):
     assert all(u.startswith("file:") for u in requests)
     assert (tmp_path / "factsheet.png").stat().st_size > 20_000
     assert height < 1123 * 1.5  # about one printed page
+
+
+def test_unknown_columns_are_named(tmp_path):
+    from analysis.ingest.areas import read_table
+    from analysis.ingest.buildings import read_buildings
+    path = tmp_path / "s.csv"
+    path.write_text("code,hh\nA,10\n")
+    with pytest.raises(InputError, match="missing columns"):
+        read_table(path, "code", {"households": "households_2021"})
+    gj = tmp_path / "b.geojson"
+    gpd.GeoDataFrame({"id": ["a"]}, geometry=[shapely.box(530000, 180000, 530010, 180010)], crs=27700).to_file(gj)
+    with pytest.raises(InputError, match="'floors'"):
+        read_buildings(gj, "EPSG:27700", {"levels": "floors"})
+
+
+def test_areas_without_crs_fail_the_run_with_one_line(tmp_path):
+    folder = tmp_path / "p"
+    folder.mkdir()
+    gpd.GeoDataFrame({"code": ["A"]}, geometry=[shapely.box(0, 0, 100, 100)]).to_file(folder / "areas.shp")
+    (folder / "place.yml").write_text("name: x\ncrs: EPSG:27700\nareas: {file: areas.shp, id: code}\n"
+                                      "buildings: {source: synthetic}\nweather: w.epw\n")
+    out = cli("run", "--place", str(folder / "place.yml"), "--db", str(tmp_path / "x.duckdb"))
+    assert out.returncode == 1 and "has no CRS" in out.stderr and len(out.stderr.strip().splitlines()) == 1

@@ -72,3 +72,24 @@ def test_units_are_checked(london_weather):
 def test_missing_file():
     with pytest.raises(InputError, match="not found"):
         read_weather("does/not/exist.epw")
+
+
+def test_pvgis_json_with_mixed_years(tmp_path, london_weather):
+    """A PVGIS TMY JSON (months from different years, UTC, start-of-hour stamps) reads onto one year."""
+    import json
+    data, _ = london_weather
+    start = data.index - __import__("pandas").Timedelta(hours=1)
+    years = {m: 2005 + m for m in range(1, 13)}  # each month from another year, as PVGIS does
+    stamps = [f"{years[t.month]}{t.month:02d}{t.day:02d}:{t.hour:02d}00" for t in start]
+    rows = [{"time(UTC)": s, "T2m": float(r.temp_air), "RH": 70.0, "G(h)": float(r.ghi), "Gb(n)": float(r.dni),
+             "Gd(h)": float(r.dhi), "IR(h)": 300.0, "WS10m": float(r.wind_speed), "WD10m": 200.0, "SP": 101000.0}
+            for s, r in zip(stamps, data.itertuples())]
+    doc = {"inputs": {"location": {"latitude": 51.15, "longitude": -0.18, "elevation": 62.0}},
+           "outputs": {"months_selected": [{"month": m, "year": y} for m, y in years.items()], "tmy_hourly": rows},
+           "meta": {"inputs": {}}}
+    path = tmp_path / "tmy_51.150_-0.180.json"
+    path.write_text(json.dumps(doc))
+    assert detect_format(path) == "pvgis"
+    out, meta = read_weather(path)
+    assert len(out) == 8760 and out.index.is_monotonic_increasing and meta["latitude"] == pytest.approx(51.15)
+    assert out["ghi"].sum() == pytest.approx(data["ghi"].sum())
