@@ -83,9 +83,9 @@ def choropleth(frame: pd.DataFrame, value: str, title: str, value_title: str, to
 
 
 def bars(frame: pd.DataFrame, x: str, y: str, title: str, x_title: str, y_title: str, color: str | None = None,
-         horizontal: bool = False, fmt: str = ",.0f") -> alt.Chart:
-    """Bar chart with tooltips (grouped by ``color`` when given)."""
-    enc_x = alt.X(f"{x}", title=x_title)
+         horizontal: bool = False, fmt: str = ",.0f", sort=None) -> alt.Chart:
+    """Bar chart with tooltips (grouped by ``color`` when given; ``sort`` = category order)."""
+    enc_x = alt.X(f"{x}", title=x_title, sort=sort, axis=alt.Axis(labelAngle=0) if sort else alt.Undefined)
     enc_y = alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=fmt))
     if horizontal:
         enc_x, enc_y = alt.X(f"{y}:Q", title=y_title, axis=alt.Axis(format=fmt)), alt.Y(f"{x}", title=x_title, sort="-x")
