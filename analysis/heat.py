@@ -25,7 +25,6 @@ References
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import duckdb
 import numpy as np

@@ -205,7 +205,6 @@ def scenario_flows(econ: pd.DataFrame, areas: pd.DataFrame, p: dict, self_consum
     resident = pd.DataFrame(0.0, index=a.index, columns=["bill_savings", "owner_income", "pooled_return",
                                                          "member_interest", "community_fund", "cost_shift"])
     parties = {}
-    owner_net = self_kwh * 0  # placeholder for owners' export minus capital cost
     if scenario in ("market", "coop"):
         shift = float(np.sum(self_kwh * retail * ns))
         elec = a.get("elec_kwh", pd.Series(np.nan, index=a.index)).fillna(0)

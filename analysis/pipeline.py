@@ -19,7 +19,6 @@ import shapely
 
 from analysis import config as config_mod
 from analysis import heat, ownership, roofs, solar, store
-from analysis.errors import InputError
 from analysis.ingest import areas as areas_mod
 from analysis.ingest import buildings as buildings_mod
 from analysis.ingest import synthetic
@@ -310,10 +309,3 @@ def summary_table(db_path) -> pd.DataFrame:
     finally:
         con.close()
 
-
-def check_place_inputs(place=None) -> None:
-    """Load the config and touch every input file once (fast pre-flight for the CLI)."""
-    cfg = config_mod.load_place(place)
-    for path in cfg.input_files():
-        if not path.exists():
-            raise InputError("file not found", path=path, fix=f"fix the path in {cfg.path}")

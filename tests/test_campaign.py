@@ -1,10 +1,8 @@
 """Campaign toolkit: boundary → fact sheet, lists, exports, templates, bad input, Chromium screenshot."""
 
-import json
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd

@@ -1,6 +1,5 @@
 """End to end on Camden: store contents, roll-ups, accounting identities, failure safety."""
 
-import os
 import signal
 import subprocess
 import sys

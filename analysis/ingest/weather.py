@@ -15,7 +15,6 @@ a one-line :class:`analysis.errors.InputError`.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -308,9 +307,3 @@ def check_weather(data: pd.DataFrame, path=None) -> pd.DataFrame:
     data[["ghi", "dni", "dhi"]] = data[["ghi", "dni", "dhi"]].clip(lower=0)
     return data
 
-
-def weather_to_json(data: pd.DataFrame) -> str:
-    """Serialise monthly weather totals (for provenance and the book)."""
-    monthly = data.resample("MS").agg({"ghi": "sum", "temp_air": "mean"})
-    return json.dumps({"ghi_kwh_m2": (monthly["ghi"] / 1000).round(1).tolist(),
-                       "temp_air_c": monthly["temp_air"].round(1).tolist()})
