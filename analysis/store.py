@@ -1,7 +1,7 @@
 """The DuckDB store: one file per place, spatial loaded offline, results swapped in atomically.
 
 * The ``spatial`` extension is loaded from the file shipped in the ``duckdb-extension-spatial``
-  wheel (``INSTALL spatial`` would try to download it).
+  wheel (the plain install command would try to download it, and fails offline).
 * :func:`write_results` replaces all result tables and appends a ``runs`` row inside one
   transaction: a failed or killed run leaves the previous results exactly as they were.
 * Identifiers are quoted and values bound as parameters; no user string is spliced into SQL.
