@@ -419,7 +419,8 @@ def heat_step(buildings, planes, areas, grid, weather, meta, cfg):
     # Collector yields per plane (70 °C flat plate for district heating, 50 °C for hot water).
     fp70 = solar.interpolate_grid(grid, "heat_fp70_kwh_per_m2", planes["tilt_deg"], planes["azimuth_deg"])
     fp50 = solar.interpolate_grid(grid, "heat_fp50_kwh_per_m2", planes["tilt_deg"], planes["azimuth_deg"])
-    dwellings = buildings.set_index("building_id")["dwellings"].astype(float)
+    by_id = buildings.set_index("building_id")[["dwellings", "area_id"]]  # indexed once (millions of rows)
+    dwellings = by_id["dwellings"].astype(float)
     alloc = allocate_roof_scenarios(planes, dwellings, a.get("heat", "collector_area_per_dwelling_m2"))
     density = planes["kwp_central"].to_numpy() / np.where(planes["module_m2"] > 0, planes["module_m2"], 1)
     density = np.where(planes["suitable"], density, 0.0)
@@ -451,7 +452,7 @@ def heat_step(buildings, planes, areas, grid, weather, meta, cfg):
     month_cols = [f"fp70_m{m:02d}" for m in range(1, 13)]
     best = grid.loc[grid["heat_fp70_kwh_per_m2"].idxmax()]
     profile = best[month_cols].to_numpy(dtype=float) / best["heat_fp70_kwh_per_m2"]
-    per_area = scen.assign(area_id=planes["building_id"].map(buildings.set_index("building_id")["area_id"]).to_numpy())
+    per_area = scen.assign(area_id=planes["building_id"].map(by_id["area_id"]).to_numpy())
     area_collect = per_area.groupby("area_id").agg(collector_m2=("collector_m2_max", "sum"),
                                                    heat_kwh_heat_only=("heat_kwh_heat_only", "sum"))
     area_demand = bheat.groupby("area_id")[["space_heat_kwh", "dhw_kwh"]].sum()

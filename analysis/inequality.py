@@ -164,6 +164,23 @@ def suits(payments, income, weights=None) -> float:
     return float(1 - 2 * area)
 
 
+def weighted_median(values, weights=None) -> float:
+    """Median of ``values`` with each counted ``weights`` times (e.g. household-weighted income).
+
+    NaN values are ignored. Returns the lower weighted median (the first value at which the
+    cumulative weight reaches half the total).
+    """
+    x = np.asarray(values, dtype=float).ravel()
+    w = np.ones_like(x) if weights is None else np.asarray(weights, dtype=float).ravel()
+    keep = np.isfinite(x) & (w > 0)
+    if not keep.any():
+        raise InputError("no finite values with positive weight", fix="check incomes and household counts")
+    x, w = x[keep], w[keep]
+    order = np.argsort(x, kind="mergesort")
+    cum = np.cumsum(w[order])
+    return float(x[order][np.searchsorted(cum, cum[-1] / 2)])
+
+
 def deciles(rank_by, weights=None) -> np.ndarray:
     """Household-weighted decile (1–10) of each unit by its fractional rank midpoint."""
     rank = fractional_rank(rank_by, weights)

@@ -115,6 +115,44 @@ def allocate_owner_types(buildings: pd.DataFrame, areas: pd.DataFrame, seed: int
     return owner.astype(str)
 
 
+def system_capex(kwp, p: dict) -> np.ndarray:
+    """Installed cost of each system [£]: small (domestic) or large (block roof) £/kWp."""
+    kwp = np.asarray(kwp, dtype=float)
+    return kwp * np.where(kwp < SMALL_SYSTEM_KWP, p["capex_gbp_per_kwp_small"], p["capex_gbp_per_kwp_large"])
+
+
+def market_adoption_share(owner, kwh, capex, income_ratio, p: dict, self_consumption: float) -> np.ndarray:
+    """Expected share of each roof that its owner fills with PV in a market (0–1).
+
+    Owners invest only where it pays them at the market discount rate: owner-occupiers and
+    businesses keep the bill savings, landlords only the export income (tenants keep the
+    savings) — the split incentive. Where it pays, uptake is the owner type's adoption rate;
+    owner-occupiers' rate scales with (area income / median income)^elasticity.
+
+    Parameters
+    ----------
+    owner : array of str
+        Owner type per building.
+    kwh, capex : array
+        Annual generation [kWh/yr] and installed cost [£] of the building's suitable planes.
+    income_ratio : array
+        Area income over the household-weighted median income [-].
+    p : dict
+        ``economics`` assumptions at one level.
+    self_consumption : float
+        On-site share of generation [-].
+    """
+    landlord = np.isin(owner, ["private_landlord", "social_landlord"])
+    owner_value = (np.where(landlord, 0.0, kwh * self_consumption * p["retail_price_gbp_per_kwh"])
+                   + kwh * (1 - self_consumption) * p["export_tariff_gbp_per_kwh"]
+                   - capex * capital_recovery_factor(p["discount_rate_market"], p["lifetime_years"]))
+    rate = np.select(
+        [owner == "owner_occupier", owner == "private_landlord", owner == "social_landlord"],
+        [np.clip(p["adoption_owner_occupier_at_median_income"] * income_ratio ** p["adoption_income_elasticity"], 0, 0.9),
+         p["adoption_private_landlord"], p["adoption_social_landlord"]], p["adoption_commercial"])
+    return (owner_value > 0) * rate
+
+
 def capital_recovery_factor(rate: float, years: float) -> float:
     """Annuity factor r / (1 − (1 + r)^−n) [1/yr]: annual payment per £ of capital."""
     return rate / (1 - (1 + rate) ** -years) if rate > 0 else 1 / years
@@ -156,8 +194,7 @@ def scenario_flows(econ: pd.DataFrame, areas: pd.DataFrame, p: dict, self_consum
     a = areas.set_index("area_id")
     households = a["households"].fillna(0).clip(lower=0)
     income = a["income_mean_gbp"]
-    median_income = float(np.nanmedian(np.repeat(income.fillna(income.median()).to_numpy(),
-                                                 households.round().astype(int).to_numpy())))
+    median_income = inequality.weighted_median(income, households)
     # Integer area codes once (string group-bys over millions of buildings are the slow part).
     codes = econ["area_code"].to_numpy() if "area_code" in econ else a.index.get_indexer(econ["area_id"])
     if np.any(codes < 0):
@@ -167,22 +204,10 @@ def scenario_flows(econ: pd.DataFrame, areas: pd.DataFrame, p: dict, self_consum
     kwh, kwp = econ["kwh"].to_numpy(dtype=float), econ["kwp"].to_numpy(dtype=float)
     retail, export = p["retail_price_gbp_per_kwh"], p["export_tariff_gbp_per_kwh"]
     ns, life = p["network_policy_share_of_unit_price"], p["lifetime_years"]
-    capex = kwp * np.where(kwp < SMALL_SYSTEM_KWP, p["capex_gbp_per_kwp_small"], p["capex_gbp_per_kwp_large"])
+    capex = system_capex(kwp, p)
 
     if scenario == "market":
-        # Owners invest only where it pays them: owner-occupiers and businesses keep the bill savings,
-        # landlords only the export income (tenants keep the savings) — the split incentive.
-        crf = capital_recovery_factor(p["discount_rate_market"], life)
-        keeps_savings = np.isin(owner, ["owner_occupier", "commercial", "public_body", "community"])
-        owner_value = (np.where(keeps_savings, kwh * self_consumption * retail, 0.0)
-                       + kwh * (1 - self_consumption) * export - capex * crf)
-        pays = owner_value > 0
-        share = pays * np.select(
-            [owner == "owner_occupier", owner == "private_landlord", owner == "social_landlord",
-             np.isin(owner, ["commercial", "public_body", "community"])],
-            [np.clip(p["adoption_owner_occupier_at_median_income"]
-                     * (b_income / median_income) ** p["adoption_income_elasticity"], 0, 0.9),
-             p["adoption_private_landlord"], p["adoption_social_landlord"], p["adoption_commercial"]], 0.0)
+        share = market_adoption_share(owner, kwh, capex, b_income / median_income, p, self_consumption)
         rate = p["discount_rate_market"]
     elif scenario in ("public", "public_progressive"):
         share = np.ones(len(econ))

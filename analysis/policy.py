@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import inequality
-from analysis.ownership import SMALL_SYSTEM_KWP, capital_recovery_factor
+from analysis.ownership import capital_recovery_factor, market_adoption_share, system_capex
 
 NETWORKS = ("private", "public")
 RECOVERIES = ("volumetric", "fixed", "progressive")
@@ -78,11 +78,11 @@ def generation_flows(econ: pd.DataFrame, areas: pd.DataFrame, p: dict, q: dict, 
     kwh, kwp = econ["kwh"].to_numpy(dtype=float), econ["kwp"].to_numpy(dtype=float)
     households = areas["households"].fillna(0).clip(lower=0).to_numpy(dtype=float)
     income = areas["income_mean_gbp"].to_numpy(dtype=float)
-    median = float(np.nanmedian(np.repeat(np.nan_to_num(income, nan=np.nanmedian(income)), np.round(households).astype(int))))
+    median = inequality.weighted_median(income, households)
     b_income = np.nan_to_num(income, nan=median)[codes]
     retail, export, life = p["retail_price_gbp_per_kwh"], p["export_tariff_gbp_per_kwh"], p["lifetime_years"]
     ns = p["network_policy_share_of_unit_price"]
-    capex = kwp * np.where(kwp < SMALL_SYSTEM_KWP, p["capex_gbp_per_kwp_small"], p["capex_gbp_per_kwp_large"])
+    capex = system_capex(kwp, p)
     by_area = lambda v: np.bincount(codes, weights=v, minlength=n)  # noqa: E731
     oo, pl, sl = owner == "owner_occupier", owner == "private_landlord", owner == "social_landlord"
     other = ~(oo | pl | sl)
@@ -91,15 +91,10 @@ def generation_flows(econ: pd.DataFrame, areas: pd.DataFrame, p: dict, q: dict, 
     sc = np.full(len(econ), self_consumption)
     battery_capex = np.zeros(len(econ))
     if generation in ("market", "market_batteries"):
-        # Owners invest in PV only where it pays them (landlords keep only the export income: the
-        # split incentive). Batteries are not gated: households buy them for more than PV
-        # self-consumption (tariff arbitrage, backup), which the model does not value.
-        keeps_savings = ~(pl | sl)
-        owner_value = (np.where(keeps_savings, kwh * self_consumption * retail, 0.0) + kwh * (1 - self_consumption) * export
-                       - capex * capital_recovery_factor(p["discount_rate_market"], life))
-        share = (owner_value > 0) * np.select([oo, pl, sl, other], [
-            np.clip(p["adoption_owner_occupier_at_median_income"] * income_factor ** p["adoption_income_elasticity"], 0, 0.9),
-            p["adoption_private_landlord"], p["adoption_social_landlord"], p["adoption_commercial"]])
+        # PV only where it pays the owner (see ownership.market_adoption_share). Batteries are not
+        # gated: households buy them for more than PV self-consumption (tariff arbitrage, backup),
+        # which the model does not value.
+        share = market_adoption_share(owner, kwh, capex, income_factor, p, self_consumption)
         rate = p["discount_rate_market"]
         if generation == "market_batteries":
             batt = np.where(oo, np.clip(q["battery_adoption_owner_occupier_adopters"]

@@ -75,3 +75,10 @@ def test_bootstrap_is_reproducible_and_brackets():
 def test_input_validation(values, weights, match):
     with pytest.raises(InputError, match=match):
         ineq.gini(values, weights)
+
+
+def test_weighted_median():
+    assert ineq.weighted_median([1, 2, 3], [1, 1, 5]) == 3
+    assert ineq.weighted_median([5, 1, 3]) == 3
+    x, w = np.array([10.0, 20, 30, np.nan]), np.array([2, 3, 4, 9])
+    assert ineq.weighted_median(x, w) == np.median(np.repeat(x[:3], w[:3].astype(int)))  # NaN ignored
