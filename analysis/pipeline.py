@@ -232,7 +232,7 @@ def run(place=None, db_path=None, quiet: bool = False, fail_after: str | None = 
     progress.step("heat demand and district heating", len(buildings))
     if with_ownership:
         buildings["owner_type"] = ownership.allocate_owner_types(buildings, areas, int(cfg.raw.get("seed", 0)))
-        own_tables, own_sql = ownership.ownership_step(buildings, planes, areas, cfg)
+        own_tables, own_sql = economics_tables(buildings, planes, areas, extra_tables, cfg)
         extra_tables.update(own_tables)
         extra_sql += own_sql
     else:
@@ -275,11 +275,23 @@ def run(place=None, db_path=None, quiet: bool = False, fail_after: str | None = 
     }
     tables = {"areas": areas_out, "buildings": buildings_out, "roof_planes": planes[plane_cols],
               "yield_grid": grid, "assumptions": assumptions, "validation": validation, **extra_tables}
+    run_id = store_results(cfg, db_path, tables, summary, started, extra_sql, fail_after)
+    progress.step("store", len(buildings))
+    return RunResult(str(db_path), run_id, summary, progress.timings)
+
+
+def economics_tables(buildings, planes, areas, heat_tables: dict, cfg) -> tuple[dict, list]:
+    """Ownership scenarios and the policy matrix: store tables and SQL roll-ups (economics step)."""
+    return ownership.ownership_step(buildings, planes, areas, cfg)
+
+
+def store_results(cfg, db_path, tables: dict, summary: dict, started, extra_sql=(), fail_after=None) -> int:
+    """Swap a run's tables into the store in one transaction and record the run; returns the run id."""
     input_hashes = {str(p.relative_to(config_mod.PROJECT_ROOT)) if p.is_relative_to(config_mod.PROJECT_ROOT) else str(p):
                     config_mod.file_sha256(p) for p in [cfg.path, *cfg.input_files()] if p.is_file()}
     con = store.connect(db_path)
     try:
-        run_id = store.write_results(
+        return store.write_results(
             con, tables, {"areas": ["geom", "geom_wgs84"], "buildings": ["geom"]},
             run={"place": cfg.name, "config_hash": cfg.config_hash(), "input_hashes": input_hashes,
                  "summary": summary, "started_at": started},
@@ -291,8 +303,6 @@ def run(place=None, db_path=None, quiet: bool = False, fail_after: str | None = 
         raise
     finally:
         con.close()
-    progress.step("store", len(buildings))
-    return RunResult(str(db_path), run_id, summary, progress.timings)
 
 
 def summary_table(db_path) -> pd.DataFrame:
