@@ -7,11 +7,14 @@ traceback).
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import signal
 import sys
+import threading
 from pathlib import Path
 
-from analysis.errors import InputError
+from analysis.errors import InputError, Interrupted
 
 EXAMPLES = {
     "run": "examples:\n  python -m analysis run\n  python -m analysis run --place my_estate/place.yml --db out/estate.duckdb",
@@ -61,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--place", default="camden", help="embedded place name or path to a place .yml (default: camden)")
     p.add_argument("--db", help="DuckDB store to write (default: build/<place>.duckdb)")
     p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.add_argument("--replace", action="store_true",
+                   help="allow replacing a store that holds results for another place")
 
     for name, helptext in (("pv-yield", "annual AC yield of 1 kWdc on one plane (PVWatts v5 chain)"),
                            ("heat-yield", "annual heat of 1 m² of solar collector on one plane (ISO 9806)")):
@@ -121,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _cmd_run(args) -> int:
     from analysis import pipeline
 
-    result = pipeline.run(args.place, args.db, quiet=args.quiet)
+    result = pipeline.run(args.place, args.db, quiet=args.quiet, replace=args.replace)
     table = pipeline.summary_table(result.db_path)
     print(f"run {result.run_id} stored in {result.db_path}"
           + (" (buildings are SYNTHETIC, generated from census counts)" if result.summary["synthetic_buildings"] else ""))
@@ -213,8 +218,11 @@ def _cmd_new_place(args) -> int:
         raise InputError("a place config already exists", path=target, fix="choose another name or edit that file")
     folder.mkdir(parents=True, exist_ok=True)
     template = (resources.files("analysis") / "data" / "place_template.yml.in").read_text(encoding="utf-8")
-    name = args.name.replace("\\", "").replace('"', "'")
-    target.write_text(template.format(name=name, path=target.as_posix()), encoding="utf-8")
+    # The name is data: a JSON string is a valid double-quoted YAML scalar (newlines, quotes and
+    # backslashes escaped), so no name can add keys; comments get it flattened onto one line.
+    flat = lambda text: " ".join(str(text).split())  # noqa: E731
+    target.write_text(template.format(name_yaml=json.dumps(args.name, ensure_ascii=False), name_comment=flat(args.name),
+                                      path=flat(target.as_posix())), encoding="utf-8")
     print(f"wrote {target}: edit the file paths and column names, then run\n"
           f"  python -m analysis run --place {target}")
     return 0
@@ -229,25 +237,52 @@ def _cmd_summary(args) -> int:
     return 0
 
 
+def _raise_on_sigterm(signum, frame):
+    raise Interrupted(signum)
+
+
+def _one_line_os_error(exc: OSError) -> str:
+    """A disk-full or permission problem as one line (the rest of the chain is noise)."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return (f"no space left to write {exc.filename or 'the output'} ({exc.strerror}) — fix: free disk space or "
+                "write elsewhere (--db / --out); stored results are unchanged")
+    where = f"{exc.filename}: " if exc.filename else ""
+    return f"{where}{exc.strerror or exc} — fix: check the path and its permissions"
+
+
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     commands = {"run": _cmd_run, "pv-yield": lambda a: _cmd_yield(a, "pv"), "heat-yield": lambda a: _cmd_yield(a, "heat"),
                 "bench": _cmd_bench, "fetch-osm": _cmd_fetch_osm, "summary": _cmd_summary,
                 "factsheet": _cmd_factsheet, "export": _cmd_export, "new-place": _cmd_new_place}
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _raise_on_sigterm)  # SIGTERM unwinds like Ctrl-C: rollback, message, 143
     try:
         return commands[args.command](args)
     except InputError as exc:
         if args.debug:
             raise
-        print(f"error: {exc.one_line()}", file=sys.stderr)
+        for line in exc.lines():
+            print(f"error: {line}", file=sys.stderr)
         return 1
+    except Interrupted as exc:
+        print(exc.one_line(), file=sys.stderr)
+        return exc.exit_code
     except KeyboardInterrupt:
-        print("interrupted: the store keeps its previous results", file=sys.stderr)
+        print(Interrupted(signal.SIGINT).one_line(), file=sys.stderr)
         return 130
+    except OSError as exc:
+        if args.debug:
+            raise
+        print(f"error: {_one_line_os_error(exc)}", file=sys.stderr)
+        return 1
+    except MemoryError:
+        print("error: out of memory — fix: check the inputs are the right files (see --debug)", file=sys.stderr)
+        return 1
     except Exception as exc:  # unexpected: still one line unless --debug
         if args.debug:
             raise
-        print(f"error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} "
-              "(rerun with --debug for the traceback)", file=sys.stderr)
+        text = " ".join(str(exc).split())[:200]
+        print(f"error: {type(exc).__name__}: {text} (rerun with --debug for the traceback)", file=sys.stderr)
         return 1

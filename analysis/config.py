@@ -2,21 +2,37 @@
 
 A place config names the files for one place and how their columns map onto ours; the
 assumption files give every model parameter as ``{value, low, high, unit, source}``. Both are
-read with ``yaml.safe_load`` and checked early, with one-line errors naming the file and key.
+checked **before anything runs**:
+
+* YAML is parsed with a bounded safe loader: at most :data:`MAX_YAML_BYTES`, no aliases or
+  anchors (an "alias bomb" cannot expand), nesting at most :data:`MAX_YAML_DEPTH` deep.
+* The place config is validated with a pydantic schema (:class:`PlaceSchema`): types, allowed
+  values, required keys. Every violation becomes one line — file, key, what was expected and an
+  example of a valid value — and all of them are reported at once (:class:`ConfigError`).
+* The CRS must be a projected CRS in metres (areas in degrees are meaningless).
+* Every path stays inside an allowed folder (:func:`allowed_roots`) and names a regular file.
+* Assumption values, including place overrides, must lie in their physical range
+  (:func:`physical_range`: shares in 0–1, densities > 0, losses < 100 % ...).
 """
 
 from __future__ import annotations
 
 import copy
+import difflib
 import hashlib
 import json
+import math
+import os
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any, Literal
 
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from analysis.errors import InputError
+from analysis.errors import ConfigError, InputError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: Places that ship with the project, by name.
@@ -24,39 +40,166 @@ EMBEDDED_PLACES = {"camden": PROJECT_ROOT / "data" / "camden" / "place.yml",
                    "london": PROJECT_ROOT / "data" / "london" / "place.yml"}
 DEFAULT_PLACE = "camden"
 LEVELS = ("low", "central", "high")
+#: Largest YAML file read (place configs and assumption files are a few kB).
+MAX_YAML_BYTES = 1 << 20
+#: Deepest nesting of mappings/lists accepted in a YAML file.
+MAX_YAML_DEPTH = 20
+#: Environment variable naming extra data folders a place config may read from (``os.pathsep``-separated).
+DATA_DIRS_ENV = "ANALYSIS_DATA_DIRS"
+
+
+# --------------------------------------------------------------------------------------------
+# Bounded YAML
+# --------------------------------------------------------------------------------------------
+
+class _BoundedLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses aliases/anchors and deep nesting.
+
+    Aliases are what make a "billion laughs" document explode in memory; place configs never
+    need them, so refusing them outright is simpler and safer than capping the expansion.
+    """
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.constructor.ConstructorError(
+                None, None, "aliases (*name) are not allowed in this file", event.start_mark)
+        event = self.peek_event()
+        if getattr(event, "anchor", None):
+            raise yaml.constructor.ConstructorError(
+                None, None, "anchors (&name) are not allowed in this file", event.start_mark)
+        self._depth = getattr(self, "_depth", 0) + 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"nested deeper than {MAX_YAML_DEPTH} levels", event.start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 def read_yaml(path) -> dict:
-    """Read a YAML mapping safely, with a one-line error on bad syntax or encoding."""
+    """Read a YAML mapping with a bounded safe loader and one-line errors.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A regular file of at most :data:`MAX_YAML_BYTES` bytes.
+
+    Returns
+    -------
+    dict
+        The top-level mapping.
+
+    Raises
+    ------
+    analysis.errors.InputError
+        Missing or special file, too large, not UTF-8, invalid YAML, aliases/anchors, not a mapping.
+    """
+    from analysis.ingest.checks import check_input_file
+
     path = Path(path)
-    if not path.is_file():
-        raise InputError("file not found", path=path, fix="check the path, or run `python -m analysis new-place NAME`")
+    check_input_file(path, "YAML file", MAX_YAML_BYTES,
+                     missing_fix="check the path, or run `python -m analysis new-place NAME`")
+    with open(path, "rb") as handle:
+        raw = handle.read(MAX_YAML_BYTES + 1)
+    if len(raw) > MAX_YAML_BYTES:
+        raise InputError(f"larger than {MAX_YAML_BYTES // 1024} kB", path=path, fix="a place config is a short text file")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(f"not UTF-8 text (byte {exc.start})", path=path, fix="save the file as UTF-8") from exc
+    try:
+        data = yaml.load(text, Loader=_BoundedLoader)  # noqa: S506 — a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else None
-        raise InputError(f"invalid YAML ({getattr(exc, 'problem', exc)})", path=path, record=where,
-                         fix="fix the indentation or quoting at that line") from exc
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        fix = ("write the values out in full instead of using &anchors and *aliases" if "alias" in problem
+               or "anchor" in problem else "fix the indentation or quoting at that line")
+        raise InputError(f"invalid YAML ({problem})", path=path, record=where, fix=fix) from exc
     if not isinstance(data, dict):
         raise InputError("expected a YAML mapping (key: value lines)", path=path, fix="see the template from new-place")
     return data
 
 
+# --------------------------------------------------------------------------------------------
+# Assumptions
+# --------------------------------------------------------------------------------------------
+
+#: Physical ranges by unit (regex on the ``unit`` text) then by name suffix: (low, high, low_open, high_open).
+UNIT_RANGES = [
+    (r"^percent", (0.0, 100.0, False, True)),            # losses < 100 %
+    (r"^(fraction|share)\b", (0.0, 1.0, False, False)),
+    (r"^per year", (0.0, 1.0, False, False)),            # discount / dividend rates
+    (r"^deg\b", (0.0, 90.0, False, False)),              # tilts
+    (r"kWp/m2", (0.0, 0.5, True, False)),                # module density: > 0, below any real module
+    (r"^[a-z][a-z ]* / [a-z]", (0.0, 1.2, True, False)),  # efficiencies and area ratios
+    (r"^(m2|m3|m\b|K\b|years|storeys|GBP|GWh|MWh|kWh)", (0.0, math.inf, False, False)),
+]
+NAME_RANGES = [
+    (r"(_share|_ratio|_fraction|efficiency)$|^share_|_share_of_", (0.0, 1.0, False, False)),
+    (r"_pct$", (0.0, 100.0, False, True)),
+    (r"_(m2|m3|m|years|gbp|kwh|mwh|gwh|k)$|_per_", (0.0, math.inf, False, False)),
+]
+
+
+def physical_range(name: str, unit: str) -> tuple[float, float, bool, bool] | None:
+    """The physically meaningful range of an assumption, from its unit (else its name).
+
+    Parameters
+    ----------
+    name : str
+        Assumption name, e.g. ``usable_share_flat``.
+    unit : str
+        Its unit text, e.g. ``fraction of roof area``.
+
+    Returns
+    -------
+    tuple or None
+        ``(low, high, low_open, high_open)``; None when nothing is known (e.g. an elasticity).
+    """
+    for pattern, bounds in UNIT_RANGES:
+        if re.search(pattern, str(unit)):
+            return bounds
+    for pattern, bounds in NAME_RANGES:
+        if re.search(pattern, name):
+            return bounds
+    return None
+
+
+def _range_text(bounds) -> str:
+    low, high, low_open, high_open = bounds
+    left = f"> {low:g}" if low_open else f">= {low:g}"
+    if math.isinf(high):
+        return left
+    return f"{left} and {'<' if high_open else '<='} {high:g}"
+
+
 def _check_assumption(group: str, name: str, entry, path) -> dict:
     required = ("value", "low", "high", "unit", "source")
+    key = f"assumptions.{group}.{name}"
     if not isinstance(entry, dict) or any(k not in entry for k in required):
-        raise InputError(f"assumption {group}.{name} needs keys {', '.join(required)}", path=path,
-                         fix="give value, low, high, unit and source")
-    for key in ("value", "low", "high"):
-        if not isinstance(entry[key], (int, float)) or isinstance(entry[key], bool):
-            raise InputError(f"assumption {group}.{name}.{key} is {entry[key]!r}, not a number", path=path,
-                             fix="write a plain number in the stated unit")
+        raise InputError(f"{key} needs keys {', '.join(required)}", path=path,
+                         fix="give value, low, high, unit and source, e.g. {value: 0.7, low: 0.6, high: 0.75, "
+                             "unit: fraction, source: \"...\"}")
+    for k in ("value", "low", "high"):
+        value = entry[k]
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+            raise InputError(f"{key}.{k} is {value!r}, expected a finite number", path=path,
+                             fix="write a plain number in the stated unit, e.g. 0.7")
     if not entry["low"] <= entry["value"] <= entry["high"]:
-        raise InputError(f"assumption {group}.{name}: need low <= value <= high, got "
-                         f"{entry['low']} / {entry['value']} / {entry['high']}", path=path, fix="reorder the range")
+        raise InputError(f"{key}: need low <= value <= high, got {entry['low']} / {entry['value']} / {entry['high']}",
+                         path=path, fix="reorder the range")
+    bounds = physical_range(name, entry["unit"])
+    if bounds:
+        low, high, low_open, high_open = bounds
+        for k in ("value", "low", "high"):
+            v = entry[k]
+            if v < low or v > high or (low_open and v == low) or (high_open and v == high):
+                raise InputError(f"{key}.{k} = {v:g} is outside the physical range {_range_text(bounds)} "
+                                 f"({entry['unit']})", path=path,
+                                 fix=f"give a value {_range_text(bounds)} in {entry['unit']}")
     return entry
 
 
@@ -82,8 +225,10 @@ class Assumptions:
                 for g, entries in self.groups.items() for n, e in entries.items()]
 
 
-def load_assumptions(extra_files=(), overrides: dict | None = None) -> Assumptions:
+def load_assumptions(extra_files=(), overrides: dict | None = None, overrides_path=None) -> Assumptions:
     """Load the packaged assumption files, then extra files, then per-place overrides.
+
+    Every value (packaged, from files or overridden) is checked against its physical range.
 
     Parameters
     ----------
@@ -91,7 +236,9 @@ def load_assumptions(extra_files=(), overrides: dict | None = None) -> Assumptio
         More YAML files in the same form (later files win).
     overrides : dict, optional
         ``{group: {name: {value/low/high...}}}`` or ``{group: {name: number}}`` (sets value,
-        keeps the range only if it still contains it).
+        widens the range to contain it).
+    overrides_path : path, optional
+        The place config the overrides come from (for messages).
     """
     groups: dict = {}
     sources = []
@@ -101,22 +248,360 @@ def load_assumptions(extra_files=(), overrides: dict | None = None) -> Assumptio
         data = read_yaml(path)
         sources.append(str(path))
         for group, entries in data.items():
-            for name, entry in (entries or {}).items():
+            if entries is None:
+                continue
+            if not isinstance(entries, dict):
+                raise ConfigError([f"{path}: key {group}: expected a mapping of assumptions, got "
+                                   f"{type(entries).__name__} — e.g. {group}: {{name: {{value: 1, low: 0, high: 2, "
+                                   f"unit: m, source: ...}}}}"], path=path)
+            for name, entry in entries.items():
                 groups.setdefault(group, {})[name] = _check_assumption(group, name, entry, path)
+    where = overrides_path or "place config"
     for group, entries in (overrides or {}).items():
-        for name, entry in (entries or {}).items():
+        if not isinstance(entries, dict):
+            raise InputError(f"assumptions.{group} is {entries!r}, expected a mapping of name: value", path=where,
+                             fix=f"e.g. assumptions: {{{group}: {{some_name: 0.5}}}}")
+        for name, entry in entries.items():
             if group not in groups or name not in groups[group]:
-                raise InputError(f"unknown assumption {group}.{name}", record="assumptions",
-                                 fix=f"known groups: {', '.join(sorted(groups))}")
+                known = sorted(groups.get(group, {})) if group in groups else sorted(groups)
+                raise InputError(f"unknown assumption {group}.{name}", path=where, record="assumptions",
+                                 fix=f"known {'names in ' + group if group in groups else 'groups'}: "
+                                     f"{', '.join(known[:12])}")
             merged = copy.deepcopy(groups[group][name])
             if isinstance(entry, dict):
+                unknown = set(entry) - {"value", "low", "high", "unit", "source", "date"}
+                if unknown:
+                    raise InputError(f"assumptions.{group}.{name} has unknown keys {sorted(unknown)}", path=where,
+                                     fix="use value, low, high, unit, source, date")
                 merged.update(entry)
             else:
+                if not isinstance(entry, (int, float)) or isinstance(entry, bool):
+                    raise InputError(f"assumptions.{group}.{name} is {entry!r}, expected a number", path=where,
+                                     fix=f"e.g. {name}: {merged['value']} ({merged['unit']})")
                 merged["value"] = entry
                 merged["low"], merged["high"] = min(merged["low"], entry), max(merged["high"], entry)
                 merged["source"] = f"place override ({merged['source']})"
-            groups[group][name] = _check_assumption(group, name, merged, "place config")
+            groups[group][name] = _check_assumption(group, name, merged, where)
     return Assumptions(groups, sources)
+
+
+# --------------------------------------------------------------------------------------------
+# Place config schema
+# --------------------------------------------------------------------------------------------
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class LookupSchema(_Strict):
+    """Re-key a statistics table from one area code to another (e.g. 2021 → 2011 LSOAs)."""
+
+    file: str
+    from_: str = Field(alias="from")
+    to: str
+    weight: str | None = None
+
+
+class StatisticsSchema(_Strict):
+    """One statistics CSV joined onto the areas."""
+
+    file: str
+    id: str
+    columns: dict[str, Any]
+    thousands: str | None = None
+    required: bool | None = None
+    lookup: LookupSchema | None = None
+
+    @model_validator(mode="after")
+    def _columns(self):
+        if not self.columns:
+            raise ValueError("columns: expected at least one `our_name: source column` entry")
+        for ours, theirs in self.columns.items():
+            ok = isinstance(theirs, str) or (isinstance(theirs, list) and theirs
+                                             and all(isinstance(t, str) for t in theirs))
+            if not ok:
+                raise ValueError(f"columns.{ours}: expected a source column name or a list of names to sum, "
+                                 f"got {theirs!r}")
+        return self
+
+
+class AreasSchema(_Strict):
+    """Area boundaries and their statistics."""
+
+    file: str
+    id: str
+    name: str | None = None
+    statistics: list[StatisticsSchema] = Field(default_factory=list)
+
+
+class BuildingsSchema(_Strict):
+    """Where building footprints come from."""
+
+    source: Literal["file", "synthetic"] = "file"
+    file: str | None = None
+    layer: str | int | None = None
+    columns: dict[str, str] | None = None
+    licence: str | None = None
+    dwelling_types: Literal["estimate"] | None = None
+    context_file: str | None = None
+
+    @model_validator(mode="after")
+    def _file_needed(self):
+        if self.source == "file" and not self.file:
+            raise ValueError("file: required when source is file (or set source: synthetic)")
+        return self
+
+
+class AdoptionSchema(_Strict):
+    """Observed installations per area (optional)."""
+
+    file: str
+    id: str
+    count: str
+    kw: str | None = None
+    source: str | None = None
+
+
+class PlaceSchema(_Strict):
+    """The top level of a place config (see the template written by ``new-place``)."""
+
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
+
+    name: str = Field(min_length=1, max_length=200)
+    crs: str
+    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+    seed: int | None = Field(default=None, ge=0, le=2**32 - 1)
+    areas: AreasSchema
+    buildings: BuildingsSchema | None = None
+    weather: str
+    weather_format: Literal["epw", "tmy3", "pvgis", "pvwatts"] | None = None
+    default_age_band: str | None = None
+    assumptions: dict[str, Any] | None = None
+    assumption_files: list[str] | None = None
+    observed_adoption: AdoptionSchema | None = None
+
+
+#: An example of a valid value per key (list indices written ``[]``), for error messages.
+EXAMPLES = {
+    "name": 'name: "Kentish Town estate"',
+    "crs": "crs: EPSG:27700   (a projected CRS in metres; elsewhere the local UTM zone, e.g. EPSG:32631)",
+    "currency": "currency: GBP",
+    "seed": "seed: 20110327",
+    "areas": "areas: {file: areas.geojson, id: area_code, statistics: [...]}",
+    "areas.file": "file: lsoa/areas.shp",
+    "areas.id": "id: LSOA11CD",
+    "areas.name": "name: LSOA11NM",
+    "areas.statistics": "statistics: [{file: stats.csv, id: area_code, columns: {households: households}}]",
+    "areas.statistics[]": "- {file: stats.csv, id: area_code, columns: {households: households}}",
+    "areas.statistics[].file": "file: census/ts054.csv",
+    "areas.statistics[].id": "id: GeographyCode",
+    "areas.statistics[].columns": "columns: {households: KS402EW0001, dwellings_converted_flat: [colA, colB]}",
+    "areas.statistics[].thousands": 'thousands: ","',
+    "areas.statistics[].required": "required: false",
+    "areas.statistics[].lookup": "lookup: {file: lookup.csv, from: LSOA21CD, to: LSOA11CD, weight: TotalRes11}",
+    "buildings": "buildings: {source: file, file: buildings.geojson}",
+    "buildings.source": "source: file   (or synthetic)",
+    "buildings.file": "file: buildings.geojson",
+    "buildings.layer": "layer: buildings",
+    "buildings.columns": "columns: {levels: floors, height_m: height}",
+    "buildings.licence": 'licence: "© OpenStreetMap contributors, ODbL 1.0"',
+    "buildings.dwelling_types": "dwelling_types: estimate",
+    "buildings.context_file": "context_file: neighbours.geojson",
+    "weather": "weather: weather.epw",
+    "weather_format": "weather_format: epw   (or tmy3, pvgis, pvwatts)",
+    "default_age_band": "default_age_band: 1945-1964",
+    "assumptions": "assumptions: {roofs: {usable_share_flat: 0.6}}",
+    "assumption_files": "assumption_files: [my_assumptions.yml]",
+    "observed_adoption": "observed_adoption: {file: installations.csv, id: LSOA11CD, count: installations}",
+}
+
+_EXPECTED = {
+    "missing": "a required key is missing",
+    "extra_forbidden": "unknown key",
+    "string_type": "expected text",
+    "int_type": "expected a whole number", "int_parsing": "expected a whole number",
+    "int_from_float": "expected a whole number",
+    "float_type": "expected a number", "float_parsing": "expected a number",
+    "bool_type": "expected true or false", "bool_parsing": "expected true or false",
+    "dict_type": "expected a mapping (key: value lines)", "model_type": "expected a mapping (key: value lines)",
+    "model_attributes_type": "expected a mapping (key: value lines)",
+    "list_type": "expected a list (lines starting with '- ')",
+}
+
+
+def _key_of(loc) -> tuple[str, str]:
+    """Dotted key with indices (``areas.statistics[0].file``) and the example key (``[]``)."""
+    key, generic = "", ""
+    for part in loc:
+        if isinstance(part, int):
+            key += f"[{part}]"
+            generic += "[]"
+        elif part in ("str", "int", "list[str]", "function-after[_columns(), StatisticsSchema]") or "[" in str(part):
+            continue  # union member tags
+        else:
+            key += ("." if key else "") + str(part)
+            generic += ("." if generic else "") + str(part)
+    return key or "(top level)", generic
+
+
+def _known_keys(generic: str) -> list[str]:
+    parent = generic.rsplit(".", 1)[0] if "." in generic else ""
+    model = {"": PlaceSchema, "areas": AreasSchema, "areas.statistics[]": StatisticsSchema,
+             "areas.statistics[].lookup": LookupSchema, "buildings": BuildingsSchema,
+             "observed_adoption": AdoptionSchema}.get(parent)
+    if model is None:
+        return []
+    return [f.alias or name for name, f in model.model_fields.items()]
+
+
+def _violation(path, error: dict) -> str:
+    key, generic = _key_of(error["loc"])
+    kind = error["type"]
+    value = error.get("input")
+    if kind == "value_error":
+        expected = str(error.get("ctx", {}).get("error", error["msg"]))
+        sub = expected.split(":", 1)[0]
+        if re.fullmatch(r"[a-z_.]+", sub):  # the message names a sub-key: point at it
+            key, generic = f"{key}.{sub}" if key != "(top level)" else sub, f"{generic}.{sub}".strip(".")
+            expected = expected.split(":", 1)[1].strip()
+    elif kind == "literal_error":
+        expected = f"expected one of {error.get('ctx', {}).get('expected', '')}"
+    elif kind == "extra_forbidden":
+        known = _known_keys(generic)
+        close = difflib.get_close_matches(str(error["loc"][-1]), known, n=1)
+        expected = ("unknown key" + (f" (did you mean {close[0]}?)" if close else "")
+                    + (f" (known keys here: {', '.join(known)})" if known else ""))
+    elif kind in ("string_pattern_mismatch", "greater_than_equal", "less_than_equal", "string_too_short",
+                  "string_too_long"):
+        expected = error["msg"][0].lower() + error["msg"][1:]
+    else:
+        expected = _EXPECTED.get(kind, error["msg"])
+    got = "" if kind in ("missing", "extra_forbidden") else f", got {value!r:.60}"
+    example = EXAMPLES.get(generic) or EXAMPLES.get(re.sub(r"\.[^.]+$", "", generic))
+    line = f"{path}: key {key}: {expected}{got}"
+    if example:
+        line += f" — e.g. {example}"
+    return " ".join(line.split())
+
+
+def validate_place(raw: dict, path) -> PlaceSchema:
+    """Validate a parsed place config; raise :class:`ConfigError` listing every violation.
+
+    Parameters
+    ----------
+    raw : dict
+        The YAML mapping.
+    path : path
+        The config file (named in each violation).
+    """
+    try:
+        return PlaceSchema.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError([_violation(path, e) for e in exc.errors()], path=path) from None
+
+
+def check_crs(crs: str, path) -> None:
+    """Require a projected CRS whose axes are in metres (areas in degrees are meaningless).
+
+    Raises
+    ------
+    analysis.errors.ConfigError
+    """
+    import pyproj
+
+    try:
+        parsed = pyproj.CRS.from_user_input(crs)
+    except pyproj.exceptions.CRSError:
+        raise ConfigError([f"{path}: key crs: {crs!r} is not a known CRS — e.g. {EXAMPLES['crs']}"],
+                          path=path) from None
+    units = {axis.unit_name for axis in parsed.axis_info}
+    if not parsed.is_projected or not units <= {"metre", "meter"}:
+        kind = "geographic (degrees)" if parsed.is_geographic else f"not projected in metres (units {sorted(units)})"
+        raise ConfigError([f"{path}: key crs: {crs} is {kind}; areas and distances need metres — fix: use a "
+                           f"projected CRS, e.g. EPSG:27700 for Great Britain or the local UTM zone (EPSG:326NN "
+                           f"north, EPSG:327NN south)"], path=path)
+
+
+def allowed_roots(config_path) -> list[Path]:
+    """Folders a place config may read from.
+
+    The rule: a path in a place config must lie inside
+
+    1. the config's own folder (and its sub-folders);
+    2. a folder named ``data`` inside the config's folder or any folder above it — so
+       ``data/camden/place.yml`` may read ``../london/...`` (inside the project's ``data/``), and
+       ``~/estates/ours/place.yml`` may read ``~/estates/data/...``;
+    3. the project's own ``data/`` tree;
+    4. any folder listed in the environment variable ``ANALYSIS_DATA_DIRS`` (``os.pathsep``-separated).
+
+    Paths are compared after making them absolute and removing ``..`` (symbolic links inside
+    an allowed folder are the user's own and are followed).
+    """
+    folder = Path(os.path.abspath(Path(config_path).parent))
+    roots = [folder]
+    for parent in [folder, *folder.parents]:
+        roots.append(parent / "data")
+        if parent.name == "data":
+            roots.append(parent)
+    roots.append(PROJECT_ROOT / "data")
+    roots += [Path(os.path.abspath(p)) for p in os.environ.get(DATA_DIRS_ENV, "").split(os.pathsep) if p]
+    return list(dict.fromkeys(roots))
+
+
+def _path_keys(schema: PlaceSchema) -> list[tuple[str, str]]:
+    keys = [("areas.file", schema.areas.file), ("weather", schema.weather)]
+    for i, stat in enumerate(schema.areas.statistics):
+        keys.append((f"areas.statistics[{i}].file", stat.file))
+        if stat.lookup:
+            keys.append((f"areas.statistics[{i}].lookup.file", stat.lookup.file))
+    if schema.buildings is not None:
+        if schema.buildings.source == "file" and schema.buildings.file:
+            keys.append(("buildings.file", schema.buildings.file))
+        if schema.buildings.context_file:
+            keys.append(("buildings.context_file", schema.buildings.context_file))
+    for i, name in enumerate(schema.assumption_files or []):
+        keys.append((f"assumption_files[{i}]", name))
+    if schema.observed_adoption:
+        keys.append(("observed_adoption.file", schema.observed_adoption.file))
+    return keys
+
+
+def check_paths(schema: PlaceSchema, path) -> None:
+    """Every file the config names must stay inside :func:`allowed_roots` and be a regular file."""
+    from analysis.ingest.checks import special_file_problem
+
+    path = Path(path)
+    roots = allowed_roots(path)
+    problems = []
+    for key, value in _path_keys(schema):
+        if "\x00" in value:
+            problems.append(f"{path}: key {key}: contains a NUL character — e.g. {EXAMPLES.get(key, 'file: data.csv')}")
+            continue
+        target = Path(os.path.abspath(path.parent / Path(value).expanduser()))
+        if not any(target == root or target.is_relative_to(root) for root in roots):
+            problems.append(f"{path}: key {key}: {value} is outside the place folder and the data folders "
+                            f"— fix: copy the file into {path.parent} (or a `data` folder above it), or list its "
+                            f"folder in {DATA_DIRS_ENV}")
+            continue
+        problem = special_file_problem(target)
+        if problem:
+            problems.append(f"{path}: key {key}: {value} {problem} — fix: check the path (relative to {path.parent})")
+    if problems:
+        raise ConfigError(problems, path=path)
+
+
+def _check_age_band(schema: PlaceSchema, path) -> None:
+    if schema.default_age_band is None:
+        return
+    table = PROJECT_ROOT / "data" / "typology" / "heat_typology_gb.csv"
+    if not table.is_file():
+        return
+    import pandas as pd
+
+    bands = sorted(pd.read_csv(table, usecols=["age_band"])["age_band"].unique())
+    if schema.default_age_band not in bands:
+        raise ConfigError([f"{path}: key default_age_band: expected one of {', '.join(bands)}, got "
+                           f"{schema.default_age_band!r} — e.g. {EXAMPLES['default_age_band']}"], path=path)
 
 
 @dataclass
@@ -128,6 +613,7 @@ class PlaceConfig:
     crs: str
     raw: dict
     assumptions: Assumptions
+    schema: PlaceSchema | None = None
 
     @property
     def folder(self) -> Path:
@@ -149,6 +635,8 @@ class PlaceConfig:
 
     def input_files(self) -> list[Path]:
         """Every input file the config names (for provenance hashes)."""
+        if self.schema is not None:
+            return [self.resolve(value) for _, value in _path_keys(self.schema)]
         files = []
 
         def walk(node):
@@ -171,12 +659,18 @@ class PlaceConfig:
 
 
 def load_place(place: str | Path | None = None) -> PlaceConfig:
-    """Load a place by embedded name (``camden``) or by the path of its YAML config.
+    """Load and validate a place by embedded name (``camden``) or by the path of its YAML config.
 
     Parameters
     ----------
     place : str or path, optional
         Embedded place name or config path; the default place when omitted.
+
+    Raises
+    ------
+    analysis.errors.InputError
+        Unknown place or unreadable file; :class:`analysis.errors.ConfigError` (a subclass)
+        listing every schema, CRS, path or assumption violation.
     """
     place = place or DEFAULT_PLACE
     path = EMBEDDED_PLACES.get(str(place).lower(), Path(place))
@@ -184,12 +678,24 @@ def load_place(place: str | Path | None = None) -> PlaceConfig:
         raise InputError(f"unknown place {place!r}", fix=f"use one of {', '.join(EMBEDDED_PLACES)} or a path to a place .yml")
     path = Path(path).resolve()
     raw = read_yaml(path)
-    for key in ("name", "crs", "areas", "weather"):
-        if key not in raw:
-            raise InputError(f"missing key {key!r}", path=path, fix="see the template from `python -m analysis new-place`")
-    extra = [(path.parent / f).resolve() for f in raw.get("assumption_files", [])]
-    assumptions = load_assumptions(extra, raw.get("assumptions"))
-    return PlaceConfig(name=str(raw["name"]), path=path, crs=str(raw["crs"]), raw=raw, assumptions=assumptions)
+    violations = []
+    try:
+        schema = validate_place(raw, path)
+    except ConfigError as exc:
+        violations += exc.violations
+        schema = None
+    if isinstance(raw.get("crs"), (str, int)):
+        try:
+            check_crs(str(raw["crs"]), path)
+        except ConfigError as exc:
+            violations += exc.violations
+    if violations:
+        raise ConfigError(violations, path=path)
+    check_paths(schema, path)
+    _check_age_band(schema, path)
+    extra = [(path.parent / f).resolve() for f in schema.assumption_files or []]
+    assumptions = load_assumptions(extra, schema.assumptions, overrides_path=path)
+    return PlaceConfig(name=schema.name, path=path, crs=schema.crs, raw=raw, assumptions=assumptions, schema=schema)
 
 
 def file_sha256(path, chunk: int = 1 << 20) -> str:

@@ -34,4 +34,72 @@ class InputError(ValueError):
         text = ": ".join(parts + [self.problem]) if parts else self.problem
         if self.fix:
             text += f" — fix: {self.fix}"
-        return " ".join(text.split())  # one line, whatever the inputs held
+        return _single_line(text)
+
+    def lines(self) -> list[str]:
+        """The message as printed by the CLI, one line per problem."""
+        return [self.one_line()]
+
+
+class ConfigError(InputError):
+    """A place config with one or more violations, each already a complete one-line message.
+
+    Parameters
+    ----------
+    violations : list of str
+        One line per violation: file, key, what was expected and an example.
+    path : path, optional
+        The config file.
+    """
+
+    def __init__(self, violations: list[str], *, path=None):
+        self.violations = [_single_line(v) for v in violations] or ["invalid place config"]
+        more = len(self.violations) - 1
+        super().__init__(self.violations[0] + (f" (and {more} more problem{'s' * (more > 1)})" if more else ""))
+        self.path = None if path is None else str(path)
+
+    def one_line(self) -> str:
+        return _single_line(self.problem)
+
+    def lines(self) -> list[str]:
+        return list(self.violations)
+
+
+class Interrupted(KeyboardInterrupt):
+    """A run stopped by SIGINT (Ctrl-C) or SIGTERM, saying honestly what the store now holds.
+
+    Parameters
+    ----------
+    signum : int
+        The signal received (``signal.SIGINT`` or ``signal.SIGTERM``).
+    stored : bool or None
+        True when the new results were committed completely before the signal took effect,
+        False when the store keeps its previous results, None when not known (yet).
+    run_id : int, optional
+        The run whose results the store holds after the interrupt.
+    """
+
+    def __init__(self, signum: int, stored: bool | None = None, run_id: int | None = None):
+        self.signum, self.stored, self.run_id = signum, stored, run_id
+        super().__init__(self.one_line())
+
+    @property
+    def exit_code(self) -> int:
+        """128 + the signal number: 130 for Ctrl-C, 143 for SIGTERM (shell convention)."""
+        return 128 + int(self.signum)
+
+    def one_line(self) -> str:
+        import signal
+
+        name = {signal.SIGINT: "interrupted (Ctrl-C)", signal.SIGTERM: "terminated (SIGTERM)"}.get(
+            self.signum, f"stopped by signal {self.signum}")
+        if self.stored is True:
+            return f"{name} after the new results were stored completely (run {self.run_id}); the store holds them"
+        if self.stored is False:
+            kept = f" (run {self.run_id})" if self.run_id else ""
+            return f"{name}: nothing was written; the store keeps its previous results{kept}"
+        return f"{name}: the store keeps its previous results (the new results were not stored)"
+
+
+def _single_line(text: str) -> str:
+    return " ".join(str(text).split())  # one line, whatever the inputs held

@@ -182,7 +182,7 @@ def _wkb(geoms) -> np.ndarray:
 
 
 def run(place=None, db_path=None, quiet: bool = False, fail_after: str | None = None,
-        with_heat: bool = True, with_ownership: bool = True) -> RunResult:
+        with_heat: bool = True, with_ownership: bool = True, replace: bool = False) -> RunResult:
     """Run the whole pipeline for a place and swap its results into the store.
 
     Parameters
@@ -197,6 +197,8 @@ def run(place=None, db_path=None, quiet: bool = False, fail_after: str | None = 
         Test hook: fail after writing this table, inside the transaction.
     with_heat, with_ownership : bool
         Run the heat and ownership steps (on by default).
+    replace : bool
+        Allow overwriting a store that holds another place's results.
 
     Returns
     -------
@@ -275,7 +277,7 @@ def run(place=None, db_path=None, quiet: bool = False, fail_after: str | None = 
     }
     tables = {"areas": areas_out, "buildings": buildings_out, "roof_planes": planes[plane_cols],
               "yield_grid": grid, "assumptions": assumptions, "validation": validation, **extra_tables}
-    run_id = store_results(cfg, db_path, tables, summary, started, extra_sql, fail_after)
+    run_id = store_results(cfg, db_path, tables, summary, started, extra_sql, fail_after, replace=replace)
     progress.step("store", len(buildings))
     return RunResult(str(db_path), run_id, summary, progress.timings)
 
@@ -285,24 +287,39 @@ def economics_tables(buildings, planes, areas, heat_tables: dict, cfg) -> tuple[
     return ownership.ownership_step(buildings, planes, areas, cfg)
 
 
-def store_results(cfg, db_path, tables: dict, summary: dict, started, extra_sql=(), fail_after=None) -> int:
-    """Swap a run's tables into the store in one transaction and record the run; returns the run id."""
+def store_results(cfg, db_path, tables: dict, summary: dict, started, extra_sql=(), fail_after=None,
+                  replace: bool = False, quality=None) -> int:
+    """Swap a run's tables into the store in one transaction and record the run; returns the run id.
+
+    Holds the store's writer lock (a second run on the same store is refused with a message),
+    refuses another place's store unless ``replace``, stores ``quality`` (a
+    :class:`analysis.quality.QualityLog`) as table ``data_quality``. A failure records a
+    ``failed`` runs row; an interrupt raises :class:`analysis.errors.Interrupted` saying whether
+    the new results were stored.
+    """
+    import contextlib
+
+    from analysis.errors import InputError
+
     input_hashes = {str(p.relative_to(config_mod.PROJECT_ROOT)) if p.is_relative_to(config_mod.PROJECT_ROOT) else str(p):
                     config_mod.file_sha256(p) for p in [cfg.path, *cfg.input_files()] if p.is_file()}
-    con = store.connect(db_path)
-    try:
-        return store.write_results(
-            con, tables, {"areas": ["geom", "geom_wgs84"], "buildings": ["geom"]},
-            run={"place": cfg.name, "config_hash": cfg.config_hash(), "input_hashes": input_hashes,
-                 "summary": summary, "started_at": started},
-            fail_after=fail_after, derived_sql=[BUILDING_POTENTIAL_SQL, AREA_POTENTIAL_SQL, *extra_sql],
-        )
-    except BaseException as exc:
-        if not isinstance(exc, KeyboardInterrupt):
-            store.record_failed_run(con, cfg.name, f"{type(exc).__name__}: {exc}", started)
-        raise
-    finally:
-        con.close()
+    with store.writer_lock(db_path):
+        con = store.connect(db_path)
+        try:
+            return store.write_results(
+                con, tables, {"areas": ["geom", "geom_wgs84"], "buildings": ["geom"]},
+                run={"place": cfg.name, "config_hash": cfg.config_hash(), "input_hashes": input_hashes,
+                     "summary": summary, "started_at": started},
+                fail_after=fail_after, derived_sql=[BUILDING_POTENTIAL_SQL, AREA_POTENTIAL_SQL, *extra_sql],
+                quality=quality, replace=replace, path=db_path,
+            )
+        except Exception as exc:
+            if not isinstance(exc, InputError):  # a wrong store or a full disk: nothing to record, or no room
+                with contextlib.suppress(Exception):
+                    store.record_failed_run(con, cfg.name, f"{type(exc).__name__}: {exc}", started)
+            raise
+        finally:
+            con.close()
 
 
 def summary_table(db_path) -> pd.DataFrame:

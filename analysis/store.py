@@ -2,25 +2,40 @@
 
 * The ``spatial`` extension is loaded from the file shipped in the ``duckdb-extension-spatial``
   wheel (the plain install command would try to download it, and fails offline).
-* :func:`write_results` replaces all result tables and appends a ``runs`` row inside one
-  transaction: a failed or killed run leaves the previous results exactly as they were.
+* :func:`write_results` replaces **all** result tables of the previous run and appends a ``runs``
+  row (listing the tables it wrote) inside one transaction: a failed, killed or interrupted run
+  leaves the previous results exactly as they were. Tables a run did not write are dropped, so
+  no stale table survives next to new results. Ctrl-C/SIGTERM are held back only while the
+  transaction commits, so the outcome is always one of two and is reported honestly
+  (:class:`analysis.errors.Interrupted` says which).
+* One place per store: a run for another place stops with a message unless ``replace=True``.
+* One writer at a time: :func:`writer_lock` takes an exclusive lock on ``<store>.lock``
+  (released by the kernel if the process dies, so a crash never leaves a stale lock).
+* A full disk is one line (:class:`analysis.errors.InputError`), the previous results intact.
 * Identifiers are quoted and values bound as parameters; no user string is spliced into SQL.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
 import re
+import signal
+import threading
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from analysis.errors import InputError
+from analysis.errors import InputError, Interrupted
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: Tables that hold the store's history, not a run's results (never dropped by a new run).
+PROVENANCE_TABLES = ("runs", "meta")
+#: Words in OS/DuckDB errors that mean the disk (or the file-size limit) is full.
+DISK_FULL = ("No space left on device", "File too large", "Disk quota exceeded")
 
 #: Result tables (created by the pipeline) and the columns each must at least have.
 REQUIRED_COLUMNS = {
@@ -45,7 +60,8 @@ CREATE TABLE IF NOT EXISTS runs (
     config_hash VARCHAR,
     input_hashes VARCHAR,
     summary VARCHAR,
-    message VARCHAR
+    message VARCHAR,
+    tables VARCHAR
 )
 """
 
@@ -111,10 +127,128 @@ def quote_identifier(name: str) -> str:
 
 
 def init_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the provenance tables if they are missing (idempotent)."""
+    """Create the provenance tables if they are missing, and migrate old ones (idempotent)."""
     con.execute(RUNS_DDL)
+    con.execute("ALTER TABLE runs ADD COLUMN IF NOT EXISTS tables VARCHAR")  # schema 1 → 2
     con.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
     con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+
+
+def result_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Names of the result tables in the store (everything but :data:`PROVENANCE_TABLES`)."""
+    rows = con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
+                       "AND table_type = 'BASE TABLE' ORDER BY table_name").fetchall()
+    return [r[0] for r in rows if r[0] not in PROVENANCE_TABLES]
+
+
+def store_place(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The place whose results the store holds (``meta.place``, else the latest ok run's place)."""
+    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    if "meta" in tables:
+        row = con.execute("SELECT value FROM meta WHERE key = 'place'").fetchone()
+        if row:
+            return row[0]
+    if "runs" in tables:
+        row = con.execute("SELECT place FROM runs WHERE status = 'ok' ORDER BY run_id DESC LIMIT 1").fetchone()
+        if row:
+            return row[0]
+    return None
+
+
+def check_place(con: duckdb.DuckDBPyConnection, place: str | None, replace: bool = False, path=None) -> None:
+    """Refuse to write ``place``'s results into a store that holds another place's, unless ``replace``.
+
+    Raises
+    ------
+    analysis.errors.InputError
+        The store holds results for another place.
+    """
+    held = store_place(con)
+    if place is not None and held is not None and held != place and not replace:
+        raise InputError(f"this store holds results for {held!r}, not {place!r}", path=path,
+                         fix="pass --replace to overwrite them, or --db to write this place to its own store")
+
+
+def check_store_for_place(db_path, place: str, replace: bool = False) -> None:
+    """Before a run starts: refuse early if the store at ``db_path`` belongs to another place.
+
+    Cheap (opens the store read-only); :func:`write_results` checks again under the lock.
+    """
+    path = Path(db_path)
+    if not path.is_file() or replace:
+        return
+    con = connect(path, read_only=True)
+    try:
+        check_place(con, place, replace, path)
+    finally:
+        con.close()
+
+
+@contextlib.contextmanager
+def writer_lock(db_path):
+    """Hold an exclusive lock on ``<db_path>.lock`` while writing; refuse if another run holds it.
+
+    The lock is an ``flock`` on an open file: the kernel releases it when the process ends,
+    however it ends, so it is never stale.
+
+    Raises
+    ------
+    analysis.errors.InputError
+        Another process is writing this store.
+    """
+    import fcntl
+
+    lock_path = Path(str(db_path) + ".lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(lock_path, "a+")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise InputError(f"another run is writing this store ({holder})", path=db_path,
+                             fix="wait for it to finish, or pass --db to write elsewhere") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}, since {dt.datetime.now():%Y-%m-%d %H:%M:%S}")
+        handle.flush()
+        yield lock_path
+    finally:
+        handle.close()  # releases the lock
+
+
+@contextlib.contextmanager
+def _signals_held():
+    """Hold SIGINT/SIGTERM back (record them) while the commit runs; yields the list of those received."""
+    received: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield received
+        return
+    old = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in old:
+        signal.signal(sig, lambda signum, frame: received.append(signum))
+    try:
+        yield received
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """True for errors that mean the disk or the file-size limit is full."""
+    return any(word in str(exc) for word in DISK_FULL) or getattr(exc, "errno", None) in (28, 27, 122)
+
+
+def _disk_full_error(con, exc, path) -> InputError:
+    import shutil
+
+    free = ""
+    if path is not None:
+        with contextlib.suppress(OSError):
+            free = f", {shutil.disk_usage(Path(path).parent).free / 2**20:,.0f} MB free"
+    return InputError(f"the disk is full while writing the store ({' '.join(str(exc).split())[:100]}{free})",
+                      path=path, fix="free disk space or pass --db on another disk; the previous results are unchanged")
 
 
 def code_version() -> str:
@@ -140,8 +274,13 @@ def code_version() -> str:
 
 
 def write_results(con: duckdb.DuckDBPyConnection, tables: dict, geometry_columns: dict | None = None,
-                  run: dict | None = None, fail_after: str | None = None, derived_sql=()) -> int:
-    """Replace result tables and record the run, all in one transaction.
+                  run: dict | None = None, fail_after: str | None = None, derived_sql=(), quality=None,
+                  replace: bool = False, path=None) -> int:
+    """Replace all result tables and record the run, in one transaction.
+
+    Every result table of the previous run is dropped inside the transaction, so after a
+    commit the store holds exactly what this run wrote (listed in ``runs.tables``); after a
+    failure or interrupt it holds exactly what it held before.
 
     Parameters
     ----------
@@ -156,19 +295,42 @@ def write_results(con: duckdb.DuckDBPyConnection, tables: dict, geometry_columns
         Test hook: raise after writing this table, to prove the rollback.
     derived_sql : sequence of str
         Statements run after the tables are written, in the same transaction (SQL roll-ups).
+    quality : analysis.quality.QualityLog or pandas.DataFrame, optional
+        The run's data-quality log, stored as table ``data_quality``. When omitted no such
+        table is written (absent means "not recorded", never "no problems").
+    replace : bool
+        Allow replacing a store that holds another place's results.
+    path : path, optional
+        The store file (for messages).
 
     Returns
     -------
     int
         The new ``run_id``.
+
+    Raises
+    ------
+    analysis.errors.Interrupted
+        SIGINT/SIGTERM; ``stored`` says whether the new results were committed.
+    analysis.errors.InputError
+        Another place's store (without ``replace``), or the disk filled up.
     """
     init_schema(con)
-    geometry_columns = geometry_columns or {}
     run = dict(run or {})
+    check_place(con, run.get("place"), replace, path)
+    geometry_columns = geometry_columns or {}
+    tables = dict(tables)
+    if quality is not None:
+        tables["data_quality"] = quality.frame() if hasattr(quality, "frame") else pd.DataFrame(quality)
+    previous = last_run(con)
+    previous_id = None if previous is None else int(previous["run_id"])
+    committed = False
     con.execute("BEGIN TRANSACTION")
     try:
+        for name in result_tables(con):  # the previous run's tables: none may survive beside new ones
+            con.execute(f"DROP TABLE {quote_identifier(name)}")
         for name, frame in tables.items():
-            if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+            if not re.fullmatch(r"[a-z_][a-z0-9_]*", name) or name in PROVENANCE_TABLES:
                 raise ValueError(f"bad table name {name!r}")
             view = f"__incoming_{name}"
             con.register(view, frame)
@@ -177,30 +339,65 @@ def write_results(con: duckdb.DuckDBPyConnection, tables: dict, geometry_columns
                 f"ST_GeomFromWKB({quote_identifier(c)}) AS {quote_identifier(c)}" if c in geoms else quote_identifier(c)
                 for c in frame.columns
             )
-            con.execute(f"CREATE OR REPLACE TABLE {quote_identifier(name)} AS SELECT {select} FROM {quote_identifier(view)}")
+            con.execute(f"CREATE TABLE {quote_identifier(name)} AS SELECT {select} FROM {quote_identifier(view)}")
             con.unregister(view)
             if fail_after == name:
                 raise RuntimeError(f"simulated failure after writing {name}")
         for statement in derived_sql:
             con.execute(statement)
+        written = result_tables(con)
         run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM runs").fetchone()[0]
         con.execute(
-            "INSERT INTO runs VALUES (?, ?, ?, 'ok', ?, ?, ?, ?, ?, NULL)",
+            "INSERT INTO runs (run_id, started_at, finished_at, status, place, code_version, config_hash, input_hashes,"
+            " summary, message, tables) VALUES (?, ?, ?, 'ok', ?, ?, ?, ?, ?, NULL, ?)",
             [run_id, run.get("started_at", dt.datetime.now()), dt.datetime.now(), run.get("place"), code_version(),
-             run.get("config_hash"), json.dumps(run.get("input_hashes", {})), json.dumps(run.get("summary", {}))],
+             run.get("config_hash"), json.dumps(run.get("input_hashes", {})), json.dumps(run.get("summary", {}), default=str),
+             json.dumps(written)],
         )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
+        if run.get("place") is not None:
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('place', ?)", [str(run["place"])])
+        # From here the outcome must be all or nothing and known: hold Ctrl-C/SIGTERM back until the
+        # commit (and the checkpoint that folds the log into the file) is done, then report them.
+        with _signals_held() as received:
+            con.execute("COMMIT")
+            committed = True
+            con.execute("CHECKPOINT")
+        if received:
+            raise Interrupted(received[0], stored=True, run_id=run_id)
+    except Interrupted as exc:
+        if committed:
+            raise
+        _rollback(con)
+        raise Interrupted(exc.signum, stored=False, run_id=previous_id) from None
+    except (KeyboardInterrupt, duckdb.InterruptException):
+        if committed:
+            raise Interrupted(signal.SIGINT, stored=True, run_id=run_id) from None
+        _rollback(con)
+        raise Interrupted(signal.SIGINT, stored=False, run_id=previous_id) from None
+    except BaseException as exc:
+        if not committed:
+            _rollback(con)
+        if is_disk_full(exc):
+            if committed:  # the commit is in the write-ahead log; only folding it into the file failed
+                raise InputError(f"the new results (run {run_id}) were stored, but the disk filled up while tidying "
+                                 "the store file", path=path, fix="free disk space before the next run") from None
+            raise _disk_full_error(con, exc, path) from None
         raise
     return run_id
+
+
+def _rollback(con) -> None:
+    """Roll back; a connection broken by the error has already lost the uncommitted work."""
+    with contextlib.suppress(duckdb.Error):
+        con.execute("ROLLBACK")
 
 
 def record_failed_run(con: duckdb.DuckDBPyConnection, place: str, message: str, started_at=None) -> None:
     """Append a ``failed`` runs row (results are untouched)."""
     init_schema(con)
     run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM runs").fetchone()[0]
-    con.execute("INSERT INTO runs VALUES (?, ?, ?, 'failed', ?, ?, NULL, NULL, NULL, ?)",
+    con.execute("INSERT INTO runs (run_id, started_at, finished_at, status, place, code_version, message) "
+                "VALUES (?, ?, ?, 'failed', ?, ?, ?)",
                 [run_id, started_at or dt.datetime.now(), dt.datetime.now(), place, code_version(), message[:500]])
 
 
