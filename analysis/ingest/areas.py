@@ -10,6 +10,19 @@ The place config maps the source columns onto ours::
           id: GeographyCode
           columns: {households: KS402EW0001, owned_outright: KS402EW0002}
 
+A column may sum several source columns (``dwellings_converted_flat: [A, B]``). Statistics
+published on other area codes are brought onto the place's areas with a best-fit ``lookup``
+(e.g. Census 2021 LSOAs onto 2011 LSOAs)::
+
+        - file: census2021/ts054.csv
+          id: lsoa21_code
+          lookup: {file: lookup.csv, from: LSOA21CD, to: LSOA11CD, weight: TotalRes11}
+
+Each source area's counts go to the target areas it maps to: unchanged and split areas sum
+exactly; a source area shared by several targets (merges) is split by ``weight`` (e.g. the
+targets' resident population) and rounded by largest remainder, so the target counts are whole
+numbers that add up to the source counts (:func:`apportion`).
+
 Derived columns (when their parts exist): ``owner_occupied`` = owned outright + mortgage +
 shared ownership; ``social_rented`` = council + other social; ``private_rented`` = landlord +
 other private; ``other_tenure`` = rent free.
@@ -133,7 +146,8 @@ def read_table(path, id_column: str, columns: dict, thousands: str | None = None
     except (pd.errors.EmptyDataError, pd.errors.ParserError) as exc:
         raise InputError(f"cannot read the CSV ({str(exc).splitlines()[0][:120]})", path=path,
                          fix="check it is a comma-separated table with a header row") from exc
-    missing = [c for c in [id_column, *columns.values()] if c not in frame.columns]
+    sources = {ours: [theirs] if isinstance(theirs, str) else list(theirs) for ours, theirs in columns.items()}
+    missing = [c for c in [id_column, *(s for group in sources.values() for s in group)] if c not in frame.columns]
     if missing:
         raise InputError(f"missing columns {missing}", path=path, record="header",
                          fix=f"map existing columns in the place config (file has: {', '.join(list(frame.columns)[:8])}, ...)")
@@ -143,7 +157,12 @@ def read_table(path, id_column: str, columns: dict, thousands: str | None = None
         raise InputError(f"duplicate id {frame[id_column].iloc[row - 2]!r}", path=path, record=f"row {row}",
                          fix="each area id must appear once")
     out = pd.DataFrame({"area_id": frame[id_column].str.strip()})
-    for ours, theirs in columns.items():
+    for ours, group in sources.items():
+        if len(group) > 1:  # a sum of several source columns
+            parts = [read_table_column(frame, c, thousands, path) for c in group]
+            out[ours] = np.sum(parts, axis=0)
+            continue
+        theirs = group[0]
         values = frame[theirs]
         if any(h in ours for h in NUMERIC_HINTS):
             text = values.str.replace(",", "", regex=False) if thousands else values
@@ -161,6 +180,70 @@ def read_table(path, id_column: str, columns: dict, thousands: str | None = None
         else:
             out[ours] = values
     return out.set_index("area_id")
+
+
+def read_table_column(frame: pd.DataFrame, column: str, thousands, path) -> np.ndarray:
+    """One numeric column of a statistics table, with the same checks as :func:`read_table`."""
+    values = frame[column]
+    text = values.str.replace(",", "", regex=False) if thousands else values
+    numeric = pd.to_numeric(text, errors="coerce")
+    bad = numeric.isna() & values.notna() & (values.str.strip() != "")
+    if bad.any() or (numeric < 0).any():
+        row = int(np.argmax((bad | (numeric < 0)).to_numpy()))
+        raise InputError(f"column {column} has a non-numeric or negative value {values.iloc[row]!r}", path=path,
+                         record=f"row {row + 2}", fix="counts and amounts must be plain numbers >= 0")
+    return numeric.to_numpy(dtype=float)
+
+
+def apportion(table: pd.DataFrame, lookup: pd.DataFrame, source: str, target: str, weight: str | None) -> pd.DataFrame:
+    """Bring counts on source areas onto target areas with a best-fit lookup.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Counts indexed by source area id (numeric columns are apportioned, others dropped).
+    lookup : pandas.DataFrame
+        One row per (source, target) pair, columns ``source``, ``target`` and optionally ``weight``.
+    source, target : str
+        Column names of the source and target ids in ``lookup``.
+    weight : str, optional
+        Column used to split a source area among several targets (e.g. the targets' 2011
+        population); equal shares when omitted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Counts indexed by target id: exact sums for one-to-one and many-to-one pairs; a source
+        shared among several targets is split by weight and rounded by largest remainder, so
+        every source's counts are kept in total and each target gets whole numbers.
+    """
+    pairs = lookup[[source, target] + ([weight] if weight else [])].dropna(subset=[source, target]).copy()
+    pairs[source], pairs[target] = pairs[source].astype(str).str.strip(), pairs[target].astype(str).str.strip()
+    pairs = pairs.drop_duplicates([source, target])
+    w = pd.to_numeric(pairs[weight], errors="coerce").fillna(0).clip(lower=0).to_numpy() if weight else np.ones(len(pairs))
+    pairs["_w"] = w
+    totals = pairs.groupby(source)["_w"].transform("sum")
+    n_targets = pairs.groupby(source)["_w"].transform("size")
+    pairs["_share"] = np.where(totals > 0, pairs["_w"] / totals.replace(0, np.nan), 1.0 / n_targets)
+    numeric = table.select_dtypes("number")
+    joined = pairs.join(numeric, on=source, how="inner")
+    out = {}
+    group_key = joined[source].to_numpy()
+    for column in numeric.columns:
+        exact = joined["_share"].to_numpy() * joined[column].to_numpy(dtype=float)
+        out[column] = _largest_remainder(exact, group_key)
+    result = pd.DataFrame(out, index=joined.index).assign(**{target: joined[target].to_numpy()})
+    return result.groupby(target)[list(numeric.columns)].sum(min_count=1)
+
+
+def _largest_remainder(exact: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Round ``exact`` shares to whole numbers so that each group keeps its (whole) total."""
+    exact = np.nan_to_num(exact)
+    base = np.floor(exact + 1e-9)
+    frame = pd.DataFrame({"g": group, "rem": exact - base, "base": base, "exact": exact})
+    short = (frame.groupby("g")["exact"].transform("sum").round() - frame.groupby("g")["base"].transform("sum"))
+    order = frame.sort_values(["g", "rem"], ascending=[True, False]).groupby("g").cumcount()
+    return base + (order.reindex(frame.index).to_numpy() < short.to_numpy())
 
 
 def read_areas(config) -> gpd.GeoDataFrame:
@@ -194,6 +277,16 @@ def read_areas(config) -> gpd.GeoDataFrame:
     for stat in section.get("statistics", []):
         table = read_table(config.resolve(stat["file"]), stat.get("id", section.get("stat_id", "area_id")),
                            stat["columns"], stat.get("thousands"))
+        if stat.get("lookup"):
+            spec = stat["lookup"]
+            lookup_path = config.resolve(spec["file"])
+            lookup = pd.read_csv(lookup_path, dtype=str)
+            absent = [c for c in (spec["from"], spec["to"], spec.get("weight")) if c and c not in lookup.columns]
+            if absent:
+                raise InputError(f"lookup lacks columns {absent}", path=lookup_path, record="header",
+                                 fix=f"name the source, target and weight columns (file has {', '.join(lookup.columns[:8])})")
+            text_cols = [c for c in table.columns if not pd.api.types.is_numeric_dtype(table[c])]
+            table = apportion(table.drop(columns=text_cols), lookup, spec["from"], spec["to"], spec.get("weight"))
         overlap = [c for c in table.columns if c in frame.columns]
         frame = frame.join(table.drop(columns=overlap), how="left")
         if stat.get("required", True):
