@@ -34,26 +34,40 @@ def safe_name(text: str, fallback: str = "selection") -> str:
     return slug or fallback
 
 
+#: Largest user file read by the toolkit (a buildings list or a drawn boundary) [bytes].
+MAX_USER_FILE_BYTES = 200 << 20
+
+
 def _selection_ids(con, building_ids) -> None:
+    """Put the selected ids in a temp table, as data (a bound DataFrame, never spliced into SQL)."""
+    ids = pd.DataFrame({"building_id": pd.Series([str(b) for b in building_ids], dtype=object)}).drop_duplicates()
     con.execute("CREATE OR REPLACE TEMP TABLE selection (building_id VARCHAR PRIMARY KEY)")
-    con.executemany("INSERT OR IGNORE INTO selection VALUES (?)", [[str(b)] for b in building_ids])
+    con.register("__selection_ids", ids)
+    try:
+        con.execute("INSERT INTO selection SELECT building_id FROM __selection_ids")
+    finally:
+        con.unregister("__selection_ids")
 
 
 def select_area(con, area_id: str) -> tuple[list[str], str]:
-    """Buildings of one area (by id); the area's name."""
-    row = con.execute("SELECT name FROM areas WHERE area_id = ?", [str(area_id)]).fetchone()
+    """Buildings of one area (by id); the area's name. The id is bound as data, never SQL."""
+    area_id = str(area_id).strip()
+    row = con.execute("SELECT name FROM areas WHERE area_id = ?", [area_id]).fetchone()
     if row is None:
         sample = [r[0] for r in con.execute("SELECT area_id FROM areas ORDER BY area_id LIMIT 3").fetchall()]
-        raise InputError(f"no area with id {area_id!r} in the store", record="--area",
+        shown = area_id if len(area_id) <= 60 else area_id[:57] + "..."
+        raise InputError(f"no area with id {shown!r} in the store", record="--area",
                          fix=f"use an id like {', '.join(sample)} (see the areas table or the book's data tables)")
-    ids = [r[0] for r in con.execute("SELECT building_id FROM buildings WHERE area_id = ?", [str(area_id)]).fetchall()]
+    ids = [r[0] for r in con.execute("SELECT building_id FROM buildings WHERE area_id = ?", [area_id]).fetchall()]
     return ids, f"{row[0]} ({area_id})"
 
 
 def select_boundary(con, path, crs: str) -> tuple[list[str], str, object]:
     """Buildings intersecting a user boundary (any CRS; reprojected). Returns ids, name, polygon."""
     from analysis.ingest.areas import read_vector
+    from analysis.ingest.checks import check_input_file
 
+    check_input_file(path, "boundary file", MAX_USER_FILE_BYTES, missing_fix="check the path of the boundary file")
     frame = read_vector(path, crs, what="boundary")
     polygon = shapely.union_all(frame.geometry.to_numpy())
     rows = con.execute("SELECT building_id FROM buildings WHERE ST_Intersects(geom, ST_GeomFromWKB(?))",
@@ -76,16 +90,24 @@ def select_list(con, path, crs: str) -> tuple[list[str], str, dict]:
     ids, name, report
         ``report`` counts matched and unmatched rows (unmatched row numbers listed).
     """
+    from analysis.ingest.checks import check_input_file
+
     path = Path(path)
-    if not path.is_file():
-        raise InputError("file not found", path=path, fix="check the path of the buildings list")
+    check_input_file(path, "buildings list (CSV)", MAX_USER_FILE_BYTES, missing_fix="check the path of the buildings list")
     try:
-        table = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        table = pd.read_csv(path, dtype=str, encoding="latin-1")
+        try:
+            table = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            table = pd.read_csv(path, dtype=str, encoding="latin-1")
     except pd.errors.EmptyDataError as exc:
         raise InputError("the list is empty", path=path, fix="add a header row and one building per row") from exc
-    cols = {c.lower().strip(): c for c in table.columns}
+    except pd.errors.ParserError as exc:
+        raise InputError(f"not a readable CSV ({' '.join(str(exc).split())[:100]})", path=path,
+                         fix="save the list as comma-separated values with one header row") from exc
+    if table.empty:
+        raise InputError("the list has a header but no buildings", path=path, record="row 2",
+                         fix="add one building per row under the header (building_id, or lat and lon)")
+    cols = {str(c).lower().strip(): c for c in table.columns}
     if "building_id" in cols:
         wanted = table[cols["building_id"]].fillna("").str.strip()
         _selection_ids(con, wanted)
