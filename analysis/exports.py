@@ -1,16 +1,47 @@
-"""Exports for GIS users: per-building and per-area results as GeoParquet, GeoJSON and CSV."""
+"""Exports for GIS users: per-building and per-area results as GeoParquet, GeoJSON and CSV.
+
+CSV cells are data, not formulas: text starting with ``= + - @`` is neutralised
+(:func:`neutralise_formulas`) so a hostile building id cannot run in a spreadsheet.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import shapely
 
 from analysis import store
 from analysis.errors import InputError
 
 FORMATS = ("geoparquet", "geojson", "csv")
+#: First characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection").
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Prefix text cells that a spreadsheet would run as a formula with ``'`` (shown as text).
+
+    Only text (object/string) columns are touched: numbers, including negative ones, stay numbers.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with cells starting with ``= + - @``, tab or carriage return prefixed by ``'``.
+    """
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            text = out[col]
+            risky = text.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_PREFIXES))
+            if risky.any():
+                out[col] = text.mask(risky, "'" + text.astype(str))
+    return out
 
 BUILDINGS_SQL = """
 SELECT b.building_id, b.area_id, b.building_type, b.use, b.levels, b.dwellings, b.owner_type, b.synthetic,
@@ -48,7 +79,14 @@ def export(db, out_dir, crs: str, formats=FORMATS) -> list[Path]:
     con = store.connect(db, read_only=True)
     written = []
     try:
+        present = set(store.result_tables(con))
         for name, sql in (("buildings", BUILDINGS_SQL), ("areas", AREAS_SQL)):
+            heat_table = "building_heat" if name == "buildings" else "area_heat"
+            if heat_table not in present:  # a run with the heat step off: heat columns are empty, not an error
+                sql = sql.replace(f"LEFT JOIN {heat_table} h", f"LEFT JOIN (SELECT NULL::VARCHAR AS building_id, "
+                                  f"NULL::VARCHAR AS area_id, NULL::DOUBLE AS heat_kwh_central, NULL::DOUBLE AS "
+                                  f"heat_density_mwh_per_ha, NULL::BOOLEAN AS dh_candidate_area, NULL::DOUBLE AS "
+                                  f"sdh_solar_fraction) h")
             frame = con.execute(sql).df()
             geoms = shapely.from_wkb(frame.pop("wkb").apply(bytes).to_numpy())
             gdf = gpd.GeoDataFrame(frame, geometry=geoms, crs=crs)
@@ -61,7 +99,8 @@ def export(db, out_dir, crs: str, formats=FORMATS) -> list[Path]:
                     gdf.to_crs(4326).to_file(path, driver="GeoJSON")
                 else:
                     path = out_dir / f"{name}.csv"
-                    gdf.assign(geometry_wkt=shapely.to_wkt(geoms, rounding_precision=2)).drop(columns="geometry").to_csv(path, index=False)
+                    table = gdf.assign(geometry_wkt=shapely.to_wkt(geoms, rounding_precision=2)).drop(columns="geometry")
+                    neutralise_formulas(pd.DataFrame(table)).to_csv(path, index=False)
                 written.append(path)
     finally:
         con.close()
