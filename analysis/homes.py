@@ -151,8 +151,16 @@ def allocate_homes(buildings: pd.DataFrame, areas: pd.DataFrame, params: dict, l
     use_class[unknown & ~got], use_source[unknown & ~got] = "non_domestic", IMPUTED
     mixed_empty = (use_class == "mixed") & ~got
     use_class[mixed_empty] = "non_domestic"  # shop or office floors only
-    res_floor = np.where(np.isin(use_class, ["domestic"]), floor,
-                         np.where(use_class == "mixed", floor * (levels - 1) / levels, 0.0))
+    dwellings = by_type.sum(axis=1)
+    res_floor = np.where(use_class == "domestic", floor, np.where(use_class == "mixed", floor * (levels - 1) / levels, 0.0))
+    # Where the use is uncertain (mixed, or an untagged outline given homes), homes take at most a
+    # plausible floor area each; the rest of the building is non-domestic (offices, shops, storage).
+    cap = by_type[:, 0] * params["max_floor_per_house_m2"] + by_type[:, 1:].sum(axis=1) * params["max_floor_per_flat_m2"]
+    uncertain = (use_class == "mixed") | ((use_class == "domestic") & (use_source == IMPUTED))
+    capped = uncertain & (res_floor > cap)
+    res_floor = np.where(capped, cap, res_floor)
+    nd_floor = np.where(use_class == "non_domestic", floor, np.where(dwellings > 0, floor - res_floor, 0.0))
+    use_class[(use_class == "domestic") & (nd_floor > 1.0)] = "mixed"
     if log is not None:
         placed = int(dwellings.sum())
         log.record("homes", "dwellings", records=n, derived=int(np.sum(source == DERIVED)),
@@ -166,9 +174,13 @@ def allocate_homes(buildings: pd.DataFrame, areas: pd.DataFrame, params: dict, l
                             if stats["houses_over_capacity"] else "")))
         log.record("homes", "use", records=n, imputed=int(np.sum(unknown)),
                    note=f"{int(np.sum(unknown & got)):,} untagged buildings given homes, "
-                        f"{int(np.sum(unknown & ~got)):,} left non-domestic, {int(shed.sum()):,} tiny ones treated as sheds")
+                        f"{int(np.sum(unknown & ~got)):,} left non-domestic, {int(shed.sum()):,} tiny ones treated as sheds; "
+                        f"in {int(capped.sum()):,} buildings of uncertain use the floor beyond a plausible area per home "
+                        f"({params['max_floor_per_house_m2']:g} m² per house, {params['max_floor_per_flat_m2']:g} m² per flat) "
+                        f"is counted non-domestic")
     out = pd.DataFrame({"dwellings": dwellings, "dwelling_type": dtype_out, "dwellings_source": source,
-                        "residential_floor_m2": res_floor, "use_class": use_class, "use_source": use_source},
+                        "residential_floor_m2": res_floor, "nondomestic_floor_m2": nd_floor, "use_class": use_class,
+                        "use_source": use_source},
                        index=buildings.index)
     for k, name in enumerate(DWELLING_TYPES):
         out[f"dw_{name}"] = by_type[:, k]

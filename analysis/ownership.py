@@ -51,6 +51,15 @@ COOP_OCCUPANT_DISCOUNT = 0.20  # share of the retail price co-op occupants save 
 SMALL_SYSTEM_KWP = 10.0
 
 
+def legacy_owner_type(buildings: pd.DataFrame) -> np.ndarray:
+    """The six owner types of the scenario code below from the roof owners of :mod:`analysis.tenure`.
+
+    Transitional: used until the economics kernel replaces the scenarios in this module.
+    """
+    mapping = {"private_freeholder": "private_landlord", "faith_community": "community"}
+    return buildings["roof_owner"].map(lambda o: mapping.get(o, o)).to_numpy(dtype=object)
+
+
 def allocate_owner_types(buildings: pd.DataFrame, areas: pd.DataFrame, seed: int) -> np.ndarray:
     """Owner type of every building from area tenure totals (seeded; see module docstring).
 

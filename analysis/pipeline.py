@@ -18,16 +18,28 @@ import pandas as pd
 import shapely
 
 from analysis import config as config_mod
-from analysis import heat, ownership, roofs, solar, store
+from analysis import attributes, heat, homes, ownership, roofs, solar, store, tenure
 from analysis.ingest import areas as areas_mod
 from analysis.ingest import buildings as buildings_mod
-from analysis.ingest import synthetic
+from analysis.ingest import checks, synthetic
+from analysis.quality import QualityLog
 from analysis.ingest.weather import read_pvwatts_8760, read_weather
 
 LEVELS = config_mod.LEVELS
 #: Area statistics used by later steps; NaN when a place does not provide them.
 OPTIONAL_AREA_COLUMNS = ["dwellings", "gas_kwh", "gas_meters", "elec_kwh", "elec_meters", "income_median_gbp",
                          "imd_rank", "imd_decile"]
+
+#: The buildings table: identity, observed/imputed attributes with provenance, homes, tenure, owner.
+BUILDING_COLUMNS = [
+    "building_id", "area_id", "building_type", "use", "use_class", "use_group", "use_category", "use_source",
+    "footprint_m2", "levels", "levels_low", "levels_high", "levels_source", "height_m", "height_source",
+    "roof_shape", "roof_shape_source", "roof_shape_assumed", "year_built", "age_band", "age_source",
+    "residential_floor_m2", "nondomestic_floor_m2", "dwellings", "dwelling_type", "dwellings_source",
+    "dw_house", "dw_converted_flat", "dw_purpose_built_flat", "dw_commercial_flat",
+    "dw_owner_occupied", "dw_social_rented", "dw_private_rented", "dw_other", "social_block", "tenure_source",
+    "roof_owner", "roof_owner_source", "consents", "owner_type", "operator", "name", "synthetic",
+]
 
 BUILDING_POTENTIAL_SQL = """
 CREATE OR REPLACE TABLE building_potential AS
@@ -105,19 +117,51 @@ class RunResult:
     timings: dict = field(default_factory=dict)
 
 
-def load_buildings(cfg, areas: gpd.GeoDataFrame, progress: Progress | None = None) -> gpd.GeoDataFrame:
-    """Buildings for a place: from the configured file, or synthetic from dwelling counts."""
+def load_buildings(cfg, areas: gpd.GeoDataFrame, log: QualityLog, progress: Progress | None = None) -> gpd.GeoDataFrame:
+    """Buildings of a place with every attribute the later steps need, each with its provenance.
+
+    Real footprints (``buildings: source: file``): read and parse the file
+    (:mod:`analysis.ingest.buildings`), assign each to the area holding its representative point,
+    check by meaning (:func:`analysis.ingest.checks.check_buildings`), classify uses and impute
+    storeys (:mod:`analysis.attributes`), place census households on them (:mod:`analysis.homes`).
+    Synthetic buildings (``source: synthetic``) are generated from dwelling-type counts and
+    flagged. Both then get occupant tenure and roof owners (:mod:`analysis.tenure`).
+    """
+    a = cfg.assumptions
     section = cfg.raw.get("buildings", {"source": "synthetic"})
     if section.get("source", "file") == "synthetic":
         if section.get("dwelling_types") == "estimate":
             areas = synthetic.estimate_dwelling_types(areas)
         tick = (lambda done, total: progress.tick("generating buildings", done, total, "areas")) if progress else None
-        return synthetic.generate_buildings(areas, int(cfg.raw.get("seed", 20110327)), tick)
-    path = cfg.resolve(section["file"])
-    frame = buildings_mod.read_buildings(path, cfg.crs, section.get("columns"))
-    frame = buildings_mod.assign_areas(frame, areas)
-    frame["building_type"] = None
-    frame["age_band"] = None
+        frame = synthetic.as_stock(synthetic.generate_buildings(areas, int(cfg.raw.get("seed", 20110327)), tick))
+        frame["age_source"] = "imputed"
+        log.record("buildings", "synthetic", records=len(frame), imputed=len(frame),
+                   note="every building generated from census dwelling counts; footprints, storeys, ages assumed")
+    else:
+        path = cfg.resolve(section["file"])
+        frame = buildings_mod.read_buildings(path, cfg.crs, section.get("columns"), layer=section.get("layer"), log=log)
+        frame = buildings_mod.assign_areas(frame, areas)
+        log.record("buildings", "area", records=len(frame) + frame.attrs.get("outside", 0), parsed=len(frame),
+                   dropped=frame.attrs.get("outside", 0), note="buildings whose representative point lies outside "
+                   "every area are left out (the extract covers a margin around the place)")
+        frame = checks.check_buildings(frame, areas, log, path)
+        use = attributes.classify_use(frame, log)
+        frame[use.columns] = use
+        storeys = attributes.impute_levels(frame, frame["use_group"], a.get("buildings", "storey_height_m"), log,
+                                           seed=int(cfg.raw.get("seed", 0)))
+        frame[storeys.columns] = storeys
+        placed = homes.allocate_homes(frame, areas, a.level("homes"), log)
+        frame[placed.columns] = placed
+        kind = np.where(frame["dwelling_type"] == "house", "house",
+                        np.where(frame["dwellings"] > 0, "flat", "non_domestic"))
+        ages = attributes.age_bands(frame["year_built"], kind)
+        frame["age_band"], frame["age_source"] = ages["age_band"].to_numpy(), ages["age_source"].to_numpy()
+        frame["building_type"] = None
+    frame = frame.reset_index(drop=True)
+    occupants = tenure.allocate_tenure(frame, areas, a.level("ownership"), int(cfg.raw.get("seed", 0)), log)
+    frame[occupants.columns] = occupants
+    owners = tenure.roof_owners(frame, occupants, log)
+    frame[owners.columns] = owners
     return frame
 
 
@@ -209,10 +253,11 @@ def run(place=None, db_path=None, quiet: bool = False, fail_after: str | None = 
     db_path = db_path or store.default_db_path(cfg.slug)
     progress = Progress(8, quiet)
 
-    areas = areas_mod.read_areas(cfg)
+    log = QualityLog()
+    areas = checks.check_areas(areas_mod.read_areas(cfg), log, cfg.resolve(cfg.section("areas")["file"]))
     progress.step("areas", len(areas), "areas")
-    buildings = load_buildings(cfg, areas, progress)
-    progress.step("buildings", len(buildings))
+    buildings = load_buildings(cfg, areas, log, progress)
+    progress.step("buildings, homes and owners", len(buildings))
 
     weather, meta = read_weather(cfg.resolve(cfg.raw["weather"]), cfg.raw.get("weather_format"))
     grid = solar.yield_grid(weather, meta)
@@ -228,12 +273,12 @@ def run(place=None, db_path=None, quiet: bool = False, fail_after: str | None = 
     extra_tables: dict = {}
     extra_sql: list = []
     if with_heat:
-        heat_tables, heat_sql = heat.heat_step(buildings, planes, areas, grid, weather, meta, cfg)
+        heat_tables, heat_sql = heat.heat_step(buildings, planes, areas, grid, weather, meta, cfg, log)
         extra_tables.update(heat_tables)
         extra_sql += heat_sql
     progress.step("heat demand and district heating", len(buildings))
     if with_ownership:
-        buildings["owner_type"] = ownership.allocate_owner_types(buildings, areas, int(cfg.raw.get("seed", 0)))
+        buildings["owner_type"] = ownership.legacy_owner_type(buildings)
         own_tables, own_sql = economics_tables(buildings, planes, areas, extra_tables, cfg)
         extra_tables.update(own_tables)
         extra_sql += own_sql
@@ -251,12 +296,10 @@ def run(place=None, db_path=None, quiet: bool = False, fail_after: str | None = 
     for col in [*store.REQUIRED_COLUMNS["areas"], *OPTIONAL_AREA_COLUMNS]:
         if col not in areas_out:
             areas_out[col] = np.nan
-    bcols = ["building_id", "area_id", "building_type", "footprint_m2", "height_m", "levels", "use", "roof_shape",
-             "age_band", "year_built", "dwellings", "owner_type", "synthetic", "roof_shape_assumed", "age_assumed"]
-    for col in bcols:
+    for col in BUILDING_COLUMNS:
         if col not in buildings:
             buildings[col] = None
-    buildings_out = pd.DataFrame(buildings[bcols])
+    buildings_out = pd.DataFrame(buildings[BUILDING_COLUMNS])
     buildings_out["roof_shape"] = buildings_out["roof_shape"].astype("object")
     buildings_out["geom"] = _wkb(buildings.geometry)
     plane_cols = ["building_id", "plane", "tilt_deg", "azimuth_deg", "area_m2", "usable_m2", "module_m2", "mount",
@@ -277,7 +320,8 @@ def run(place=None, db_path=None, quiet: bool = False, fail_after: str | None = 
     }
     tables = {"areas": areas_out, "buildings": buildings_out, "roof_planes": planes[plane_cols],
               "yield_grid": grid, "assumptions": assumptions, "validation": validation, **extra_tables}
-    run_id = store_results(cfg, db_path, tables, summary, started, extra_sql, fail_after, replace=replace)
+    summary["defaults_used"] = log.defaults_used()
+    run_id = store_results(cfg, db_path, tables, summary, started, extra_sql, fail_after, replace=replace, quality=log)
     progress.step("store", len(buildings))
     return RunResult(str(db_path), run_id, summary, progress.timings)
 

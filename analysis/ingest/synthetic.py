@@ -239,3 +239,42 @@ def generate_buildings(areas: gpd.GeoDataFrame, seed: int = 20110327, on_progres
     geometry = np.concatenate(geoms)
     table["footprint_m2"] = shapely.area(geometry)
     return gpd.GeoDataFrame(table, geometry=geometry, crs=areas.crs)
+
+
+#: Synthetic building type → (use class, use group, dwelling type).
+STOCK_OF_TYPE = {
+    "house_detached": ("domestic", "house_form", "house"),
+    "house_semi": ("domestic", "house_form", "house"),
+    "house_terraced": ("domestic", "house_form", "house"),
+    "converted_house": ("domestic", "house_form", "converted_flat"),
+    "flat_block": ("domestic", "block", "purpose_built_flat"),
+    "mixed_use": ("mixed", "mixed", "commercial_flat"),
+}
+
+
+def as_stock(buildings: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Give generated buildings the same columns as real ones (use, homes by type, provenance).
+
+    Everything about a synthetic building is assumed, so every ``*_source`` is ``imputed`` and
+    ``synthetic`` is True; dwellings are the census counts the generator placed.
+    """
+    from analysis.homes import DWELLING_TYPES
+
+    out = buildings.copy()
+    stock = out["building_type"].map(STOCK_OF_TYPE)
+    out["use_class"] = stock.str[0]
+    out["use_group"] = stock.str[1]
+    out["dwelling_type"] = stock.str[2]
+    out["use_category"] = np.where(out["use_class"] == "mixed", "retail", "")
+    levels = out["levels"].to_numpy(dtype=float)
+    floor = out["footprint_m2"].to_numpy(dtype=float) * levels
+    out["residential_floor_m2"] = np.where(out["use_class"] == "mixed", floor * (levels - 1) / levels, floor)
+    out["nondomestic_floor_m2"] = floor - out["residential_floor_m2"]
+    for dtype in DWELLING_TYPES:
+        out[f"dw_{dtype}"] = np.where(out["dwelling_type"] == dtype, out["dwellings"], 0).astype(np.int64)
+    out["levels_low"], out["levels_high"] = levels, levels
+    for field in ("use", "levels", "height", "age", "dwellings", "roof_shape"):
+        out[f"{field}_source"] = "imputed"
+    out["age_source"] = "imputed"
+    out["flats"] = np.nan
+    return out
