@@ -1,20 +1,52 @@
-"""Roof planes from building footprints (LOD1): flat or gable, tilt, azimuth, usable area.
+"""Roof planes from building footprints (LOD2-like from roof shapes), usable area and potential.
 
-Rules (DESIGN §4; every number is an assumption in ``analysis/data/assumptions.yml`` with a
-low/central/high range and a source):
+Rules (DESIGN §4; every number is an assumption in ``analysis/data/assumptions.yml``, groups
+``roofs``, ``pv`` and ``shading``, with a low/central/high range and a source):
 
-* **Flat or pitched.** An observed ``roof_shape`` tag wins. Otherwise (flagged *assumed*):
-  flat when the building has ``flat_min_levels`` storeys or more, or is non-residential with a
-  footprint of at least ``flat_min_footprint_nonres_m2``; pitched otherwise.
-* **Pitched → gable.** The ridge runs along the long side of the footprint's minimum rotated
-  rectangle; two planes face either side of it (azimuths normal to the ridge), each covering
-  half the footprint, tilted ``pitched_tilt_deg``; sloped area = horizontal area / cos(tilt).
-  Hipped roofs are treated as gables (their end planes are small and often unsuitable).
-* **Flat → racked modules** tilted ``flat_rack_tilt_deg`` facing the equator, module area =
-  usable roof area × ground-coverage ratio.
-* **Usable share** of each plane, **module density** [kWp/m²] and the **suitability** rule
-  (usable module area ≥ ``min_plane_usable_m2`` and specific yield ≥ ``min_relative_yield`` of
-  the best orientation at the place, NREL Gagnon et al. 2016 style).
+* **Roof shape.** An OSM ``roof:shape`` value (observed, or derived/imputed by the reader) maps
+  to a family (:data:`SHAPE_FAMILY`). Where it is missing or unknown the rule is (flagged
+  *assumed*): **flat** for ``flat_min_levels`` storeys or more, for non-domestic or mixed
+  buildings with a footprint of at least ``flat_min_footprint_nonres_m2``, and for ancillary
+  buildings (garages, sheds: mostly felt flat roofs in London); **gabled** otherwise.
+* **Geometry** from the footprint's minimum rotated rectangle (long side L, short side W, long
+  axis bearing θ); horizontal plane areas are scaled so they add up to the real footprint.
+
+  ============  ==========================================================================
+  family        planes
+  ============  ==========================================================================
+  gabled        two planes facing θ ± 90°, ridge on the long axis, tilt ``pitched_tilt_deg``
+  hipped        (also pyramidal, half-hipped) two trapezoids facing θ ± 90° and two
+                triangular ends facing θ and θ + 180°, all at ``pitched_tilt_deg`` (equal
+                pitch: the ridge is L − W long)
+  mansard       four steep lower slopes (``mansard_lower_tilt_deg``, ``mansard_lower_depth_m``
+                deep in plan) around a flat top that gets racked modules — the London mansard
+                storey; the steep slopes are kept but rarely pass suitability
+  gambrel       four planes: steep lower (``gambrel_lower_tilt_deg``) and shallow upper
+                (``gambrel_upper_tilt_deg``) on each long side, each a quarter of the plan
+  skillion      one plane at ``skillion_tilt_deg`` facing the equator-side normal of the long
+                axis (OSM rarely tags ``roof:direction``; optimistic, and small in effect)
+  flat          one plane; PV on racks tilted ``flat_rack_tilt_deg`` towards the equator,
+                module area = usable area × ``ground_coverage_ratio``
+  curved        dome, onion, round, cone: one horizontal plane with no usable area
+                (standard modules do not fit curved roofs)
+  ============  ==========================================================================
+
+* **Heights for shading.** ``height_m`` is the top of the building. A pitched roof rises
+  ``W/2·tan(tilt)`` above its eaves (kept at least ``min_eaves_height_m`` above ground). Each
+  plane's representative point sits at the centroid of the plane in plan and at the mean
+  height of the roof; every building casts shade as an LOD1 block at that mean roof height
+  (the volume-equivalent block, as LOD1.2 models use), so a row of equal houses does not
+  shade itself and a taller neighbour does.
+* **Usable area** per plane: setbacks from every edge (``pitched_edge_setback_m`` in the
+  plane, ``flat_edge_setback_m`` from a flat roof's real outline, using the rectangle with the
+  footprint's area and perimeter), then the share lost to obstructions (chimneys, dormers,
+  roof windows on pitched roofs; plant, lift rooms, rooflights, access on flat roofs).
+* **Suitability** (after shading): module area ≥ ``min_array_module_m2`` and shaded specific
+  yield ≥ ``min_relative_yield`` × the best unshaded yield at the place (NREL/Sunroof style).
+* **Ranges.** Plane geometry is fixed at central values; low/central/high move setbacks,
+  obstruction shares, minimum array size, the yield threshold, ground-coverage ratio, module
+  density and system losses, each in the direction that lowers (low) or raises (high) the
+  potential.
 
 All functions are vectorised over buildings (shapely 2 / numpy); no per-building Python loop.
 
@@ -22,19 +54,83 @@ References
 ----------
 .. [1] Gagnon, P., Margolis, R., Melius, J., Phillips, C., Elmore, R. (2016). Rooftop Solar
    Photovoltaic Technical Potential in the United States. NREL/TP-6A20-65298.
+.. [2] RISCAuthority / Fire Protection Association (2016). RC62: Recommendations for fire
+   safety with photovoltaic panel installations.
+.. [3] Biljecki, F., Ledoux, H., Stoter, J. (2016). An improved LOD specification for 3D
+   building models. Computers, Environment and Urban Systems 59, 25-37 (LOD1.2 block heights).
 """
 
 from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
 import shapely
 
-FLAT_TAGS = {"flat"}
-PITCHED_TAGS = {"gabled", "hipped", "pitched", "half-hipped", "mansard", "gambrel", "saltbox", "skillion",
-                "side_hipped", "round", "pyramidal", "dome", "onion", "gable"}
+from analysis.errors import InputError
+
+LEVELS = ("low", "central", "high")
+#: OSM ``roof:shape`` values → roof family.
+SHAPE_FAMILY = {
+    "flat": "flat",
+    "gabled": "gabled", "gable": "gabled", "pitched": "gabled", "saltbox": "gabled", "double_saltbox": "gabled",
+    "butterfly": "gabled", "cross_gabled": "gabled", "sawtooth": "gabled", "quadruple_saltbox": "gabled",
+    "hipped": "hipped", "half-hipped": "hipped", "half_hipped": "hipped", "side_hipped": "hipped",
+    "pyramidal": "hipped", "hip": "hipped", "tented": "hipped", "gabled_hipped": "hipped",
+    "mansard": "mansard", "gambrel": "gambrel",
+    "skillion": "skillion", "lean_to": "skillion", "monopitch": "skillion", "shed": "skillion",
+    "dome": "curved", "onion": "curved", "round": "curved", "cone": "curved", "conical": "curved",
+    "spherical": "curved", "barrel": "curved", "arched": "curved",
+}
+FAMILIES = ("flat", "gabled", "hipped", "mansard", "gambrel", "skillion", "curved")
+PITCHED_TAGS = {k for k, v in SHAPE_FAMILY.items() if v not in ("flat",)}  # kept for callers of the old API
 RESIDENTIAL_USES = {"residential", "house", "detached", "semidetached_house", "terrace", "apartments",
-                    "flats", "bungalow", "mixed", "yes", ""}
+                    "flats", "bungalow", "mixed", "yes", "", "dormitory", "cabin", "houseboat", "static_caravan"}
+ANCILLARY_USES = {"garage", "garages", "shed", "carport", "hut", "roof", "kiosk", "storage_tank", "toilets",
+                  "bicycle_parking", "greenhouse", "outbuilding", "allotment_house"}
+#: Roof assumptions whose higher value *lowers* the potential (used the other way round for ranges).
+INVERSE_PARAMS = {"pitched_edge_setback_m", "flat_edge_setback_m", "obstruction_share_pitched",
+                  "obstruction_share_flat", "min_array_module_m2", "min_relative_yield"}
+#: Level-dependent roof assumptions (the others are read at the central value).
+RANGED_PARAMS = INVERSE_PARAMS | {"ground_coverage_ratio", "module_density_kwp_per_m2"}
+
+
+def potential_params(params_by_level: dict, level: str) -> dict:
+    """Roof assumptions for the low/central/high *potential* case.
+
+    ``params_by_level`` holds the assumption table's own low/central/high columns; for the
+    parameters in :data:`INVERSE_PARAMS` the low-potential case takes the high value and vice versa.
+    """
+    flip = {"low": "high", "central": "central", "high": "low"}[level]
+    out = dict(params_by_level["central"])
+    for name in RANGED_PARAMS & set(out):
+        out[name] = params_by_level[flip if name in INVERSE_PARAMS else level][name]
+    return out
+
+
+def _mrr_dims(footprints) -> tuple[np.ndarray, ...]:
+    """Minimum rotated rectangle: long-axis bearing [0, 180) [°], long and short side [m], centre."""
+    geoms = np.asarray(footprints)
+    if len(geoms) > 50_000:  # shapely releases the GIL: two threads halve the wall time
+        halves = np.array_split(geoms, 2)
+        with ThreadPoolExecutor(2) as pool:
+            rect = np.concatenate(list(pool.map(shapely.minimum_rotated_rectangle, halves)))
+    else:
+        rect = shapely.minimum_rotated_rectangle(geoms)
+    coords, which = shapely.get_coordinates(rect, return_index=True)
+    counts = np.bincount(which, minlength=len(geoms))
+    start = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    ok = counts >= 4  # lines and points (degenerate footprints) get zero size
+    s = np.where(ok, start, 0)
+    last = max(len(coords) - 1, 0)
+    p0, p1, p2 = coords[s], coords[np.minimum(s + 1, last)], coords[np.minimum(s + 2, last)]
+    e1, e2 = p1 - p0, p2 - p1
+    l1, l2 = np.hypot(*e1.T), np.hypot(*e2.T)
+    long_vec = np.where((l1 >= l2)[:, None], e1, e2)
+    bearing = np.degrees(np.arctan2(long_vec[:, 0], long_vec[:, 1])) % 180.0
+    centre = np.where(ok[:, None], (p0 + p2) / 2, shapely.get_coordinates(shapely.centroid(geoms)))
+    return (bearing, np.where(ok, np.maximum(l1, l2), 0.0), np.where(ok, np.minimum(l1, l2), 0.0), centre)
 
 
 def ridge_bearing(footprints) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -52,115 +148,288 @@ def ridge_bearing(footprints) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     long_m, short_m : numpy.ndarray
         Side lengths of the rectangle [m].
     """
-    rect = shapely.minimum_rotated_rectangle(np.asarray(footprints))
-    coords = shapely.get_coordinates(rect)
-    counts = shapely.get_num_coordinates(rect)
-    start = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    # Degenerate rectangles (lines, points) have < 4 coordinates: treat as zero-size.
-    ok = counts >= 4
-    s = np.where(ok, start, 0)
-    p0, p1, p2 = coords[s], coords[np.minimum(s + 1, len(coords) - 1)], coords[np.minimum(s + 2, len(coords) - 1)]
-    e1, e2 = p1 - p0, p2 - p1
-    l1, l2 = np.hypot(*e1.T), np.hypot(*e2.T)
-    long_vec = np.where((l1 >= l2)[:, None], e1, e2)
-    bearing = np.degrees(np.arctan2(long_vec[:, 0], long_vec[:, 1])) % 180.0
-    long_m = np.where(ok, np.maximum(l1, l2), 0.0)
-    short_m = np.where(ok, np.minimum(l1, l2), 0.0)
+    bearing, long_m, short_m, _ = _mrr_dims(footprints)
     return bearing, long_m, short_m
 
 
-def classify_roofs(roof_shape, levels, use, footprint_m2, params: dict) -> tuple[np.ndarray, np.ndarray]:
-    """Flat or pitched per building, and whether that was assumed.
+def _text(values, n) -> np.ndarray:
+    if values is None:
+        return np.full(n, "", dtype=object)
+    return pd.Series(values, dtype="object").fillna("").astype(str).str.lower().str.strip().to_numpy()
+
+
+def use_class_from_use(use) -> np.ndarray:
+    """domestic / non_domestic / ancillary from a raw OSM ``building`` value (when no use_class is given)."""
+    use = _text(use, len(use))
+    return np.where(np.isin(use, list(ANCILLARY_USES)), "ancillary",
+                    np.where(np.isin(use, list(RESIDENTIAL_USES)), "domestic", "non_domestic"))
+
+
+def classify_roofs(roof_shape, levels, use, footprint_m2, params: dict, use_class=None,
+                   roof_shape_source=None) -> tuple[np.ndarray, np.ndarray]:
+    """Roof family per building, and whether it was assumed by rule rather than observed.
 
     Parameters
     ----------
     roof_shape : array of str or None
-        OSM-style ``roof:shape`` tag (observed) or missing.
+        OSM-style ``roof:shape`` value, or missing.
     levels : array of float
         Storeys above ground [-].
     use : array of str
-        Building use (``residential``, ``commercial``, ``school`` …).
+        Raw building use (``house``, ``apartments``, ``school`` …).
     footprint_m2 : array of float
         Footprint area [m²].
     params : dict
-        Roof assumptions at one level (``flat_min_levels``, ``flat_min_footprint_nonres_m2``).
+        Roof assumptions (``flat_min_levels``, ``flat_min_footprint_nonres_m2``).
+    use_class : array of str, optional
+        domestic / mixed / non_domestic / ancillary; derived from ``use`` when omitted.
+    roof_shape_source : array of str, optional
+        observed / derived / imputed; a shape that was not observed counts as assumed.
 
     Returns
     -------
-    is_flat : numpy.ndarray of bool
+    family : numpy.ndarray of str
+        One of :data:`FAMILIES`.
     assumed : numpy.ndarray of bool
-        True where no usable ``roof_shape`` tag was observed.
+        True where the family does not rest on an observed ``roof:shape`` tag.
     """
-    shape = pd.Series(roof_shape, dtype="object").fillna("").astype(str).str.lower().str.strip().to_numpy()
-    tagged_flat = np.isin(shape, list(FLAT_TAGS))
-    tagged_pitched = np.isin(shape, list(PITCHED_TAGS))
-    assumed = ~(tagged_flat | tagged_pitched)
-    levels = np.nan_to_num(np.asarray(levels, dtype=float), nan=2.0)
-    use = pd.Series(use, dtype="object").fillna("").astype(str).str.lower().to_numpy()
-    nonres = ~np.isin(use, list(RESIDENTIAL_USES))
-    rule_flat = (levels >= params["flat_min_levels"]) | (nonres & (np.asarray(footprint_m2) >= params["flat_min_footprint_nonres_m2"]))
-    return np.where(assumed, rule_flat, tagged_flat), assumed
+    n = len(footprint_m2)
+    shape = _text(roof_shape, n)
+    family = pd.Series(shape).map(SHAPE_FAMILY).to_numpy(dtype=object)
+    known = pd.notna(family)
+    levels = np.nan_to_num(np.asarray(levels, dtype=float), nan=1.0)
+    cls = _text(use_class, n) if use_class is not None else use_class_from_use(use)
+    big_nonres = np.isin(cls, ["non_domestic", "mixed"]) & (np.asarray(footprint_m2, float) >= params["flat_min_footprint_nonres_m2"])
+    rule_flat = (levels >= params["flat_min_levels"]) | big_nonres | (cls == "ancillary")
+    family = np.where(known, family, np.where(rule_flat, "flat", "gabled")).astype(object)
+    assumed = ~known
+    if roof_shape_source is not None:
+        assumed |= _text(roof_shape_source, n) != "observed"
+    return family, assumed
 
 
-def roof_planes(buildings: pd.DataFrame, footprints, params: dict, latitude: float) -> pd.DataFrame:
-    """Roof planes for every building (two per gable, one per flat roof).
+def _roof_rise(family, short_m, height_m, params) -> np.ndarray:
+    """Height of the roof above its eaves [m] (kept below ``height_m − min_eaves_height_m``)."""
+    tan = lambda deg: np.tan(np.radians(deg))  # noqa: E731
+    rise = np.select(
+        [family == "gabled", family == "hipped", family == "mansard", family == "gambrel", family == "skillion",
+         family == "curved"],
+        [short_m / 2 * tan(params["pitched_tilt_deg"]), short_m / 2 * tan(params["pitched_tilt_deg"]),
+         np.minimum(params["mansard_lower_depth_m"], short_m / 4) * tan(params["mansard_lower_tilt_deg"]),
+         short_m / 4 * (tan(params["gambrel_lower_tilt_deg"]) + tan(params["gambrel_upper_tilt_deg"])),
+         short_m * tan(params["skillion_tilt_deg"]), short_m / 2],
+        0.0)
+    return np.clip(np.minimum(rise, np.asarray(height_m, float) - params["min_eaves_height_m"]), 0.0, None)
+
+
+def shading_height(buildings: pd.DataFrame, footprints, params: dict) -> np.ndarray:
+    """Height of the LOD1 block a building casts shade with: its mean roof height [m].
 
     Parameters
     ----------
     buildings : pandas.DataFrame
-        ``building_id``, ``footprint_m2`` [m²], ``levels``, ``use``, ``roof_shape``.
+        ``height_m`` [m], ``levels``, ``use`` and optionally ``use_class``, ``roof_shape``,
+        ``roof_shape_source``.
+    footprints : array of shapely.Polygon
+        Footprints [m].
+    params : dict
+        Roof assumptions at the central level.
+    """
+    footprint = shapely.area(np.asarray(footprints))
+    family, _ = classify_roofs(buildings.get("roof_shape"), buildings["levels"], buildings.get("use"), footprint, params,
+                               buildings.get("use_class"), buildings.get("roof_shape_source"))
+    _, _, short_m = ridge_bearing(footprints)
+    height = buildings["height_m"].to_numpy(dtype=float)
+    return height - _roof_rise(family, short_m, height, params) / 2
+
+
+def roof_planes(buildings: pd.DataFrame, footprints, params: dict, latitude: float, north_offset_deg: float = 0.0,
+                rack_flat: bool = True, force_flat: bool = False) -> pd.DataFrame:
+    """Roof planes of every building from its roof family, with a shading point per plane.
+
+    Parameters
+    ----------
+    buildings : pandas.DataFrame
+        ``building_id``, ``footprint_m2`` [m²], ``levels``, ``use``, ``roof_shape`` and, when
+        present, ``height_m`` [m] (top of the building; else ``levels`` × 3 m), ``use_class``,
+        ``roof_shape_source``.
     footprints : array of shapely.Polygon
         Footprints in a projected CRS [m], aligned with ``buildings``.
     params : dict
-        Roof assumptions at one level (see module docstring).
+        Roof assumptions at the central level (see the module docstring).
     latitude : float
-        Place latitude [°]; flat-roof racks face south north of the equator.
+        Place latitude [°]; racks and skillions face the equator.
+    north_offset_deg : float
+        Grid bearing of true north (:func:`analysis.shading.grid_north_offset_deg`) [°];
+        azimuths returned are true.
+    rack_flat : bool
+        Flat roofs carry racked modules (PV); False keeps them horizontal (irradiance on the roof).
+    force_flat : bool
+        Treat every roof as flat (``roof-irradiance --roof flat``).
 
     Returns
     -------
     pandas.DataFrame
-        ``building_id``, ``plane`` (0/1), ``tilt_deg``, ``azimuth_deg``, ``area_m2`` (sloped
-        plane area) [m²], ``usable_m2`` [m²], ``module_m2`` [m²], ``mount`` (``roof``/``rack``),
-        ``is_flat``, ``roof_shape_assumed``.
+        One row per plane: ``building_id``, ``plane``, ``roof_family``, ``tilt_deg``,
+        ``azimuth_deg`` (true, clockwise from north) [°], ``horizontal_m2`` and ``area_m2``
+        (sloped) [m²], ``usable_m2``, ``module_m2`` [m²] (central rules), ``mount``
+        (``roof``/``rack``), ``is_flat``, ``roof_shape_assumed``, ``x``, ``y`` [m] and ``z`` [m]
+        (the shading point), ``building_index`` (row in ``buildings``), and the in-plane
+        dimensions used by the setback rule (``edge_m``, ``depth_m``, ``plane_kind``).
     """
+    geoms = np.asarray(footprints)
+    n = len(buildings)
     footprint = buildings["footprint_m2"].to_numpy(dtype=float)
-    is_flat, assumed = classify_roofs(buildings["roof_shape"], buildings["levels"], buildings["use"], footprint, params)
-    bearing, _, _ = ridge_bearing(footprints)
-    ids = buildings["building_id"].to_numpy()
+    if force_flat:
+        family, assumed = np.full(n, "flat", dtype=object), np.ones(n, dtype=bool)
+    else:
+        family, assumed = classify_roofs(buildings.get("roof_shape"), buildings["levels"], buildings.get("use"), footprint,
+                                         params, buildings.get("use_class"), buildings.get("roof_shape_source"))
+    bearing, long_m, short_m, centre = _mrr_dims(geoms)
+    bearing = bearing - north_offset_deg
+    if "height_m" in buildings:
+        height = buildings["height_m"].to_numpy(dtype=float)
+    else:
+        height = np.nan_to_num(buildings["levels"].to_numpy(dtype=float), nan=1.0) * 3.0
+    rise = _roof_rise(family, short_m, height, params)
+    z_mean = height - rise / 2
+    scale = np.where(long_m * short_m > 0, footprint / np.maximum(long_m * short_m, 1e-9), 1.0)
+    perimeter = shapely.length(geoms)
+    equator = 180.0 if latitude >= 0 else 0.0
+    rows = []
 
-    pitched = ~is_flat
-    tilt = params["pitched_tilt_deg"]
-    half_sloped = footprint[pitched] / 2 / np.cos(np.radians(tilt))
-    az_a = (bearing[pitched] + 90.0) % 360.0
-    az_b = (bearing[pitched] + 270.0) % 360.0
-    usable_p = half_sloped * params["usable_share_pitched"]
-    n_p = int(pitched.sum())
-    gable = pd.DataFrame({
-        "building_id": np.concatenate([ids[pitched], ids[pitched]]),
-        "plane": np.repeat(np.array([0, 1], dtype=np.int8), n_p),
-        "tilt_deg": np.full(2 * n_p, float(tilt)),
-        "azimuth_deg": np.concatenate([az_a, az_b]),
-        "area_m2": np.concatenate([half_sloped, half_sloped]),
-        "usable_m2": np.concatenate([usable_p, usable_p]),
-        "module_m2": np.concatenate([usable_p, usable_p]),
-        "mount": "roof",
-        "is_flat": False,
-        "roof_shape_assumed": np.concatenate([assumed[pitched], assumed[pitched]]),
-    })
-    usable_f = footprint[is_flat] * params["usable_share_flat"]
-    flat = pd.DataFrame({
-        "building_id": ids[is_flat],
-        "plane": np.zeros(int(is_flat.sum()), dtype=np.int8),
-        "tilt_deg": float(params["flat_rack_tilt_deg"]),
-        "azimuth_deg": 180.0 if latitude >= 0 else 0.0,
-        "area_m2": footprint[is_flat],
-        "usable_m2": usable_f,
-        "module_m2": usable_f * params["ground_coverage_ratio"],
-        "mount": "rack",
-        "is_flat": True,
-        "roof_shape_assumed": assumed[is_flat],
-    })
-    return pd.concat([gable, flat], ignore_index=True)
+    def emit(sel, plane, tilt, azimuth, horizontal, off_along, off_normal, z, kind, edge, depth, mount="roof"):
+        idx = np.flatnonzero(sel)
+        if idx.size == 0:
+            return
+        b = np.radians(bearing[idx] + north_offset_deg)  # grid bearing for plan offsets
+        ux, uy = np.sin(b), np.cos(b)  # long axis
+        nx, ny = np.cos(b), -np.sin(b)  # normal, bearing + 90
+        take = lambda v: (v[idx] if np.ndim(v) else np.full(idx.size, v))  # noqa: E731
+        rows.append(pd.DataFrame({
+            "building_index": idx, "plane": np.int8(plane), "roof_family": family[idx],
+            "tilt_deg": take(np.asarray(tilt, float)), "azimuth_deg": take(np.asarray(azimuth, float)) % 360.0,
+            "horizontal_m2": take(np.asarray(horizontal, float)),
+            "x": centre[idx, 0] + take(np.asarray(off_along, float)) * ux + take(np.asarray(off_normal, float)) * nx,
+            "y": centre[idx, 1] + take(np.asarray(off_along, float)) * uy + take(np.asarray(off_normal, float)) * ny,
+            "z": take(np.asarray(z, float)), "plane_kind": kind,
+            "edge_m": take(np.asarray(edge, float)), "depth_m": take(np.asarray(depth, float)), "mount": mount,
+        }))
+
+    t = params["pitched_tilt_deg"]
+    cos_t = np.cos(np.radians(t))
+    # Gabled: two halves.
+    g = family == "gabled"
+    for plane, side in ((0, 1.0), (1, -1.0)):
+        emit(g, plane, t, bearing + (90.0 if side > 0 else 270.0), footprint / 2, 0.0, side * short_m / 4, z_mean,
+             "rect", scale * long_m, short_m / 2 / cos_t)
+    # Hipped: two trapezoids and two triangles at equal pitch.
+    h = family == "hipped"
+    ridge = np.maximum(long_m - short_m, 0.0)
+    trap_h = (2 * long_m - short_m) * short_m / 4 * scale
+    tri_h = short_m ** 2 / 4 * scale
+    trap_c = short_m / 2 - short_m / 2 * (long_m + 2 * ridge) / np.maximum(3 * (long_m + ridge), 1e-9)
+    for plane, side in ((0, 1.0), (1, -1.0)):
+        emit(h, plane, t, bearing + (90.0 if side > 0 else 270.0), trap_h, 0.0, side * trap_c, z_mean, "rect",
+             scale * (long_m + ridge) / 2, short_m / 2 / cos_t)
+    for plane, side in ((2, 1.0), (3, -1.0)):
+        emit(h, plane, t, bearing + (0.0 if side > 0 else 180.0), tri_h, side * (long_m / 2 - short_m / 6), 0.0, z_mean,
+             "tri", scale * short_m, short_m / 2 / cos_t)
+    # Mansard: steep lower slopes around a flat top.
+    m = family == "mansard"
+    depth = np.minimum(params["mansard_lower_depth_m"], short_m / 4)
+    tm = params["mansard_lower_tilt_deg"]
+    z_steep = height - rise / 2
+    for plane, (along, normal, az, edge) in enumerate((
+            (0.0, 1.0, 90.0, long_m - depth), (0.0, -1.0, 270.0, long_m - depth),
+            (1.0, 0.0, 0.0, short_m - depth), (-1.0, 0.0, 180.0, short_m - depth))):
+        half = (long_m if along else short_m) / 2
+        emit(m, plane, tm, bearing + az, edge * depth * scale, along * (half - depth / 2),
+             normal * (short_m / 2 - depth / 2), z_steep, "rect", edge * scale, depth / np.cos(np.radians(tm)))
+    top_h = np.maximum(long_m - 2 * depth, 0) * np.maximum(short_m - 2 * depth, 0) * scale
+    emit(m, 4, params["flat_rack_tilt_deg"] if rack_flat else 0.0, np.full(n, equator),
+         top_h, 0.0, 0.0, height, "flat_top", scale * np.maximum(long_m - 2 * depth, 0),
+         np.maximum(short_m - 2 * depth, 0), "rack" if rack_flat else "roof")
+    # Gambrel: steep lower and shallow upper plane on each long side.
+    gb = family == "gambrel"
+    for plane, (side, tilt, off) in enumerate(((1, params["gambrel_lower_tilt_deg"], 3 / 8), (-1, params["gambrel_lower_tilt_deg"], 3 / 8),
+                                                (1, params["gambrel_upper_tilt_deg"], 1 / 8), (-1, params["gambrel_upper_tilt_deg"], 1 / 8))):
+        emit(gb, plane, tilt, bearing + (90.0 if side > 0 else 270.0), footprint / 4, 0.0, side * off * short_m, z_mean,
+             "rect", scale * long_m, short_m / 4 / np.cos(np.radians(tilt)))
+    # Skillion: one plane, lower edge on the equator side.
+    sk = family == "skillion"
+    a1 = (bearing + 90.0) % 360.0
+    towards = np.abs((a1 - equator + 180.0) % 360.0 - 180.0) <= 90.0
+    ts = params["skillion_tilt_deg"]
+    emit(sk, 0, ts, np.where(towards, a1, a1 + 180.0), footprint, 0.0, 0.0, z_mean, "rect", scale * long_m,
+         short_m / np.cos(np.radians(ts)))
+    # Flat (racked or horizontal) and curved (no usable area).
+    f = family == "flat"
+    emit(f, 0, params["flat_rack_tilt_deg"] if rack_flat else 0.0, np.full(n, equator), footprint, 0.0, 0.0, height,
+         "flat", 0.0, 0.0, "rack" if rack_flat else "roof")
+    c = family == "curved"
+    emit(c, 0, 0.0, np.full(n, equator), footprint, 0.0, 0.0, z_mean, "curved", 0.0, 0.0)
+
+    planes = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["building_index"])
+    planes = planes.sort_values(["building_index", "plane"], kind="stable").reset_index(drop=True)
+    bi = planes["building_index"].to_numpy()
+    planes.insert(0, "building_id", buildings["building_id"].to_numpy()[bi])
+    flat_like = planes["plane_kind"].isin(["flat", "flat_top", "curved"]).to_numpy()
+    planes["is_flat"] = flat_like & (planes["plane_kind"] != "curved").to_numpy()
+    planes["area_m2"] = np.where(flat_like, planes["horizontal_m2"],
+                                 planes["horizontal_m2"] / np.cos(np.radians(planes["tilt_deg"].to_numpy())))
+    planes["roof_shape_assumed"] = assumed[bi]
+    # Flat roofs: setbacks from the real outline via the rectangle of equal area and perimeter.
+    area, per = footprint[bi], perimeter[bi]
+    half_p = per / 2
+    disc = np.maximum(half_p ** 2 - 4 * area, 0.0)
+    w_eq = np.where(per > 0, (half_p - np.sqrt(disc)) / 2, 0.0)
+    l_eq = np.where(w_eq > 0, area / np.maximum(w_eq, 1e-9), 0.0)
+    is_flat_kind = (planes["plane_kind"] == "flat").to_numpy()
+    planes["edge_m"] = np.where(is_flat_kind, l_eq, planes["edge_m"])
+    planes["depth_m"] = np.where(is_flat_kind, w_eq, planes["depth_m"])
+    area_rules = usable_area(planes, params)
+    planes["usable_m2"] = area_rules["usable_m2"]
+    planes["module_m2"] = area_rules["module_m2"]
+    cols = ["building_id", "plane", "roof_family", "tilt_deg", "azimuth_deg", "horizontal_m2", "area_m2", "usable_m2",
+            "module_m2", "mount", "is_flat", "roof_shape_assumed", "x", "y", "z", "building_index", "plane_kind",
+            "edge_m", "depth_m"]
+    return planes[cols]
+
+
+def usable_area(planes: pd.DataFrame, params: dict) -> pd.DataFrame:
+    """Usable and module area of each plane under one set of roof assumptions.
+
+    Parameters
+    ----------
+    planes : pandas.DataFrame
+        From :func:`roof_planes` (``plane_kind``, ``edge_m``, ``depth_m``, ``area_m2``,
+        ``horizontal_m2``, ``mount``).
+    params : dict
+        ``pitched_edge_setback_m``, ``flat_edge_setback_m`` [m], ``obstruction_share_pitched``,
+        ``obstruction_share_flat`` [-], ``ground_coverage_ratio`` [-].
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``usable_m2`` (roof surface left after setbacks and obstructions) and ``module_m2``
+        (module area that fits: usable area on pitched roofs, × ground-coverage ratio on racks) [m²].
+    """
+    kind = planes["plane_kind"].to_numpy()
+    edge, depth = planes["edge_m"].to_numpy(float), planes["depth_m"].to_numpy(float)
+    area = planes["area_m2"].to_numpy(float)
+    flat = np.isin(kind, ["flat", "flat_top"])
+    s = np.where(flat, params["flat_edge_setback_m"], params["pitched_edge_setback_m"])
+    rect = np.maximum(edge - 2 * s, 0.0) * np.maximum(depth - 2 * s, 0.0)
+    # Triangle (hip end): an inward offset by s scales it by (1 - s/r), r = inradius = 2A/P.
+    tri_perimeter = edge + 2 * np.hypot(edge / 2, depth)
+    r_in = np.where(tri_perimeter > 0, 2 * area / np.maximum(tri_perimeter, 1e-9), 0.0)
+    tri = np.where(r_in > s, area * (1 - s / np.maximum(r_in, 1e-9)) ** 2, 0.0)
+    inset = np.select([kind == "tri", kind == "curved"], [tri, 0.0], np.minimum(rect, area))
+    usable = inset * (1 - np.where(flat, params["obstruction_share_flat"], params["obstruction_share_pitched"]))
+    rack = (planes["mount"] == "rack").to_numpy()
+    module = np.where(rack, usable * params["ground_coverage_ratio"], usable)
+    return pd.DataFrame({"usable_m2": usable, "module_m2": module}, index=planes.index)
 
 
 def plane_capacity(planes: pd.DataFrame, specific_yield_kwh_per_kwp: np.ndarray, best_yield_kwh_per_kwp: float,
@@ -170,34 +439,223 @@ def plane_capacity(planes: pd.DataFrame, specific_yield_kwh_per_kwp: np.ndarray,
     Parameters
     ----------
     planes : pandas.DataFrame
-        From :func:`roof_planes` at the central level (geometry of planes is fixed; the ranges
-        move usable share, ground-coverage ratio and module density).
+        From :func:`roof_planes`.
     specific_yield_kwh_per_kwp : numpy.ndarray
-        Annual AC yield of 1 kWp on each plane [kWh/kWp/yr].
+        Annual AC yield of 1 kWp on each plane (shaded where shading was computed) [kWh/kWp/yr].
     best_yield_kwh_per_kwp : float
-        Best specific yield of any orientation at the place [kWh/kWp/yr].
+        Best unshaded specific yield of any orientation at the place [kWh/kWp/yr].
     params_by_level : dict
-        ``{"low": {...}, "central": {...}, "high": {...}}`` roof assumptions.
+        ``{"low": {...}, "central": {...}, "high": {...}}``: the roof assumptions' own low,
+        central and high columns (:func:`potential_params` turns them into potential cases).
 
     Returns
     -------
     pandas.DataFrame
-        ``planes`` plus ``pv_kwh_per_kwp``, ``relative_yield``, ``suitable`` and for each level
-        ``kwp_<level>`` [kWp] and ``kwh_<level>`` [kWh/yr] (zero where unsuitable).
+        ``planes`` plus ``pv_kwh_per_kwp``, ``relative_yield``, ``suitable`` (central case) and
+        for each level ``usable_m2_<level>`` [m²], ``suitable_<level>``, ``kwp_<level>`` [kWp]
+        and ``kwh_<level>`` [kWh/yr] (zero where unsuitable). ``usable_m2`` and ``module_m2``
+        are the central case.
     """
     out = planes.copy()
-    out["pv_kwh_per_kwp"] = specific_yield_kwh_per_kwp
-    out["relative_yield"] = specific_yield_kwh_per_kwp / best_yield_kwh_per_kwp
-    central = params_by_level["central"]
-    out["suitable"] = (out["module_m2"].to_numpy() >= central["min_plane_usable_m2"]) & (
-        out["relative_yield"].to_numpy() >= central["min_relative_yield"])
-    base_share = np.where(out["is_flat"], central["usable_share_flat"] * central["ground_coverage_ratio"],
-                          central["usable_share_pitched"])
-    gross = out["module_m2"].to_numpy() / base_share  # back to plane area the shares apply to
-    suitable = out["suitable"].to_numpy()
-    for level, p in params_by_level.items():
-        share = np.where(out["is_flat"], p["usable_share_flat"] * p["ground_coverage_ratio"], p["usable_share_pitched"])
-        kwp = np.where(suitable, gross * share * p["module_density_kwp_per_m2"], 0.0)
+    specific = np.asarray(specific_yield_kwh_per_kwp, dtype=float)
+    out["pv_kwh_per_kwp"] = specific
+    out["relative_yield"] = specific / best_yield_kwh_per_kwp
+    for level in LEVELS:
+        p = potential_params(params_by_level, level)
+        area = usable_area(out, p)
+        ok = (area["module_m2"].to_numpy() >= p["min_array_module_m2"]) & (out["relative_yield"].to_numpy() >= p["min_relative_yield"])
+        kwp = np.where(ok, area["module_m2"].to_numpy() * p["module_density_kwp_per_m2"], 0.0)
+        out[f"usable_m2_{level}"] = area["usable_m2"].to_numpy()
+        out[f"suitable_{level}"] = ok
         out[f"kwp_{level}"] = kwp
-        out[f"kwh_{level}"] = kwp * specific_yield_kwh_per_kwp
+        out[f"kwh_{level}"] = kwp * specific
+        if level == "central":
+            out["usable_m2"], out["module_m2"], out["suitable"] = area["usable_m2"].to_numpy(), area["module_m2"].to_numpy(), ok
+    return out
+
+
+def check_buildings(buildings, quality=None, storey_height_m: float = 3.0):
+    """Check a buildings frame for :func:`plane_potential` and fill what may be filled, recorded.
+
+    Returns a copy with ``building_id`` (str), ``footprint_m2``, ``height_m``, ``levels``,
+    ``use``, ``use_class``, ``roof_shape``; a missing or empty ``height_m`` is filled from
+    ``levels`` × ``storey_height_m`` and recorded in ``quality`` (``analysis.quality.QualityLog``).
+    """
+    import geopandas as gpd
+
+    if not isinstance(buildings, gpd.GeoDataFrame):
+        raise InputError(f"expected a GeoDataFrame of buildings, got {type(buildings).__name__}",
+                         fix="read the file with analysis.ingest.buildings.read_buildings")
+    if buildings.crs is None or not buildings.crs.is_projected:
+        raise InputError(f"buildings need a projected CRS in metres, got {buildings.crs}",
+                         fix="reproject with .to_crs(...), e.g. EPSG:27700 for Great Britain")
+    for col in ("building_id", "levels"):
+        if col not in buildings:
+            raise InputError(f"buildings have no {col!r} column", fix="read them with analysis.ingest.buildings.read_buildings")
+    out = buildings.copy()
+    out["building_id"] = out["building_id"].astype(str)
+    out["footprint_m2"] = out.geometry.area
+    out["levels"] = np.maximum(pd.to_numeric(out["levels"], errors="coerce").fillna(1.0).to_numpy(float), 1.0)
+    height = pd.to_numeric(out["height_m"], errors="coerce") if "height_m" in out else pd.Series(np.nan, index=out.index)
+    missing = height.isna() | (height <= 0)
+    if missing.any():
+        height = height.where(~missing, out["levels"] * storey_height_m)
+        if quality is not None:
+            quality.default("roofs", "height_m", int(missing.sum()), f"levels x {storey_height_m:g} m",
+                            "height missing: taken from storeys for roof geometry and shading")
+    out["height_m"] = height.to_numpy(float)
+    for col in ("use", "roof_shape", "roof_shape_source"):
+        if col not in out:
+            out[col] = None
+    if "use_class" not in out:
+        out["use_class"] = use_class_from_use(out["use"])
+        if quality is not None:
+            quality.record("roofs", "use_class", records=len(out), derived=len(out),
+                           note="use class derived from the building tag (house, garage, school ...)")
+    return out
+
+
+def _levels(assumptions, group: str) -> dict:
+    return {level: assumptions.level(group, level) for level in LEVELS}
+
+
+def shading_params(assumptions) -> dict:
+    """The ``shading`` assumptions at their central values (numerical settings, not ranges)."""
+    s = assumptions.level("shading")
+    return {"radius_m": s["search_radius_m"], "n_sectors": int(round(s["sectors"])),
+            "min_elevation_deg": s["min_elevation_deg"], "elevation_step_deg": s["elevation_step_deg"]}
+
+
+def building_shaders(buildings, context, params: dict, quality=None):
+    """Shaders (targets first, then context buildings not already among them) and their heights.
+
+    Parameters
+    ----------
+    buildings : geopandas.GeoDataFrame
+        Checked targets (:func:`check_buildings`).
+    context : geopandas.GeoDataFrame or None
+        Buildings that cast shade but are not reported (any CRS; reprojected to the targets').
+    params : dict
+        Roof assumptions at the central level.
+    """
+    from analysis import shading
+
+    geoms = buildings.geometry.to_numpy()
+    heights = shading_height(buildings, geoms, params)
+    if context is not None and len(context):
+        ctx = check_buildings(context.to_crs(buildings.crs) if context.crs != buildings.crs else context, quality)
+        ctx = ctx[~ctx["building_id"].isin(set(buildings["building_id"]))]
+        # Context footprints that duplicate a target's footprint (same place, other id) are dropped too.
+        if len(ctx):
+            tree = shapely.STRtree(geoms)
+            ci, ti = tree.query(ctx.geometry.to_numpy(), predicate="intersects")
+            if ci.size:
+                overlap = shapely.area(shapely.intersection(ctx.geometry.to_numpy()[ci], geoms[ti]))
+                dup = np.unique(ci[overlap > 0.5 * np.minimum(ctx["footprint_m2"].to_numpy()[ci], shapely.area(geoms[ti]))])
+                ctx = ctx.drop(index=ctx.index[dup])
+        geoms = np.concatenate([geoms, ctx.geometry.to_numpy()])
+        heights = np.concatenate([heights, shading_height(ctx, ctx.geometry.to_numpy(), params)])
+    return shading.prepare_shaders(geoms, heights)
+
+
+def plane_potential(buildings, grid: pd.DataFrame, weather: pd.DataFrame, metadata: dict, assumptions, latitude: float,
+                    context=None, progress=None, histogram=None, quality=None, with_shading: bool = True) -> pd.DataFrame:
+    """Roof planes with shading, usable area, suitability and PV potential at low/central/high.
+
+    This is the step the pipeline calls: roof planes from roof shapes → horizon from neighbours
+    (targets and ``context``) → shaded irradiance via the sun-path histogram → shaded specific
+    yield → usable area, suitability after shading, kWp and kWh per level.
+
+    Parameters
+    ----------
+    buildings : geopandas.GeoDataFrame
+        Targets in a projected CRS [m]: ``building_id``, ``geometry``, ``levels``, ``height_m``
+        [m] (top of the building) and, when known, ``use``, ``use_class``, ``roof_shape``,
+        ``roof_shape_source``. Missing heights are filled from storeys and recorded.
+    grid : pandas.DataFrame
+        :func:`analysis.solar.place_yield_grid` (or :func:`analysis.solar.yield_grid`, then
+        racks use the roof-mount yield, recorded in ``quality``).
+    weather, metadata
+        The place's hourly weather (for the sun-path histogram).
+    assumptions : analysis.config.Assumptions
+        With groups ``roofs``, ``pv``, ``shading``.
+    latitude : float
+        Place latitude [°].
+    context : geopandas.GeoDataFrame, optional
+        Buildings that cast shade but are not reported (e.g. beyond the study area's edge).
+    progress : callable, optional
+        ``progress(done, total)`` in planes, during the shading step.
+    histogram : analysis.shading.SunPathHistogram, optional
+        Reused if given (it depends only on the weather and the grid's orientations).
+    quality : analysis.quality.QualityLog, optional
+        Records defaults used (missing heights, rack yield taken from the roof grid).
+    with_shading : bool
+        False skips neighbours (horizon 0 everywhere): the unshaded potential, same columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per plane: ``building_id``, ``plane``, ``roof_family``, ``tilt_deg``,
+        ``azimuth_deg``, ``area_m2``, ``usable_m2``, ``module_m2``, ``mount``, ``is_flat``,
+        ``roof_shape_assumed``, ``pv_kwh_per_kwp`` (shaded) and ``unshaded_pv_kwh_per_kwp``
+        [kWh/kWp/yr], ``poa_kwh_per_m2`` and ``unshaded_poa_kwh_per_m2`` [kWh/m²/yr],
+        ``shading_loss`` [0-1], ``sky_view_factor`` [0-1], ``horizon_mean_deg``,
+        ``horizon_max_deg`` [°], ``relative_yield``, ``suitable`` and ``suitable_<level>``,
+        ``usable_m2_<level>``, ``kwp_<level>`` [kWp], ``kwh_<level>`` (shaded) [kWh/yr],
+        ``unshaded_kwh_central`` [kWh/yr]; ``x``, ``y``, ``z`` of the shading point [m].
+    """
+    from analysis import shading, solar
+
+    roof_levels = _levels(assumptions, "roofs")
+    central = roof_levels["central"]
+    storey = assumptions.get("buildings", "storey_height_m") if "storey_height_m" in assumptions.groups.get("buildings", {}) else 3.0
+    buildings = check_buildings(buildings, quality, storey)
+    geoms = buildings.geometry.to_numpy()
+    sp = shading_params(assumptions)
+    if len(buildings):
+        bx0, by0, bx1, by1 = buildings.total_bounds
+        offset = shading.grid_north_offset_deg(buildings.crs, (bx0 + bx1) / 2, (by0 + by1) / 2)
+    else:
+        offset = 0.0
+    planes = roof_planes(buildings, geoms, central, latitude, offset)
+    tilts = np.unique(grid["tilt_deg"].to_numpy())
+    azimuths = np.unique(grid["azimuth_deg"].to_numpy())
+    if histogram is None:
+        albedo = grid.attrs.get("albedo", assumptions.get("pv", "albedo") if "albedo" in assumptions.groups.get("pv", {}) else 0.2)
+        histogram = shading.sun_path_histogram(weather, metadata, tilts, azimuths, sp["n_sectors"],
+                                               sp["elevation_step_deg"], albedo)
+    tilt, azimuth = planes["tilt_deg"].to_numpy(), planes["azimuth_deg"].to_numpy()
+    if with_shading:
+        shaders = building_shaders(buildings, context, central, quality)
+        shade = shading.shade_planes(planes[["x", "y"]].to_numpy(), planes["z"].to_numpy(), tilt, azimuth,
+                                     planes["building_index"].to_numpy(), shaders, histogram,
+                                     radius_m=sp["radius_m"], min_elevation_deg=sp["min_elevation_deg"],
+                                     north_offset_deg=offset, progress=progress)
+    else:
+        shade = shading.shaded_irradiance(histogram, np.zeros((len(planes), histogram.n_sectors)), tilt, azimuth)
+        shade["horizon_mean_deg"] = 0.0
+        shade["horizon_max_deg"] = 0.0
+    rack = (planes["mount"] == "rack").to_numpy()
+    unshaded = solar.interpolate_grid(grid, "pv_kwh_per_kwp", tilt, azimuth)
+    if "pv_rack_kwh_per_kwp" in grid and rack.any():
+        rack_grid = grid.dropna(subset=["pv_rack_kwh_per_kwp"])
+        unshaded[rack] = solar.interpolate_grid(rack_grid, "pv_rack_kwh_per_kwp", tilt[rack], azimuth[rack])
+    elif rack.any() and quality is not None:
+        quality.default("roofs", "rack_pv_kwh_per_kwp", int(rack.sum()), "roof-mount grid",
+                        "grid has no rack-mount column: flat-roof racks use the (warmer) roof-mount yield")
+    specific = unshaded * shade["effective_ratio"].to_numpy()
+    best = float(grid["pv_kwh_per_kwp"].max())
+    out = plane_capacity(planes, specific, best, roof_levels)
+    out["unshaded_pv_kwh_per_kwp"] = unshaded
+    for col in ("poa_kwh_per_m2", "unshaded_poa_kwh_per_m2", "shading_loss", "sky_view_factor", "beam_loss",
+                "horizon_mean_deg", "horizon_max_deg"):
+        out[col] = shade[col].to_numpy()
+    # System losses move yield, not capacity: scale kWh by (1 − loss) relative to the grid's own.
+    pv = assumptions.groups.get("pv", {})
+    base_loss = grid.attrs.get("losses_pct", assumptions.get("pv", "losses_pct") if "losses_pct" in pv else 14.08)
+    for level, loss_level in (("low", "high"), ("central", "central"), ("high", "low")):
+        loss = assumptions.get("pv", "losses_pct", loss_level) if "losses_pct" in pv else base_loss
+        out[f"kwh_{level}"] *= (1 - loss / 100) / (1 - base_loss / 100)
+    out["unshaded_kwh_central"] = out["kwp_central"] * unshaded * (
+        (1 - (assumptions.get("pv", "losses_pct") if "losses_pct" in pv else base_loss) / 100) / (1 - base_loss / 100))
     return out

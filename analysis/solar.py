@@ -172,7 +172,8 @@ def plane_irradiance(weather: pd.DataFrame, solpos: pd.DataFrame, tilt, azimuth,
     return out
 
 
-def fit_faiman(weather: pd.DataFrame, solpos: pd.DataFrame, mount: str, albedo: float = 0.2) -> tuple[float, float]:
+def fit_faiman(weather: pd.DataFrame, solpos: pd.DataFrame, mount: str, albedo: float = 0.2,
+               quality=None) -> tuple[float, float]:
     """Fit Faiman's U0, U1 to PVWatts' Fuentes model on this weather (one reference plane).
 
     Fuentes is PVWatts' own cell-temperature model but loops over hours in Python, too slow
@@ -185,6 +186,13 @@ def fit_faiman(weather: pd.DataFrame, solpos: pd.DataFrame, mount: str, albedo: 
         Hourly weather and :func:`solar_position`.
     mount : str
         ``"roof"`` or ``"rack"`` (Fuentes INOCT 49 or 45 °C).
+    albedo : float
+        Ground reflectance [-].
+    quality : analysis.quality.QualityLog, optional
+        Where too few sunny hours leave nothing to fit (fewer than 50 hours above 200 W/m² —
+        a broken or mis-scaled weather file, or a polar place), Faiman's published defaults
+        (U0 25 W/m²K, U1 6.84 W/m³sK) are used **and recorded** here; without a log that case
+        raises :class:`~analysis.errors.InputError` instead of falling back silently.
 
     Returns
     -------
@@ -198,7 +206,13 @@ def fit_faiman(weather: pd.DataFrame, solpos: pd.DataFrame, mount: str, albedo: 
     t_fuentes = pvlib.temperature.fuentes(series(poa), series(temp_air), series(wind), INOCT_C[mount],
                                           surface_tilt=FIT_TILT_DEG).to_numpy()
     sunny = (poa > 200) & (t_fuentes - temp_air > 1)
-    if sunny.sum() < 50:  # polar night or broken file: fall back to Faiman's published defaults
+    if sunny.sum() < 50:  # polar night or broken file: Faiman's published defaults, never silently
+        problem = (f"only {int(sunny.sum())} hours above 200 W/m² on a 30° equator-facing plane: too few to fit "
+                   "the cell-temperature model")
+        if quality is None:
+            raise InputError(problem, path=getattr(weather, "attrs", {}).get("source"),
+                             fix="check the weather file's irradiance columns and units (W/m², hourly)")
+        quality.default("weather", "faiman_u0_u1", 1, "25.0 W/m2K, 6.84 W/m3sK (Faiman 2008)", problem)
         return 25.0, 6.84
     # poa / (Tc − Ta) = U0 + U1·ws, weighted by irradiance (energy-relevant hours).
     y = poa[sunny] / (t_fuentes[sunny] - temp_air[sunny])
@@ -319,7 +333,7 @@ def annual_pv_yield(weather: pd.DataFrame, metadata: dict, tilt: float, azimuth:
 
 
 def yield_grid(weather: pd.DataFrame, metadata: dict, tilts=DEFAULT_TILTS, azimuths=DEFAULT_AZIMUTHS,
-               system: PVSystem | None = None, chunk: int = 96) -> pd.DataFrame:
+               system: PVSystem | None = None, chunk: int = 96, quality=None) -> pd.DataFrame:
     """Annual PV yield [kWh/kWp] and plane irradiance [kWh/m²] for every (tilt, azimuth) bin.
 
     Parameters
@@ -332,6 +346,8 @@ def yield_grid(weather: pd.DataFrame, metadata: dict, tilts=DEFAULT_TILTS, azimu
         Defaults to roof mount with the vectorised Faiman cell temperature (fitted once).
     chunk : int
         Bins computed together (bounds memory at hours × chunk arrays).
+    quality : analysis.quality.QualityLog, optional
+        Passed to :func:`fit_faiman`.
 
     Returns
     -------
@@ -341,7 +357,7 @@ def yield_grid(weather: pd.DataFrame, metadata: dict, tilts=DEFAULT_TILTS, azimu
     system = system or PVSystem()
     solpos = solar_position(weather, metadata)
     if system.temperature_model == "faiman" and None in (system.faiman_u0, system.faiman_u1):
-        u0, u1 = fit_faiman(weather, solpos, system.mount, system.albedo)
+        u0, u1 = fit_faiman(weather, solpos, system.mount, system.albedo, quality)
         system = dataclasses.replace(system, faiman_u0=u0, faiman_u1=u1)
     tt, aa = np.meshgrid(np.asarray(tilts, float), np.asarray(azimuths, float), indexing="ij")
     tt, aa = tt.ravel(), aa.ravel()
@@ -386,3 +402,50 @@ def interpolate_grid(grid: pd.DataFrame, column: str, tilt, azimuth) -> np.ndarr
     fa = (azimuth - az_nodes[j]) / (az_nodes[j + 1] - az_nodes[j])
     return ((1 - ft) * (1 - fa) * table[i, j] + ft * (1 - fa) * table[i + 1, j]
             + (1 - ft) * fa * table[i, j + 1] + ft * fa * table[i + 1, j + 1])
+
+
+#: Tilts of the rack-mount grid (flat roofs carry racks tilted 10-15°).
+RACK_TILTS = np.arange(0, 26, 5, dtype=float)
+
+
+def system_from_assumptions(assumptions, mount: str = "roof", level: str = "central") -> PVSystem:
+    """A :class:`PVSystem` with the place's ``pv`` assumptions (losses, albedo) for one mount.
+
+    Parameters
+    ----------
+    assumptions : analysis.config.Assumptions
+        Packaged assumptions with the place's overrides applied.
+    mount : str
+        ``"roof"`` (flush on pitched roofs) or ``"rack"`` (flat roofs).
+    level : str
+        Assumption level (``central`` for the grid; ranges scale yields afterwards).
+    """
+    pv = assumptions.groups.get("pv", {})
+    losses = assumptions.get("pv", "losses_pct", level) if "losses_pct" in pv else PVWATTS_LOSSES_PCT
+    albedo = assumptions.get("pv", "albedo", level) if "albedo" in pv else 0.2
+    return PVSystem(mount=mount, losses_pct=losses, albedo=albedo)
+
+
+def place_yield_grid(weather: pd.DataFrame, metadata: dict, assumptions, tilts=DEFAULT_TILTS,
+                     azimuths=DEFAULT_AZIMUTHS, quality=None) -> pd.DataFrame:
+    """The place's PV yield grid with its own ``pv`` assumptions, roof and rack mount.
+
+    Place overrides of ``pv.losses_pct`` and ``pv.albedo`` reach the grid here. Pitched planes
+    use the roof-mount columns; flat roofs' racks use ``pv_rack_kwh_per_kwp`` (open rack runs
+    cooler), computed for tilts up to 25° (NaN above, where no rack is).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`yield_grid` columns plus ``pv_rack_kwh_per_kwp`` [kWh/kWp/yr]; ``attrs`` holds
+        ``losses_pct`` and ``albedo`` used.
+    """
+    roof = system_from_assumptions(assumptions, "roof")
+    grid = yield_grid(weather, metadata, tilts, azimuths, roof, quality=quality)
+    rack_tilts = np.asarray(tilts, dtype=float)[np.asarray(tilts, dtype=float) <= RACK_TILTS.max()]
+    rack = yield_grid(weather, metadata, rack_tilts, azimuths, system_from_assumptions(assumptions, "rack"),
+                      quality=quality)
+    grid = grid.merge(rack[["tilt_deg", "azimuth_deg", "pv_kwh_per_kwp"]].rename(
+        columns={"pv_kwh_per_kwp": "pv_rack_kwh_per_kwp"}), on=["tilt_deg", "azimuth_deg"], how="left")
+    grid.attrs.update(losses_pct=roof.losses_pct, albedo=roof.albedo)
+    return grid

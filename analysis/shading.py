@@ -1,0 +1,744 @@
+"""Shading of roof planes by neighbouring buildings: horizon profiles, sky-view factor and a
+per-place sun-path histogram that turns each plane's horizon into a shading loss.
+
+The method keeps the cost linear in roof planes and independent of the hours of the year:
+
+1. **Horizon profile** (:func:`horizon_profiles`). For every plane's representative point
+   (x, y, z) the horizon elevation is found in ``n_sectors`` equal azimuth sectors (sector *k*
+   is centred on *k* · 360/n degrees, clockwise from true north) from every neighbouring
+   footprint within ``radius_m``, each an extruded prism (LOD1 block) of its height. Footprint
+   edges that face the point are intersected exactly with each sector's wedge: along an edge
+   seen from P the distance is ``d_perp / cos(angle from the perpendicular foot)``, so the
+   highest elevation inside a sector has a closed form. Edges facing away are skipped (a ray
+   enters a prism through an edge that faces it, so they are never the nearest). Horizon
+   elevations below ``min_elevation_deg`` are set to zero (they hide a negligible share of
+   beam and diffuse irradiance; the pruning of far neighbours uses the same threshold).
+   Shapely's STRtree finds the neighbours; everything after it is numpy over (point,
+   neighbour, edge, sector) items in bounded chunks.
+2. **Sun-path histogram** (:func:`sun_path_histogram`). For each (tilt, azimuth) bin of the
+   place's orientation grid, the hourly beam plane-of-array irradiance (beam plus Perez
+   circumsolar, which comes from the sun's direction) is summed into (sun sector × sun
+   elevation) bins. A plane's blocked beam is then the sum, over sectors, of the histogram's
+   energy below the horizon elevation of that sector (cumulative over elevation, linear within
+   a bin), bilinearly interpolated between orientation bins like the yield grid itself.
+3. **Diffuse**. The isotropic part is reduced by the plane's sky-view factor
+   (:func:`sky_view_factor`): the cosine-weighted share of the sky dome in front of the tilted
+   plane that the horizon leaves visible (1 = unobstructed; for a horizontal plane it is the
+   classic SVF). The Perez **circumsolar** part is shaded with the beam. The Perez
+   **horizon-brightening** band is kept in sectors whose horizon is clear and removed where a
+   neighbour rises above it, weighted by how much of each sector the plane faces. Ground-
+   reflected irradiance is left unchanged (neighbours' walls reflect about as much as ground).
+4. **PV**. Shaded specific yield = unshaded specific yield × (shaded / unshaded annual
+   *effective* irradiance, IAM applied to the beam). The PV chain is nearly linear in
+   irradiance; the ratio ignores that shaded hours run cooler and that the inverter's part-load
+   efficiency differs. :func:`hourly_shaded_irradiance` is the hour-by-hour reference used by
+   the tests to bound both errors.
+
+Assumptions (search radius, sector count, minimum elevation) live in the ``shading`` group
+of ``analysis/data/assumptions.yml``.
+
+References
+----------
+.. [1] Perez, R., Ineichen, P., Seals, R., Michalsky, J., Stewart, R. (1990). Modeling
+   daylight availability and irradiance components from direct and global irradiance.
+   Solar Energy 44(5), 271-289.
+.. [2] Lindberg, F., Jonsson, P., Honjo, T., Wästberg, D. (2015). Solar energy on building
+   envelopes - 3D modelling in a 2D environment. Solar Energy 115, 369-378 (UMEP SEBE: horizon
+   and sky-view factor from building heights).
+.. [3] Gagnon, P. et al. (2016). Rooftop Solar Photovoltaic Technical Potential in the United
+   States. NREL/TP-6A20-65298 (shading from neighbours by hourly sun position on a DSM).
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pvlib
+import scipy.sparse
+import shapely
+
+from analysis import solar
+from analysis.errors import InputError
+
+#: Items (point × neighbour × edge × sector) processed at once; bounds memory to ~0.5 GB.
+MAX_ITEMS = 4_000_000
+#: Worker threads for the horizon kernel (the machine's cores, at most 4).
+WORKERS = max(1, min(4, os.cpu_count() or 1))
+
+
+def sector_of(azimuth_deg, n_sectors: int) -> np.ndarray:
+    """Index of the azimuth sector holding each azimuth (sector k is centred on k·360/n).
+
+    Parameters
+    ----------
+    azimuth_deg : array-like
+        Azimuth clockwise from north [°].
+    n_sectors : int
+        Number of equal sectors.
+
+    Returns
+    -------
+    numpy.ndarray of int
+    """
+    width = 360.0 / n_sectors
+    return (np.floor((np.asarray(azimuth_deg, dtype=float) + width / 2) / width).astype(np.int64)) % n_sectors
+
+
+def sector_centres(n_sectors: int) -> np.ndarray:
+    """Centre azimuth of each sector [°]."""
+    return np.arange(n_sectors) * 360.0 / n_sectors
+
+
+def grid_north_offset_deg(crs, x: float, y: float) -> float:
+    """Bearing of true north in the grid of a projected CRS at (x, y) [°] (meridian convergence).
+
+    A bearing measured on the map (grid azimuth) becomes a true azimuth by subtracting this
+    angle. It is 1.5° in central London on the British National Grid.
+
+    Parameters
+    ----------
+    crs : pyproj.CRS or str
+        Projected CRS of the coordinates.
+    x, y : float
+        A point of the place [m].
+    """
+    import pyproj
+
+    to_geo = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    to_grid = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    lon, lat = to_geo.transform(x, y)
+    x2, y2 = to_grid.transform(lon, lat + 0.001)
+    return float(np.degrees(np.arctan2(x2 - x, y2 - y)))
+
+
+# --------------------------------------------------------------------------------------------
+# Horizon profiles from neighbouring buildings
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class Shaders:
+    """Neighbouring buildings as prisms: their edges (outward normal on the right) and heights."""
+
+    polygons: np.ndarray
+    height_m: np.ndarray
+    x0: np.ndarray
+    y0: np.ndarray
+    x1: np.ndarray
+    y1: np.ndarray
+    edge_start: np.ndarray  # first edge of each building (CSR), length n + 1
+    bounds: np.ndarray
+    ex: np.ndarray  # unit edge direction
+    ey: np.ndarray
+    length: np.ndarray  # edge length [m]
+    normal_az: np.ndarray  # grid bearing from a facing point to the edge's line (inward normal) [°]
+
+
+def _ring_edges(footprints):
+    """Edges of every ring: start/end coordinates, building index and whether the ring is an exterior."""
+    geoms = np.asarray(footprints)
+    simple = (shapely.get_type_id(geoms) == 3) & (shapely.get_num_interior_rings(geoms) == 0)
+    coords, ring = shapely.get_coordinates(geoms[simple], return_index=True)
+    building = np.flatnonzero(simple)[ring]
+    exterior = np.ones(len(ring), dtype=bool)
+    if (~simple).any():  # holes or multipolygons: split into rings (slower, rare)
+        idx = np.flatnonzero(~simple)
+        parts, part_of = shapely.get_parts(geoms[idx], return_index=True)
+        rings, ring_of = shapely.get_rings(parts, return_index=True)
+        first = np.r_[True, ring_of[1:] != ring_of[:-1]]
+        c2, r2 = shapely.get_coordinates(rings, return_index=True)
+        coords = np.concatenate([coords, c2])
+        ring = np.concatenate([ring, r2 + (ring.max() + 1 if ring.size else 0)])
+        building = np.concatenate([building, idx[part_of[ring_of[r2]]]])
+        exterior = np.concatenate([exterior, first[r2]])
+    same = ring[:-1] == ring[1:]
+    i = np.flatnonzero(same)
+    x0, y0, x1, y1 = coords[i, 0], coords[i, 1], coords[i + 1, 0], coords[i + 1, 1]
+    ring_id, ring_idx = np.unique(ring[i], return_inverse=True)
+    # Shoelace sign per ring: exteriors must run counter-clockwise, holes clockwise, so the
+    # outward normal of every edge is on its right.
+    twice_area = np.bincount(ring_idx, weights=x0 * y1 - x1 * y0, minlength=len(ring_id))
+    flip = (twice_area[ring_idx] > 0) != exterior[i]
+    x0, x1 = np.where(flip, x1, x0), np.where(flip, x0, x1)
+    y0, y1 = np.where(flip, y1, y0), np.where(flip, y0, y1)
+    order = np.argsort(building[i], kind="stable")
+    return x0[order], y0[order], x1[order], y1[order], building[i][order]
+
+
+def prepare_shaders(footprints, height_m) -> Shaders:
+    """Index footprints that cast shade: their edges, heights and bounds.
+
+    Parameters
+    ----------
+    footprints : array of shapely.Polygon or MultiPolygon
+        In a projected CRS [m].
+    height_m : array-like
+        Height of the LOD1 block that casts shade [m] (see :func:`analysis.roofs.shading_height`).
+    """
+    polys = np.asarray(footprints)
+    height_m = np.asarray(height_m, dtype=float)
+    if len(height_m) != len(polys):
+        raise ValueError("footprints and heights differ in length")
+    x0, y0, x1, y1, building = _ring_edges(polys)
+    dx, dy = x1 - x0, y1 - y0
+    length = np.hypot(dx, dy)
+    ok = length > 1e-9
+    x0, y0, dx, dy, length, building = x0[ok], y0[ok], dx[ok], dy[ok], length[ok], building[ok]
+    edge_start = np.searchsorted(building, np.arange(len(polys) + 1))
+    # Outward normal is (dy, -dx): a point the edge faces sees the line in direction (-dy, dx).
+    return Shaders(polys, height_m, x0, y0, x0 + dx, y0 + dy, edge_start, shapely.bounds(polys),
+                   (dx / length).astype(np.float32), (dy / length).astype(np.float32), length.astype(np.float32),
+                   np.degrees(np.arctan2(-dy, dx)).astype(np.float32))
+
+
+def _expand(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For items with ``counts`` sub-items: the owning item and the rank within it, per sub-item."""
+    owner = np.repeat(np.arange(len(counts)), counts)
+    first = np.cumsum(counts) - counts
+    return owner, np.arange(owner.size) - first[owner]
+
+
+def _horizon_items(px, py, pz, shaders: Shaders, pts, bld, n_sectors, north_offset_deg):
+    """(flat index into points × sectors, elevation [°]) for candidate (point, building) pairs.
+
+    Works in float32 relative to the point (metre-level coordinates stay exact). For an edge
+    that faces the point at perpendicular distance d, the bearing to a point s metres along
+    the edge from the foot of the perpendicular is ``normal_az + atan(s / d)`` and its distance
+    ``d / cos(atan(s / d))``; the highest elevation inside a sector is where that angle is
+    smallest, so it has a closed form per (edge, sector).
+    """
+    f32 = np.float32
+    dh = (shaders.height_m[bld] - pz[pts]).astype(f32)
+    counts = shaders.edge_start[bld + 1] - shaders.edge_start[bld]
+    pair, rank = _expand(counts)
+    edge = shaders.edge_start[bld][pair] + rank
+    ax = (shaders.x0[edge] - px[pts][pair]).astype(f32)
+    ay = (shaders.y0[edge] - py[pts][pair]).astype(f32)
+    ex, ey = shaders.ex[edge], shaders.ey[edge]
+    d = ay * ex - ax * ey  # distance to the edge's line, > 0 when the edge faces the point
+    keep = d > 1e-3
+    pair, edge, ax, ay, ex, ey, d = pair[keep], edge[keep], ax[keep], ay[keep], ex[keep], ey[keep], d[keep]
+    if pair.size == 0:
+        return np.empty(0, np.int64), np.empty(0, f32)
+    s_a = ax * ex + ay * ey  # along-edge position of the start, from the foot of the perpendicular
+    rel_a = np.degrees(np.arctan(s_a / d))
+    rel_b = np.degrees(np.arctan((s_a + shaders.length[edge]) / d))
+    lo = (shaders.normal_az[edge] - f32(north_offset_deg) + rel_a) % f32(360.0)
+    span = rel_b - rel_a
+    width = f32(360.0 / n_sectors)
+    lo_shift = lo + width / 2
+    k_lo = np.floor(lo_shift / width).astype(np.int64)
+    k_hi = np.floor((lo_shift + span) / width).astype(np.int64)
+    item, m = _expand(k_hi - k_lo + 1)
+    k = k_lo[item] + m
+    s0 = (k * width).astype(f32) - lo_shift[item]
+    # Angle from the foot of the perpendicular (at -rel_a from lo) to the nearest part of the
+    # edge inside the sector [max(s0, 0), min(s0 + width, span)].
+    foot = -rel_a[item]
+    off = np.maximum(np.maximum(np.maximum(s0, 0) - foot, foot - np.minimum(s0 + width, span[item])), 0)
+    ratio = dh[pair] / d
+    elev = np.degrees(np.arctan(ratio[item] * np.cos(np.radians(off))))
+    flat = pts[pair[item]].astype(np.int64) * n_sectors + (k % n_sectors)
+    return flat, elev
+
+
+def horizon_profiles(points_xy, points_z, shaders: Shaders, *, n_sectors: int = 36, radius_m: float = 100.0,
+                     min_elevation_deg: float = 5.0, exclude=None, north_offset_deg: float = 0.0,
+                     candidates=None, progress=None) -> np.ndarray:
+    """Horizon elevation per point and azimuth sector from neighbouring LOD1 blocks.
+
+    Each shader searches for the points it can shade: within ``radius_m`` and no farther than
+    its height above the lowest point divided by tan(``min_elevation_deg``), so low buildings
+    search a few tens of metres and only tall ones the full radius (cost follows the pairs that
+    matter, not the radius squared).
+
+    Parameters
+    ----------
+    points_xy : array (n, 2)
+        Representative points of roof planes in the shaders' CRS [m].
+    points_z : array (n,)
+        Height of each point above ground [m].
+    shaders : Shaders
+        From :func:`prepare_shaders` (targets and context buildings together).
+    n_sectors : int
+        Equal azimuth sectors; sector k is centred on k·360/n_sectors [°].
+    radius_m : float
+        Neighbours farther than this (footprint bounding-box distance) are ignored [m].
+    min_elevation_deg : float
+        Elevations below this are set to 0 and neighbours that cannot reach it are pruned [°].
+    exclude : array (n,) of int, optional
+        Index (in ``shaders``) of each point's own building, which does not shade its own roof
+        (LOD1: one height per building); -1 for none.
+    north_offset_deg : float
+        Grid bearing of true north (:func:`grid_north_offset_deg`) [°].
+    candidates : array of int, optional
+        Indices of the shaders that may be near the points (default: all).
+    progress : callable, optional
+        ``progress(done, total)`` after each chunk of shaders (``total`` counts chunks).
+
+    Returns
+    -------
+    numpy.ndarray (n, n_sectors), float32
+        Horizon elevation [°]; 0 where no neighbour rises above ``min_elevation_deg``.
+    """
+    xy = np.asarray(points_xy, dtype=float).reshape(-1, 2)
+    z = np.asarray(points_z, dtype=float)
+    n = len(xy)
+    if n_sectors < 4 or radius_m <= 0 or not 0 < min_elevation_deg < 90:
+        raise InputError(f"need >= 4 sectors, a positive radius and a minimum elevation in (0, 90), got "
+                         f"{n_sectors}, {radius_m} and {min_elevation_deg}", fix="check the shading assumptions")
+    exclude = np.full(n, -1, dtype=np.int64) if exclude is None else np.asarray(exclude, dtype=np.int64)
+    horizon = np.zeros(n * n_sectors, dtype=np.float32)
+    if n == 0:
+        return horizon.reshape(0, n_sectors)
+    tan_min = np.tan(np.radians(min_elevation_deg))
+    px, py = xy[:, 0], xy[:, 1]
+    tree = shapely.STRtree(shapely.points(xy))
+    reach = np.clip((shaders.height_m - z.min()) / tan_min, 0.0, radius_m)
+    active = np.flatnonzero(reach > 0)
+    if candidates is not None:
+        active = np.intersect1d(active, np.asarray(candidates, dtype=np.int64))
+    # Expected candidate points per shader ~ density × box area; chunks of ~MAX_ITEMS/8 pairs.
+    density = n / max(float(np.prod(np.ptp(xy, axis=0) + 1.0)), 1.0)
+    expected = np.cumsum(density * (2 * reach[active] + 20.0) ** 2)
+    bounds = np.searchsorted(expected, np.arange(0.0, expected[-1] if len(expected) else 0.0, MAX_ITEMS / 8),
+                             side="right") if len(active) else np.empty(0, int)
+    cuts = np.unique(np.concatenate([[0], bounds, [len(active)]]))
+    chunks = [active[a:b] for a, b in zip(cuts[:-1], cuts[1:]) if b > a]
+
+    def task(chunk):
+        b, r = shaders.bounds[chunk], reach[chunk]
+        box_i, pts = tree.query(shapely.box(b[:, 0] - r, b[:, 1] - r, b[:, 2] + r, b[:, 3] + r))
+        bld = chunk[box_i]
+        dh = shaders.height_m[bld] - z[pts]
+        bb = shaders.bounds[bld]
+        ddx = np.maximum(np.maximum(bb[:, 0] - px[pts], px[pts] - bb[:, 2]), 0.0)
+        ddy = np.maximum(np.maximum(bb[:, 1] - py[pts], py[pts] - bb[:, 3]), 0.0)
+        dist = np.hypot(ddx, ddy)
+        keep = (bld != exclude[pts]) & (dh > dist * tan_min) & (dist <= radius_m)
+        pts, bld = pts[keep], bld[keep]
+        # Sub-chunks keep the (pair × edge × sector) expansion bounded.
+        cum = np.cumsum(shaders.edge_start[bld + 1] - shaders.edge_start[bld])
+        out, lo_i = [], 0
+        while lo_i < len(pts):
+            hi_i = int(np.searchsorted(cum, (cum[lo_i - 1] if lo_i else 0) + MAX_ITEMS // 4, side="right"))
+            hi_i = max(hi_i, lo_i + 1)
+            out.append(_horizon_items(px, py, z, shaders, pts[lo_i:hi_i], bld[lo_i:hi_i], n_sectors, north_offset_deg))
+            lo_i = hi_i
+        return out
+
+    # Two worker threads: shapely and numpy release the GIL on large arrays; the maximum is
+    # taken in this thread, in chunk order, so the result does not depend on scheduling.
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        for i, parts in enumerate(pool.map(task, chunks)):
+            for flat, elev in parts:
+                np.maximum.at(horizon, flat, elev)
+            if progress is not None:
+                progress(i + 1, len(chunks))
+    horizon = horizon.reshape(n, n_sectors)
+    horizon[horizon < min_elevation_deg] = 0.0
+    return horizon
+
+
+# --------------------------------------------------------------------------------------------
+# Diffuse: sky-view factor of a tilted plane, horizon-brightening band
+# --------------------------------------------------------------------------------------------
+
+def _blocked_isotropic(tilt_rad, rel_az_rad, elev_rad):
+    """∫_0^E max(cos θ, 0) cos e de for sky elements below the horizon E at a relative azimuth.
+
+    cos θ = sin e cos β + cos e sin β cos Δφ; closed form of the integral, clipped where the sky
+    lies behind the plane.
+    """
+    a = np.cos(tilt_rad)
+    b = np.sin(tilt_rad) * np.cos(rel_az_rad)
+
+    def primitive(x):
+        return a * np.sin(x) ** 2 / 2 + b * (x / 2 + np.sin(2 * x) / 4)
+
+    # Integrand a·sin e·cos e + b·cos² e is negative below e0 = atan(-b/a) when b < 0.
+    e0 = np.where(b < 0, np.arctan2(-b, a), 0.0)
+    lower = np.minimum(e0, elev_rad)
+    return primitive(elev_rad) - primitive(lower)
+
+
+def sky_view_factor(horizon_deg, tilt_deg, azimuth_deg) -> np.ndarray:
+    """Share of a tilted plane's isotropic sky diffuse left by its horizon (1 = unobstructed).
+
+    The sky dome is weighted by the cosine of incidence on the plane; each sector's sky below
+    its horizon elevation is removed (midpoint rule in azimuth, exact in elevation). For a
+    horizontal plane this is the classic sky-view factor 1 − Σ sin²(h_k)/n.
+
+    Parameters
+    ----------
+    horizon_deg : array (n, n_sectors)
+        Horizon elevation per sector [°].
+    tilt_deg, azimuth_deg : array (n,)
+        Plane tilt [°] and true azimuth [°].
+
+    Returns
+    -------
+    numpy.ndarray (n,)
+        Sky-view factor of the plane [-], in [0, 1].
+    """
+    horizon = np.asarray(horizon_deg, dtype=float)
+    n, n_sectors = horizon.shape
+    tilt = np.radians(np.asarray(tilt_deg, dtype=float))
+    rows, cols = np.nonzero(horizon > 0)
+    blocked = np.zeros(n)
+    if rows.size:
+        rel = np.radians(sector_centres(n_sectors)[cols] - np.asarray(azimuth_deg, dtype=float)[rows])
+        part = _blocked_isotropic(tilt[rows], rel, np.radians(horizon[rows, cols]))
+        blocked = np.bincount(rows, weights=part, minlength=n) * (2 * np.pi / n_sectors)
+    unobstructed = np.pi * (1 + np.cos(tilt)) / 2
+    return np.clip(1.0 - blocked / unobstructed, 0.0, 1.0)
+
+
+def horizon_band_visible(horizon_deg, azimuth_deg, min_elevation_deg: float = 0.0) -> np.ndarray:
+    """Share of the Perez horizon-brightening band a plane still sees (1 = clear horizon).
+
+    Sectors are weighted by how squarely the plane faces them (max(cos Δφ, 0)); a sector whose
+    horizon is raised by a neighbour hides the band there.
+
+    Parameters
+    ----------
+    horizon_deg : array (n, n_sectors)
+        Horizon elevation [°].
+    azimuth_deg : array (n,)
+        Plane azimuth [°].
+    min_elevation_deg : float
+        Elevations at or below this count as a clear horizon [°].
+    """
+    horizon = np.asarray(horizon_deg, dtype=float)
+    n_sectors = horizon.shape[1]
+    rel = np.radians(sector_centres(n_sectors)[None, :] - np.asarray(azimuth_deg, dtype=float)[:, None])
+    weight = np.maximum(np.cos(rel), 0.0)
+    clear = horizon <= min_elevation_deg
+    return (weight * clear).sum(axis=1) / weight.sum(axis=1)
+
+
+# --------------------------------------------------------------------------------------------
+# Per-place sun-path histogram
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class SunPathHistogram:
+    """Beam irradiance of each orientation bin by sun sector and sun elevation, over a year.
+
+    Attributes
+    ----------
+    tilts, azimuths : numpy.ndarray
+        Orientation bin centres of the place's grid [°].
+    n_sectors : int
+        Sun-azimuth sectors (same as the horizon profiles).
+    elevation_step_deg : float
+        Width of the sun-elevation bins [°] (bins from 0 to 90°).
+    cum_beam_poa, cum_beam_effective : numpy.ndarray (tilts, azimuths, sectors, elevation bins + 1)
+        Annual beam + circumsolar plane irradiance from the sun *below* each elevation bin edge
+        [kWh/m²]; ``_effective`` applies the physical IAM to the beam (what PV converts).
+    totals : pandas.DataFrame
+        Per bin (``tilt_deg``, ``azimuth_deg``) annual components [kWh/m²]: ``poa_global``,
+        ``beam`` (direct + circumsolar), ``isotropic``, ``horizon``, ``ground``, and
+        ``effective`` (IAM on direct) with ``beam_effective``.
+    """
+
+    tilts: np.ndarray
+    azimuths: np.ndarray
+    n_sectors: int
+    elevation_step_deg: float
+    cum_beam_poa: np.ndarray
+    cum_beam_effective: np.ndarray
+    totals: pd.DataFrame
+
+
+def _components(weather, solpos, tilt, azimuth, albedo):
+    """Hourly Perez components on planes (hours × planes) [W/m²]: direct, circumsolar, isotropic,
+    horizon, ground, and the physical IAM of the direct beam."""
+    tilt = np.atleast_1d(np.asarray(tilt, dtype=float))[None, :]
+    azimuth = np.atleast_1d(np.asarray(azimuth, dtype=float))[None, :]
+    col = lambda s: np.asarray(s, dtype=float)[:, None]  # noqa: E731 - hours as a column
+    zen, saz = col(solpos["apparent_zenith"]), col(solpos["azimuth"])
+    dni, ghi, dhi = col(weather["dni"]), col(weather["ghi"]), col(weather["dhi"])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        aoi = pvlib.irradiance.aoi(tilt, azimuth, zen, saz)
+        direct = np.maximum(dni * np.cos(np.radians(aoi)), 0.0)
+        parts = pvlib.irradiance.perez(tilt, azimuth, dhi, dni, col(solpos["dni_extra"]), zen, saz,
+                                       col(solpos["airmass"]), return_components=True)
+        ground = pvlib.irradiance.get_ground_diffuse(tilt, ghi, albedo)
+        iam = pvlib.iam.physical(aoi)
+    out = {"direct": direct, "circumsolar": parts["poa_circumsolar"], "isotropic": parts["poa_isotropic"],
+           "horizon": parts["poa_horizon"], "ground": ground}
+    out = {k: np.nan_to_num(np.broadcast_to(np.asarray(v, dtype=float), direct.shape)) for k, v in out.items()}
+    out["iam"] = np.nan_to_num(np.asarray(iam, dtype=float), nan=0.0)
+    return out
+
+
+def sun_path_histogram(weather: pd.DataFrame, metadata: dict, tilts=solar.DEFAULT_TILTS,
+                       azimuths=solar.DEFAULT_AZIMUTHS, n_sectors: int = 36, elevation_step_deg: float = 1.0,
+                       albedo: float = 0.2, chunk: int = 96) -> SunPathHistogram:
+    """Sun-path histogram of beam plane irradiance for every orientation bin of a place.
+
+    Parameters
+    ----------
+    weather, metadata
+        From :func:`analysis.ingest.weather.read_weather` (hourly, end-of-interval labels).
+    tilts, azimuths : 1-D array
+        Orientation bins [°], the same as the place's yield grid.
+    n_sectors : int
+        Sun-azimuth sectors, equal to the horizon profiles' sectors.
+    elevation_step_deg : float
+        Sun-elevation bin width [°].
+    albedo : float
+        Ground reflectance [-] (ground-reflected part of the totals).
+    chunk : int
+        Orientation bins computed together (memory: hours × chunk arrays).
+
+    Returns
+    -------
+    SunPathHistogram
+    """
+    tilts = np.asarray(tilts, dtype=float)
+    azimuths = np.asarray(azimuths, dtype=float)
+    solpos = solar.solar_position(weather, metadata)
+    elevation = 90.0 - solpos["apparent_zenith"].to_numpy()
+    n_elev = int(round(90.0 / elevation_step_deg))
+    up = elevation > 0
+    sun_bin = (sector_of(solpos["azimuth"].to_numpy(), n_sectors) * n_elev
+               + np.clip(np.floor(elevation / elevation_step_deg).astype(np.int64), 0, n_elev - 1))
+    hours = np.flatnonzero(up)
+    onehot = scipy.sparse.csr_matrix((np.ones(hours.size), (sun_bin[hours], hours)),
+                                     shape=(n_sectors * n_elev, len(weather)))
+    tt, aa = np.meshgrid(tilts, azimuths, indexing="ij")
+    tt, aa = tt.ravel(), aa.ravel()
+    hist_poa = np.empty((tt.size, n_sectors * n_elev))
+    hist_eff = np.empty_like(hist_poa)
+    keys = ["poa_global", "beam", "isotropic", "horizon", "ground", "effective", "beam_effective"]
+    totals = {k: np.empty(tt.size) for k in keys}
+    for start in range(0, tt.size, chunk):
+        sl = slice(start, start + chunk)
+        c = _components(weather, solpos, tt[sl], aa[sl], albedo)
+        beam = c["direct"] + c["circumsolar"]
+        beam_eff = c["direct"] * c["iam"] + c["circumsolar"]
+        hist_poa[sl] = (onehot @ beam).T / 1000.0
+        hist_eff[sl] = (onehot @ beam_eff).T / 1000.0
+        diffuse = c["isotropic"] + c["horizon"] + c["ground"]
+        sums = {"beam": beam, "isotropic": c["isotropic"], "horizon": c["horizon"], "ground": c["ground"],
+                "beam_effective": beam_eff, "poa_global": beam + diffuse, "effective": beam_eff + diffuse}
+        for k, v in sums.items():
+            totals[k][sl] = v.sum(axis=0) / 1000.0
+    shape = (len(tilts), len(azimuths), n_sectors, n_elev)
+
+    def cumulative(hist):
+        h = hist.reshape(shape)
+        return np.concatenate([np.zeros(shape[:3] + (1,)), np.cumsum(h, axis=3)], axis=3)
+
+    frame = pd.DataFrame({"tilt_deg": tt, "azimuth_deg": aa, **totals})
+    return SunPathHistogram(tilts, azimuths, n_sectors, float(elevation_step_deg), cumulative(hist_poa),
+                            cumulative(hist_eff), frame)
+
+
+def _bilinear_nodes(values: np.ndarray, nodes: np.ndarray, periodic: bool):
+    """Lower node index and weight of the upper node for each value (clamped or periodic)."""
+    if periodic:
+        values = np.mod(values, 360.0)
+        ext = np.append(nodes, nodes[0] + 360.0)
+        i = np.clip(np.searchsorted(ext, values, side="right") - 1, 0, len(nodes) - 1)
+        w = (values - ext[i]) / (ext[i + 1] - ext[i])
+        return i, (i + 1) % len(nodes), w
+    values = np.clip(values, nodes[0], nodes[-1])
+    i = np.clip(np.searchsorted(nodes, values, side="right") - 1, 0, len(nodes) - 2)
+    w = (values - nodes[i]) / (nodes[i + 1] - nodes[i])
+    return i, i + 1, w
+
+
+def blocked_beam(hist: SunPathHistogram, horizon_deg, tilt_deg, azimuth_deg, effective: bool = False) -> np.ndarray:
+    """Annual beam (+ circumsolar) irradiance that each plane's horizon blocks [kWh/m²].
+
+    Bilinear in orientation (like :func:`analysis.solar.interpolate_grid`), cumulative and
+    linear within a sun-elevation bin. Cost: planes × non-zero sectors, independent of hours.
+
+    Parameters
+    ----------
+    hist : SunPathHistogram
+    horizon_deg : array (n, n_sectors)
+        Horizon elevation per sector [°] (``hist.n_sectors`` sectors).
+    tilt_deg, azimuth_deg : array (n,)
+        Plane tilt and true azimuth [°].
+    effective : bool
+        Use the IAM-weighted beam (for PV) instead of the plane-of-array beam.
+    """
+    horizon = np.asarray(horizon_deg, dtype=float)
+    if horizon.shape[1] != hist.n_sectors:
+        raise ValueError(f"horizon has {horizon.shape[1]} sectors, the histogram {hist.n_sectors}")
+    cum = hist.cum_beam_effective if effective else hist.cum_beam_poa
+    n_t, n_a, n_s, n_e1 = cum.shape
+    rows, cols = np.nonzero(horizon > 0)
+    out = np.zeros(len(horizon))
+    if rows.size == 0:
+        return out
+    ti0, ti1, wt = _bilinear_nodes(np.asarray(tilt_deg, dtype=float)[rows], hist.tilts, periodic=False)
+    ai0, ai1, wa = _bilinear_nodes(np.asarray(azimuth_deg, dtype=float)[rows], hist.azimuths, periodic=True)
+    x = np.clip(horizon[rows, cols] / hist.elevation_step_deg, 0, n_e1 - 1)
+    m = np.minimum(np.floor(x).astype(np.int64), n_e1 - 2)
+    frac = x - m
+    flat = cum.reshape(-1)
+    value = np.zeros(rows.size)
+    for ti, ai, w in ((ti0, ai0, (1 - wt) * (1 - wa)), (ti1, ai0, wt * (1 - wa)),
+                      (ti0, ai1, (1 - wt) * wa), (ti1, ai1, wt * wa)):
+        base = ((ti * n_a + ai) * n_s + cols) * n_e1 + m
+        lower = flat[base]
+        value += w * (lower + frac * (flat[base + 1] - lower))
+    return np.bincount(rows, weights=value, minlength=len(horizon))
+
+
+def interpolate_totals(hist: SunPathHistogram, column: str, tilt_deg, azimuth_deg) -> np.ndarray:
+    """Bilinear interpolation of one annual component of :attr:`SunPathHistogram.totals` [kWh/m²]."""
+    return solar.interpolate_grid(hist.totals, column, tilt_deg, azimuth_deg)
+
+
+def shaded_irradiance(hist: SunPathHistogram, horizon_deg, tilt_deg, azimuth_deg) -> pd.DataFrame:
+    """Annual plane irradiance with and without the horizon, per plane (the lookup method).
+
+    Parameters
+    ----------
+    hist : SunPathHistogram
+    horizon_deg : array (n, n_sectors)
+        Horizon elevation [°].
+    tilt_deg, azimuth_deg : array (n,)
+        Plane tilt and true azimuth [°].
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``poa_kwh_per_m2`` and ``unshaded_poa_kwh_per_m2`` [kWh/m²/yr]; ``effective_ratio``
+        (shaded / unshaded IAM-weighted irradiance, what scales PV yield) [-];
+        ``shading_loss`` = 1 − shaded/unshaded plane irradiance [-]; ``sky_view_factor`` [-];
+        ``beam_loss`` (share of beam + circumsolar blocked) [-].
+    """
+    horizon = np.asarray(horizon_deg, dtype=float)
+    tilt = np.asarray(tilt_deg, dtype=float)
+    azimuth = np.asarray(azimuth_deg, dtype=float)
+    comp = {c: interpolate_totals(hist, c, tilt, azimuth) for c in
+            ("poa_global", "beam", "isotropic", "horizon", "effective", "beam_effective")}
+    svf = sky_view_factor(horizon, tilt, azimuth)
+    band = horizon_band_visible(horizon, azimuth)
+    diffuse_lost = comp["isotropic"] * (1 - svf) + comp["horizon"] * (1 - band)
+    beam_lost = blocked_beam(hist, horizon, tilt, azimuth)
+    beam_eff_lost = blocked_beam(hist, horizon, tilt, azimuth, effective=True)
+    shaded = comp["poa_global"] - beam_lost - diffuse_lost
+    shaded_eff = comp["effective"] - beam_eff_lost - diffuse_lost
+    with np.errstate(invalid="ignore", divide="ignore"):
+        loss = np.where(comp["poa_global"] > 0, 1 - shaded / comp["poa_global"], 0.0)
+        ratio = np.where(comp["effective"] > 0, shaded_eff / comp["effective"], 1.0)
+        beam_loss = np.where(comp["beam"] > 0, beam_lost / comp["beam"], 0.0)
+    return pd.DataFrame({"poa_kwh_per_m2": shaded, "unshaded_poa_kwh_per_m2": comp["poa_global"],
+                         "effective_ratio": np.clip(ratio, 0.0, 1.0), "shading_loss": np.clip(loss, 0.0, 1.0),
+                         "sky_view_factor": svf, "beam_loss": np.clip(beam_loss, 0.0, 1.0)})
+
+
+def hourly_shaded_irradiance(weather: pd.DataFrame, metadata: dict, tilt: float, azimuth: float, horizon_deg,
+                             albedo: float = 0.2) -> dict:
+    """Hour-by-hour reference: one plane's irradiance with its horizon applied to each hour.
+
+    Beam and circumsolar are removed in every hour whose sun lies below the horizon of its
+    sector; diffuse parts as in :func:`shaded_irradiance`. Used to validate the histogram.
+
+    Parameters
+    ----------
+    weather, metadata
+        Hourly weather and its metadata.
+    tilt, azimuth : float
+        Plane tilt and true azimuth [°].
+    horizon_deg : array (n_sectors,)
+        Horizon elevation per sector [°].
+    albedo : float
+        Ground reflectance [-].
+
+    Returns
+    -------
+    dict of numpy.ndarray (hours,)
+        ``poa_global``, ``effective`` (shaded) and ``poa_global_unshaded``,
+        ``effective_unshaded`` [W/m²].
+    """
+    horizon = np.asarray(horizon_deg, dtype=float).reshape(1, -1)
+    solpos = solar.solar_position(weather, metadata)
+    c = {k: v[:, 0] for k, v in _components(weather, solpos, tilt, azimuth, albedo).items()}
+    elevation = 90.0 - solpos["apparent_zenith"].to_numpy()
+    sector = sector_of(solpos["azimuth"].to_numpy(), horizon.shape[1])
+    lit = elevation >= horizon[0, sector]
+    svf = sky_view_factor(horizon, [tilt], [azimuth])[0]
+    band = horizon_band_visible(horizon, [azimuth])[0]
+    diffuse = c["isotropic"] * svf + c["horizon"] * band + c["ground"]
+    diffuse_open = c["isotropic"] + c["horizon"] + c["ground"]
+    beam = c["direct"] + c["circumsolar"]
+    beam_eff = c["direct"] * c["iam"] + c["circumsolar"]
+    return {"poa_global": beam * lit + diffuse, "effective": beam_eff * lit + diffuse,
+            "poa_global_unshaded": beam + diffuse_open, "effective_unshaded": beam_eff + diffuse_open}
+
+
+def shade_planes(points_xy, points_z, tilt_deg, azimuth_deg, exclude, shaders: Shaders, hist: SunPathHistogram, *,
+                 radius_m: float = 100.0, min_elevation_deg: float = 5.0, north_offset_deg: float = 0.0,
+                 chunk: int = 250_000, progress=None) -> pd.DataFrame:
+    """Horizon, sky-view factor and shaded irradiance of many roof planes, in bounded memory.
+
+    Planes are taken in spatial order (1 km strips) in chunks; each chunk's horizon profiles
+    are computed, turned into irradiance with the sun-path histogram and dropped, so memory
+    stays at chunk × sectors whatever the number of planes.
+
+    Parameters
+    ----------
+    points_xy : array (n, 2)
+        Shading point of each plane [m].
+    points_z : array (n,)
+        Its height above ground [m].
+    tilt_deg, azimuth_deg : array (n,)
+        Plane tilt and true azimuth [°].
+    exclude : array (n,) of int
+        Index in ``shaders`` of each plane's own building (-1 for none).
+    shaders : Shaders
+        :func:`prepare_shaders` of targets and context buildings.
+    hist : SunPathHistogram
+        The place's histogram; its ``n_sectors`` sets the horizon resolution.
+    radius_m, min_elevation_deg, north_offset_deg
+        See :func:`horizon_profiles`.
+    chunk : int
+        Planes per chunk.
+    progress : callable, optional
+        ``progress(done, total)`` in planes.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns of :func:`shaded_irradiance` plus ``horizon_mean_deg`` and ``horizon_max_deg``
+        (over sectors) [°], in the input order.
+    """
+    xy = np.asarray(points_xy, dtype=float).reshape(-1, 2)
+    n = len(xy)
+    z = np.asarray(points_z, dtype=float)
+    tilt = np.asarray(tilt_deg, dtype=float)
+    azimuth = np.asarray(azimuth_deg, dtype=float)
+    exclude = np.asarray(exclude, dtype=np.int64)
+    order = np.lexsort((xy[:, 0], np.floor(xy[:, 1] / 1000.0))) if n else np.empty(0, int)
+    parts = []
+    reach = radius_m + 1.0
+    for start in range(0, n, chunk):
+        idx = order[start:start + chunk]
+        lo, hi = xy[idx].min(axis=0) - reach, xy[idx].max(axis=0) + reach
+        b = shaders.bounds
+        near = np.flatnonzero((b[:, 2] >= lo[0]) & (b[:, 0] <= hi[0]) & (b[:, 3] >= lo[1]) & (b[:, 1] <= hi[1]))
+        horizon = horizon_profiles(xy[idx], z[idx], shaders, n_sectors=hist.n_sectors, radius_m=radius_m,
+                                   min_elevation_deg=min_elevation_deg, exclude=exclude[idx],
+                                   north_offset_deg=north_offset_deg, candidates=near)
+        part = shaded_irradiance(hist, horizon, tilt[idx], azimuth[idx])
+        part["horizon_mean_deg"] = horizon.mean(axis=1)
+        part["horizon_max_deg"] = horizon.max(axis=1)
+        part.index = idx
+        parts.append(part)
+        if progress is not None:
+            progress(min(start + chunk, n), n)
+    if not parts:
+        return shaded_irradiance(hist, np.zeros((0, hist.n_sectors)), [], []).assign(horizon_mean_deg=[], horizon_max_deg=[])
+    return pd.concat(parts).sort_index()
