@@ -204,6 +204,8 @@ def generate_buildings(areas: gpd.GeoDataFrame, seed: int = 20110327, on_progres
     frames = []
     geoms = []
     counts_table = areas[list(COUNT_COLUMNS.values())].fillna(0).to_numpy()
+    if "dwellings_caravan" in areas:  # caravans and mobile homes: single dwellings, generated as small detached houses
+        counts_table[:, list(COUNT_COLUMNS).index("house_detached")] += areas["dwellings_caravan"].fillna(0).to_numpy()
     # One loop iteration per AREA (hundreds to thousands), each vectorised over its buildings.
     for k, (area_id, polygon, row) in enumerate(zip(areas["area_id"], areas.geometry, counts_table)):
         if on_progress:
