@@ -153,8 +153,9 @@ def classify_use(buildings: pd.DataFrame, log: QualityLog | None = None) -> pd.D
     source[explicit_dom | explicit_anc | explicit_nd] = OBSERVED
 
     # Other tags on the footprint: what the ground floor (or the whole building) is used for.
-    side = _first_value(pd.DataFrame({"bu": building_use, "ctx": context,
-                                      "shop": np.where(shop != "", "shop", ""), "office": np.where(office != "", "office", "")}))
+    shop_kind = np.where(shop == "", "", np.where(np.isin(shop, list(CATEGORY)), shop, "shop"))
+    side = _first_value(pd.DataFrame({"bu": building_use, "ctx": context, "shop": shop_kind,
+                                      "office": np.where(office != "", "office", "")}))
     side_cat = map_cat(side)
     side_dom = np.isin(side, list(DOMESTIC))
     street = np.isin(side_cat, list(STREET_LEVEL)) | (poi > 0)

@@ -121,7 +121,7 @@ def allocate_tenure(buildings: pd.DataFrame, areas: pd.DataFrame, params: dict, 
     by_type = np.column_stack([buildings[f"dw_{t}"].fillna(0).to_numpy(dtype=np.int64) for t in TYPES])
     dwellings = by_type.sum(axis=1)
     main = np.where(dwellings > 0, by_type.argmax(axis=1), -1)
-    operator = buildings.get("operator", pd.Series(None, index=buildings.index)).fillna("").astype(str).to_numpy()
+    operator = buildings.get("operator", pd.Series(None, index=buildings.index)).astype(object).fillna("").astype(str).to_numpy()
     op_social = np.array([bool(SOCIAL_OPERATOR.search(o)) for o in operator])  # council or housing association
     quotas = area_tenure_counts(areas, pd.Series(dwellings, index=buildings.index).groupby(
         buildings["area_id"].to_numpy()).sum(), log)
@@ -217,7 +217,7 @@ def roof_owners(buildings: gpd.GeoDataFrame, tenure: pd.DataFrame, log: QualityL
     category = buildings["use_category"].fillna("").to_numpy(dtype=object)
     dtype = buildings["dwelling_type"].to_numpy(dtype=object)
     dwellings = buildings["dwellings"].fillna(0).to_numpy(dtype=np.int64)
-    operator = buildings.get("operator", pd.Series(None, index=buildings.index)).fillna("").astype(str).to_numpy()
+    operator = buildings.get("operator", pd.Series(None, index=buildings.index)).astype(object).fillna("").astype(str).to_numpy()
     op_public = np.array([bool(PUBLIC_OPERATOR.search(o)) for o in operator])
     op_social = np.array([bool(SOCIAL_OPERATOR.search(o)) for o in operator])
     oo, sr = tenure["dw_owner_occupied"].to_numpy(), tenure["dw_social_rented"].to_numpy()

@@ -30,6 +30,7 @@ other private; ``other_tenure`` = rent free.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import geopandas as gpd
@@ -72,10 +73,12 @@ def read_vector(path, crs: str | None, layer=None, what: str = "boundaries") -> 
     if path.stat().st_size == 0:
         raise InputError("file is empty", path=path, fix=f"export the {what} again")
     try:
-        if path.suffix.lower() in (".parquet", ".geoparquet"):
-            frame = gpd.read_parquet(path)
-        else:
-            frame = gpd.read_file(path, layer=layer)
+        with warnings.catch_warnings():  # e.g. pyogrio's "could not parse column as JSON" for mixed-type tags
+            warnings.simplefilter("ignore")
+            if path.suffix.lower() in (".parquet", ".geoparquet"):
+                frame = gpd.read_parquet(path)
+            else:
+                frame = gpd.read_file(path, layer=layer)
     except Exception as exc:  # pyogrio / arrow errors: one line with the file
         raise InputError(f"cannot read {what} ({type(exc).__name__}: {str(exc).splitlines()[0][:140]})", path=path,
                          fix="check the file opens in QGIS; supported: GeoJSON, GPKG, Shapefile, GeoParquet") from exc
