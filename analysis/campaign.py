@@ -152,7 +152,12 @@ def factsheet_data(con, building_ids: list[str]) -> dict:
         sum(kwh_low) kwh_low, sum(kwh_central) kwh_central, sum(kwh_high) kwh_high
         FROM building_potential JOIN selection USING (building_id)""")
     b = one("""SELECT sum(dwellings) AS dwellings, bool_and(synthetic) AS synthetic, avg(roof_shape_assumed::INT) AS roof_assumed,
-        count(DISTINCT area_id) AS areas FROM buildings JOIN selection USING (building_id)""")
+        count(DISTINCT area_id) AS areas, sum(dw_owner_occupied) AS owner_occupied, sum(dw_social_rented) AS social_rented,
+        sum(dw_private_rented) + sum(dw_other) AS private_rented, sum(consents) AS consents,
+        avg((levels_source = 'observed')::INT) AS levels_observed, avg((use_source = 'observed')::INT) AS use_observed,
+        avg((use_source = 'imputed')::INT) AS use_imputed, avg((roof_owner_source = 'observed')::INT) AS owner_observed,
+        avg((roof_owner_source = 'imputed')::INT) AS owner_imputed, avg((age_source = 'observed')::INT) AS age_observed
+        FROM buildings JOIN selection USING (building_id)""")
     per_home = one("""SELECT sum(a.elec_kwh) / nullif(sum(a.elec_meters), 0) AS kwh_per_home FROM areas a
         WHERE area_id IN (SELECT DISTINCT area_id FROM buildings JOIN selection USING (building_id))""")
     heat = one("""SELECT sum(h.heat_kwh_central) AS demand_kwh, sum(rs.heat_kwh_heat_only) AS solar_heat_kwh,
@@ -161,14 +166,14 @@ def factsheet_data(con, building_ids: list[str]) -> dict:
         FROM building_heat h JOIN selection USING (building_id)
         LEFT JOIN (SELECT building_id, sum(heat_kwh_heat_only) AS heat_kwh_heat_only FROM roof_scenarios GROUP BY 1) rs USING (building_id)
         LEFT JOIN heat_cells c USING (cell_x, cell_y)""")
-    owners = con.execute("""SELECT b.owner_type, count(*) AS buildings, sum(b.dwellings) AS dwellings, sum(p.kwp_central) AS kwp
+    owners = con.execute("""SELECT b.roof_owner, count(*) AS buildings, sum(b.dwellings) AS dwellings, sum(p.kwp_central) AS kwp
         FROM buildings b JOIN selection USING (building_id) JOIN building_potential p USING (building_id)
         GROUP BY 1 ORDER BY kwp DESC""").df()
     money = con.execute("""WITH w AS (SELECT area_id, sum(dwellings) AS dw FROM buildings JOIN selection USING (building_id) GROUP BY 1)
         SELECT s.scenario, sum(s.net_per_household * w.dw) / sum(w.dw) AS net, sum(s.benefit_per_household * w.dw) / sum(w.dw) AS benefit,
                sum(s.cost_shift_per_household * w.dw) / sum(w.dw) AS cost
         FROM scenario_area s JOIN w USING (area_id) GROUP BY 1""").df().set_index("scenario")
-    geoms = con.execute("""SELECT b.building_id, ST_AsWKB(b.geom) AS wkb, b.owner_type, p.kwh_central
+    geoms = con.execute("""SELECT b.building_id, ST_AsWKB(b.geom) AS wkb, b.roof_owner, p.kwh_central
         FROM buildings b JOIN selection USING (building_id) JOIN building_potential p USING (building_id)""").df()
     run = store.last_run(con) or {}
     summary = json.loads(run.get("summary") or "{}")
@@ -197,7 +202,7 @@ def svg_map(geoms: pd.DataFrame, boundary=None, width: int = 640, height: int = 
     items = []
     if boundary is not None:
         items.append(f'<path d="{path(boundary)}" fill="#f4f4f4" stroke="#555" stroke-dasharray="4 3" stroke-width="1.2"/>')
-    for geom, owner in zip(shapes, geoms["owner_type"]):
+    for geom, owner in zip(shapes, geoms["roof_owner"]):
         colour = OWNER_COLOURS.get(owner, "#999")
         items.append(f'<path d="{path(geom)}" fill="{colour}" stroke="#333" stroke-width="0.3">'
                      f'<title>{html.escape(OWNER_LABELS.get(owner, str(owner)))}</title></path>')
@@ -218,9 +223,14 @@ def render_factsheet(title: str, data: dict, place: str, boundary=None, selectio
     f1 = lambda v: "n/a" if v is None or pd.isna(v) else f"{v:,.1f}"  # noqa: E731
     homes = pv["kwh_central"] / data["kwh_per_home"] if data["kwh_per_home"] else np.nan
     owners_rows = "".join(
-        f"<tr><td><span class='dot' style='background:{OWNER_COLOURS.get(r.owner_type, '#999')}'></span>"
-        f"{html.escape(OWNER_LABELS.get(r.owner_type, str(r.owner_type)))}</td><td>{f0(r.buildings)}</td>"
+        f"<tr><td><span class='dot' style='background:{OWNER_COLOURS.get(r.roof_owner, '#999')}'></span>"
+        f"{html.escape(OWNER_LABELS.get(r.roof_owner, str(r.roof_owner)))}</td><td>{f0(r.buildings)}</td>"
         f"<td>{f0(r.dwellings)}</td><td>{f1(r.kwp)}</td></tr>" for r in data["owners"].itertuples())
+    pct = lambda v: "n/a" if v is None or pd.isna(v) else f"{100 * v:.0f} %"  # noqa: E731
+    tenure_line = (f"The {f0(b['dwellings'])} homes here are {f0(b['owner_occupied'])} owner-occupied, "
+                   f"{f0(b['social_rented'])} socially rented and {f0(b['private_rented'])} privately rented "
+                   f"(census shares of the neighbourhood, allocated to buildings); putting panels on all these roofs "
+                   f"needs the agreement of about {f0(b['consents'])} roof owners and leaseholders.")
     money_rows = "".join(
         f"<tr><td>{SCENARIO_LABELS[s]}</td><td>£{f0(money.loc[s, 'benefit'])}</td><td>£{f0(money.loc[s, 'cost'])}</td>"
         f"<td><strong>£{f0(money.loc[s, 'net'])}</strong></td></tr>" for s in SCENARIO_LABELS if s in money.index)
@@ -232,14 +242,21 @@ def render_factsheet(title: str, data: dict, place: str, boundary=None, selectio
         "they compare ownership structures and are not a forecast.",
     ]
     if synthetic:
-        caveats.insert(0, "<strong>The buildings are synthetic</strong>: generated from real 2011 Census counts of "
+        caveats.insert(0, "<strong>The buildings are synthetic</strong>: generated from real census counts of "
                           "dwelling types; footprints, storeys, ages and owners are assumed.")
+    else:
+        caveats.insert(0, f"Footprints are real (OpenStreetMap). Storeys were mapped for {pct(b['levels_observed'])} of "
+                          f"these buildings and estimated for the rest; use was tagged for {pct(b['use_observed'])} and "
+                          f"inferred for {pct(b['use_imputed'])} from how many homes the census counts here; roof owners "
+                          f"are recorded for {pct(b['owner_observed'])}, otherwise inferred from tenure and use.")
     share_dh = heat["share_in_dh_zone"]
     dh_text = ("most of these buildings sit in a dense heat zone where a heat network fits"
                if share_dh is not None and share_dh >= 0.5 else "heat demand here is below the district-heating threshold for most buildings")
-    sources = ("2011 Census KS401EW/KS402EW (ONS, OGL v3); GLA household income 2012 (OGL v2); BEIS domestic gas and "
-               "electricity 2019 (OGL); IMD 2019 (MHCLG, OGL v3); ASHRAE IWEC London Gatwick weather; NREL PVWatts "
-               "validation; model: pvlib (PVWatts v5 chain), ISO 9806 collectors.")
+    sources = ("Census 2021 TS044/TS054 (ONS, OGL v3); GLA household income 2012 (OGL v2); BEIS domestic gas and "
+               "electricity 2019 (OGL); IMD 2019 (MHCLG, OGL v3); CIBSE TM46 benchmarks; ASHRAE IWEC London Gatwick "
+               "weather; NREL PVWatts validation; model: pvlib (PVWatts v5 chain), ISO 9806 collectors.")
+    licence = data["summary"].get("buildings_licence") or ("" if synthetic else "© OpenStreetMap contributors, ODbL 1.0")
+    attribution = (f" Building footprints {html.escape(licence)} (openstreetmap.org/copyright)." if licence else "")
     run = data["run"]
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -272,8 +289,10 @@ small, .foot {{ font-size: 8pt; color: #444; }} ul {{ margin: 2px 0; padding-lef
 <div class="kpi"><b>{f0((share_dh or 0) * 100)} %</b><span>of buildings in a district-heating zone</span></div>
 </div>
 <div class="two">
-<div><h2>Map</h2>{svg_map(data['geoms'], boundary)}<small>Footprints coloured by roof owner (legend in the table).</small></div>
+<div><h2>Map</h2>{svg_map(data['geoms'], boundary)}<small>Footprints coloured by roof owner (legend in the table).{
+"" if synthetic else " Map data © OpenStreetMap contributors."}</small></div>
 <div><h2>Who owns the roofs</h2><table><tr><th>Owner</th><th>Buildings</th><th>Homes</th><th>kWp</th></tr>{owners_rows}</table>
+<p><small>{html.escape(tenure_line)}</small></p>
 <h2>£ per household per year</h2><table><tr><th>If the panels are owned…</th><th>Gain</th><th>Cost</th><th>Net</th></tr>{money_rows}</table>
 <small>Gain: bill savings, returns, dividends, community fund. Cost: network charges shifted onto bills.</small></div>
 </div>
@@ -281,7 +300,7 @@ small, .foot {{ font-size: 8pt; color: #444; }} ul {{ margin: 2px 0; padding-lef
 could give {f1((heat['solar_heat_kwh'] or 0) / 1e6)} GWh of heat — but every m² used for heat is not used for electricity.</p>
 <h2>Caveats in plain words</h2><ul>{"".join(f"<li>{c}</li>" for c in caveats)}</ul>
 <p class="foot"><b>Sources.</b> {html.escape(sources)} Store run {html.escape(str(run.get('run_id', '?')))}, code {html.escape(str(run.get('code_version', '?')))},
-made {dt.date.today().isoformat()}. Contains public sector information licensed under the Open Government Licence v3.0.</p>
+made {dt.date.today().isoformat()}. Contains public sector information licensed under the Open Government Licence v3.0.{attribution}</p>
 </body></html>"""
 
 

@@ -20,7 +20,8 @@ OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "
 SCENARIO_LABELS = {"market": "Market-led", "public": "Public (equal return)",
                    "public_progressive": "Public (progressive return)", "coop": "Community co-op"}
 OWNER_LABELS = {"owner_occupier": "Owner-occupier", "private_landlord": "Private landlord",
-                "social_landlord": "Social landlord", "public_body": "Public body", "commercial": "Commercial",
+                "social_landlord": "Council or housing association", "private_freeholder": "Private freeholder",
+                "public_body": "Public body", "commercial": "Business", "faith_community": "Faith or community group",
                 "community": "Community"}
 
 

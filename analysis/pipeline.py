@@ -310,6 +310,7 @@ def run(place=None, db_path=None, quiet: bool = False, fail_after: str | None = 
     summary = {
         "place": cfg.name, "areas": len(areas), "buildings": len(buildings),
         "synthetic_buildings": bool(buildings["synthetic"].all()),
+        "buildings_licence": cfg.raw.get("buildings", {}).get("licence", ""),
         "repaired_geometries": int(buildings.attrs.get("repaired", 0)),
         "dropped_geometries": int(buildings.attrs.get("dropped", 0)),
         "buildings_outside_areas": int(buildings.attrs.get("outside", 0)),
@@ -328,7 +329,31 @@ def run(place=None, db_path=None, quiet: bool = False, fail_after: str | None = 
 
 def economics_tables(buildings, planes, areas, heat_tables: dict, cfg) -> tuple[dict, list]:
     """Ownership scenarios and the policy matrix: store tables and SQL roll-ups (economics step)."""
-    return ownership.ownership_step(buildings, planes, areas, cfg)
+    # Imports here: this body is the economics step's seam (scenarios and policy on the economics kernel).
+    from analysis import economics, policy, scenarios
+    from analysis.ingest.adoption import read_observed_adoption
+
+    log = QualityLog()  # the step's own defaults and imputations, stored as economics_data_quality
+    frame = pd.DataFrame(buildings.drop(columns="geometry", errors="ignore"))
+    potential = planes.groupby("building_id")[[f"{q}_{lv}" for q in ("kwp", "kwh") for lv in LEVELS]].sum().reset_index()
+    area_frame = pd.DataFrame(areas.drop(columns="geometry", errors="ignore"))
+    weather, meta = read_weather(cfg.resolve(cfg.raw["weather"]), cfg.raw.get("weather_format"))
+    curve = scenarios.build_curve(cfg.assumptions, economics.hourly_pv_shape(weather, meta), log=log)
+    observed = None
+    spec = cfg.raw.get("observed_adoption")
+    if spec:
+        observed = read_observed_adoption(cfg.resolve(spec["file"]), spec["id"], spec["count"], spec.get("kw"))
+    seed = int(cfg.raw.get("seed", 0))
+    tables = scenarios.economics_step(frame, potential, area_frame, heat_tables.get("area_heat"), cfg.assumptions,
+                                      seed, log, observed, curve=curve)
+    tables.update(policy.policy_step(frame, potential, area_frame, cfg.assumptions, seed, log, curve=curve))
+    # Roof owners per area (read by the ownership chapter), in the legacy owner types.
+    per = potential.set_index("building_id").reindex(frame["building_id"])
+    owners = frame.assign(kwp=per["kwp_central"].fillna(0).to_numpy(), kwh=per["kwh_central"].fillna(0).to_numpy())
+    tables["area_owners"] = owners.groupby(["area_id", "owner_type"]).agg(
+        buildings=("building_id", "size"), dwellings=("dwellings", "sum"), kwp=("kwp", "sum"), kwh=("kwh", "sum")).reset_index()
+    tables["economics_data_quality"] = log.frame()
+    return tables, []
 
 
 def store_results(cfg, db_path, tables: dict, summary: dict, started, extra_sql=(), fail_after=None,
