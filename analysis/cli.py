@@ -23,6 +23,10 @@ EXAMPLES = {
     "heat-yield": "examples:\n  python -m analysis heat-yield --weather data/weather/GBR_London.Gatwick.037760_IWEC.epw "
                   "--tilt 45 --azimuth 180 --collector flat-plate --mean-temp 50 --json",
     "bench": "examples:\n  python -m analysis bench --buildings 100000\n  python -m analysis bench --buildings 1000000 --json",
+    "roof-irradiance": "examples:\n  python -m analysis roof-irradiance --buildings tests/data/kings_cross_heights/buildings.shp "
+                       "--height-column height --weather data/weather/GBR_London.Gatwick.037760_IWEC.epw --out roofs.csv\n"
+                       "  python -m analysis roof-irradiance --buildings estate.gpkg --context neighbours.gpkg --roof flat "
+                       "--weather tmy.epw --out estate_roofs.csv",
     "factsheet": "examples:\n  python -m analysis factsheet --area E01000842\n"
                  "  python -m analysis factsheet --boundary our_estate.geojson --out leaflets/ --pdf\n"
                  "  python -m analysis factsheet --buildings-list school_roofs.csv   (columns building_id, or lat and lon)",
@@ -81,6 +85,19 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             p.add_argument("--collector", choices=["flat-plate", "evacuated-tube"], default="flat-plate")
             p.add_argument("--mean-temp", type=_float, default=50.0, help="mean fluid temperature °C (default 50)")
+
+    p = sub.add_parser("roof-irradiance", help="annual irradiation on each roof, with and without shading by neighbours",
+                       epilog=EXAMPLES["roof-irradiance"], formatter_class=fmt)
+    p.add_argument("--buildings", required=True, help="target footprints: GeoJSON, GPKG, Shapefile, GeoParquet or .osm.pbf "
+                   "(projected CRS in metres)")
+    p.add_argument("--context", help="more buildings that cast shade but are not reported")
+    p.add_argument("--height-column", help="column with building height in metres (default: height/height_m, else storeys)")
+    p.add_argument("--id-column", help="column with the building id (default: id/osm_id/..., else row numbers)")
+    p.add_argument("--roof", choices=["auto", "flat"], default="auto",
+                   help="auto: roof shapes from tags and rules; flat: every roof horizontal")
+    p.add_argument("--weather", required=True, help="EPW, TMY3 CSV, PVGIS TMY or PVWatts export")
+    p.add_argument("--format", choices=["epw", "tmy3", "pvgis", "pvwatts"], help="force the weather format")
+    p.add_argument("--out", required=True, help="CSV to write (one row per target building)")
 
     p = sub.add_parser("bench", help="benchmark the pipeline kernel on N synthetic buildings", epilog=EXAMPLES["bench"],
                        formatter_class=fmt)
@@ -157,6 +174,21 @@ def _cmd_yield(args, kind: str) -> int:
         else:
             print(f"{meta.get('name')}: {result['kwh_per_m2']:.1f} kWh/m²/yr of heat from a {args.collector} collector "
                   f"at {args.mean_temp:g} °C mean fluid temperature, tilt {args.tilt:g}°, azimuth {args.azimuth:g}°")
+    return 0
+
+
+def _cmd_roof_irradiance(args) -> int:
+    from analysis import irradiance
+
+    result = irradiance.roof_irradiance(args.buildings, args.weather, args.context, args.height_column, args.id_column,
+                                        args.roof, args.format)
+    path = irradiance.write_csv(result, args.out)
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    table = result.table
+    print(f"wrote {path}: {len(table):,} buildings, median roof irradiation {table['roof_kwh_per_m2'].median():.0f} "
+          f"kWh/m²/yr (unshaded {table['unshaded_kwh_per_m2'].median():.0f}), median shading loss "
+          f"{table['shading_loss_pct'].median():.1f} %")
     return 0
 
 
@@ -254,7 +286,7 @@ def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     commands = {"run": _cmd_run, "pv-yield": lambda a: _cmd_yield(a, "pv"), "heat-yield": lambda a: _cmd_yield(a, "heat"),
-                "bench": _cmd_bench, "fetch-osm": _cmd_fetch_osm, "summary": _cmd_summary,
+                "bench": _cmd_bench, "roof-irradiance": _cmd_roof_irradiance, "fetch-osm": _cmd_fetch_osm, "summary": _cmd_summary,
                 "factsheet": _cmd_factsheet, "export": _cmd_export, "new-place": _cmd_new_place}
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _raise_on_sigterm)  # SIGTERM unwinds like Ctrl-C: rollback, message, 143
