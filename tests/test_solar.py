@@ -69,3 +69,40 @@ def test_grid_matches_single_plane_and_interpolates(london_weather):
 def test_bad_orientation_is_a_clear_error(tilt, azimuth):
     with pytest.raises(InputError, match="fix:"):
         solar.check_orientation(tilt, azimuth)
+
+
+def test_place_overrides_of_losses_and_albedo_reach_the_grid(london_weather):
+    from analysis import config
+
+    weather, meta = london_weather
+    tilts, azimuths = [10.0, 35.0], [90.0, 180.0]
+    base = solar.place_yield_grid(weather, meta, config.load_assumptions(), tilts, azimuths)
+    lossy = solar.place_yield_grid(weather, meta, config.load_assumptions(overrides={"pv": {"losses_pct": 20.0}}),
+                                   tilts, azimuths)
+    bright = solar.place_yield_grid(weather, meta, config.load_assumptions(overrides={"pv": {"albedo": 0.3}}),
+                                    tilts, azimuths)
+    assert lossy.attrs["losses_pct"] == 20.0 and bright.attrs["albedo"] == 0.3
+    # Losses act (almost) proportionally on DC; the inverter curve makes it not exact.
+    ratio = lossy["pv_kwh_per_kwp"] / base["pv_kwh_per_kwp"]
+    np.testing.assert_allclose(ratio, (1 - 0.20) / (1 - 0.1408), rtol=0.01)
+    assert (bright.query("tilt_deg == 35")["poa_kwh_per_m2"].to_numpy()
+            > base.query("tilt_deg == 35")["poa_kwh_per_m2"].to_numpy()).all()
+    # Open racks run cooler than flush roof mounts: a little more yield on the same plane.
+    racks = base.dropna(subset=["pv_rack_kwh_per_kwp"])
+    assert list(racks["tilt_deg"].unique()) == [10.0]  # racks only up to 25°
+    assert (racks["pv_rack_kwh_per_kwp"] > racks["pv_kwh_per_kwp"]).all()
+    assert (racks["pv_rack_kwh_per_kwp"] / racks["pv_kwh_per_kwp"] < 1.03).all()
+
+
+def test_fit_faiman_never_falls_back_silently(london_weather):
+    from analysis.quality import QualityLog
+
+    weather, meta = london_weather
+    dark = weather.copy()
+    dark[["ghi", "dni", "dhi"]] = dark[["ghi", "dni", "dhi"]] / 1000  # kW/m² given as W/m²: a unit slip
+    solpos = solar.solar_position(dark, meta)
+    with pytest.raises(InputError, match="too few to fit"):
+        solar.fit_faiman(dark, solpos, "roof")
+    log = QualityLog()
+    assert solar.fit_faiman(dark, solpos, "roof", quality=log) == (25.0, 6.84)
+    assert log.frame().iloc[0]["defaulted"] == 1
