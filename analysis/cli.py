@@ -141,13 +141,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_run(args) -> int:
-    from analysis import pipeline
+    from analysis import pipeline, store
+    from analysis.config import load_place
 
-    result = pipeline.run(args.place, args.db, quiet=args.quiet, replace=args.replace)
-    table = pipeline.summary_table(result.db_path)
-    print(f"run {result.run_id} stored in {result.db_path}"
-          + (" (buildings are SYNTHETIC, generated from census counts)" if result.summary["synthetic_buildings"] else ""))
-    print(table.T.to_string(header=False))
+    cfg = load_place(args.place)  # the whole config is validated before anything runs
+    db = Path(args.db) if args.db else store.default_db_path(cfg.slug)
+    store.check_store_for_place(db, cfg.name, args.replace)  # fail fast, before minutes of work
+    with store.writer_lock(db):  # a second run on this store is refused now, not at the end
+        before = store.last_run_id(db)
+        try:
+            result = pipeline.run(args.place, db, quiet=args.quiet, replace=args.replace)
+            table = pipeline.summary_table(result.db_path)
+            print(f"run {result.run_id} stored in {result.db_path}"
+                  + (" (buildings are SYNTHETIC, generated from census counts)"
+                     if result.summary["synthetic_buildings"] else ""))
+            print(table.T.to_string(header=False))
+        except KeyboardInterrupt as exc:  # say what the store holds, found by looking at it
+            raise store.explain_interrupt(exc, db, before) from None
     return 0
 
 

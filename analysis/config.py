@@ -136,6 +136,8 @@ UNIT_RANGES = [
     (r"kWp/m2", (0.0, 0.5, True, False)),                # module density: > 0, below any real module
     (r"^[a-z][a-z ]* / [a-z]", (0.0, 1.2, True, False)),  # efficiencies and area ratios
     (r"^(m2|m3|m\b|K\b|years|storeys|GBP|GWh|MWh|kWh)", (0.0, math.inf, False, False)),
+    (r"^count\b", (0.0, math.inf, True, False)),
+    (r"^- \((factor|multiplies|uptake relative)", (0.0, math.inf, False, False)),  # multipliers: never negative
 ]
 NAME_RANGES = [
     (r"(_share|_ratio|_fraction|efficiency)$|^share_|_share_of_", (0.0, 1.0, False, False)),
@@ -221,7 +223,8 @@ class Assumptions:
 
     def table(self):
         """Flat list of dicts (group, name, value, low, high, unit, source) for the store/book."""
-        return [dict(group=g, name=n, **{k: e[k] for k in ("value", "low", "high", "unit", "source")})
+        return [dict(group=g, name=n, **{k: e[k] for k in ("value", "low", "high", "unit", "source")},
+                     date=str(e["date"]) if e.get("date") is not None else None)
                 for g, entries in self.groups.items() for n, e in entries.items()]
 
 
@@ -264,9 +267,11 @@ def load_assumptions(extra_files=(), overrides: dict | None = None, overrides_pa
         for name, entry in entries.items():
             if group not in groups or name not in groups[group]:
                 known = sorted(groups.get(group, {})) if group in groups else sorted(groups)
+                close = difflib.get_close_matches(str(name if group in groups else group), known, n=3, cutoff=0.5)
+                shown = close + [k for k in known if k not in close][:12 - len(close)]
                 raise InputError(f"unknown assumption {group}.{name}", path=where, record="assumptions",
                                  fix=f"known {'names in ' + group if group in groups else 'groups'}: "
-                                     f"{', '.join(known[:12])}")
+                                     f"{', '.join(shown)}{', ...' if len(known) > len(shown) else ''}")
             merged = copy.deepcopy(groups[group][name])
             if isinstance(entry, dict):
                 unknown = set(entry) - {"value", "low", "high", "unit", "source", "date"}

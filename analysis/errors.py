@@ -97,7 +97,7 @@ class Interrupted(KeyboardInterrupt):
             return f"{name} after the new results were stored completely (run {self.run_id}); the store holds them"
         if self.stored is False:
             kept = f" (run {self.run_id})" if self.run_id else ""
-            return f"{name}: nothing was written; the store keeps its previous results{kept}"
+            return f"{name}: the new results were not stored; the store keeps its previous results{kept}"
         return f"{name}: the store keeps its previous results (the new results were not stored)"
 
 

@@ -198,7 +198,10 @@ def writer_lock(db_path):
     """
     import fcntl
 
-    lock_path = Path(str(db_path) + ".lock")
+    lock_path = Path(os.path.abspath(str(db_path) + ".lock"))
+    if lock_path in _HELD_LOCKS:  # re-entrant within this process (the CLI holds it for a whole run)
+        yield lock_path
+        return
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     handle = open(lock_path, "a+")
     try:
@@ -213,9 +216,83 @@ def writer_lock(db_path):
         handle.truncate()
         handle.write(f"pid {os.getpid()}, since {dt.datetime.now():%Y-%m-%d %H:%M:%S}")
         handle.flush()
-        yield lock_path
+        _HELD_LOCKS.add(lock_path)
+        try:
+            yield lock_path
+        finally:
+            _HELD_LOCKS.discard(lock_path)
     finally:
         handle.close()  # releases the lock
+
+
+_HELD_LOCKS: set = set()
+
+
+def last_run_id(db_path) -> int | None:
+    """Id of the latest successful run in the store file (None when there is none or no file)."""
+    path = Path(db_path)
+    if not path.is_file():
+        return None
+    con = connect(path, read_only=True)
+    try:
+        run = last_run(con)
+    finally:
+        con.close()
+    return None if run is None else int(run["run_id"])
+
+
+def explain_interrupt(exc: KeyboardInterrupt, db_path, previous_run_id: int | None) -> Interrupted:
+    """What an interrupt left in the store, found by looking at it (for interrupts outside the commit).
+
+    Parameters
+    ----------
+    exc : KeyboardInterrupt
+        The interrupt (an :class:`~analysis.errors.Interrupted` that already knows is returned as is).
+    db_path : path
+        The store the run was writing.
+    previous_run_id : int or None
+        The latest successful run before this one started.
+    """
+    if isinstance(exc, Interrupted) and exc.stored is not None:
+        return exc
+    signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
+    try:
+        now = last_run_id(db_path)
+    except Exception:  # noqa: BLE001 — cannot look: say so rather than guess
+        return Interrupted(signum, None, previous_run_id)
+    if now is not None and now != previous_run_id:
+        return Interrupted(signum, stored=True, run_id=now)
+    return Interrupted(signum, stored=False, run_id=previous_run_id)
+
+
+@contextlib.contextmanager
+def _signals_noted(received: list):
+    """While tables are written: note SIGINT/SIGTERM, then interrupt as usual.
+
+    DuckDB turns any exception raised by a signal handler during a query into
+    ``RuntimeError: Query interrupted``; the note says which signal it was.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield received
+        return
+    old = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def handler(signum, frame):
+        received.append(signum)
+        raise Interrupted(signum)
+
+    for sig in old:
+        signal.signal(sig, handler)
+    try:
+        yield received
+    finally:
+        for sig, previous in old.items():
+            signal.signal(sig, previous)
+
+
+def _is_interrupt(exc: BaseException) -> bool:
+    return isinstance(exc, (KeyboardInterrupt, duckdb.InterruptException)) or (
+        isinstance(exc, RuntimeError) and "interrupted" in str(exc).lower())
 
 
 @contextlib.contextmanager
@@ -325,37 +402,39 @@ def write_results(con: duckdb.DuckDBPyConnection, tables: dict, geometry_columns
     previous = last_run(con)
     previous_id = None if previous is None else int(previous["run_id"])
     committed = False
+    noted: list[int] = []
     con.execute("BEGIN TRANSACTION")
     try:
-        for name in result_tables(con):  # the previous run's tables: none may survive beside new ones
-            con.execute(f"DROP TABLE {quote_identifier(name)}")
-        for name, frame in tables.items():
-            if not re.fullmatch(r"[a-z_][a-z0-9_]*", name) or name in PROVENANCE_TABLES:
-                raise ValueError(f"bad table name {name!r}")
-            view = f"__incoming_{name}"
-            con.register(view, frame)
-            geoms = geometry_columns.get(name, [])
-            select = ", ".join(
-                f"ST_GeomFromWKB({quote_identifier(c)}) AS {quote_identifier(c)}" if c in geoms else quote_identifier(c)
-                for c in frame.columns
+        with _signals_noted(noted):
+            for name in result_tables(con):  # the previous run's tables: none may survive beside new ones
+                con.execute(f"DROP TABLE {quote_identifier(name)}")
+            for name, frame in tables.items():
+                if not re.fullmatch(r"[a-z_][a-z0-9_]*", name) or name in PROVENANCE_TABLES:
+                    raise ValueError(f"bad table name {name!r}")
+                view = f"__incoming_{name}"
+                con.register(view, frame)
+                geoms = geometry_columns.get(name, [])
+                select = ", ".join(
+                    f"ST_GeomFromWKB({quote_identifier(c)}) AS {quote_identifier(c)}" if c in geoms else quote_identifier(c)
+                    for c in frame.columns
+                )
+                con.execute(f"CREATE TABLE {quote_identifier(name)} AS SELECT {select} FROM {quote_identifier(view)}")
+                con.unregister(view)
+                if fail_after == name:
+                    raise RuntimeError(f"simulated failure after writing {name}")
+            for statement in derived_sql:
+                con.execute(statement)
+            written = result_tables(con)
+            run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM runs").fetchone()[0]
+            con.execute(
+                "INSERT INTO runs (run_id, started_at, finished_at, status, place, code_version, config_hash, input_hashes,"
+                " summary, message, tables) VALUES (?, ?, ?, 'ok', ?, ?, ?, ?, ?, NULL, ?)",
+                [run_id, run.get("started_at", dt.datetime.now()), dt.datetime.now(), run.get("place"), code_version(),
+                 run.get("config_hash"), json.dumps(run.get("input_hashes", {})), json.dumps(run.get("summary", {}), default=str),
+                 json.dumps(written)],
             )
-            con.execute(f"CREATE TABLE {quote_identifier(name)} AS SELECT {select} FROM {quote_identifier(view)}")
-            con.unregister(view)
-            if fail_after == name:
-                raise RuntimeError(f"simulated failure after writing {name}")
-        for statement in derived_sql:
-            con.execute(statement)
-        written = result_tables(con)
-        run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM runs").fetchone()[0]
-        con.execute(
-            "INSERT INTO runs (run_id, started_at, finished_at, status, place, code_version, config_hash, input_hashes,"
-            " summary, message, tables) VALUES (?, ?, ?, 'ok', ?, ?, ?, ?, ?, NULL, ?)",
-            [run_id, run.get("started_at", dt.datetime.now()), dt.datetime.now(), run.get("place"), code_version(),
-             run.get("config_hash"), json.dumps(run.get("input_hashes", {})), json.dumps(run.get("summary", {}), default=str),
-             json.dumps(written)],
-        )
-        if run.get("place") is not None:
-            con.execute("INSERT OR REPLACE INTO meta VALUES ('place', ?)", [str(run["place"])])
+            if run.get("place") is not None:
+                con.execute("INSERT OR REPLACE INTO meta VALUES ('place', ?)", [str(run["place"])])
         # From here the outcome must be all or nothing and known: hold Ctrl-C/SIGTERM back until the
         # commit (and the checkpoint that folds the log into the file) is done, then report them.
         with _signals_held() as received:
@@ -369,12 +448,13 @@ def write_results(con: duckdb.DuckDBPyConnection, tables: dict, geometry_columns
             raise
         _rollback(con)
         raise Interrupted(exc.signum, stored=False, run_id=previous_id) from None
-    except (KeyboardInterrupt, duckdb.InterruptException):
-        if committed:
-            raise Interrupted(signal.SIGINT, stored=True, run_id=run_id) from None
-        _rollback(con)
-        raise Interrupted(signal.SIGINT, stored=False, run_id=previous_id) from None
     except BaseException as exc:
+        if _is_interrupt(exc):  # Ctrl-C as KeyboardInterrupt, or as DuckDB's "Query interrupted"
+            signum = noted[0] if noted else signal.SIGINT
+            if committed:
+                raise Interrupted(signum, stored=True, run_id=run_id) from None
+            _rollback(con)
+            raise Interrupted(signum, stored=False, run_id=previous_id) from None
         if not committed:
             _rollback(con)
         if is_disk_full(exc):

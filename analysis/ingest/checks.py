@@ -95,9 +95,13 @@ def check_input_file(path, what: str, max_bytes: int = MAX_INPUT_BYTES, missing_
     if size == 0:
         raise InputError("file is empty", path=path, fix=f"export or download the {what} again")
     if size > max_bytes:
-        raise InputError(f"is {size / 2**20:,.0f} MB, more than a {what} can be ({max_bytes / 2**20:,.0f} MB)",
+        raise InputError(f"is {_size(size)}, more than a {what} can be ({_size(max_bytes)})",
                          path=path, fix=f"check this is the right file (a {what})")
     return size
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**20:,.0f} MB" if n >= 10 * 2**20 else f"{n / 2**10:,.0f} kB"
 
 
 def read_bounded(path, max_bytes: int) -> bytes:
