@@ -134,6 +134,36 @@ def concentration_index(outcome, rank_by, weights=None) -> float:
     return float(2 * cov / mu)
 
 
+def concentration_index_draws(outcomes, rank_by, weights=None) -> np.ndarray:
+    """Concentration index of many outcome vectors at once (one per column), same ranking [-].
+
+    Parameters
+    ----------
+    outcomes : array-like, shape (n, D)
+        Outcome per unit (rows) for each of D parameter draws (columns).
+    rank_by : array-like, shape (n,)
+        Ranking variable (income) [£].
+    weights : array-like, shape (n,), optional
+        Households.
+
+    Returns
+    -------
+    numpy.ndarray, shape (D,)
+        C = 2·cov_w(h, R)/μ_h per column; NaN where the column's mean is zero.
+    """
+    h = np.asarray(outcomes, dtype=float)
+    if h.ndim == 1:
+        h = h[:, None]
+    r, w = _check(rank_by, weights, "rank", allow_negative=True)
+    if h.shape[0] != r.size:
+        raise InputError(f"outcomes have {h.shape[0]} rows, ranks {r.size}", fix="pass one row per unit")
+    rank = fractional_rank(r, w)
+    wn = w / w.sum()
+    mu = wn @ h
+    cov = wn @ ((h - mu) * (rank - wn @ rank)[:, None])
+    return np.divide(2 * cov, mu, out=np.full(h.shape[1], np.nan), where=np.abs(mu) > 1e-12)
+
+
 def kakwani(payments, income, weights=None) -> float:
     """Kakwani progressivity index K = C_payments − G_income (> 0 progressive, < 0 regressive)."""
     return concentration_index(payments, income, weights) - gini(income, weights)
@@ -209,7 +239,12 @@ def decile_table(outcome, rank_by, weights=None) -> dict:
 def bootstrap(statistic, *arrays, weights=None, n_resamples: int = 500, confidence: float = 0.90, seed: int = 0):
     """Percentile bootstrap confidence interval for any of the measures above.
 
-    Units (areas) are resampled with replacement together with their weights.
+    Units (areas) are resampled with replacement together with their weights. This answers a
+    *sampling* question — how much a measure would move if the units were a random sample of a
+    larger population (e.g. surveyed households). A census of all of a place's areas is not a
+    sample: there, uncertainty comes from the model's parameters (see
+    :func:`analysis.scenarios.draw_parameters`), and a bootstrap interval must not be presented
+    as the uncertainty of a finding.
 
     Parameters
     ----------

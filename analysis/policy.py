@@ -1,27 +1,22 @@
 """The policy matrix: who owns the networks, how their costs are recovered, who owns rooftop generation.
 
-Each cell of the matrix is a named scenario ``<network>/<recovery>/<generation>``:
+Each cell ``<network>/<recovery>/<generation>`` is one run of the economics kernel
+(:mod:`analysis.economics`): the generation model's flows (:func:`analysis.economics.generation`)
+plus network charges, levies and supply margins (:func:`analysis.economics.network_and_supply`).
+The cell ``private/volumetric/<g>`` is exactly the ownership scenario ``<g>`` of
+:mod:`analysis.scenarios` (tested); ``municipal`` is the scenario ``public``.
 
 * **network** — ``private`` (regulated, investor-owned) or ``public`` (saves
-  ``public_network_saving_share`` of network costs through cheaper capital and no dividends; the
-  saving lowers everyone's network charges);
-* **recovery** of network and policy costs — ``volumetric`` (per kWh taken from the grid),
-  ``fixed`` (the same per household) or ``progressive`` (in proportion to household income);
-* **generation** on the roofs — ``market`` (households and landlords adopt by income and
-  tenure), ``market_batteries`` (the same, with home batteries among adopters), ``aggregator``
-  (a company installs free on roofs it leases, keeps the export income, the household gets the
-  power it uses — the UK feed-in-tariff-era "rent-a-roof" model), ``coop`` (community
-  co-operative) or ``municipal`` (a public owner on every suitable roof, pooling the surplus).
+  ``public_network_saving_share`` of network costs, booked against ``network_owners``);
+* **recovery** of domestic network and policy costs — ``volumetric`` (per kWh bought from the
+  grid), ``fixed`` (the same per household) or ``progressive`` (in proportion to income);
+  non-domestic customers always pay per kWh;
+* **generation** — ``market``, ``market_batteries``, ``aggregator`` (rent-a-roof), ``coop`` or
+  ``municipal``, each at its own scale.
 
-Named framings from the UK debate pick cells: *Liberalised* = private / volumetric / market with
-batteries; *Bringing Energy Home* = public networks, generation and supply private;
-*Green New Deal* = public networks and supply, municipal generation, progressive recovery.
-
-Accounting (tested): the total of network and policy costs ``R`` is what the networks cost
-(less the public saving); it is recovered in full under every rule. Power used behind the meter
-shrinks the volumetric base, so the unit rate rises from R/E to R/(E − S): the **cost shift**
-(r1 − r0)·E equals the charges avoided by self-consumers, r1·S. Generation money flows add up to
-the real value created, as in :mod:`analysis.ownership`.
+Money is the change in £/yr against today: private networks, per-kWh recovery, no rooftop PV.
+Named framings from the UK debate pick cells (:data:`FRAMINGS`); their headlines get intervals
+from the same joint parameter draws as the scenarios.
 """
 
 from __future__ import annotations
@@ -31,335 +26,171 @@ import itertools
 import numpy as np
 import pandas as pd
 
-from analysis import inequality
-from analysis.ownership import capital_recovery_factor, market_adoption_share, system_capex
+from analysis import economics as ec
+from analysis import inequality, scenarios
+from analysis.quality import QualityLog
 
-NETWORKS = ("private", "public")
-RECOVERIES = ("volumetric", "fixed", "progressive")
+NETWORKS = ec.NETWORKS
+RECOVERIES = ec.RECOVERIES
 GENERATIONS = ("market", "market_batteries", "aggregator", "coop", "municipal")
+GENERATION_MODEL = {"market": "market", "market_batteries": "market_batteries", "aggregator": "aggregator",
+                    "coop": "coop", "municipal": "public"}
 FRAMINGS = {
     "Liberalised market": dict(network="private", recovery="volumetric", generation="market_batteries", supply="private"),
     "Bringing Energy Home": dict(network="public", recovery="volumetric", generation="market_batteries", supply="private"),
     "Community energy": dict(network="public", recovery="volumetric", generation="coop", supply="private"),
     "Green New Deal": dict(network="public", recovery="progressive", generation="municipal", supply="public"),
 }
-COOP_OCCUPANT_DISCOUNT = 0.20
-PARTIES = ["resident_households", "private_landlords", "social_landlords", "companies", "aggregator_shareholders",
-           "coop_members", "community_fund", "public_budget", "finance", "bill_payers"]
-
-
-def generation_flows(econ: pd.DataFrame, areas: pd.DataFrame, p: dict, q: dict, self_consumption: float,
-                     generation: str) -> dict:
-    """Money and energy of one generation model, by area and by party [£/yr, kWh/yr].
-
-    Parameters
-    ----------
-    econ : pandas.DataFrame
-        Per building ``area_code`` (row in ``areas``), ``owner_type``, ``kwp``, ``kwh``.
-    areas : pandas.DataFrame
-        ``households``, ``income_mean_gbp`` (row order = ``area_code``).
-    p, q : dict
-        ``economics`` and ``policy`` assumptions at one level.
-    self_consumption : float
-        On-site share of generation without a battery [-].
-    generation : str
-        One of :data:`GENERATIONS`.
-
-    Returns
-    -------
-    dict
-        ``resident`` (DataFrame per area of £/yr components), ``behind_meter_kwh`` (per area,
-        the self-consumption that erodes the volumetric base), ``parties`` (dict £/yr),
-        ``real_value`` (£/yr) and ``installed_kwp``.
-    """
-    n = len(areas)
-    codes = econ["area_code"].to_numpy()
-    owner = econ["owner_type"].to_numpy(dtype=object)
-    kwh, kwp = econ["kwh"].to_numpy(dtype=float), econ["kwp"].to_numpy(dtype=float)
-    households = areas["households"].fillna(0).clip(lower=0).to_numpy(dtype=float)
-    income = areas["income_mean_gbp"].to_numpy(dtype=float)
-    median = inequality.weighted_median(income, households)
-    b_income = np.nan_to_num(income, nan=median)[codes]
-    retail, export, life = p["retail_price_gbp_per_kwh"], p["export_tariff_gbp_per_kwh"], p["lifetime_years"]
-    ns = p["network_policy_share_of_unit_price"]
-    capex = system_capex(kwp, p)
-    by_area = lambda v: np.bincount(codes, weights=v, minlength=n)  # noqa: E731
-    oo, pl, sl = owner == "owner_occupier", owner == "private_landlord", owner == "social_landlord"
-    other = ~(oo | pl | sl)
-    income_factor = (b_income / median)
-
-    sc = np.full(len(econ), self_consumption)
-    battery_capex = np.zeros(len(econ))
-    if generation in ("market", "market_batteries"):
-        # PV only where it pays the owner (see ownership.market_adoption_share). Batteries are not
-        # gated: households buy them for more than PV self-consumption (tariff arbitrage, backup),
-        # which the model does not value.
-        share = market_adoption_share(owner, kwh, capex, income_factor, p, self_consumption)
-        rate = p["discount_rate_market"]
-        if generation == "market_batteries":
-            batt = np.where(oo, np.clip(q["battery_adoption_owner_occupier_adopters"]
-                                        * income_factor ** q["battery_income_elasticity"], 0, 1), 0.0)
-            sc = self_consumption + batt * (q["self_consumption_with_battery"] - self_consumption)
-            battery_capex = share * batt * q["battery_capex_gbp"]
-    elif generation == "aggregator":
-        rate = q["aggregator_discount_rate"]
-        # The aggregator keeps export income and any generation tariff; it installs only where that pays.
-        tariff = q["aggregator_generation_tariff_gbp_per_kwh"]
-        profit = kwh * (1 - self_consumption) * export + kwh * tariff - capex * capital_recovery_factor(rate, life)
-        share = (profit > 0) * np.where(oo, q["aggregator_uptake_owner_occupier"], q["aggregator_uptake_landlords"])
-    elif generation == "coop":
-        share = np.where(sl | np.isin(owner, ["public_body", "community"]), 1.0, p["coop_share_of_other_roofs"])
-        rate = p["coop_dividend_rate"]
-    elif generation == "municipal":
-        share = np.ones(len(econ))
-        rate = p["discount_rate_public"]
-    else:
-        raise ValueError(f"unknown generation model {generation!r}")
-
-    blife = q["battery_lifetime_years"]
-    self_kwh = share * kwh * sc
-    export_kwh = share * kwh - self_kwh
-    annuity = share * capex * capital_recovery_factor(rate, life) + battery_capex * capital_recovery_factor(rate, blife)
-    straight = share * capex / life + battery_capex / blife  # capital used up per year
-    interest = annuity - straight
-    # Real value: energy at its resource value (retail less network/policy part, export tariff) less capital used up.
-    real_value = float(np.sum(self_kwh * retail * (1 - ns) + export_kwh * export - straight))
-
-    resident = pd.DataFrame(0.0, index=areas.index, columns=["bill_savings", "owner_income", "pooled_return",
-                                                             "member_interest", "community_fund", "tariff_levy"])
-    parties = dict.fromkeys(PARTIES, 0.0)
-    behind_meter = by_area(self_kwh)
-    gross_savings = self_kwh * retail  # retail value of power not bought (includes the network part)
-    if generation in ("market", "market_batteries"):
-        resident["bill_savings"] = by_area(gross_savings)
-        owner_net = export_kwh * export - annuity
-        resident["owner_income"] = by_area(np.where(oo, owner_net, 0.0))
-        parties["private_landlords"] = float(np.sum(np.where(pl, owner_net, 0.0)))
-        parties["social_landlords"] = float(np.sum(np.where(sl, owner_net, 0.0)))
-        parties["companies"] = float(np.sum(np.where(other, owner_net, 0.0)))
-        parties["finance"] = float(np.sum(interest))
-    elif generation == "aggregator":
-        resident["bill_savings"] = by_area(gross_savings)  # the household's "free daytime power"
-        tariff_income = share * kwh * q["aggregator_generation_tariff_gbp_per_kwh"]
-        parties["aggregator_shareholders"] = float(np.sum(export_kwh * export + tariff_income - straight))
-        demand = area_demand(areas)  # a feed-in tariff is levied on every household's electricity use
-        resident["tariff_levy"] = -float(np.sum(tariff_income)) * demand / demand.sum()
-    elif generation == "coop":
-        resident["bill_savings"] = by_area(gross_savings * COOP_OCCUPANT_DISCOUNT)
-        revenue = gross_savings * (1 - COOP_OCCUPANT_DISCOUNT) + export_kwh * export
-        fund = float(np.sum(revenue - annuity))
-        host = by_area(share * kwh)
-        resident["community_fund"] = fund * host / host.sum() if host.sum() > 0 else 0.0
-        members = households * p["coop_membership_at_median_income"] * (
-            np.nan_to_num(income, nan=median) / median) ** p["coop_membership_income_skew"]
-        resident["member_interest"] = float(np.sum(interest)) * members / members.sum()  # members live here
-    else:  # municipal: sells on-site power at retail and pays network charges, so no base erosion
-        behind_meter = np.zeros(n)
-        pool = float(np.sum(gross_savings * (1 - ns) + export_kwh * export - annuity))
-        resident["pooled_return"] = pool * households / households.sum()
-        parties["finance"] = float(np.sum(interest))
-    return {"resident": resident, "behind_meter_kwh": behind_meter, "parties": parties, "real_value": real_value,
-            "installed_kwp": float(np.sum(share * kwp)), "installed_kwh": float(np.sum(share * kwh))}
-
-
-def network_charges(areas: pd.DataFrame, total_cost_gbp: float, behind_meter_kwh: np.ndarray, recovery: str) -> dict:
-    """Network and policy charges per area under a recovery rule [£/yr].
-
-    Parameters
-    ----------
-    areas : pandas.DataFrame
-        ``households``, ``income_mean_gbp``, ``elec_kwh`` (domestic demand) per area.
-    total_cost_gbp : float
-        Network and policy costs to recover [£/yr].
-    behind_meter_kwh : numpy.ndarray
-        Self-consumed kWh per area (not bought from the grid) [kWh/yr].
-    recovery : str
-        ``volumetric``, ``fixed`` or ``progressive``.
-
-    Returns
-    -------
-    dict
-        ``charges`` per area [£/yr]; for volumetric also ``unit_rate`` [£/kWh] on grid purchases.
-    """
-    households = areas["households"].fillna(0).clip(lower=0).to_numpy(dtype=float)
-    demand = area_demand(areas)
-    if recovery == "volumetric":
-        grid = np.clip(demand - behind_meter_kwh, 0, None)
-        rate = total_cost_gbp / grid.sum()
-        return {"charges": rate * grid, "unit_rate": rate}
-    if recovery == "fixed":
-        charges = total_cost_gbp * households / households.sum()
-    elif recovery == "progressive":
-        income = areas["income_mean_gbp"].fillna(areas["income_mean_gbp"].median()).to_numpy(dtype=float)
-        charges = total_cost_gbp * households * income / np.sum(households * income)
-    else:
-        raise ValueError(f"unknown recovery rule {recovery!r}")
-    return {"charges": charges, "unit_rate": np.nan}
-
-
-def area_demand(areas: pd.DataFrame) -> np.ndarray:
-    """Domestic electricity demand per area [kWh/yr] (observed; 3,000 kWh per household if absent)."""
-    households = areas["households"].fillna(0).clip(lower=0).to_numpy(dtype=float)
-    demand = areas["elec_kwh"].fillna(0).to_numpy(dtype=float) if "elec_kwh" in areas else np.zeros(len(areas))
-    return demand if demand.sum() > 0 else households * 3000.0
-
-
-def run_cell(econ, areas, p, q, self_consumption, network, recovery, generation, supply="private") -> dict:
-    """One matrix cell: per-area change in £/yr against today (private network, volumetric, no rooftop PV).
-
-    Returns
-    -------
-    dict
-        ``area`` (DataFrame), ``parties`` (£/yr, summing to ``real_value``), ``cost_shift`` (£/yr
-        moved onto grid purchases by behind-the-meter use), ``avoided_charges`` (£/yr), ...
-    """
-    households = areas["households"].fillna(0).clip(lower=0).to_numpy(dtype=float)
-    demand = area_demand(areas)
-    gen = generation_flows(econ, areas, p, q, self_consumption, generation)
-    r0 = p["network_policy_share_of_unit_price"] * p["retail_price_gbp_per_kwh"]  # today's unit rate [£/kWh]
-    cost_today = r0 * demand.sum()
-    saving = q["public_network_saving_share"] * cost_today if network == "public" else 0.0
-    charges = network_charges(areas, cost_today - saving, gen["behind_meter_kwh"], recovery)
-    resident = gen["resident"].copy()
-    # Bill savings are valued at the full retail price; its network part is not saved by households
-    # as a whole, so take it out and put the actual change in network charges back (no double count).
-    resident["network_part_of_savings"] = -gen["behind_meter_kwh"] * r0
-    resident["network_charges_change"] = -(charges["charges"] - r0 * demand)
-    supply_return = 0.0
-    if supply == "public":
-        supply_return = q["public_supply_margin_share"] * q["domestic_bill_gbp_per_household"] * households.sum()
-        resident["supply_return"] = supply_return * households / households.sum()
-    resident["net"] = resident.sum(axis=1)
-    if recovery == "volumetric":
-        grid = np.clip(demand - gen["behind_meter_kwh"], 0, None)
-        shift_by_area = (charges["unit_rate"] - r0 * (1 - saving / cost_today)) * grid
-    else:
-        shift_by_area = np.zeros(len(areas))
-    avoided = r0 * (1 - saving / cost_today) * gen["behind_meter_kwh"].sum()
-    div = lambda x: np.divide(x, households, out=np.zeros(len(areas)), where=households > 0)  # noqa: E731
-    out = resident.assign(households=households, income_mean_gbp=areas["income_mean_gbp"].to_numpy(),
-                          cost_shift=shift_by_area, network_charges=charges["charges"],
-                          net_per_household=div(resident["net"].to_numpy()),
-                          cost_shift_per_household=div(shift_by_area),
-                          network_charges_per_household=div(charges["charges"]))
-    parties = dict(gen["parties"])
-    parties["resident_households"] = float(out["net"].sum())
-    parties["network_investors"] = -saving  # public ownership: their returns become lower charges
-    parties["supplier_shareholders"] = -supply_return
-    return {"area": out, "parties": parties, "real_value": gen["real_value"], "cost_shift": float(shift_by_area.sum()),
-            "avoided_charges": float(avoided), "network_saving": saving, "supply_return": supply_return,
-            "installed_kwp": gen["installed_kwp"], "installed_kwh": gen["installed_kwh"]}
+#: Headlines whose drivers (rank correlation with each drawn parameter) are tabulated.
+DRIVER_METRICS = ("net_per_household", "top_minus_bottom_gbp", "bottom_decile_net")
 
 
 def cell_name(network: str, recovery: str, generation: str) -> str:
     return f"{network}/{recovery}/{generation}"
 
 
-def policy_step(econ, areas, assumptions, seed: int, n_resamples: int = 200) -> dict:
-    """Run every matrix cell and the named framings; indices, comparison table and sensitivity.
+def generations(units, groups, params, curve, names=GENERATIONS) -> dict:
+    """Generation models at their own scale: name -> :class:`analysis.economics.Generation`."""
+    base = ec.base_quantities(units, params, curve)
+    return {g: ec.generation(units, groups, params, curve, GENERATION_MODEL[g], base=base) for g in names}
+
+
+def run_cell(gen: ec.Generation, groups: ec.Groups, params: dict, network: str, recovery: str,
+             supply: str = "private") -> ec.Ledger:
+    """The full ledger of one cell: generation flows plus network charges, levies and supply."""
+    return gen.ledger.merge(ec.network_and_supply(gen, groups, params, network, recovery, supply))
+
+
+def suits_of_charges(ledger: ec.Ledger, groups: ec.Groups) -> float:
+    """Suits index of domestic network and policy charges per household against area income (central draw)."""
+    charges = ledger.extras["domestic_charges_gbp"][:, :, 0].sum(axis=1)
+    h = groups.households.sum(axis=1)
+    ok = h > 0
+    per = charges[ok] / h[ok]
+    if per.sum() <= 0:
+        return float("nan")
+    return inequality.suits(per, groups.income_mean_gbp[ok], h[ok])
+
+
+def policy_step(buildings: pd.DataFrame, potential: pd.DataFrame, areas: pd.DataFrame, assumptions, seed: int,
+                log: QualityLog | None = None, pv_profile=None, n_draws: int = scenarios.N_DRAWS,
+                curve: ec.SelfConsumptionCurve | None = None, prepared: tuple | None = None) -> dict:
+    """Run every matrix cell and the named framings; parties, deciles, tenures, intervals and drivers.
+
+    Parameters
+    ----------
+    buildings, potential, areas : pandas.DataFrame
+        As for :func:`analysis.scenarios.economics_step`.
+    assumptions : analysis.config.Assumptions
+    seed : int
+        Seeds the parameter draws (the same draws as the economics step for the same seed).
+    log : QualityLog, optional
+    pv_profile : array, optional
+        Hourly PV output of 1 kWp at the place (for the self-consumption curve).
+    n_draws : int
+        Parameter draws for the framings (0 skips them).
+    curve : SelfConsumptionCurve, optional
+        Precomputed self-consumption curve.
+    prepared : tuple, optional
+        ``(units, groups)`` from :func:`analysis.scenarios.prepare` on the same frames.
 
     Returns
     -------
     dict of pandas.DataFrame
-        ``policy_cells`` (one row per cell: totals, indices with intervals), ``policy_decile``
-        (per cell × decile), ``policy_parties``, ``policy_framings``, ``policy_sensitivity``.
+        ``policy_cells``, ``policy_decile``, ``policy_tenure``, ``policy_parties``,
+        ``policy_framings``, ``policy_robustness``, ``policy_aggregator``, ``policy_drivers``.
     """
-    p, q = assumptions.level("economics"), assumptions.level("policy")
-    sc = assumptions.get("pv", "self_consumption_share")
-    ok = areas["households"].fillna(0).to_numpy() > 0
-    h = areas["households"].to_numpy(dtype=float)[ok]
-    y = areas["income_mean_gbp"].to_numpy(dtype=float)[ok]
-    deciles = inequality.deciles(y, h)
-    rows, dec_rows, party_rows = [], [], []
+    log = log if log is not None else QualityLog()
+    units, groups = prepared or scenarios.prepare(buildings, potential, areas, log)
+    curve = curve or scenarios.build_curve(assumptions, pv_profile, log=log)
+    params = scenarios.central_parameters(assumptions)
+    gens = generations(units, groups, params, curve)
+    rows, dec_rows, ten_rows, party_rows = [], [], [], []
     for network, recovery, generation in itertools.product(NETWORKS, RECOVERIES, GENERATIONS):
         name = cell_name(network, recovery, generation)
-        res = run_cell(econ, areas, p, q, sc, network, recovery, generation)
-        area = res["area"][ok]
-        net_hh = area["net_per_household"].to_numpy()
-        ci = inequality.bootstrap(inequality.concentration_index, net_hh, y, weights=h, n_resamples=n_resamples,
-                                  seed=seed) if abs(np.sum(net_hh * h)) > 1e-6 else {"estimate": np.nan, "low": np.nan, "high": np.nan}
-        charges = area["network_charges_per_household"].to_numpy()
-        suits = (inequality.bootstrap(inequality.suits, charges, y, weights=h, n_resamples=n_resamples, seed=seed)
-                 if charges.sum() > 0 else {"estimate": np.nan, "low": np.nan, "high": np.nan})
-        per_dec = pd.DataFrame({"decile": deciles, "h": h, "net": net_hh * h, "shift": area["cost_shift_per_household"].to_numpy() * h,
-                                "charges": charges * h}).groupby("decile").sum()
-        for d, r in per_dec.iterrows():
-            dec_rows.append({"cell": name, "decile": int(d), "households": r.h, "net_per_household": r.net / r.h,
-                             "cost_shift_per_household": r["shift"] / r.h, "network_charges_per_household": r.charges / r.h})
-        for party, value in res["parties"].items():
-            party_rows.append({"cell": name, "party": party, "gbp_per_year": value})
-        bottom, top = per_dec.iloc[0], per_dec.iloc[-1]
-        same_sign = bool(np.all(net_hh >= 0) or np.all(net_hh <= 0))
-        rows.append({"cell": name, "network": network, "recovery": recovery, "generation": generation,
-                     "concentration_meaningful": same_sign,
-                     "installed_mwp": res["installed_kwp"] / 1000, "real_value_gbp": res["real_value"],
-                     "net_gbp_per_household": float(np.sum(net_hh * h) / h.sum()),
-                     "bottom_decile_net": bottom.net / bottom.h, "top_decile_net": top.net / top.h,
-                     "concentration_net": ci["estimate"], "concentration_low": ci["low"], "concentration_high": ci["high"],
-                     "suits_network_charges": suits["estimate"], "suits_low": suits["low"], "suits_high": suits["high"],
-                     "cost_shift_gbp": res["cost_shift"],
-                     "avoided_charges_gbp": res["avoided_charges"],
-                     "cost_shift_bottom_decile": bottom["shift"] / bottom.h, "cost_shift_top_decile": top["shift"] / top.h,
-                     "leaves_neighbourhoods_gbp": sum(res["parties"][k] for k in ("private_landlords", "companies",
-                                                                                  "aggregator_shareholders", "finance"))})
+        gen = gens[generation]
+        ledger = run_cell(gen, groups, params, network, recovery)
+        m = {k: float(v[0]) for k, v in scenarios.metrics(gen, ledger, units, groups).items()}
+        dec, ten = scenarios.group_tables(name, gen, ledger, units, groups)
+        dec_rows.append(dec.rename(columns={"scenario": "cell"}))
+        ten_rows.append(ten.rename(columns={"scenario": "cell"}))
+        party_rows.append(ledger.frame().assign(cell=name))
+        parties = ledger.party_totals()
+        rows.append({"cell": name, "network": network, "recovery": recovery, "generation": generation, **m,
+                     "suits_network_charges": suits_of_charges(ledger, groups),
+                     "suits_fixed_by_construction": recovery == "progressive",
+                     "leaves_households_gbp": float(sum(parties.get(k, np.zeros(1))[0] for k in
+                                                        ("private_landlords", "private_freeholders", "businesses",
+                                                         "aggregator", "capital_providers")))})
     framing_rows = []
+    central = {}
     for label, f in FRAMINGS.items():
-        res = run_cell(econ, areas, p, q, sc, f["network"], f["recovery"], f["generation"], f["supply"])
-        area = res["area"][ok]
-        net_hh = area["net_per_household"].to_numpy()
-        ci = inequality.bootstrap(inequality.concentration_index, net_hh, y, weights=h, n_resamples=n_resamples, seed=seed)
-        per_dec = pd.DataFrame({"decile": deciles, "h": h, "net": net_hh * h}).groupby("decile").sum()
-        framing_rows.append({"framing": label, **f, "net_gbp_per_household": float(np.sum(net_hh * h) / h.sum()),
-                             "concentration_meaningful": bool(np.all(net_hh >= 0) or np.all(net_hh <= 0)),
-                             "bottom_decile_net": per_dec.net.iloc[0] / per_dec.h.iloc[0],
-                             "top_decile_net": per_dec.net.iloc[-1] / per_dec.h.iloc[-1],
-                             "concentration_net": ci["estimate"], "concentration_low": ci["low"],
-                             "concentration_high": ci["high"], "real_value_gbp": res["real_value"],
-                             "public_savings_gbp": res["network_saving"] + res["supply_return"],
-                             "cost_shift_gbp": res["cost_shift"]})
-    sens = sensitivity(econ, areas, assumptions, ok, y, h)
+        gen = gens[f["generation"]]
+        ledger = run_cell(gen, groups, params, f["network"], f["recovery"], f["supply"])
+        m = {k: float(v[0]) for k, v in scenarios.metrics(gen, ledger, units, groups).items()}
+        central[label] = m
+        parties = ledger.party_totals()
+        framing_rows.append({"framing": label, **f, **m,
+                             "public_savings_gbp": float(-parties.get("network_owners", np.zeros(1))[0]
+                                                         - parties.get("supplier_shareholders", np.zeros(1))[0])})
     # Rent-a-roof depends on a generation tariff that no longer exists: show it at each level.
     agg_rows = []
     for level in ("low", "central", "high"):
-        tariff = assumptions.get("policy", "aggregator_generation_tariff_gbp_per_kwh", level)
-        res = run_cell(econ, areas, p, dict(q, aggregator_generation_tariff_gbp_per_kwh=tariff), sc,
-                       "private", "volumetric", "aggregator")
-        area = res["area"][ok]
-        agg_rows.append({"level": level, "tariff_gbp_per_kwh": tariff, "installed_mwp": res["installed_kwp"] / 1000,
-                         "aggregator_gbp": res["parties"]["aggregator_shareholders"],
-                         "households_net_gbp": float(area["net"].sum()), "cost_shift_gbp": res["cost_shift"]})
-    return {"policy_aggregator": pd.DataFrame(agg_rows),"policy_cells": pd.DataFrame(rows), "policy_decile": pd.DataFrame(dec_rows),
-            "policy_parties": pd.DataFrame(party_rows), "policy_framings": pd.DataFrame(framing_rows),
-            "policy_sensitivity": sens}
+        tariff = assumptions.get("ownership_models", "aggregator_generation_tariff_gbp_per_kwh", level)
+        p = dict(params, aggregator_generation_tariff_gbp_per_kwh=np.array([tariff]))
+        gen = ec.generation(units, groups, p, curve, "aggregator", base=ec.base_quantities(units, p, curve))
+        ledger = run_cell(gen, groups, p, "private", "volumetric")
+        parties = ledger.party_totals()
+        agg_rows.append({"level": level, "tariff_gbp_per_kwh": tariff, "installed_mwp": float(gen.installed_kwp.sum() / 1000),
+                         "aggregator_gbp": float(parties.get("aggregator", np.zeros(1))[0]),
+                         "households_net_gbp": float(ledger.households().sum())})
+    robust, drivers = pd.DataFrame(), pd.DataFrame()
+    if n_draws:
+        dparams, draw_table = scenarios.draw_parameters(assumptions, n_draws, seed)
+        classes, deciles = scenarios.class_units(units, groups)
+        dgens = generations(classes, deciles, dparams, curve, sorted({f["generation"] for f in FRAMINGS.values()}))
+        dmetrics = {}
+        for label, f in FRAMINGS.items():
+            gen = dgens[f["generation"]]
+            ledger = run_cell(gen, deciles, dparams, f["network"], f["recovery"], f["supply"])
+            dmetrics[label] = scenarios.metrics(gen, ledger, classes, deciles)
+        comparisons = {f"{a} minus Liberalised market: {metric}": (a, "Liberalised market", metric)
+                       for a in FRAMINGS if a != "Liberalised market"
+                       for metric in ("net_per_household", "bottom_decile_net", "top_minus_bottom_gbp",
+                                      "social_rented_net_per_household")}
+        robust = scenarios.robustness(dmetrics, central, comparisons).rename(columns={"scenario": "framing"})
+        drivers = parameter_drivers(draw_table, dmetrics, DRIVER_METRICS)
+    return {"policy_cells": pd.DataFrame(rows), "policy_decile": pd.concat(dec_rows, ignore_index=True),
+            "policy_tenure": pd.concat(ten_rows, ignore_index=True),
+            "policy_parties": pd.concat(party_rows, ignore_index=True)[["cell", "party", "component", "gbp_per_year"]],
+            "policy_framings": pd.DataFrame(framing_rows), "policy_robustness": robust,
+            "policy_aggregator": pd.DataFrame(agg_rows), "policy_drivers": drivers}
 
 
-def sensitivity(econ, areas, assumptions, ok, y, h) -> pd.DataFrame:
-    """Which conclusions flip: each main parameter at its low and high value, for the framings."""
-    base_p, base_q = assumptions.level("economics"), assumptions.level("policy")
-    sc0 = assumptions.get("pv", "self_consumption_share")
-    params = [("economics", "retail_price_gbp_per_kwh"), ("economics", "export_tariff_gbp_per_kwh"),
-              ("economics", "network_policy_share_of_unit_price"), ("economics", "adoption_owner_occupier_at_median_income"),
-              ("economics", "adoption_income_elasticity"), ("economics", "capex_gbp_per_kwp_small"),
-              ("policy", "public_network_saving_share"), ("policy", "battery_adoption_owner_occupier_adopters"),
-              ("pv", "self_consumption_share")]
+def parameter_drivers(draw_table: pd.DataFrame, draw_metrics: dict, metric_names, top: int = 5) -> pd.DataFrame:
+    """Which drawn parameters move each headline most: Spearman rank correlation across the draws.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``scenario``, ``metric``, ``parameter``, ``rank_correlation`` (the ``top`` largest in size).
+    """
+    def rankdata(x):
+        return pd.Series(x).rank().to_numpy()
+
+    wide = draw_table.pivot(index="draw", columns="name", values="value")
+    ranks = np.apply_along_axis(rankdata, 0, wide.to_numpy())
+    ranks = (ranks - ranks.mean(0)) / ranks.std(0)
     rows = []
-    for group, name in params:
-        for level in ("low", "central", "high"):
-            p, q, sc = dict(base_p), dict(base_q), sc0
-            value = assumptions.get(group, name, level)
-            if group == "economics":
-                p[name] = value
-            elif group == "policy":
-                q[name] = value
-            else:
-                sc = value
-            for label, f in FRAMINGS.items():
-                res = run_cell(econ, areas, p, q, sc, f["network"], f["recovery"], f["generation"], f["supply"])
-                area = res["area"][ok]
-                net_hh = area["net_per_household"].to_numpy()
-                per_dec = pd.DataFrame({"d": inequality.deciles(y, h), "h": h, "net": net_hh * h}).groupby("d").sum()
-                gap = per_dec.net.iloc[-1] / per_dec.h.iloc[-1] - per_dec.net.iloc[0] / per_dec.h.iloc[0]
-                rows.append({"parameter": f"{group}.{name}", "level": level, "value": value, "framing": label,
-                             "net_gbp_per_household": float(np.sum(net_hh * h) / h.sum()),
-                             "top_minus_bottom_decile_gbp": float(gap), "favours_richer": bool(gap > 0)})
+    for scenario, mets in draw_metrics.items():
+        for metric in metric_names:
+            y = np.asarray(mets[metric], dtype=float)
+            if not np.all(np.isfinite(y)) or np.std(y) == 0:
+                continue
+            ry = rankdata(y)
+            ry = (ry - ry.mean()) / ry.std()
+            rho = ranks.T @ ry / len(ry)
+            order = np.argsort(-np.abs(rho))[:top]
+            rows += [{"scenario": scenario, "metric": metric, "parameter": wide.columns[i],
+                      "rank_correlation": float(rho[i])} for i in order]
     return pd.DataFrame(rows)
