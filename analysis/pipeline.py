@@ -344,9 +344,29 @@ def economics_tables(buildings, planes, areas, heat_tables: dict, cfg) -> tuple[
     if spec:
         observed = read_observed_adoption(cfg.resolve(spec["file"]), spec["id"], spec["count"], spec.get("kw"))
     seed = int(cfg.raw.get("seed", 0))
-    tables = scenarios.economics_step(frame, potential, area_frame, heat_tables.get("area_heat"), cfg.assumptions,
-                                      seed, log, observed, curve=curve)
-    tables.update(policy.policy_step(frame, potential, area_frame, cfg.assumptions, seed, log, curve=curve))
+    area_heat = None
+    if "building_heat" in heat_tables:  # area_heat is an SQL roll-up of the store step: run it here on the frames
+        import duckdb
+
+        from analysis.heat.district import AREA_HEAT_SQL
+
+        con = duckdb.connect()
+        try:
+            for name in ("building_heat", "roof_scenarios", "heat_cells", "area_sdh"):
+                con.register(name, heat_tables[name])
+            con.register("buildings", frame[["building_id", "area_id"]])
+            con.register("areas", area_frame.reindex(columns=[*area_frame.columns, *[c for c in OPTIONAL_AREA_COLUMNS
+                                                                                         if c not in area_frame]]))
+            con.execute(AREA_HEAT_SQL.format(boiler=cfg.assumptions.get("heat", "boiler_efficiency"),
+                                             threshold=cfg.assumptions.get("heat", "dh_density_threshold_mwh_per_ha")))
+            area_heat = con.execute("SELECT * FROM area_heat").df()
+        finally:
+            con.close()
+    prepared = scenarios.prepare(frame, potential, area_frame, log)
+    tables = scenarios.economics_step(frame, potential, area_frame, area_heat, cfg.assumptions, seed, log, observed,
+                                      curve=curve, prepared=prepared)
+    tables.update(policy.policy_step(frame, potential, area_frame, cfg.assumptions, seed, log, curve=curve,
+                                     prepared=prepared))
     # Roof owners per area (read by the ownership chapter), in the legacy owner types.
     per = potential.set_index("building_id").reindex(frame["building_id"])
     owners = frame.assign(kwp=per["kwp_central"].fillna(0).to_numpy(), kwh=per["kwh_central"].fillna(0).to_numpy())
