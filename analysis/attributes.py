@@ -14,8 +14,8 @@ buildings, or area statistics):
   floor area and leaves the rest non-domestic (imputed).
 * **Storeys** (:func:`impute_levels`): where neither ``building:levels`` nor ``height`` was
   mapped, log(storeys) is predicted by least squares from log(footprint), the building's use
-  group and the median observed storeys of its nearest mapped neighbours (streets are built in
-  runs of similar houses), fitted on the place's own buildings with observed storeys. The
+  group and the median observed storeys of its nearest mapped neighbours of the same form
+  (houses, blocks, other; streets are built in runs of similar houses), fitted on the place's own buildings with observed storeys. The
   10th–90th percentile of the out-of-sample residuals gives low and high values; the
   cross-validated error is recorded in the data-quality log.
 * **Age** (:func:`age_bands`): the age band of the observed construction year; otherwise the
@@ -276,8 +276,23 @@ def impute_levels(buildings: pd.DataFrame, use_group, storey_height_m: float = 3
     high = levels.copy()
     missing = ~known
     cv_mae = np.nan
+    # Neighbours of the same form (houses next to houses, blocks next to blocks, other buildings):
+    # a terrace is not as tall as the tower behind it.
+    form = np.select([group == "house_form", group == "block"], [0, 1], 2)
+
+    def neighbours(rows, exclude_self):
+        out = np.full(len(rows), np.nan)
+        for f in range(3):
+            q = form[rows] == f
+            ref = known & (form == f)
+            if ref.sum() < k:  # too few mapped buildings of this form: use all mapped ones
+                ref = known
+            out[q] = _neighbour_median(xy[rows[q]], xy[ref], log_lv[ref], k, radius_m,
+                                       exclude_self=exclude_self and bool((known & (form == f)).sum() >= k))
+        return out
+
     if known.sum() >= 30 and missing.any():
-        neigh_known = _neighbour_median(xy[known], xy[known], log_lv[known], k, radius_m, exclude_self=True)
+        neigh_known = neighbours(np.flatnonzero(known), exclude_self=True)
         x_known, y_known = design(np.flatnonzero(known), neigh_known), log_lv[known]
         # Out-of-sample residuals (k-fold) give the error and the low/high band honestly.
         fold = np.random.default_rng(seed).integers(0, folds, len(y_known))
@@ -289,7 +304,7 @@ def impute_levels(buildings: pd.DataFrame, use_group, storey_height_m: float = 3
         coef = np.linalg.lstsq(x_known, y_known, rcond=None)[0]
         cv_mae = float(np.mean(np.abs(np.exp(y_known) - np.exp(y_known - resid))))
         q_lo, q_hi = np.quantile(resid, [0.1, 0.9])
-        neigh = _neighbour_median(xy[missing], xy[known], log_lv[known], k, radius_m, exclude_self=False)
+        neigh = neighbours(np.flatnonzero(missing), exclude_self=False)
         pred = design(np.flatnonzero(missing), neigh) @ coef
         levels[missing] = np.maximum(np.round(np.exp(pred) * 2) / 2, 1.0)  # to the half storey
         low[missing] = np.maximum(np.exp(pred + q_lo), 1.0)

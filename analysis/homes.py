@@ -17,13 +17,13 @@ buildings so that **per-area sums equal the census exactly** and:
 * flats in commercial buildings go to the upper floors of mixed buildings (shops below);
 * a building's observed ``building:flats`` is kept where it fits the census.
 
-Residential floor area = footprint × storeys, less the ground floor of mixed buildings.
-Untagged buildings (``building=yes`` with no clue) are home candidates only while the area needs
-floor area: once residential floor area per household exceeds ``max_floor_per_household_m2``
-the least likely candidates (large, not in residential landuse) are left non-domestic
-(*imputed*). Every building's dwellings carry a provenance label; the data-quality log says how
-many households were placed by each rule and where the census could not be met (an area with no
-building at all).
+Residential floor area = footprint × storeys, less the ground floor of mixed buildings. A
+building holds at most one flat per ``min_floor_per_flat_m2`` of it; households no mapped
+building has room for (where buildings are missing from the map) are spread by floor area and
+counted. Untagged buildings (``building=yes`` with no clue) that get no home are left
+non-domestic (*imputed*); in buildings whose use is uncertain, floor beyond a plausible area per
+home counts as non-domestic. Every building's dwellings carry a provenance label; the
+data-quality log says how many households were placed by each rule.
 
 The loop runs over areas (hundreds), each step vectorised over the area's buildings.
 """
@@ -67,7 +67,8 @@ def _largest_remainder(total: int, weights: np.ndarray, minimum: int = 0) -> np.
         return out
     if minimum:
         served = np.zeros(n, dtype=bool)
-        served[np.argsort(-w, kind="stable")[: min(n, total // minimum)]] = True
+        served[np.argsort(-w, kind="stable")[: max(min(n, total // minimum), 1)]] = True  # at least the heaviest
+        minimum = min(minimum, total)
         out[served] = minimum
         total -= minimum * int(served.sum())
         w = np.where(served, w, 0.0)
@@ -94,7 +95,8 @@ def allocate_homes(buildings: pd.DataFrame, areas: pd.DataFrame, params: dict, l
         ``area_id`` and the census columns of :data:`TYPE_COLUMNS` [households].
     params : dict
         ``homes`` assumptions at one level: ``terrace_house_footprint_m2``,
-        ``block_min_floor_m2``, ``max_floor_per_household_m2``, ``min_outbuilding_m2``.
+        ``block_min_floor_m2``, ``min_floor_per_flat_m2``, ``min_outbuilding_m2``,
+        ``max_floor_per_house_m2``, ``max_floor_per_flat_m2``.
     log : analysis.quality.QualityLog, optional
 
     Returns
@@ -126,7 +128,7 @@ def allocate_homes(buildings: pd.DataFrame, areas: pd.DataFrame, params: dict, l
     counts = census_counts(areas.reset_index(drop=True))
     area_ids = areas["area_id"].astype(str).to_numpy()
     stats = {"placed": 0, "census": int(counts.to_numpy().sum()), "no_building": 0, "no_home_candidate": 0,
-             "houses_over_capacity": 0, "candidates_left_non_domestic": 0, "observed_flats": 0}
+             "over_capacity": 0, "observed_flats": 0}
     b_area = buildings["area_id"].astype(str).to_numpy()
     order = np.argsort(b_area, kind="stable")
     starts = np.searchsorted(b_area[order], area_ids, side="left")
@@ -170,8 +172,9 @@ def allocate_homes(buildings: pd.DataFrame, areas: pd.DataFrame, params: dict, l
                          + (f"; {stats['no_building']:,} in areas with no building" if stats["no_building"] else "")
                          + (f"; {stats['no_home_candidate']:,} on non-residential buildings (area has no home outline)"
                             if stats["no_home_candidate"] else "")
-                         + (f"; {stats['houses_over_capacity']:,} houses beyond the house-form outlines placed as extra homes"
-                            if stats["houses_over_capacity"] else "")))
+                         + (f"; {stats['over_capacity']:,} beyond the room of the mapped buildings "
+                            f"(one flat per {params['min_floor_per_flat_m2']:g} m²) spread by floor area — buildings are "
+                            f"missing from the map there" if stats["over_capacity"] else "")))
         log.record("homes", "use", records=n, imputed=int(np.sum(unknown)),
                    note=f"{int(np.sum(unknown & got)):,} untagged buildings given homes, "
                         f"{int(np.sum(unknown & ~got)):,} left non-domestic, {int(shed.sum()):,} tiny ones treated as sheds; "
@@ -187,9 +190,32 @@ def allocate_homes(buildings: pd.DataFrame, areas: pd.DataFrame, params: dict, l
     return out
 
 
+def _fill(total: int, weights: np.ndarray, room: np.ndarray) -> np.ndarray:
+    """Split ``total`` in proportion to ``weights`` without exceeding ``room`` (water-filling)."""
+    out = np.zeros(len(weights), dtype=np.int64)
+    room = np.clip(room, 0, None).astype(np.int64)
+    for _ in range(50):  # each pass fills at least one item to its room, so few passes are needed
+        open_ = room > 0
+        if total <= 0 or not open_.any():
+            break
+        share = np.minimum(_largest_remainder(total, np.where(open_, weights, 0.0)), room)
+        out += share
+        room -= share
+        total -= int(share.sum())
+    return out
+
+
 def _place_area(idx, need, res_floor, floor, footprint, group, tag, use_class, landuse_res, flats_obs, params,
                 by_type, source, stats) -> None:
-    """Place one area's households (``need`` by dwelling type) on its buildings ``idx`` (in place)."""
+    """Place one area's households (``need`` by dwelling type) on its buildings ``idx`` (in place).
+
+    Order: observed ``building:flats``; houses on house-form outlines (smallest first), then on
+    small untagged outlines; purpose-built flats on blocks, then on large untagged or residential
+    buildings; flats over shops on mixed buildings; converted flats on what is left (two or more
+    each). Every step respects a building's room — one flat per ``min_floor_per_flat_m2`` of
+    residential floor — and only what no building has room for is spread by floor area (imputed,
+    counted). Untagged candidates that get no home stay non-domestic.
+    """
     total = sum(need.values())
     cls = use_class[idx]
     candidate = np.isin(cls, ["domestic", "unknown", "mixed"]) & (res_floor[idx] > 0)
@@ -203,88 +229,87 @@ def _place_area(idx, need, res_floor, floor, footprint, group, tag, use_class, l
         stats["no_home_candidate"] += total
         stats["placed"] += total
         return
-    # Untagged candidates only while floor area is needed (large ones outside residential landuse first out).
-    unknown = idx[(cls == "unknown") & (res_floor[idx] > 0)]
-    known_floor = res_floor[idx][candidate & (cls != "unknown")].sum()
-    cap = params["max_floor_per_household_m2"] * total
-    if unknown.size and known_floor + res_floor[unknown].sum() > cap:
-        likely = np.lexsort((res_floor[unknown], ~landuse_res[unknown]))  # residential landuse, small first
-        keep = known_floor + np.cumsum(res_floor[unknown][likely]) <= max(cap, known_floor)
-        keep[0] |= known_floor == 0  # always keep one if there is nothing else
-        dropped = unknown[likely[~keep]]
-        res_floor[dropped] = 0.0
-        stats["candidates_left_non_domestic"] += int(dropped.size)
-    free = idx[np.isin(use_class[idx], ["domestic", "unknown"]) & (res_floor[idx] > 0)]
-    mixed = idx[(use_class[idx] == "mixed") & (res_floor[idx] > 0)]
-    taken = np.zeros(len(res_floor), dtype=bool)
+    free = idx[np.isin(cls, ["domestic", "unknown"]) & (res_floor[idx] > 0)]
+    mixed = idx[(cls == "mixed") & (res_floor[idx] > 0)]
+    # Untagged outlines in residential landuse are likelier homes than those outside it.
+    likely = np.where(landuse_res[free] | (group[free] != "unknown"), 1.0, 0.5)
+    flat_room = lambda b: np.maximum(np.floor(res_floor[b] / params["min_floor_per_flat_m2"]), 1).astype(np.int64)  # noqa: E731
+    used = lambda b: by_type[b].sum(axis=1) > 0  # noqa: E731
 
     def give(bidx, amounts, dtype, how):
         amounts = np.asarray(amounts, dtype=np.int64)
         hit = amounts > 0
         by_type[bidx[hit], DWELLING_TYPES.index(dtype)] += amounts[hit]
         source[bidx[hit]] = np.where(source[bidx[hit]] == None, how, source[bidx[hit]])  # noqa: E711
-        taken[bidx[hit]] = True
         stats["placed"] += int(amounts.sum())
+        need[dtype] -= int(amounts.sum())
 
     # 1. Observed building:flats (kept where the census has that many flats left).
-    obs = free[np.isfinite(flats_obs[free])]
-    for b in obs:  # a handful of buildings per place
-        kind = "purpose_built_flat" if need["purpose_built_flat"] >= flats_obs[b] else (
-            "converted_flat" if need["converted_flat"] >= flats_obs[b] else None)
+    for b in free[np.isfinite(flats_obs[free])]:  # a handful of buildings per place
+        kind = next((k for k in ("purpose_built_flat", "converted_flat") if need[k] >= flats_obs[b]), None)
         if kind:
             give(np.array([b]), [int(flats_obs[b])], kind, OBSERVED)
-            need[kind] -= int(flats_obs[b])
             stats["observed_flats"] += int(flats_obs[b])
-    # 2. Houses: house-form outlines smallest first; a terrace outline holds several houses.
-    houses = free[~taken[free] & (group[free] == "house_form")]
-    houses = houses[np.argsort(res_floor[houses], kind="stable")]
+    # 2. Houses: house-form outlines smallest first (a terrace outline holds several), then small
+    #    untagged outlines, then more houses in long outlines (one per terrace-house footprint).
     row_capacity = lambda b: np.maximum(np.round(footprint[b] / params["terrace_house_footprint_m2"]), 1).astype(np.int64)  # noqa: E731
+    houses = free[(group[free] == "house_form") & ~used(free)]
+    houses = houses[np.argsort(res_floor[houses], kind="stable")]
     capacity = np.where(np.isin(tag[houses], ["terrace", "terraced_house"]), row_capacity(houses), 1)
-    before = np.cumsum(capacity) - capacity
-    amount = np.clip(need["house"] - before, 0, capacity)
-    give(houses, amount, "house", DERIVED)
-    left = need["house"] - int(amount.sum())
-    if left > 0:  # more census houses than house outlines: small untagged outlines, smallest first
-        spare = free[~taken[free] & (group[free] != "block") & (res_floor[free] < params["block_min_floor_m2"])]
-        spare = spare[np.argsort(res_floor[spare], kind="stable")][:left]
-        give(spare, np.ones(spare.size), "house", IMPUTED)
-        left -= spare.size
-    if left > 0:  # still more: rows of houses mapped as one outline (one house per terrace-house footprint)
-        used = free[(by_type[free, 0] > 0)]
-        used = used[np.argsort(res_floor[used], kind="stable")]
-        room = np.clip(row_capacity(used) - by_type[used, 0], 0, None)
-        amount = np.clip(left - (np.cumsum(room) - room), 0, room)
-        give(used, amount, "house", IMPUTED)
-        left -= int(amount.sum())
-    if left > 0:  # last resort, recorded: spread over the house outlines by floor area
-        used = free[(by_type[free, 0] > 0)] if np.any(by_type[free, 0] > 0) else free
-        give(used, _largest_remainder(left, res_floor[used]), "house", IMPUTED)
-        stats["houses_over_capacity"] += left
-    # 3. Purpose-built flats: apartment blocks, then large or tall buildings, by residential floor area.
-    blocks = free[~taken[free] & (group[free] == "block")]
-    big = free[~taken[free] & (group[free] != "block") & (res_floor[free] >= params["block_min_floor_m2"])]
-    for pool, how in ((blocks, DERIVED), (big, IMPUTED)):
-        if need["purpose_built_flat"] <= 0 or pool.size == 0:
-            continue
-        # Each block holds at most one flat per 25 m² of floor (a dense studio block), so small pools overflow on.
-        room = np.maximum(np.floor(res_floor[pool] / 25.0), 1).astype(np.int64)
-        share = np.minimum(_largest_remainder(min(need["purpose_built_flat"], int(room.sum())), res_floor[pool]), room)
-        give(pool, share, "purpose_built_flat", how)
-        need["purpose_built_flat"] -= int(share.sum())
+    give(houses, np.clip(need["house"] - (np.cumsum(capacity) - capacity), 0, capacity), "house", DERIVED)
+    spare = free[(group[free] == "unknown") & ~used(free) & (res_floor[free] < params["block_min_floor_m2"])]
+    spare = spare[np.lexsort((res_floor[spare], -likely[np.searchsorted(free, spare)] if free.size else []))]
+    give(spare[: max(need["house"], 0)], np.ones(min(spare.size, max(need["house"], 0))), "house", IMPUTED)
+    if need["house"] > 0:
+        rows = free[by_type[free, 0] > 0]
+        give(rows, _fill(need["house"], res_floor[rows], row_capacity(rows) - by_type[rows, 0]), "house", IMPUTED)
+    # 3. Purpose-built flats: blocks, then large untagged or residential buildings.
+    blocks = free[(group[free] == "block") & ~used(free)]
+    give(blocks, _fill(need["purpose_built_flat"], res_floor[blocks], flat_room(blocks)), "purpose_built_flat", DERIVED)
+    big = free[(group[free] != "block") & ~used(free) & (res_floor[free] >= params["block_min_floor_m2"])]
+    give(big, _fill(need["purpose_built_flat"], res_floor[big] * likely[np.searchsorted(free, big)], flat_room(big)),
+         "purpose_built_flat", IMPUTED)
     # 4. Flats in commercial buildings: upper floors of mixed buildings.
-    if need["commercial_flat"] > 0 and mixed.size:
-        give(mixed, _largest_remainder(need["commercial_flat"], res_floor[mixed]), "commercial_flat", DERIVED)
-        need["commercial_flat"] = 0
-    # 5. Converted flats, then whatever could not be placed above: the remaining candidates
-    #    (two or more flats in a converted house), else back onto buildings already used.
-    for kind in ("converted_flat", "purpose_built_flat", "commercial_flat"):
+    give(mixed, _fill(need["commercial_flat"], res_floor[mixed], flat_room(mixed)), "commercial_flat", DERIVED)
+    # 5. Converted flats: the remaining house-form and untagged outlines, two or more flats each.
+    rest = free[~used(free)]
+    if need["converted_flat"] > 0 and rest.size:
+        weights = res_floor[rest] * likely[np.searchsorted(free, rest)]
+        share = _largest_remainder(need["converted_flat"], weights, minimum=2)
+        give(rest, np.minimum(share, np.maximum(flat_room(rest), 2)), "converted_flat", DERIVED)
+    # 6. What no building had room for: more flats on candidates with room left, then by floor area.
+    for kind in ("converted_flat", "purpose_built_flat", "commercial_flat", "house"):
         if need[kind] <= 0:
             continue
-        rest = free[~taken[free]]
-        if rest.size:
-            share = _largest_remainder(need[kind], res_floor[rest], minimum=2 if kind == "converted_flat" else 0)
-            give(rest, share, kind, DERIVED if kind == "converted_flat" else IMPUTED)
-        else:
-            pool = free if free.size else mixed
+        pool = np.concatenate([free, mixed]) if kind != "commercial_flat" else (mixed if mixed.size else free)
+        room = flat_room(pool) - by_type[pool].sum(axis=1)
+        give(pool, _fill(need[kind], res_floor[pool], room), kind, IMPUTED)
+        if need[kind] > 0:
+            stats["over_capacity"] += need[kind]
             give(pool, _largest_remainder(need[kind], res_floor[pool]), kind, IMPUTED)
-        need[kind] = 0
+
+
+def floor_coverage(buildings: pd.DataFrame, areas: pd.DataFrame, params: dict) -> pd.DataFrame:
+    """How much of each area's census housing the mapped buildings can hold.
+
+    ``mapped_floor_m2`` is the gross floor area of buildings that could hold homes (tagged homes,
+    mixed and untagged outlines); ``needed_floor_m2`` the census households × a typical gross floor
+    area per house or flat. A coverage well below 1 means buildings are missing from the map
+    (homes are then packed onto the mapped ones and roof potential is understated).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Per ``area_id``: ``mapped_floor_m2``, ``needed_floor_m2`` [m²], ``floor_coverage`` [-].
+    """
+    floor = buildings["footprint_m2"].to_numpy(dtype=float) * np.maximum(buildings["levels"].to_numpy(dtype=float), 1.0)
+    could = buildings["use_group"].isin(["house_form", "block", "unknown", "mixed"]).to_numpy()
+    mapped = pd.Series(np.where(could, floor, 0.0)).groupby(buildings["area_id"].to_numpy()).sum()
+    counts = census_counts(areas.reset_index(drop=True))
+    needed = pd.Series(counts["house"].to_numpy() * params["floor_per_house_m2"]
+                       + counts[["converted_flat", "purpose_built_flat", "commercial_flat"]].sum(axis=1).to_numpy()
+                       * params["floor_per_flat_m2"], index=areas["area_id"].to_numpy())
+    mapped = mapped.reindex(needed.index).fillna(0.0)
+    return pd.DataFrame({"area_id": needed.index, "mapped_floor_m2": mapped.to_numpy(), "needed_floor_m2": needed.to_numpy(),
+                         "floor_coverage": (mapped / needed.replace(0, np.nan)).to_numpy()})
+

@@ -28,7 +28,7 @@ from analysis.ingest.weather import read_pvwatts_8760, read_weather
 LEVELS = config_mod.LEVELS
 #: Area statistics used by later steps; NaN when a place does not provide them.
 OPTIONAL_AREA_COLUMNS = ["dwellings", "gas_kwh", "gas_meters", "elec_kwh", "elec_meters", "income_median_gbp",
-                         "imd_rank", "imd_decile"]
+                         "imd_rank", "imd_decile", "mapped_floor_m2", "needed_floor_m2", "floor_coverage"]
 
 #: The buildings table: identity, observed/imputed attributes with provenance, homes, tenure, owner.
 BUILDING_COLUMNS = [
@@ -150,6 +150,13 @@ def load_buildings(cfg, areas: gpd.GeoDataFrame, log: QualityLog, progress: Prog
         storeys = attributes.impute_levels(frame, frame["use_group"], a.get("buildings", "storey_height_m"), log,
                                            seed=int(cfg.raw.get("seed", 0)))
         frame[storeys.columns] = storeys
+        coverage = homes.floor_coverage(frame, areas, a.level("homes")).set_index("area_id")
+        for column in coverage.columns:
+            areas[column] = areas["area_id"].map(coverage[column]).to_numpy()
+        low = coverage["floor_coverage"] < 0.5
+        log.record("homes", "floor_coverage", records=len(coverage), observed=int((~low).sum()), dropped=int(low.sum()),
+                   note=f"{int(low.sum())} of {len(coverage)} areas have mapped floor area for less than half of their "
+                        f"census homes (buildings missing from the map: homes are packed onto the mapped ones)")
         placed = homes.allocate_homes(frame, areas, a.level("homes"), log)
         frame[placed.columns] = placed
         kind = np.where(frame["dwelling_type"] == "house", "house",

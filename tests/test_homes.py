@@ -170,3 +170,27 @@ def test_camden_homes_equal_census_per_lsoa(camden_store):
     con.close()
     assert (d["census"] == d["placed"]).all() and d["census"].sum() == 92733
     assert 20_000 <= n <= 21_000 and not synthetic
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_places_always_sum_to_the_census(seed):
+    """Property: whatever the mix of outlines and census counts, every household is placed once."""
+    rng = np.random.default_rng(seed)
+    tags = ["house", "terrace", "apartments", "yes", "yes", "residential", "school", "garage"]
+    rows = [(rng.choice(["A", "B"]), rng.choice(tags), float(rng.uniform(3, 40)), int(rng.integers(1, 9)),
+             {"shop": "cafe"} if rng.random() < 0.1 else {}) for _ in range(int(rng.integers(1, 25)))]
+    frame = _buildings(rows)
+    counts = {a: {"houses": int(rng.integers(0, 40)), "blocks": int(rng.integers(0, 300)),
+                  "converted": int(rng.integers(0, 60)), "over_shops": int(rng.integers(0, 10))} for a in ("A", "B")}
+    got = homes.allocate_homes(frame, _areas(**counts), PARAMS)
+    frame[got.columns] = got
+    placed = frame.groupby("area_id")["dwellings"].sum()
+    for area, c in counts.items():
+        assert placed.get(area, 0) == (sum(c.values()) if area in set(frame["area_id"]) else 0)
+    assert (got[[f"dw_{t}" for t in homes.DWELLING_TYPES]].sum(axis=1) == got["dwellings"]).all()
+    assert (got[[f"dw_{t}" for t in homes.DWELLING_TYPES]] >= 0).all().all()
+
+
+def test_fill_respects_room_and_never_goes_negative():
+    out = homes._fill(10, np.array([1.0, 1.0, 1.0]), np.array([2, -3, 100]))
+    assert out.tolist() == [2, 0, 8]
