@@ -12,6 +12,7 @@ import json
 import signal
 import sys
 import threading
+import warnings
 from pathlib import Path
 
 from analysis.errors import InputError, Interrupted
@@ -300,6 +301,26 @@ def main(argv=None) -> int:
                 "factsheet": _cmd_factsheet, "export": _cmd_export, "new-place": _cmd_new_place}
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _raise_on_sigterm)  # SIGTERM unwinds like Ctrl-C: rollback, message, 143
+    if args.debug:
+        return _dispatch(commands, args)
+    # Library warnings (numpy, pandas, pyogrio) are collected, not sprayed over the terminal: one
+    # summary line after a successful command; on an error the error line stands alone.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        code = _dispatch(commands, args)
+    # Deprecation notices are for developers (they show with --debug); the rest is about the data.
+    caught = [w for w in caught if not issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning,
+                                                               FutureWarning))]
+    if code == 0 and caught:
+        first = caught[0]
+        print(f"note: {len(caught)} warning(s) from the model, e.g. {first.category.__name__}: "
+              f"{' '.join(str(first.message).split())[:120]} ({Path(first.filename).name}:{first.lineno}); "
+              "rerun with --debug to see them", file=sys.stderr)
+    return code
+
+
+def _dispatch(commands, args) -> int:
+    """Run one command; turn every failure into one line and an exit code."""
     try:
         return commands[args.command](args)
     except InputError as exc:

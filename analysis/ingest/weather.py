@@ -20,7 +20,8 @@ Checked by meaning, each failure a one-line :class:`analysis.errors.InputError`:
   close to the place);
 * units: irradiance in W/m² (not kWh/m²), temperature in °C (not tenths or Kelvin);
 * night-time zeros: sunlight while the sun is well below the horizon means shifted time stamps
-  or a wrong location.
+  or a wrong location; and closure: DNI·cos(zenith) + DHI must add up to GHI over the daylight
+  hours (swapped columns or mixed units fail it).
 
 Gaps filled with a default (missing wind speed) are recorded in a
 :class:`analysis.quality.QualityLog` when one is passed, never silently.
@@ -51,6 +52,8 @@ NIGHT_ZENITH_DEG = 96.0
 MAX_NIGHT_SUN_SHARE = 0.02
 #: Weather station farther than this from the place is refused [km]; beyond ``WARN_KM`` it is logged.
 MAX_DISTANCE_KM, WARN_DISTANCE_KM = 300.0, 100.0
+#: Largest relative error of the closure DNI·cos(z) + DHI = GHI summed over daylight hours.
+CLOSURE_TOLERANCE = 0.05
 _CUM_DAYS = np.concatenate([[0], np.cumsum([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])])
 
 
@@ -412,16 +415,29 @@ def check_location(meta: dict, path=None) -> None:
 
 
 def check_night(data: pd.DataFrame, meta: dict, path=None) -> None:
-    """Refuse sunlight at night: shifted time stamps (time zone) or a wrong location.
+    """Refuse sunlight at night and irradiance components that do not add up.
 
-    Counts sunlit hours (GHI > 20 W/m²) whose mid-hour sun is more than 6° below the horizon;
-    more than :data:`MAX_NIGHT_SUN_SHARE` of sunlit hours is an error.
+    * Sunlit hours (GHI > 20 W/m²) whose mid-hour sun is more than 6° below the horizon:
+      more than :data:`MAX_NIGHT_SUN_SHARE` of sunlit hours means shifted time stamps (time
+      zone) or a wrong location.
+    * Closure over daylight hours: DNI·cos(zenith) + DHI must equal GHI within
+      :data:`CLOSURE_TOLERANCE` (real typical years close within 0.3 %), and DHI may not exceed
+      GHI in more than 1 % of daylight hours — otherwise columns are swapped or in mixed units.
     """
     sunlit = data["ghi"].to_numpy() > 20
     if not sunlit.any():
         raise InputError("no hour has sunlight (GHI > 20 W/m²)", path=path, fix="check the irradiance columns")
     zenith = pvlib.solarposition.get_solarposition(data.index - pd.Timedelta(minutes=30), meta["latitude"],
                                                    meta["longitude"])["zenith"].to_numpy()
+    day = (zenith < 85) & (data["ghi"].to_numpy() > 50)
+    if day.sum() > 100:
+        ghi, dni, dhi = (data[c].to_numpy()[day] for c in ("ghi", "dni", "dhi"))
+        closure = (dni * np.cos(np.radians(zenith[day])) + dhi).sum() / ghi.sum()
+        diffuse_above = np.mean(dhi > 1.1 * ghi + 10)
+        if abs(closure - 1) > CLOSURE_TOLERANCE or diffuse_above > 0.01:
+            raise InputError(f"GHI, DNI and DHI do not add up: DNI·cos(zenith) + DHI = {closure:.2f} × GHI over "
+                             f"daylight hours, DHI > GHI in {diffuse_above:.0%} of them", path=path,
+                             fix="check the irradiance columns are in the right order and all in W/m²")
     night_sun = sunlit & (zenith > NIGHT_ZENITH_DEG)
     share = night_sun.sum() / sunlit.sum()
     if share > MAX_NIGHT_SUN_SHARE:
