@@ -559,7 +559,8 @@ def building_shaders(buildings, context, params: dict, quality=None):
 
 
 def plane_potential(buildings, grid: pd.DataFrame, weather: pd.DataFrame, metadata: dict, assumptions, latitude: float,
-                    context=None, progress=None, histogram=None, quality=None, with_shading: bool = True) -> pd.DataFrame:
+                    context=None, progress=None, histogram=None, quality=None, with_shading: bool = True,
+                    timings: dict | None = None) -> pd.DataFrame:
     """Roof planes with shading, usable area, suitability and PV potential at low/central/high.
 
     This is the step the pipeline calls: roof planes from roof shapes → horizon from neighbours
@@ -591,6 +592,9 @@ def plane_potential(buildings, grid: pd.DataFrame, weather: pd.DataFrame, metada
         Records defaults used (missing heights, rack yield taken from the roof grid).
     with_shading : bool
         False skips neighbours (horizon 0 everywhere): the unshaded potential, same columns.
+    timings : dict, optional
+        Filled with seconds per sub-step (``roof planes``, ``sun-path histogram``,
+        ``shading``, ``yields and capacity``), for the benchmark.
 
     Returns
     -------
@@ -601,10 +605,22 @@ def plane_potential(buildings, grid: pd.DataFrame, weather: pd.DataFrame, metada
         [kWh/kWp/yr], ``poa_kwh_per_m2`` and ``unshaded_poa_kwh_per_m2`` [kWh/m²/yr],
         ``shading_loss`` [0-1], ``sky_view_factor`` [0-1], ``horizon_mean_deg``,
         ``horizon_max_deg`` [°], ``relative_yield``, ``suitable`` and ``suitable_<level>``,
-        ``usable_m2_<level>``, ``kwp_<level>`` [kWp], ``kwh_<level>`` (shaded) [kWh/yr],
-        ``unshaded_kwh_central`` [kWh/yr]; ``x``, ``y``, ``z`` of the shading point [m].
+        ``usable_m2_<level>``, ``kwp_<level>`` [kWp], ``kwh_<level>`` (shaded) [kWh/yr];
+        the potential as it would be without shading, central case: ``suitable_unshaded``,
+        ``unshaded_kwp_central`` [kWp], ``unshaded_kwh_central`` [kWh/yr]; ``x``, ``y``, ``z``
+        of the shading point [m].
     """
+    import time
+
     from analysis import shading, solar
+
+    timings = {} if timings is None else timings
+    clock = [time.perf_counter()]
+
+    def lap(name):
+        now = time.perf_counter()
+        timings[name] = timings.get(name, 0.0) + now - clock[0]
+        clock[0] = now
 
     roof_levels = _levels(assumptions, "roofs")
     central = roof_levels["central"]
@@ -618,12 +634,14 @@ def plane_potential(buildings, grid: pd.DataFrame, weather: pd.DataFrame, metada
     else:
         offset = 0.0
     planes = roof_planes(buildings, geoms, central, latitude, offset)
+    lap("roof planes")
     tilts = np.unique(grid["tilt_deg"].to_numpy())
     azimuths = np.unique(grid["azimuth_deg"].to_numpy())
     if histogram is None:
         albedo = grid.attrs.get("albedo", assumptions.get("pv", "albedo") if "albedo" in assumptions.groups.get("pv", {}) else 0.2)
         histogram = shading.sun_path_histogram(weather, metadata, tilts, azimuths, sp["n_sectors"],
                                                sp["elevation_step_deg"], albedo)
+    lap("sun-path histogram")
     tilt, azimuth = planes["tilt_deg"].to_numpy(), planes["azimuth_deg"].to_numpy()
     if with_shading:
         shaders = building_shaders(buildings, context, central, quality)
@@ -635,6 +653,7 @@ def plane_potential(buildings, grid: pd.DataFrame, weather: pd.DataFrame, metada
         shade = shading.shaded_irradiance(histogram, np.zeros((len(planes), histogram.n_sectors)), tilt, azimuth)
         shade["horizon_mean_deg"] = 0.0
         shade["horizon_max_deg"] = 0.0
+    lap("shading")
     rack = (planes["mount"] == "rack").to_numpy()
     unshaded = solar.interpolate_grid(grid, "pv_kwh_per_kwp", tilt, azimuth)
     if "pv_rack_kwh_per_kwp" in grid and rack.any():
@@ -656,6 +675,12 @@ def plane_potential(buildings, grid: pd.DataFrame, weather: pd.DataFrame, metada
     for level, loss_level in (("low", "high"), ("central", "central"), ("high", "low")):
         loss = assumptions.get("pv", "losses_pct", loss_level) if "losses_pct" in pv else base_loss
         out[f"kwh_{level}"] *= (1 - loss / 100) / (1 - base_loss / 100)
-    out["unshaded_kwh_central"] = out["kwp_central"] * unshaded * (
-        (1 - (assumptions.get("pv", "losses_pct") if "losses_pct" in pv else base_loss) / 100) / (1 - base_loss / 100))
+    # Without shading (central case): suitability on the unshaded yield, for before/after tables.
+    p = potential_params(roof_levels, "central")
+    ok = (out["module_m2"].to_numpy() >= p["min_array_module_m2"]) & (unshaded / best >= p["min_relative_yield"])
+    out["suitable_unshaded"] = ok
+    out["unshaded_kwp_central"] = np.where(ok, out["module_m2"].to_numpy() * p["module_density_kwp_per_m2"], 0.0)
+    loss_c = assumptions.get("pv", "losses_pct") if "losses_pct" in pv else base_loss
+    out["unshaded_kwh_central"] = out["unshaded_kwp_central"] * unshaded * (1 - loss_c / 100) / (1 - base_loss / 100)
+    lap("yields and capacity")
     return out

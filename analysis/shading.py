@@ -347,25 +347,39 @@ def horizon_profiles(points_xy, points_z, shaders: Shaders, *, n_sectors: int = 
 # Diffuse: sky-view factor of a tilted plane, horizon-brightening band
 # --------------------------------------------------------------------------------------------
 
-def _blocked_isotropic(tilt_rad, rel_az_rad, elev_rad):
+def _entries(horizon: np.ndarray):
+    """(plane, sector, elevation [°]) of every non-zero horizon entry."""
+    n_s = horizon.shape[1]
+    flat = horizon.reshape(-1)
+    idx = np.flatnonzero(flat > 0)
+    rows = idx // n_s
+    return rows, idx - rows * n_s, flat[idx].astype(float)
+
+
+def _blocked_isotropic(cos_tilt, sin_tilt, rel_az_rad, elev_rad):
     """∫_0^E max(cos θ, 0) cos e de for sky elements below the horizon E at a relative azimuth.
 
-    cos θ = sin e cos β + cos e sin β cos Δφ; closed form of the integral, clipped where the sky
-    lies behind the plane.
+    cos θ = sin e cos β + cos e sin β cos Δφ, so the integrand is a·sin e·cos e + b·cos² e
+    with a = cos β, b = sin β cos Δφ: closed form, clipped where the sky lies behind the plane
+    (b < 0 and e < atan(−b/a)).
     """
-    a = np.cos(tilt_rad)
-    b = np.sin(tilt_rad) * np.cos(rel_az_rad)
+    a = cos_tilt
+    b = sin_tilt * np.cos(rel_az_rad)
 
     def primitive(x):
         return a * np.sin(x) ** 2 / 2 + b * (x / 2 + np.sin(2 * x) / 4)
 
-    # Integrand a·sin e·cos e + b·cos² e is negative below e0 = atan(-b/a) when b < 0.
-    e0 = np.where(b < 0, np.arctan2(-b, a), 0.0)
-    lower = np.minimum(e0, elev_rad)
-    return primitive(elev_rad) - primitive(lower)
+    full = primitive(elev_rad)
+    behind = b < 0
+    if behind.any():
+        e0 = np.arctan2(-b[behind], a[behind])
+        lower = np.minimum(e0, elev_rad[behind])
+        ab, bb = a[behind], b[behind]
+        full[behind] -= ab * np.sin(lower) ** 2 / 2 + bb * (lower / 2 + np.sin(2 * lower) / 4)
+    return full
 
 
-def sky_view_factor(horizon_deg, tilt_deg, azimuth_deg) -> np.ndarray:
+def sky_view_factor(horizon_deg, tilt_deg, azimuth_deg, entries=None) -> np.ndarray:
     """Share of a tilted plane's isotropic sky diffuse left by its horizon (1 = unobstructed).
 
     The sky dome is weighted by the cosine of incidence on the plane; each sector's sky below
@@ -384,14 +398,14 @@ def sky_view_factor(horizon_deg, tilt_deg, azimuth_deg) -> np.ndarray:
     numpy.ndarray (n,)
         Sky-view factor of the plane [-], in [0, 1].
     """
-    horizon = np.asarray(horizon_deg, dtype=float)
+    horizon = np.asarray(horizon_deg)
     n, n_sectors = horizon.shape
     tilt = np.radians(np.asarray(tilt_deg, dtype=float))
-    rows, cols = np.nonzero(horizon > 0)
+    rows, cols, elev = _entries(horizon) if entries is None else entries
     blocked = np.zeros(n)
     if rows.size:
         rel = np.radians(sector_centres(n_sectors)[cols] - np.asarray(azimuth_deg, dtype=float)[rows])
-        part = _blocked_isotropic(tilt[rows], rel, np.radians(horizon[rows, cols]))
+        part = _blocked_isotropic(np.cos(tilt)[rows], np.sin(tilt)[rows], rel, np.radians(elev))
         blocked = np.bincount(rows, weights=part, minlength=n) * (2 * np.pi / n_sectors)
     unobstructed = np.pi * (1 + np.cos(tilt)) / 2
     return np.clip(1.0 - blocked / unobstructed, 0.0, 1.0)
@@ -436,9 +450,10 @@ class SunPathHistogram:
         Sun-azimuth sectors (same as the horizon profiles).
     elevation_step_deg : float
         Width of the sun-elevation bins [°] (bins from 0 to 90°).
-    cum_beam_poa, cum_beam_effective : numpy.ndarray (tilts, azimuths, sectors, elevation bins + 1)
+    cum_beam : numpy.ndarray (tilts, azimuths, sectors, elevation bins + 1, 2)
         Annual beam + circumsolar plane irradiance from the sun *below* each elevation bin edge
-        [kWh/m²]; ``_effective`` applies the physical IAM to the beam (what PV converts).
+        [kWh/m²]; ``[..., 0]`` plane of array, ``[..., 1]`` with the physical IAM on the
+        beam (what PV converts). Stacked so one gather reads both.
     totals : pandas.DataFrame
         Per bin (``tilt_deg``, ``azimuth_deg``) annual components [kWh/m²]: ``poa_global``,
         ``beam`` (direct + circumsolar), ``isotropic``, ``horizon``, ``ground``, and
@@ -449,9 +464,16 @@ class SunPathHistogram:
     azimuths: np.ndarray
     n_sectors: int
     elevation_step_deg: float
-    cum_beam_poa: np.ndarray
-    cum_beam_effective: np.ndarray
+    cum_beam: np.ndarray
     totals: pd.DataFrame
+
+    @property
+    def cum_beam_poa(self) -> np.ndarray:
+        return self.cum_beam[..., 0]
+
+    @property
+    def cum_beam_effective(self) -> np.ndarray:
+        return self.cum_beam[..., 1]
 
 
 def _components(weather, solpos, tilt, azimuth, albedo):
@@ -536,8 +558,8 @@ def sun_path_histogram(weather: pd.DataFrame, metadata: dict, tilts=solar.DEFAUL
         return np.concatenate([np.zeros(shape[:3] + (1,)), np.cumsum(h, axis=3)], axis=3)
 
     frame = pd.DataFrame({"tilt_deg": tt, "azimuth_deg": aa, **totals})
-    return SunPathHistogram(tilts, azimuths, n_sectors, float(elevation_step_deg), cumulative(hist_poa),
-                            cumulative(hist_eff), frame)
+    return SunPathHistogram(tilts, azimuths, n_sectors, float(elevation_step_deg),
+                            np.stack([cumulative(hist_poa), cumulative(hist_eff)], axis=-1), frame)
 
 
 def _bilinear_nodes(values: np.ndarray, nodes: np.ndarray, periodic: bool):
@@ -554,7 +576,7 @@ def _bilinear_nodes(values: np.ndarray, nodes: np.ndarray, periodic: bool):
     return i, i + 1, w
 
 
-def blocked_beam(hist: SunPathHistogram, horizon_deg, tilt_deg, azimuth_deg, effective: bool = False) -> np.ndarray:
+def blocked_beam(hist: SunPathHistogram, horizon_deg, tilt_deg, azimuth_deg, entries=None) -> np.ndarray:
     """Annual beam (+ circumsolar) irradiance that each plane's horizon blocks [kWh/m²].
 
     Bilinear in orientation (like :func:`analysis.solar.interpolate_grid`), cumulative and
@@ -567,31 +589,52 @@ def blocked_beam(hist: SunPathHistogram, horizon_deg, tilt_deg, azimuth_deg, eff
         Horizon elevation per sector [°] (``hist.n_sectors`` sectors).
     tilt_deg, azimuth_deg : array (n,)
         Plane tilt and true azimuth [°].
-    effective : bool
-        Use the IAM-weighted beam (for PV) instead of the plane-of-array beam.
+
+    Returns
+    -------
+    numpy.ndarray (n, 2)
+        Blocked plane-of-array beam ``[:, 0]`` and IAM-weighted beam ``[:, 1]`` (for PV) [kWh/m²].
     """
-    horizon = np.asarray(horizon_deg, dtype=float)
-    if horizon.shape[1] != hist.n_sectors:
+    horizon = np.asarray(horizon_deg)
+    if horizon.ndim != 2 or horizon.shape[1] != hist.n_sectors:
         raise ValueError(f"horizon has {horizon.shape[1]} sectors, the histogram {hist.n_sectors}")
-    cum = hist.cum_beam_effective if effective else hist.cum_beam_poa
-    n_t, n_a, n_s, n_e1 = cum.shape
-    rows, cols = np.nonzero(horizon > 0)
-    out = np.zeros(len(horizon))
+    n_t, n_a, n_s, n_e1, _ = hist.cum_beam.shape
+    rows, cols, elev = _entries(horizon) if entries is None else entries
+    out = np.zeros((len(horizon), 2))
     if rows.size == 0:
         return out
-    ti0, ti1, wt = _bilinear_nodes(np.asarray(tilt_deg, dtype=float)[rows], hist.tilts, periodic=False)
-    ai0, ai1, wa = _bilinear_nodes(np.asarray(azimuth_deg, dtype=float)[rows], hist.azimuths, periodic=True)
-    x = np.clip(horizon[rows, cols] / hist.elevation_step_deg, 0, n_e1 - 1)
-    m = np.minimum(np.floor(x).astype(np.int64), n_e1 - 2)
-    frac = x - m
-    flat = cum.reshape(-1)
-    value = np.zeros(rows.size)
+    # Orientation nodes per plane (cheap), then per (plane, sector) entry.
+    ti0, ti1, wt = _bilinear_nodes(np.asarray(tilt_deg, dtype=float), hist.tilts, periodic=False)
+    ai0, ai1, wa = _bilinear_nodes(np.asarray(azimuth_deg, dtype=float), hist.azimuths, periodic=True)
+    x = np.clip(elev / hist.elevation_step_deg, 0, n_e1 - 1)
+    m = np.minimum(x.astype(np.int64), n_e1 - 2)
+    frac = (x - m)[:, None]
+    flat = hist.cum_beam.reshape(-1, 2)
+    cell = cols * n_e1 + m
+    value = np.zeros((rows.size, 2))
     for ti, ai, w in ((ti0, ai0, (1 - wt) * (1 - wa)), (ti1, ai0, wt * (1 - wa)),
                       (ti0, ai1, (1 - wt) * wa), (ti1, ai1, wt * wa)):
-        base = ((ti * n_a + ai) * n_s + cols) * n_e1 + m
-        lower = flat[base]
-        value += w * (lower + frac * (flat[base + 1] - lower))
-    return np.bincount(rows, weights=value, minlength=len(horizon))
+        used = w > 0
+        if not used.any():
+            continue  # e.g. every plane's tilt on a node: two corners instead of four
+        sel = used[rows]
+        if sel.all():
+            base = (ti * n_a + ai)[rows] * (n_s * n_e1) + cell
+            lower = np.take(flat, base, axis=0)  # (much) faster than flat[base] for 2-D
+            upper = np.take(flat, base + 1, axis=0)
+            upper -= lower  # in place: lower + frac·(upper − lower), weighted
+            upper *= frac
+            upper += lower
+            upper *= w[rows][:, None]
+            value += upper
+        else:
+            r = rows[sel]
+            base = (ti * n_a + ai)[r] * (n_s * n_e1) + cell[sel]
+            lower = np.take(flat, base, axis=0)
+            value[sel] += w[r][:, None] * (lower + frac[sel] * (np.take(flat, base + 1, axis=0) - lower))
+    out[:, 0] = np.bincount(rows, weights=value[:, 0], minlength=len(horizon))
+    out[:, 1] = np.bincount(rows, weights=value[:, 1], minlength=len(horizon))
+    return out
 
 
 def interpolate_totals(hist: SunPathHistogram, column: str, tilt_deg, azimuth_deg) -> np.ndarray:
@@ -618,16 +661,19 @@ def shaded_irradiance(hist: SunPathHistogram, horizon_deg, tilt_deg, azimuth_deg
         ``shading_loss`` = 1 − shaded/unshaded plane irradiance [-]; ``sky_view_factor`` [-];
         ``beam_loss`` (share of beam + circumsolar blocked) [-].
     """
-    horizon = np.asarray(horizon_deg, dtype=float)
+    horizon = np.asarray(horizon_deg)
+    if horizon.ndim == 1:
+        horizon = horizon.reshape(0, hist.n_sectors) if horizon.size == 0 else horizon[None, :]
     tilt = np.asarray(tilt_deg, dtype=float)
     azimuth = np.asarray(azimuth_deg, dtype=float)
     comp = {c: interpolate_totals(hist, c, tilt, azimuth) for c in
             ("poa_global", "beam", "isotropic", "horizon", "effective", "beam_effective")}
-    svf = sky_view_factor(horizon, tilt, azimuth)
+    entries = _entries(horizon)
+    svf = sky_view_factor(horizon, tilt, azimuth, entries)
     band = horizon_band_visible(horizon, azimuth)
     diffuse_lost = comp["isotropic"] * (1 - svf) + comp["horizon"] * (1 - band)
-    beam_lost = blocked_beam(hist, horizon, tilt, azimuth)
-    beam_eff_lost = blocked_beam(hist, horizon, tilt, azimuth, effective=True)
+    lost = blocked_beam(hist, horizon, tilt, azimuth, entries)
+    beam_lost, beam_eff_lost = lost[:, 0], lost[:, 1]
     shaded = comp["poa_global"] - beam_lost - diffuse_lost
     shaded_eff = comp["effective"] - beam_eff_lost - diffuse_lost
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -724,21 +770,33 @@ def shade_planes(points_xy, points_z, tilt_deg, azimuth_deg, exclude, shaders: S
     order = np.lexsort((xy[:, 0], np.floor(xy[:, 1] / 1000.0))) if n else np.empty(0, int)
     parts = []
     reach = radius_m + 1.0
-    for start in range(0, n, chunk):
-        idx = order[start:start + chunk]
-        lo, hi = xy[idx].min(axis=0) - reach, xy[idx].max(axis=0) + reach
-        b = shaders.bounds
-        near = np.flatnonzero((b[:, 2] >= lo[0]) & (b[:, 0] <= hi[0]) & (b[:, 3] >= lo[1]) & (b[:, 1] <= hi[1]))
-        horizon = horizon_profiles(xy[idx], z[idx], shaders, n_sectors=hist.n_sectors, radius_m=radius_m,
-                                   min_elevation_deg=min_elevation_deg, exclude=exclude[idx],
-                                   north_offset_deg=north_offset_deg, candidates=near)
+
+    def finish(idx, horizon):
         part = shaded_irradiance(hist, horizon, tilt[idx], azimuth[idx])
         part["horizon_mean_deg"] = horizon.mean(axis=1)
         part["horizon_max_deg"] = horizon.max(axis=1)
         part.index = idx
-        parts.append(part)
-        if progress is not None:
-            progress(min(start + chunk, n), n)
+        return part
+
+    # The irradiance of one chunk is computed in a second thread while the next chunk's
+    # horizons are found (numpy releases the GIL on large arrays): both cores stay busy.
+    with ThreadPoolExecutor(max_workers=1) as post:
+        pending = None
+        for start in range(0, n, chunk):
+            idx = order[start:start + chunk]
+            lo, hi = xy[idx].min(axis=0) - reach, xy[idx].max(axis=0) + reach
+            b = shaders.bounds
+            near = np.flatnonzero((b[:, 2] >= lo[0]) & (b[:, 0] <= hi[0]) & (b[:, 3] >= lo[1]) & (b[:, 1] <= hi[1]))
+            horizon = horizon_profiles(xy[idx], z[idx], shaders, n_sectors=hist.n_sectors, radius_m=radius_m,
+                                       min_elevation_deg=min_elevation_deg, exclude=exclude[idx],
+                                       north_offset_deg=north_offset_deg, candidates=near)
+            if pending is not None:
+                parts.append(pending.result())
+            pending = post.submit(finish, idx, horizon)
+            if progress is not None:
+                progress(min(start + chunk, n), n)
+        if pending is not None:
+            parts.append(pending.result())
     if not parts:
         return shaded_irradiance(hist, np.zeros((0, hist.n_sectors)), [], []).assign(horizon_mean_deg=[], horizon_max_deg=[])
     return pd.concat(parts).sort_index()
