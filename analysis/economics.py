@@ -913,19 +913,21 @@ def network_and_supply(gen: Generation, groups: Groups, params: dict, network: s
     else:
         income = np.nan_to_num(groups.income_mean_gbp, nan=np.nanmedian(groups.income_mean_gbp))
         weight = np.broadcast_to(h * income[:, None, None], grid_dom.shape)
-    charges = cost_dom[None, None, :] * weight / weight.sum(axis=(0, 1), keepdims=True)
+    total_weight = weight.sum(axis=(0, 1), keepdims=True)
+    charges = cost_dom[None, None, :] * np.divide(weight, total_weight, out=np.zeros_like(weight, dtype=float),
+                                                  where=total_weight > 0)
     ledger.extras["domestic_charges_gbp"] = charges * (1 + vat)  # what households pay for networks and policy
     change = charges - r0 * grid_dom  # positive: households pay more than the generation model assumed
     ledger.book("households", "network_charges", -change * (1 + vat))
     ledger.book("treasury", "vat_on_bills", (vat * change).sum(axis=1))
-    charges_nd = cost_nd[None, None, :] * np.divide(grid_nd, grid_nd.sum(axis=(0, 1), keepdims=True),
-                                                    out=np.zeros_like(grid_nd), where=grid_nd.sum() > 0)
+    total_nd = grid_nd.sum(axis=(0, 1), keepdims=True)
+    charges_nd = cost_nd[None, None, :] * np.divide(grid_nd, total_nd, out=np.zeros_like(grid_nd), where=total_nd > 0)
     change_nd = charges_nd - r0_nd * grid_nd
     for k, party in enumerate(ND_PARTIES):
         ledger.book(party, "network_charges", -change_nd[:, k, :])
     if np.any(gen.levy_gbp != 0):
         grid_total = grid_dom.sum(axis=(0, 1)) + grid_nd.sum(axis=(0, 1))
-        unit_levy = gen.levy_gbp / grid_total
+        unit_levy = np.divide(gen.levy_gbp, grid_total, out=np.zeros_like(grid_total), where=grid_total > 0)
         ledger.book("households", "generation_levy", -unit_levy[None, None, :] * grid_dom * (1 + vat))
         ledger.book("treasury", "vat_on_bills", (vat * unit_levy[None, None, :] * grid_dom).sum(axis=1))
         for k, party in enumerate(ND_PARTIES):

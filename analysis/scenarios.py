@@ -1016,9 +1016,7 @@ def synthetic_inputs(n_buildings: int, buildings_per_area: int = 400, seed: int 
     area = rng.integers(0, n_areas, n_buildings)
     kind = rng.choice(4, n_buildings, p=[0.70, 0.18, 0.08, 0.04])  # house, block, non-domestic, mixed
     dwellings = np.select([kind == 0, kind == 1, kind == 3], [1, rng.integers(6, 60, n_buildings), rng.integers(1, 6, n_buildings)], 0)
-    tenure = rng.dirichlet([4, 2, 3, 0.3], n_buildings)
-    dw = np.floor(tenure * dwellings[:, None]).astype(int)
-    dw[:, 3] += dwellings - dw.sum(axis=1)
+    dw = rng.multinomial(dwellings, [0.45, 0.22, 0.30, 0.03])  # occupant tenure of each dwelling
     owner = np.where(kind == 0, np.where(dw[:, 0] > 0, "owner_occupier", "private_landlord"),
                      np.where(kind == 1, rng.choice(["social_landlord", "private_freeholder"], n_buildings),
                               rng.choice(["commercial", "public_body", "faith_community"], n_buildings, p=[0.8, 0.15, 0.05])))

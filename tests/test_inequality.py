@@ -51,6 +51,16 @@ def test_concentration_index_signs_and_gini_identity():
     assert ineq.suits(income ** 2, income) > 0  # progressive
 
 
+def test_concentration_index_for_many_draws_at_once():
+    rng = np.random.default_rng(4)
+    income, w = rng.normal(40_000, 8_000, 30).clip(5_000), rng.integers(50, 900, 30)
+    outcomes = rng.gamma(2.0, 5.0, (30, 7))
+    many = ineq.concentration_index_draws(outcomes, income, w)
+    for j in range(7):
+        assert many[j] == pytest.approx(ineq.concentration_index(outcomes[:, j], income, w), rel=1e-12)
+    assert np.isnan(ineq.concentration_index_draws(np.zeros((30, 1)), income, w)[0])
+
+
 def test_deciles_and_table():
     income = np.arange(1, 101, dtype=float)
     d = ineq.deciles(income)
