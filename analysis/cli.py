@@ -71,6 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.add_argument("--replace", action="store_true",
                    help="allow replacing a store that holds results for another place")
+    p.add_argument("--force", action="store_true",
+                   help="run even if the store already holds results of the same inputs, code and options")
 
     for name, helptext in (("pv-yield", "annual AC yield of 1 kWdc on one plane (PVWatts v5 chain)"),
                            ("heat-yield", "annual heat of 1 m² of solar collector on one plane (ISO 9806)")):
@@ -151,9 +153,10 @@ def _cmd_run(args) -> int:
     with store.writer_lock(db):  # a second run on this store is refused now, not at the end
         before = store.last_run_id(db)
         try:
-            result = pipeline.run(args.place, db, quiet=args.quiet, replace=args.replace)
+            result = pipeline.run(args.place, db, quiet=args.quiet, replace=args.replace, force=args.force)
             table = pipeline.summary_table(result.db_path)
-            print(f"run {result.run_id} stored in {result.db_path}"
+            print(f"run {result.run_id} {'reused (up to date; --force reruns)' if result.up_to_date else 'stored'} "
+                  f"in {result.db_path}"
                   + (" (buildings are SYNTHETIC, generated from census counts)"
                      if result.summary["synthetic_buildings"] else ""))
             print(table.T.to_string(header=False))

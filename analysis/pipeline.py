@@ -8,9 +8,11 @@ transaction). A failed or interrupted run changes nothing that was stored before
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -115,6 +117,7 @@ class RunResult:
     run_id: int
     summary: dict
     timings: dict = field(default_factory=dict)
+    up_to_date: bool = False
 
 
 def load_buildings(cfg, areas: gpd.GeoDataFrame, log: QualityLog, progress: Progress | None = None) -> gpd.GeoDataFrame:
@@ -232,8 +235,46 @@ def _wkb(geoms) -> np.ndarray:
     return shapely.to_wkb(np.asarray(geoms), output_dimension=2)
 
 
+def code_fingerprint() -> str:
+    """SHA-256 (16 hex digits) of the package's code and packaged data: what results depend on
+    besides the place's own files. Unlike the git commit, it also sees uncommitted edits."""
+    import hashlib
+
+    root = config_mod.PROJECT_ROOT
+    files = sorted([*(root / "analysis").rglob("*.py"), *(root / "analysis" / "data").glob("*.yml"),
+                    *(root / "data" / "typology").glob("*.csv"), *(root / "data" / "validation").glob("*.csv")])
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def input_hashes(cfg) -> dict:
+    """SHA-256 of the place config and every file it names, keyed by path (relative to the project)."""
+    return {str(p.relative_to(config_mod.PROJECT_ROOT)) if p.is_relative_to(config_mod.PROJECT_ROOT) else str(p):
+            config_mod.file_sha256(p) for p in [cfg.path, *cfg.input_files()] if p.is_file()}
+
+
+def up_to_date(cfg, db_path, options: dict) -> dict | None:
+    """The store's latest run when it was made from the same inputs, code and options, else None."""
+    if not Path(db_path).is_file():
+        return None
+    con = store.connect(db_path, read_only=True)
+    try:
+        last = store.last_run(con)
+    finally:
+        con.close()
+    if last is None:
+        return None
+    summary = json.loads(last.get("summary") or "{}")
+    key = {"config": cfg.config_hash(), "inputs": input_hashes(cfg), "code": code_fingerprint(), "options": options}
+    return summary if summary.get("run_key") == key else None
+
+
 def run(place=None, db_path=None, quiet: bool = False, fail_after: str | None = None,
-        with_heat: bool = True, with_ownership: bool = True, replace: bool = False) -> RunResult:
+        with_heat: bool = True, with_ownership: bool = True, replace: bool = False,
+        force: bool = True) -> RunResult:
     """Run the whole pipeline for a place and swap its results into the store.
 
     Parameters
@@ -250,6 +291,9 @@ def run(place=None, db_path=None, quiet: bool = False, fail_after: str | None = 
         Run the heat and ownership steps (on by default).
     replace : bool
         Allow overwriting a store that holds another place's results.
+    force : bool
+        Run even when the store already holds results of the same inputs, code and options
+        (False: such a store is reused as it is and the run returns at once, ``up_to_date``).
 
     Returns
     -------
@@ -258,6 +302,14 @@ def run(place=None, db_path=None, quiet: bool = False, fail_after: str | None = 
     started = dt.datetime.now()
     cfg = config_mod.load_place(place)
     db_path = db_path or store.default_db_path(cfg.slug)
+    options = {"with_heat": with_heat, "with_ownership": with_ownership}
+    if not force and fail_after is None:
+        summary = up_to_date(cfg, db_path, options)
+        if summary is not None:
+            if not quiet:
+                print(f"{db_path}: up to date (same inputs, code and options as run {store.last_run_id(db_path)})",
+                      file=sys.stderr)
+            return RunResult(str(db_path), store.last_run_id(db_path), summary, {}, up_to_date=True)
     progress = Progress(8, quiet)
 
     log = QualityLog()
@@ -329,6 +381,8 @@ def run(place=None, db_path=None, quiet: bool = False, fail_after: str | None = 
     tables = {"areas": areas_out, "buildings": buildings_out, "roof_planes": planes[plane_cols],
               "yield_grid": grid, "assumptions": assumptions, "validation": validation, **extra_tables}
     summary["defaults_used"] = log.defaults_used()
+    summary["run_key"] = {"config": cfg.config_hash(), "inputs": input_hashes(cfg), "code": code_fingerprint(),
+                          "options": options}
     run_id = store_results(cfg, db_path, tables, summary, started, extra_sql, fail_after, replace=replace, quality=log)
     progress.step("store", len(buildings))
     return RunResult(str(db_path), run_id, summary, progress.timings)
@@ -397,14 +451,13 @@ def store_results(cfg, db_path, tables: dict, summary: dict, started, extra_sql=
 
     from analysis.errors import InputError
 
-    input_hashes = {str(p.relative_to(config_mod.PROJECT_ROOT)) if p.is_relative_to(config_mod.PROJECT_ROOT) else str(p):
-                    config_mod.file_sha256(p) for p in [cfg.path, *cfg.input_files()] if p.is_file()}
+    hashes = input_hashes(cfg)
     with store.writer_lock(db_path):
         con = store.connect(db_path)
         try:
             return store.write_results(
                 con, tables, {"areas": ["geom", "geom_wgs84"], "buildings": ["geom"]},
-                run={"place": cfg.name, "config_hash": cfg.config_hash(), "input_hashes": input_hashes,
+                run={"place": cfg.name, "config_hash": cfg.config_hash(), "input_hashes": hashes,
                      "summary": summary, "started_at": started},
                 fail_after=fail_after, derived_sql=[BUILDING_POTENTIAL_SQL, AREA_POTENTIAL_SQL, *extra_sql],
                 quality=quality, replace=replace, path=db_path,
