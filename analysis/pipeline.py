@@ -314,6 +314,16 @@ def run(place=None, db_path=None, quiet: bool = False, fail_after: str | None = 
 
     log = QualityLog()
     areas = checks.check_areas(areas_mod.read_areas(cfg), log, cfg.resolve(cfg.section("areas")["file"]))
+    types = [c for columns in homes.TYPE_COLUMNS.values() for c in columns if c in areas]
+    if types:  # homes are placed by type: the area's count of homes is the sum of its types
+        by_type = homes.census_counts(areas).sum(axis=1).to_numpy(dtype=float)
+        if "dwellings" in areas:
+            off = int(np.sum(np.abs(areas["dwellings"].fillna(by_type).to_numpy() - by_type) > 0))
+            if off:
+                log.record("areas", "dwellings", records=len(areas), derived=off,
+                           note=f"in {off} area(s) the total differed from the sum of accommodation types after "
+                                f"apportioning (rounding of merged areas); the sum of types is used")
+        areas["dwellings"] = by_type
     progress.step("areas", len(areas), "areas")
     buildings = load_buildings(cfg, areas, log, progress)
     progress.step("buildings, homes and owners", len(buildings))

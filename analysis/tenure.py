@@ -241,12 +241,13 @@ def roof_owners(buildings: gpd.GeoDataFrame, tenure: pd.DataFrame, log: QualityL
     block = homes & (dtype == "purpose_built_flat")
     owner[block] = np.where(social_block[block], "social_landlord", "private_freeholder")
     owner[homes & (dtype == "commercial_flat")] = "private_freeholder"
-    source[homes] = DERIVED
+    source[homes] = IMPUTED  # follows from the allocated tenure, which is itself imputed
     # Non-domestic roofs from their use.
     nd = ~homes
     owner[nd & np.isin(category, list(PUBLIC_CATEGORIES))] = "public_body"
     owner[nd & (category == "worship")] = "faith_community"
-    source[nd & (category != "")] = DERIVED
+    use_known = buildings.get("use_source", pd.Series(IMPUTED, index=buildings.index)).isin([OBSERVED, DERIVED]).to_numpy()
+    source[nd & (category != "") & use_known] = DERIVED
     # An operator tag naming a council or housing association (homes) or a public body is an observation.
     tagged_home = op_social & homes
     tagged_public = ~homes & op_public & (use_class != "ancillary")
@@ -266,13 +267,14 @@ def roof_owners(buildings: gpd.GeoDataFrame, tenure: pd.DataFrame, log: QualityL
         found = np.isfinite(j.astype(float))
         idx = np.flatnonzero(anc)
         owner[idx[found]] = owner[j[found].astype(int)]
-        source[idx[found]] = DERIVED
+        source[idx[found]] = source[j[found].astype(int)]
         consents[idx] = 1
     if log is not None:
         log.record("ownership", "roof_owner", records=n, observed=int(np.sum(source == OBSERVED)),
                    parsed=int(np.sum(source == OBSERVED)), derived=int(np.sum(source == DERIVED)),
                    imputed=int(np.sum(source == IMPUTED)),
-                   note="homes: from the allocated tenure; non-domestic: from use; operator tags where mapped")
+                   note="operator tags where mapped; non-domestic roofs derived from the building's use; roofs over "
+                        "homes imputed from the allocated tenure")
     return pd.DataFrame({"roof_owner": owner, "roof_owner_source": source, "consents": consents}, index=buildings.index)
 
 
