@@ -318,7 +318,8 @@ def run(place=None, db_path=None, quiet: bool = False, fail_after: str | None = 
     if types:  # homes are placed by type: the area's count of homes is the sum of its types
         by_type = homes.census_counts(areas).sum(axis=1).to_numpy(dtype=float)
         if "dwellings" in areas:
-            off = int(np.sum(np.abs(areas["dwellings"].fillna(by_type).to_numpy() - by_type) > 0))
+            given = areas["dwellings"].to_numpy(dtype=float)
+            off = int(np.sum(np.isfinite(given) & (np.abs(given - by_type) > 0)))
             if off:
                 log.record("areas", "dwellings", records=len(areas), derived=off,
                            note=f"in {off} area(s) the total differed from the sum of accommodation types after "
