@@ -101,7 +101,8 @@ def policy_step(buildings: pd.DataFrame, potential: pd.DataFrame, areas: pd.Data
         ``policy_framings``, ``policy_robustness``, ``policy_aggregator``, ``policy_drivers``.
     """
     log = log if log is not None else QualityLog()
-    units, groups = prepared or scenarios.prepare(buildings, potential, areas, log)
+    buildings_units, groups = prepared or scenarios.prepare(buildings, potential, areas, log)
+    units, _ = scenarios.class_units(buildings_units, groups, by="area")  # per-area classes (see economics_step)
     curve = curve or scenarios.build_curve(assumptions, pv_profile, log=log)
     params = scenarios.central_parameters(assumptions)
     gens = generations(units, groups, params, curve)
@@ -147,7 +148,7 @@ def policy_step(buildings: pd.DataFrame, potential: pd.DataFrame, areas: pd.Data
     robust, drivers = pd.DataFrame(), pd.DataFrame()
     if n_draws:
         dparams, draw_table = scenarios.draw_parameters(assumptions, n_draws, seed)
-        classes, deciles = scenarios.class_units(units, groups)
+        classes, deciles = scenarios.class_units(buildings_units, groups)
         dgens = generations(classes, deciles, dparams, curve, sorted({f["generation"] for f in FRAMINGS.values()}))
         dmetrics = {}
         for label, f in FRAMINGS.items():

@@ -246,37 +246,47 @@ KWP_BINS = np.concatenate([[0.0], np.geomspace(1.0, 1000.0, 11), [np.inf]])
 RATIO_BINS = np.concatenate([[0.0], np.geomspace(0.1, 10.0, 7), [np.inf]])
 
 
-def class_units(units: ec.Units, groups: ec.Groups) -> tuple[ec.Units, ec.Groups]:
-    """Aggregate buildings into classes of similar buildings per income decile (for the draws).
+def class_units(units: ec.Units, groups: ec.Groups, by: str = "decile") -> tuple[ec.Units, ec.Groups]:
+    """Aggregate buildings into classes of similar buildings per income decile (draws) or per area (central).
 
     A class is (decile, roof owner, load profile, kWp-per-building bin, generation/demand ratio
     bin, consents bin, has dwellings). Class quantities are sums; the capex curve and the
     self-consumption curve are evaluated at the class's mean building, so the class result
-    approximates the building-level one (tested within a few per cent). Groups become deciles.
+    approximates the building-level one (tested within a few per cent). With ``by="decile"``
+    groups become deciles; with ``by="area"`` they stay the areas (classes within each area).
     """
-    dec = groups.decile[units.group]
+    dec = groups.decile[units.group] if by == "decile" else units.group
     kwp_b = np.divide(units.kwp, units.n_buildings, out=np.zeros(len(units)), where=units.n_buildings > 0)
     demand = units.demand_dom_kwh + units.demand_nd_kwh
     ratio = np.divide(units.kwh, demand, out=np.full(len(units), 1e6), where=demand > 0)
     consent_bin = np.digitize(units.consents, [1.5, 5.5])
     has_homes = units.dwellings.sum(axis=1) > 0
-    key = pd.DataFrame({"decile": dec, "owner": units.roof_owner, "nd": units.nondomestic_profile,
-                        "k": np.digitize(kwp_b, KWP_BINS), "r": np.digitize(ratio, RATIO_BINS), "c": consent_bin,
-                        "h": has_homes})
-    codes, uniques = pd.MultiIndex.from_frame(key).factorize()
-    n = len(uniques)
+    # One integer key per class (mixed radix over the fields), then one sort: no pandas group-by.
+    fields = [(np.asarray(dec, dtype=np.int64), int(np.max(dec)) + 1 if len(dec) else 1),
+              (units.roof_owner.astype(np.int64), len(ec.ROOF_OWNERS)), (units.nondomestic_profile.astype(np.int64), 2),
+              (np.digitize(kwp_b, KWP_BINS).astype(np.int64), len(KWP_BINS) + 1),
+              (np.digitize(ratio, RATIO_BINS).astype(np.int64), len(RATIO_BINS) + 1),
+              (consent_bin.astype(np.int64), 3), (has_homes.astype(np.int64), 2)]
+    key = np.zeros(len(units), dtype=np.int64)
+    for values, radix in fields:
+        key = key * radix + values
+    unique_keys, codes = np.unique(key, return_inverse=True)
+    level0 = unique_keys // int(np.prod([r for _, r in fields[1:]]))
+    n = len(unique_keys)
     total = lambda x: ec._group_sum(n, codes, np.asarray(x, dtype=float))  # noqa: E731
     nb = total(units.n_buildings)
     first = np.zeros(n, dtype=np.int64)
     first[codes[::-1]] = np.arange(len(units))[::-1]  # one member per class, for its categorical fields
     classes = ec.Units(
-        group=np.clip(uniques.get_level_values(0).to_numpy(dtype=np.int64) - 1, 0, 9), n_buildings=nb,
+        group=np.clip(level0 - 1, 0, 9) if by == "decile" else level0, n_buildings=nb,
         kwp=total(units.kwp), kwp_low=total(units.kwp_low), kwp_high=total(units.kwp_high), kwh=total(units.kwh),
         kwh_low=total(units.kwh_low), kwh_high=total(units.kwh_high), demand_dom_kwh=total(units.demand_dom_kwh),
         demand_nd_kwh=total(units.demand_nd_kwh), dwellings=total(units.dwellings),
         roof_owner=units.roof_owner[first], nd_party=units.nd_party[first],
         consents=total(units.consents * units.n_buildings) / nb,
         income_ratio=total(units.income_ratio * units.n_buildings) / nb, nondomestic_profile=units.nondomestic_profile[first])
+    if by == "area":
+        return classes, groups
     area_dec = np.clip(groups.decile - 1, 0, 9)
     hh = ec._group_sum(10, area_dec, groups.households)
     w = groups.households.sum(axis=1)
@@ -625,6 +635,26 @@ def verdict(share_same_sign: float, threshold: float = ROBUST_SHARE) -> str:
     return "robust" if share_same_sign >= threshold else "fragile"
 
 
+#: Two amounts within this share of the larger are "about the same" (direction words in the book).
+SAME_SHARE = 0.05
+
+
+def compare_word(a: float, b: float, more: str = "more", less: str = "less", same: str = "about the same",
+                 rel: float = SAME_SHARE) -> str:
+    """``more`` if a exceeds b by more than ``rel`` of the larger magnitude, ``less`` if below, else ``same``."""
+    scale = max(abs(a), abs(b))
+    if scale == 0 or abs(a - b) <= rel * scale:
+        return same
+    return more if a > b else less
+
+
+def sign_word(value: float, positive: str, negative: str, zero: str, tolerance: float = 0.5) -> str:
+    """A word for the sign of ``value``, with ``zero`` inside ±``tolerance`` (e.g. £0.50)."""
+    if abs(value) <= tolerance:
+        return zero
+    return positive if value > 0 else negative
+
+
 def comparison_set() -> dict:
     """Equal-capacity comparisons that separate ownership from scale (label -> (a, b, metric))."""
     out = {}
@@ -913,7 +943,10 @@ def economics_step(buildings: pd.DataFrame, potential: pd.DataFrame, areas: pd.D
     log = log if log is not None else QualityLog()
     timings = {}
     t0 = time.perf_counter()
-    units, groups = prepared or prepare(buildings, potential, areas, log)
+    buildings_units, groups = prepared or prepare(buildings, potential, areas, log)
+    # Every result is per area, decile or tenure: classes of similar roofs within each area are a
+    # sufficient statistic (tested against buildings), so the cost does not grow with buildings × scenarios.
+    units, _ = class_units(buildings_units, groups, by="area")
     curve = curve or build_curve(assumptions, pv_profile, log=log)
     params = central_parameters(assumptions)
     timings["prepare"] = time.perf_counter() - t0
@@ -953,7 +986,7 @@ def economics_step(buildings: pd.DataFrame, potential: pd.DataFrame, areas: pd.D
     draws_long, robust, draw_table = [], pd.DataFrame(), pd.DataFrame()
     if n_draws:
         dparams, draw_table = draw_parameters(assumptions, n_draws, seed)
-        classes, deciles = class_units(units, groups)
+        classes, deciles = class_units(buildings_units, groups)
         druns = run_scenarios(classes, deciles, dparams, curve)
         dmetrics = {name: metrics(gen, ledger, classes, deciles) for name, (gen, ledger) in druns.items()}
         if heat_central:
@@ -1062,13 +1095,17 @@ def bench_economics(n_buildings: int = 1_000_000, n_draws: int = N_DRAWS, seed: 
     curve = build_curve(assumptions, ec.clear_sky_pv_shape(51.5))
     t_curve = time.perf_counter() - t0
     t0 = time.perf_counter()
-    tables = economics_step(buildings, potential, areas, area_heat, assumptions, seed, n_draws=n_draws, curve=curve)
-    t_econ = time.perf_counter() - t0
-    steps = {"self-consumption curve": t_curve, "economics step": t_econ}
+    prepared = prepare(buildings, potential, areas)
+    t_prepare = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    tables = economics_step(buildings, potential, areas, area_heat, assumptions, seed, n_draws=n_draws, curve=curve,
+                            prepared=prepared)
+    t_econ = time.perf_counter() - t0 + t_prepare
+    steps = {"self-consumption curve": t_curve, "prepare (validate, roofs per house)": t_prepare, "economics step": t_econ}
     steps.update({f"  {r.part}": r.seconds for r in tables["economics_timings"].itertuples()})
     if with_policy:
         t0 = time.perf_counter()
-        policy.policy_step(buildings, potential, areas, assumptions, seed, n_draws=n_draws, curve=curve)
+        policy.policy_step(buildings, potential, areas, assumptions, seed, n_draws=n_draws, curve=curve, prepared=prepared)
         steps["policy step"] = time.perf_counter() - t0
     seconds = t_econ + steps.get("policy step", 0.0)
     return {"buildings": n_buildings, "seconds": round(seconds, 3), "buildings_per_second": round(n_buildings / seconds, 1),
