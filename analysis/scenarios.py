@@ -975,7 +975,7 @@ def economics_step(buildings: pd.DataFrame, potential: pd.DataFrame, areas: pd.D
                              "capex_gbp": float(gen.capex_gbp[:, 0].sum()),
                              "concentration_net_areas": ci_net, "concentration_net_meaningful": same_sign,
                              "concentration_benefit_areas": ci_ben, "fixed_by_construction": fixed_by_construction(name)})
-    timings["scenarios (central, buildings)"] = time.perf_counter() - t0
+    timings["scenarios (central, area classes)"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     heat_central = heat_ownership(area_heat, groups, params, log) if area_heat is not None else {}
