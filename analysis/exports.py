@@ -6,6 +6,7 @@ CSV cells are data, not formulas: text starting with ``= + - @`` is neutralised
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import geopandas as gpd
@@ -44,9 +45,11 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 BUILDINGS_SQL = """
-SELECT b.building_id, b.area_id, b.building_type, b.use, b.levels, b.dwellings, b.owner_type, b.synthetic,
-       b.roof_shape_assumed, b.age_assumed, p.suitable_planes, p.usable_m2, p.kwp_low, p.kwp_central, p.kwp_high,
-       p.kwh_low, p.kwh_central, p.kwh_high, h.heat_kwh_central, ST_AsWKB(b.geom) AS wkb
+SELECT b.building_id, b.area_id, b.use, b.use_class, b.use_category, b.use_source, b.levels, b.levels_source,
+       b.height_m, b.height_source, b.dwellings, b.dwelling_type, b.dwellings_source, b.dw_owner_occupied,
+       b.dw_social_rented, b.dw_private_rented, b.dw_other, b.roof_owner, b.roof_owner_source, b.consents, b.synthetic,
+       b.roof_shape, b.roof_shape_source, b.age_band, b.age_source, p.suitable_planes, p.usable_m2, p.kwp_low,
+       p.kwp_central, p.kwp_high, p.kwh_low, p.kwh_central, p.kwh_high, h.heat_kwh_central, ST_AsWKB(b.geom) AS wkb
 FROM buildings b JOIN building_potential p USING (building_id) LEFT JOIN building_heat h USING (building_id)
 """
 AREAS_SQL = """
@@ -102,6 +105,28 @@ def export(db, out_dir, crs: str, formats=FORMATS) -> list[Path]:
                     table = gdf.assign(geometry_wkt=shapely.to_wkt(geoms, rounding_precision=2)).drop(columns="geometry")
                     neutralise_formulas(pd.DataFrame(table)).to_csv(path, index=False)
                 written.append(path)
+        if "buildings" in present:
+            run = store.last_run(con) or {}
+            licence = json.loads(run.get("summary") or "{}").get("buildings_licence", "")
+            synthetic = con.execute("SELECT bool_and(synthetic) FROM buildings").fetchone()[0]
+            notice = out_dir / "LICENCE.txt"
+            notice.write_text(licence_notice(licence, bool(synthetic)), encoding="utf-8")
+            written.append(notice)
     finally:
         con.close()
     return written
+
+
+def licence_notice(buildings_licence: str, synthetic: bool) -> str:
+    """The licence text written beside exported files (footprints from OSM are ODbL)."""
+    lines = ["Bringing energy home — exported results", ""]
+    if synthetic:
+        lines.append("buildings.*: SYNTHETIC buildings generated from census counts (no third-party footprints).")
+    else:
+        lines += [f"buildings.*: footprints {buildings_licence or '© OpenStreetMap contributors, ODbL 1.0'}.",
+                  "This file set is a derived database of OpenStreetMap data and is shared under the Open Database",
+                  "Licence (ODbL 1.0): https://opendatacommons.org/licenses/odbl/1-0/ — attribution: "
+                  "\"© OpenStreetMap contributors\" (https://www.openstreetmap.org/copyright)."]
+    lines += ["", "areas.*: contains National Statistics data © Crown copyright and database right (Open Government",
+              "Licence v3.0); Census 2021 (ONS), GLA household income, BEIS/DESNZ energy statistics, IMD 2019."]
+    return "\n".join(lines) + "\n"

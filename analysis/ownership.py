@@ -1,406 +1,313 @@
-"""Who owns the roofs, and who gains: owner types, ownership scenarios, money flows by decile.
+"""Who lives under each roof and who owns it: occupant tenure per dwelling, roof owner per building.
 
-**Owner types** (the freeholder of the roof): ``owner_occupier``, ``private_landlord``,
-``social_landlord`` (council or housing association), ``public_body``, ``commercial``,
-``community``. Where only area tenure totals exist (Census KS402EW), they are allocated to
-buildings by a seeded, documented rule — *flagged assumed*:
+Tenure is known per area (Census TS054), not per home. :func:`allocate_tenure` gives each
+building's dwellings a tenure by a documented, seeded rule, so that per-area sums equal the
+census; :func:`roof_owners` then says who holds the **roof** — the freeholder, which for a block
+of flats is not the households under it — and how many parties must agree before panels go up.
 
-1. social-rented dwellings go to purpose-built flat blocks first (council and housing-association
-   estates; the landlord owns the roof even where some flats were sold under right-to-buy),
-   then to converted houses, then houses;
-2. owner-occupied dwellings go to houses first, then converted houses, then blocks;
-3. the rest (private rented, rent free) are private-landlord buildings;
-4. mixed-use buildings (flats over shops) are commercial; non-domestic buildings from a
-   footprint file are public bodies (schools, hospitals, civic) or commercial by their use tag.
-Within each step buildings are taken in a seeded random order until the dwelling quota is met.
+Tenure rule (per area, seeded; ``rtb`` = right-to-buy leasehold share of council blocks):
 
-**Scenarios** (parameters in ``analysis/data/economics.yml``, each with range and source):
+1. **Social rented** homes go to whole buildings, in this order of preference: buildings whose
+   ``operator`` names a council or housing association; purpose-built blocks (drawn at random
+   with probability rising with size — estates are large blocks); converted houses; houses;
+   flats over shops. In a purpose-built social block a share ``rtb`` of the flats were sold
+   under Right to Buy: they stay in the block (the council remains freeholder) but their
+   occupants are owner-occupiers or private renters, allocated in steps 2–3.
+2. **Owner-occupied** homes go, at random within each preference class, to houses first, then
+   converted flats, then flats in blocks (including right-to-buy flats), then flats over shops.
+3. The rest are **private rented** (and the few "lives rent free", kept separately).
 
-* ``market`` — owners adopt with a probability by owner type and area income (expected values,
-  no random draw); occupants keep the bill savings, owners keep export income and pay the
-  capital; network and policy charges avoided on self-consumed power (the *cost shift*) are
-  recovered from all households in proportion to their electricity use.
-* ``public`` — a public owner installs on every suitable roof at the public discount rate, sells
-  the power used on site at the retail price (paying network charges like any supplier, so no
-  cost shift) and returns the pooled surplus equally to every household (``public_progressive``:
-  in proportion to 1/income).
-* ``coop`` — a community co-operative installs on all social-landlord roofs and a share of the
-  others, sells on-site power to occupants at a 20 % discount, pays members interest on their
-  shares (membership skewed to higher incomes) and puts the surplus in a community fund spent
-  per household in the host areas. Behind-the-meter supply shifts network costs as in market.
+Roof owner (freeholder) of a building with homes: a house belongs to its owner-occupier, its
+landlord or its social landlord; a converted house let by one landlord belongs to that landlord,
+one with owner-occupied (leasehold) flats to a *private freeholder* — often the leaseholders
+together (share of freehold), all of whom must agree; a purpose-built block chosen as social
+belongs to the social landlord, any other block to a private freeholder (a company); a building
+with flats over shops to a private freeholder. Non-domestic roofs: schools, universities,
+hospitals, clinics, civic, cultural and transport buildings, or an ``operator`` naming a public
+body → ``public_body``; places of worship → ``faith_community``; the rest → ``commercial``.
+Garages and sheds take the owner of the nearest building within 30 m.
 
-Accounting identity (tested): the flows to all parties add up to the real value created,
-self-consumed kWh × retail price × (1 − network/policy share) + exported kWh × export tariff −
-straight-line capital cost; the cost shift is a transfer and nets to zero.
+A terrace mapped as one outline holding several houses is split into **roof units**
+(:func:`roof_units`), one per house, each with its own owner — the economics works on units.
 """
 
 from __future__ import annotations
 
+import re
+
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from analysis import inequality
-from analysis.config import LEVELS
+from analysis.quality import DERIVED, IMPUTED, OBSERVED, QualityLog
 
-OWNER_TYPES = ["owner_occupier", "private_landlord", "social_landlord", "public_body", "commercial", "community"]
-PUBLIC_USES = {"school", "hospital", "university", "college", "civic", "government", "public", "fire_station",
-               "library", "townhall", "kindergarten", "church", "sports_centre"}
-SCENARIOS = ["market", "public", "public_progressive", "coop"]
-OUTSIDE_PARTIES = ["private_landlords", "social_landlords", "companies", "finance"]
-COOP_OCCUPANT_DISCOUNT = 0.20  # share of the retail price co-op occupants save (Brixton Energy-style offers)
-SMALL_SYSTEM_KWP = 10.0
+TENURES = ["owner_occupied", "social_rented", "private_rented", "other_tenure"]
+ROOF_OWNERS = ["owner_occupier", "private_landlord", "social_landlord", "private_freeholder", "public_body",
+               "commercial", "faith_community"]
+#: England and Wales, Census 2021 TS054 (all 35,672 LSOAs): shares used only where a place gives
+#: no tenure counts (recorded as a default in the data-quality log).
+NATIONAL_TENURE_SHARES = {"owner_occupied": 0.6254, "social_rented": 0.1706, "private_rented": 0.2027,
+                          "other_tenure": 0.0013}
+PUBLIC_CATEGORIES = {"school", "university", "hospital", "clinic", "public", "cultural", "transport"}
+SOCIAL_OPERATOR = re.compile(r"council|borough|\bcity of\b|housing|homes\b|peabody|clarion|genesis|sanctuary|"
+                             r"\bguinness\b|\bl&q\b|origin|\bmetropolitan\b|\bnotting hill\b|\bnhg\b|"
+                             r"one housing|southern housing|hyde|octavia|family mosaic|circle", re.IGNORECASE)
+PUBLIC_OPERATOR = re.compile(r"\bnhs\b|university|\bucl\b|college|school|academy|\btfl\b|transport for london|"
+                             r"network rail|police|fire brigade|library|\bcouncil\b|borough", re.IGNORECASE)
+TYPES = ["house", "converted_flat", "purpose_built_flat", "commercial_flat"]
 
 
-def legacy_owner_type(buildings: pd.DataFrame) -> np.ndarray:
-    """The six owner types of the scenario code below from the roof owners of :mod:`analysis.tenure`.
+def _weighted_order_key(rng: np.random.Generator, weights: np.ndarray) -> np.ndarray:
+    """Keys whose descending order is a weighted random permutation (Efraimidis & Spirakis 2006)."""
+    u = rng.random(len(weights))
+    return np.log(np.maximum(u, 1e-300)) / np.maximum(weights, 1e-9)
 
-    Transitional: used until the economics kernel replaces the scenarios in this module.
+
+def area_tenure_counts(areas: pd.DataFrame, dwellings_by_area: pd.Series, log: QualityLog | None = None) -> pd.DataFrame:
+    """Tenure counts per area scaled to the dwellings placed there (whole numbers, exact sums).
+
+    Census tenure (TS054) and accommodation type (TS044) totals can differ by a household or
+    two in an area (ONS perturbation); tenure shares are applied to the dwellings actually placed.
+    Areas without tenure counts get the England and Wales shares (recorded as a default).
     """
-    mapping = {"private_freeholder": "private_landlord", "faith_community": "community"}
-    return buildings["roof_owner"].map(lambda o: mapping.get(o, o)).to_numpy(dtype=object)
+    a = areas.set_index("area_id")
+    have = all(t in a for t in TENURES[:3])
+    shares = pd.DataFrame(index=a.index, columns=TENURES, dtype=float)
+    missing = pd.Series(True, index=a.index)
+    if have:
+        counts = a[TENURES[:3]].astype(float).assign(other_tenure=a.get("other_tenure", 0.0)).fillna(0.0)
+        total = counts.sum(axis=1)
+        missing = total <= 0
+        shares.loc[~missing] = counts[~missing].div(total[~missing], axis=0).to_numpy()
+    shares.loc[missing] = [NATIONAL_TENURE_SHARES[t] for t in TENURES]
+    if log is not None and missing.any():
+        log.default("tenure", "tenure shares", int(missing.sum()),
+                    "England and Wales 2021 shares (62.5 % owned, 17.1 % social, 20.3 % private rented)",
+                    note="areas without tenure counts")
+    n = dwellings_by_area.reindex(a.index).fillna(0).astype(int).to_numpy()
+    exact = shares.to_numpy(dtype=float) * n[:, None]
+    base = np.floor(exact).astype(int)
+    short = n - base.sum(axis=1)
+    order = np.argsort(-(exact - base), axis=1, kind="stable")
+    rank = np.argsort(order, axis=1)
+    base += (rank < short[:, None]).astype(int)
+    return pd.DataFrame(base, index=a.index, columns=TENURES)
 
 
-def allocate_owner_types(buildings: pd.DataFrame, areas: pd.DataFrame, seed: int) -> np.ndarray:
-    """Owner type of every building from area tenure totals (seeded; see module docstring).
+def allocate_tenure(buildings: pd.DataFrame, areas: pd.DataFrame, params: dict, seed: int,
+                    log: QualityLog | None = None) -> pd.DataFrame:
+    """Occupant tenure of every building's dwellings (see the module docstring).
 
     Parameters
     ----------
     buildings : pandas.DataFrame
-        ``building_id``, ``area_id``, ``dwellings``, ``use``, ``building_type`` (optional).
+        ``area_id``, ``dw_house``, ``dw_converted_flat``, ``dw_purpose_built_flat``,
+        ``dw_commercial_flat`` [dwellings], optional ``operator``.
     areas : pandas.DataFrame
-        ``area_id``, ``owner_occupied``, ``social_rented`` [households] (NaN when unknown: then
-        the place-wide English shares 63/17/20 % owner/social/private are assumed).
+        ``area_id`` and tenure counts ``owner_occupied``, ``social_rented``, ``private_rented``,
+        ``other_tenure`` [households].
+    params : dict
+        ``ownership`` assumptions: ``rtb_leasehold_share`` [-].
     seed : int
 
     Returns
     -------
-    numpy.ndarray of str
-        One of :data:`OWNER_TYPES` per building.
+    pandas.DataFrame
+        Indexed like ``buildings``: ``dw_owner_occupied``, ``dw_social_rented``,
+        ``dw_private_rented``, ``dw_other`` (ints summing to the dwellings), ``social_block``
+        (bool: chosen as a social landlord's building), ``tenure_source``.
     """
-    btype = buildings.get("building_type", pd.Series(None, index=buildings.index)).fillna("").astype(str).to_numpy()
-    use = buildings["use"].fillna("").astype(str).str.lower().to_numpy()
-    dwellings = buildings["dwellings"].fillna(1).clip(lower=0).to_numpy(dtype=float)
-    owner = np.full(len(buildings), "private_landlord", dtype=object)
-    non_domestic = ~np.isin(use, ["residential", "house", "detached", "semidetached_house", "terrace", "apartments",
-                                  "flats", "bungalow", "yes", "mixed", ""])
-    owner[np.isin(use, list(PUBLIC_USES))] = "public_body"
-    owner[non_domestic & ~np.isin(use, list(PUBLIC_USES))] = "commercial"
-    owner[(use == "mixed") | (btype == "mixed_use")] = "commercial"
-    residential = owner == "private_landlord"
-    # Preference order of building types for each tenure (flats more likely social, houses owned).
-    kind = np.where(np.char.startswith(btype.astype(str), "house") | np.isin(use, ["house", "detached", "terrace",
-                                                                                   "semidetached_house", "bungalow"]),
-                    0, np.where(btype == "converted_house", 1, 2))
-    kind = np.where((btype == "") & ~np.isin(use, ["house", "detached", "terrace", "semidetached_house", "bungalow"]),
-                    np.where(dwellings > 3, 2, 0), kind)
-    tenure = areas.set_index("area_id")
-    area_ids = buildings["area_id"].to_numpy()
+    n = len(buildings)
+    by_type = np.column_stack([buildings[f"dw_{t}"].fillna(0).to_numpy(dtype=np.int64) for t in TYPES])
+    dwellings = by_type.sum(axis=1)
+    main = np.where(dwellings > 0, by_type.argmax(axis=1), -1)
+    operator = buildings.get("operator", pd.Series(None, index=buildings.index)).astype(object).fillna("").astype(str).to_numpy()
+    op_social = np.array([bool(SOCIAL_OPERATOR.search(o)) for o in operator])  # council or housing association
+    quotas = area_tenure_counts(areas, pd.Series(dwellings, index=buildings.index).groupby(
+        buildings["area_id"].to_numpy()).sum(), log)
+    rtb = params["rtb_leasehold_share"]
     rng = np.random.default_rng(seed)
-    order_key = rng.random(len(buildings))  # one draw per building, in input order: reproducible
-    for area_id, idx in pd.Series(np.arange(len(buildings))).groupby(area_ids):
-        idx = idx.to_numpy()
-        idx = idx[residential[idx]]
-        if idx.size == 0:
-            continue
-        row = tenure.loc[area_id] if area_id in tenure.index else None
-        total = dwellings[idx].sum()
-        if row is None or pd.isna(row.get("owner_occupied")) or pd.isna(row.get("social_rented")):
-            shares = {"social_landlord": 0.17, "owner_occupier": 0.63}
-        else:
-            households = max(float(row.get("households", np.nan) or 0), 1.0)
-            shares = {"social_landlord": row["social_rented"] / households,
-                      "owner_occupier": row["owner_occupied"] / households}
-        free = np.ones(idx.size, dtype=bool)
-        for tenure_name, preference in (("social_landlord", (2, 1, 0)), ("owner_occupier", (0, 1, 2))):
-            quota = shares[tenure_name] * total
-            rank = np.array([preference.index(k) for k in kind[idx]])
-            order = np.lexsort((order_key[idx], rank))
-            order = order[free[order]]
-            cum = np.cumsum(dwellings[idx][order])
-            # Take buildings while the quota is not yet met (the last one may overshoot by < 1 building).
-            take = order[np.concatenate([[True], cum[:-1] < quota])[: order.size] & (quota > 0)]
-            owner[idx[take]] = tenure_name
-            free[take] = False
-    return owner.astype(str)
+    social_key = _weighted_order_key(rng, np.maximum(dwellings, 1).astype(float))
+    owner_key = rng.random(n)
+    # Social preference class: operator-named first, blocks, converted houses, houses, flats over shops.
+    social_class = np.select([op_social, main == 2, main == 1, main == 0, main == 3], [0, 1, 2, 3, 4], 9)
+    social_capacity = np.where(main == 2, np.floor(dwellings * (1 - rtb) + 0.5), dwellings).astype(np.int64)
+    owner_class = np.select([main == 0, main == 1, main == 2, main == 3], [0, 1, 2, 3], 9)
+
+    area = buildings["area_id"].astype(str).to_numpy()
+    social = np.zeros(n, dtype=np.int64)
+    owned = np.zeros(n, dtype=np.int64)
+    private = np.zeros(n, dtype=np.int64)
+    chosen = np.zeros(n, dtype=bool)
+    # Sort once by (area, class, key): every quota is then a running sum within the area.
+    order_s = np.lexsort((-social_key, social_class, area))
+    order_s = order_s[dwellings[order_s] > 0]
+    quota_s = quotas["social_rented"].reindex(area[order_s]).fillna(0).to_numpy()
+    cap = social_capacity[order_s]
+    before = _cumsum_by_group(cap, area[order_s]) - cap
+    take = np.clip(quota_s - before, 0, cap)
+    social[order_s] = take
+    # Areas where social renting is so common that right-to-buy flats cannot stay private: fill them too.
+    short = quota_s - _cumsum_by_group(take, area[order_s])  # running shortfall; the last row per area counts
+    last = np.r_[area[order_s][1:] != area[order_s][:-1], True] if order_s.size else np.zeros(0, bool)
+    short_by_area = pd.Series(short[last], index=area[order_s][last]).clip(lower=0)
+    if short_by_area.sum() > 0:
+        room = dwellings[order_s] - social[order_s]
+        need = short_by_area.reindex(area[order_s]).fillna(0).to_numpy()
+        before = _cumsum_by_group(room, area[order_s]) - room
+        social[order_s] += np.clip(need - before, 0, room).astype(np.int64)
+    chosen[order_s] = social[order_s] > 0
+    left = dwellings - social
+    order_o = np.lexsort((owner_key, owner_class, area))
+    order_o = order_o[left[order_o] > 0]
+    quota_o = quotas["owner_occupied"].reindex(area[order_o]).fillna(0).to_numpy()
+    cap = left[order_o]
+    before = _cumsum_by_group(cap, area[order_o]) - cap
+    owned[order_o] = np.clip(quota_o - before, 0, cap)
+    left = dwellings - social - owned
+    # Private renters fill what is left, then the few who live rent free (same order).
+    quota_p = quotas["private_rented"].reindex(area[order_o]).fillna(0).to_numpy()
+    cap = left[order_o]
+    before = _cumsum_by_group(cap, area[order_o]) - cap
+    private[order_o] = np.clip(quota_p - before, 0, cap)
+    other = dwellings - social - owned - private
+    # Social quota larger than the dwellings' social capacity (rtb kept too many): recorded.
+    unmet = int(quotas["social_rented"].sum() - social.sum())
+    if log is not None:
+        log.record("tenure", "occupant tenure", records=int(dwellings.sum()), imputed=int(dwellings.sum()),
+                   note=f"census tenure per area allocated to dwellings by rule (social to blocks first, with "
+                        f"{rtb:.0%} right-to-buy leaseholders in social blocks; owner-occupiers to houses first); "
+                        f"{int(op_social.sum())} buildings named a social landlord as operator"
+                        + (f"; {unmet:,} social-rented households had no room left and were counted as private"
+                           if unmet > 0 else ""))
+    return pd.DataFrame({"dw_owner_occupied": owned, "dw_social_rented": social, "dw_private_rented": private,
+                         "dw_other": other, "social_block": chosen & (main >= 0),
+                         "tenure_source": np.where(dwellings > 0, IMPUTED, None)}, index=buildings.index)
 
 
-def system_capex(kwp, p: dict) -> np.ndarray:
-    """Installed cost of each system [£]: small (domestic) or large (block roof) £/kWp."""
-    kwp = np.asarray(kwp, dtype=float)
-    return kwp * np.where(kwp < SMALL_SYSTEM_KWP, p["capex_gbp_per_kwp_small"], p["capex_gbp_per_kwp_large"])
+def _cumsum_by_group(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Running sum of ``values`` restarting at each change of ``groups`` (already sorted by group)."""
+    total = np.cumsum(values)
+    if len(values) == 0:
+        return total
+    starts = np.r_[True, groups[1:] != groups[:-1]]
+    offset = np.maximum.accumulate(np.where(starts, total - values, 0))
+    return total - offset
 
 
-def market_adoption_share(owner, kwh, capex, income_ratio, p: dict, self_consumption: float) -> np.ndarray:
-    """Expected share of each roof that its owner fills with PV in a market (0–1).
-
-    Owners invest only where it pays them at the market discount rate: owner-occupiers and
-    businesses keep the bill savings, landlords only the export income (tenants keep the
-    savings) — the split incentive. Where it pays, uptake is the owner type's adoption rate;
-    owner-occupiers' rate scales with (area income / median income)^elasticity.
-
-    Parameters
-    ----------
-    owner : array of str
-        Owner type per building.
-    kwh, capex : array
-        Annual generation [kWh/yr] and installed cost [£] of the building's suitable planes.
-    income_ratio : array
-        Area income over the household-weighted median income [-].
-    p : dict
-        ``economics`` assumptions at one level.
-    self_consumption : float
-        On-site share of generation [-].
-    """
-    landlord = np.isin(owner, ["private_landlord", "social_landlord"])
-    owner_value = (np.where(landlord, 0.0, kwh * self_consumption * p["retail_price_gbp_per_kwh"])
-                   + kwh * (1 - self_consumption) * p["export_tariff_gbp_per_kwh"]
-                   - capex * capital_recovery_factor(p["discount_rate_market"], p["lifetime_years"]))
-    rate = np.select(
-        [owner == "owner_occupier", owner == "private_landlord", owner == "social_landlord"],
-        [np.clip(p["adoption_owner_occupier_at_median_income"] * income_ratio ** p["adoption_income_elasticity"], 0, 0.9),
-         p["adoption_private_landlord"], p["adoption_social_landlord"]], p["adoption_commercial"])
-    return (owner_value > 0) * rate
-
-
-def capital_recovery_factor(rate: float, years: float) -> float:
-    """Annuity factor r / (1 − (1 + r)^−n) [1/yr]: annual payment per £ of capital."""
-    return rate / (1 - (1 + rate) ** -years) if rate > 0 else 1 / years
-
-
-def building_economics(buildings: pd.DataFrame, planes: pd.DataFrame, level: str = "central") -> pd.DataFrame:
-    """Per building: kWp and kWh/yr of its suitable roof planes at one level."""
-    per = planes.groupby("building_id")[[f"kwp_{level}", f"kwh_{level}"]].sum()
-    out = buildings[["building_id", "area_id", "owner_type", "dwellings"]].copy()
-    out["kwp"] = out["building_id"].map(per[f"kwp_{level}"]).fillna(0.0).to_numpy()
-    out["kwh"] = out["building_id"].map(per[f"kwh_{level}"]).fillna(0.0).to_numpy()
-    return out
-
-
-def scenario_flows(econ: pd.DataFrame, areas: pd.DataFrame, p: dict, self_consumption: float,
-                   scenario: str) -> dict:
-    """Annual money flows of one scenario, by area and by party [£/yr].
+def roof_owners(buildings: gpd.GeoDataFrame, tenure: pd.DataFrame, log: QualityLog | None = None) -> pd.DataFrame:
+    """Roof owner (freeholder) and consents needed for every building (see the module docstring).
 
     Parameters
     ----------
-    econ : pandas.DataFrame
-        From :func:`building_economics` (``area_id``, ``owner_type``, ``kwp``, ``kwh``).
-    areas : pandas.DataFrame
-        ``area_id``, ``households``, ``income_mean_gbp``, ``elec_kwh`` (domestic electricity).
-    p : dict
-        Economics parameters at one level (``economics`` group of the assumptions).
-    self_consumption : float
-        Share of generation used on site [-].
-    scenario : str
-        One of :data:`SCENARIOS`.
+    buildings : geopandas.GeoDataFrame
+        ``use_class``, ``use_category``, ``dwelling_type``, ``dwellings``, optional ``operator``,
+        geometry (for garages and sheds).
+    tenure : pandas.DataFrame
+        From :func:`allocate_tenure`.
 
     Returns
     -------
-    dict
-        ``area`` (DataFrame per area: resident benefit components, cost shift, net, per household),
-        ``parties`` (Series £/yr by party), ``real_value`` (£/yr), ``cost_shift`` (£/yr),
-        ``installed_kwp``, ``installed_kwh``.
+    pandas.DataFrame
+        ``roof_owner`` (one of :data:`ROOF_OWNERS`), ``roof_owner_source`` and ``consents``
+        (parties whose agreement the roof owner needs; at least 1).
     """
-    a = areas.set_index("area_id")
-    households = a["households"].fillna(0).clip(lower=0)
-    income = a["income_mean_gbp"]
-    median_income = inequality.weighted_median(income, households)
-    # Integer area codes once (string group-bys over millions of buildings are the slow part).
-    codes = econ["area_code"].to_numpy() if "area_code" in econ else a.index.get_indexer(econ["area_id"])
-    if np.any(codes < 0):
-        raise ValueError("buildings refer to areas missing from the areas table")
-    b_income = income.fillna(median_income).to_numpy()[codes]
-    owner = econ["owner_type"].to_numpy(dtype=object)
-    kwh, kwp = econ["kwh"].to_numpy(dtype=float), econ["kwp"].to_numpy(dtype=float)
-    retail, export = p["retail_price_gbp_per_kwh"], p["export_tariff_gbp_per_kwh"]
-    ns, life = p["network_policy_share_of_unit_price"], p["lifetime_years"]
-    capex = system_capex(kwp, p)
+    n = len(buildings)
+    use_class = buildings["use_class"].to_numpy(dtype=object)
+    category = buildings["use_category"].fillna("").to_numpy(dtype=object)
+    dtype = buildings["dwelling_type"].to_numpy(dtype=object)
+    dwellings = buildings["dwellings"].fillna(0).to_numpy(dtype=np.int64)
+    operator = buildings.get("operator", pd.Series(None, index=buildings.index)).astype(object).fillna("").astype(str).to_numpy()
+    op_public = np.array([bool(PUBLIC_OPERATOR.search(o)) for o in operator])
+    op_social = np.array([bool(SOCIAL_OPERATOR.search(o)) for o in operator])
+    oo, sr = tenure["dw_owner_occupied"].to_numpy(), tenure["dw_social_rented"].to_numpy()
+    pr = tenure["dw_private_rented"].to_numpy() + tenure["dw_other"].to_numpy()
+    social_block = tenure["social_block"].to_numpy(dtype=bool)
+    homes = dwellings > 0
 
-    if scenario == "market":
-        share = market_adoption_share(owner, kwh, capex, b_income / median_income, p, self_consumption)
-        rate = p["discount_rate_market"]
-    elif scenario in ("public", "public_progressive"):
-        share = np.ones(len(econ))
-        rate = p["discount_rate_public"]
-    elif scenario == "coop":
-        share = np.where(np.isin(owner, ["social_landlord", "public_body", "community"]), 1.0, p["coop_share_of_other_roofs"])
-        rate = p["coop_dividend_rate"]
-    else:
-        raise ValueError(f"unknown scenario {scenario!r}")
-
-    self_kwh = share * kwh * self_consumption
-    export_kwh = share * kwh * (1 - self_consumption)
-    annuity = share * capex * capital_recovery_factor(rate, life)
-    straight = share * capex / life
-    interest = annuity - straight
-    real_value = float(np.sum(self_kwh * retail * (1 - ns) + export_kwh * export - straight))
-    n_areas = len(a)
-    by_area = lambda values: pd.Series(np.bincount(codes, weights=values, minlength=n_areas), index=a.index)  # noqa: E731
-
-    resident = pd.DataFrame(0.0, index=a.index, columns=["bill_savings", "owner_income", "pooled_return",
-                                                         "member_interest", "community_fund", "cost_shift"])
-    parties = {}
-    if scenario in ("market", "coop"):
-        shift = float(np.sum(self_kwh * retail * ns))
-        elec = a.get("elec_kwh", pd.Series(np.nan, index=a.index)).fillna(0)
-        weights = elec if elec.sum() > 0 else households
-        resident["cost_shift"] = shift * weights / weights.sum()
-    else:
-        shift = 0.0
-    if scenario == "market":
-        resident["bill_savings"] = by_area(self_kwh * retail)
-        owner_net = export_kwh * export - annuity
-        resident["owner_income"] = by_area(np.where(owner == "owner_occupier", owner_net, 0.0))
-        parties["private_landlords"] = float(np.sum(np.where(owner == "private_landlord", owner_net, 0.0)))
-        parties["social_landlords"] = float(np.sum(np.where(owner == "social_landlord", owner_net, 0.0)))
-        parties["companies"] = float(np.sum(np.where(np.isin(owner, ["commercial", "public_body", "community"]), owner_net, 0.0)))
-        parties["finance"] = float(np.sum(interest))
-    elif scenario in ("public", "public_progressive"):
-        pool = float(np.sum(self_kwh * retail * (1 - ns) + export_kwh * export - annuity))
-        weights = households if scenario == "public" else households / income.fillna(median_income)
-        resident["pooled_return"] = pool * weights / weights.sum()
-        parties["finance"] = float(np.sum(interest))
-    else:  # coop
-        resident["bill_savings"] = by_area(self_kwh * retail * COOP_OCCUPANT_DISCOUNT)
-        revenue = self_kwh * retail * (1 - COOP_OCCUPANT_DISCOUNT) + export_kwh * export
-        fund = float(np.sum(revenue - annuity))
-        host = by_area(share * kwh)
-        resident["community_fund"] = fund * host / host.sum() if host.sum() > 0 else 0.0
-        members = households * p["coop_membership_at_median_income"] * (
-            income.fillna(median_income) / median_income) ** p["coop_membership_income_skew"]
-        resident["member_interest"] = float(np.sum(interest)) * members / members.sum()
-    resident["cost_shift"] = -resident["cost_shift"]
-    resident["net"] = resident.sum(axis=1)
-    parties["resident_households"] = float(resident["net"].sum() + shift)  # before paying the shift
-    parties["bill_payers_cost_shift"] = -shift
-    for name in OUTSIDE_PARTIES:
-        parties.setdefault(name, 0.0)
-    out = resident.copy()
-    out["households"] = households
-    out["income_mean_gbp"] = income
-    out["net_per_household"] = np.where(households > 0, out["net"] / households.replace(0, np.nan), 0.0)
-    out["benefit_per_household"] = np.where(
-        households > 0, (out["net"] - out["cost_shift"]) / households.replace(0, np.nan), 0.0)
-    out["cost_shift_per_household"] = np.where(households > 0, -out["cost_shift"] / households.replace(0, np.nan), 0.0)
-    out["installed_kwp"] = by_area(share * kwp)
-    out["installed_kwh"] = by_area(share * kwh)
-    out["kwp_owned_by_residents"] = by_area(np.where(owner == "owner_occupier", share * kwp, 0.0)) \
-        if scenario == "market" else 0.0
-    return {"area": out.reset_index().rename(columns={"index": "area_id"}), "parties": pd.Series(parties),
-            "real_value": real_value, "cost_shift": shift, "installed_kwp": float(np.sum(share * kwp)),
-            "installed_kwh": float(np.sum(share * kwh)), "areas": n_areas}
+    owner = np.full(n, "commercial", dtype=object)
+    source = np.full(n, IMPUTED, dtype=object)
+    consents = np.ones(n, dtype=np.int64)
+    # Homes: the freeholder follows from the occupants' tenure (derived from the allocation).
+    house = homes & (dtype == "house")
+    owner[house] = np.select([sr[house] >= np.maximum(oo[house], pr[house]), oo[house] >= pr[house]],
+                             ["social_landlord", "owner_occupier"], "private_landlord")
+    consents[house] = dwellings[house]  # a row of houses mapped as one outline: one owner per house
+    conv = homes & (dtype == "converted_flat")
+    owner[conv] = np.select([social_block[conv] | (sr[conv] == dwellings[conv]), pr[conv] == dwellings[conv]],
+                            ["social_landlord", "private_landlord"], "private_freeholder")
+    leasehold_house = conv & (owner == "private_freeholder")
+    consents[leasehold_house] = dwellings[leasehold_house]  # share of freehold: every leaseholder is a party
+    block = homes & (dtype == "purpose_built_flat")
+    owner[block] = np.where(social_block[block], "social_landlord", "private_freeholder")
+    owner[homes & (dtype == "commercial_flat")] = "private_freeholder"
+    source[homes] = IMPUTED  # follows from the allocated tenure, which is itself imputed
+    # Non-domestic roofs from their use.
+    nd = ~homes
+    owner[nd & np.isin(category, list(PUBLIC_CATEGORIES))] = "public_body"
+    owner[nd & (category == "worship")] = "faith_community"
+    use_known = buildings.get("use_source", pd.Series(IMPUTED, index=buildings.index)).isin([OBSERVED, DERIVED]).to_numpy()
+    source[nd & (category != "") & use_known] = DERIVED
+    # An operator tag naming a council or housing association (homes) or a public body is an observation.
+    tagged_home = op_social & homes
+    tagged_public = ~homes & op_public & (use_class != "ancillary")
+    tagged_social = ~homes & op_social & ~op_public & (use_class != "ancillary")
+    owner[tagged_home | tagged_social] = "social_landlord"
+    owner[tagged_public] = "public_body"
+    source[tagged_home | tagged_public | tagged_social] = OBSERVED
+    # Garages and sheds: the owner of the nearest building with a known use within 30 m.
+    anc = use_class == "ancillary"
+    if anc.any() and (~anc).any():
+        geoms = buildings.geometry
+        near = gpd.sjoin_nearest(gpd.GeoDataFrame(geometry=geoms[anc].to_numpy(), crs=buildings.crs),
+                                 gpd.GeoDataFrame({"_j": np.flatnonzero(~anc)}, geometry=geoms[~anc].to_numpy(),
+                                                  crs=buildings.crs), max_distance=30.0, how="left")
+        near = near[~near.index.duplicated()]
+        j = near["_j"].to_numpy()
+        found = np.isfinite(j.astype(float))
+        idx = np.flatnonzero(anc)
+        owner[idx[found]] = owner[j[found].astype(int)]
+        source[idx[found]] = source[j[found].astype(int)]
+        consents[idx] = 1
+    if log is not None:
+        log.record("ownership", "roof_owner", records=n, observed=int(np.sum(source == OBSERVED)),
+                   parsed=int(np.sum(source == OBSERVED)), derived=int(np.sum(source == DERIVED)),
+                   imputed=int(np.sum(source == IMPUTED)),
+                   note="operator tags where mapped; non-domestic roofs derived from the building's use; roofs over "
+                        "homes imputed from the allocated tenure")
+    return pd.DataFrame({"roof_owner": owner, "roof_owner_source": source, "consents": consents}, index=buildings.index)
 
 
-def scenario_indices(area: pd.DataFrame, seed: int, n_resamples: int = 400) -> list[dict]:
-    """Concentration index of net benefit and benefit, Suits and Kakwani of the cost shift, with CIs."""
-    ok = area["households"] > 0
-    h = area.loc[ok, "households"].to_numpy()
-    y = area.loc[ok, "income_mean_gbp"].to_numpy()
-    rows = []
-    for measure, values, fn in (
-        ("concentration_net", area.loc[ok, "net_per_household"].to_numpy(), inequality.concentration_index),
-        ("concentration_benefit", area.loc[ok, "benefit_per_household"].to_numpy(), inequality.concentration_index),
-        ("suits_cost_shift", area.loc[ok, "cost_shift_per_household"].to_numpy(), inequality.suits),
-        ("kakwani_cost_shift", area.loc[ok, "cost_shift_per_household"].to_numpy(), inequality.kakwani),
-    ):
-        if measure.endswith("cost_shift") and not np.any(values > 0):
-            rows.append({"measure": measure, "estimate": np.nan, "low": np.nan, "high": np.nan})
-            continue
-        if measure.startswith("concentration") and abs(np.sum(values * h)) < 1e-9:
-            rows.append({"measure": measure, "estimate": np.nan, "low": np.nan, "high": np.nan})
-            continue
-        ci = inequality.bootstrap(fn, values, y, weights=h, n_resamples=n_resamples, seed=seed)
-        rows.append({"measure": measure, "estimate": ci["estimate"], "low": ci["low"], "high": ci["high"]})
-    return rows
+def roof_units(buildings: pd.DataFrame) -> pd.DataFrame:
+    """One row per separately owned roof: a row of k houses mapped as one outline gives k units.
 
+    Parameters
+    ----------
+    buildings : pandas.DataFrame
+        ``building_id``, ``roof_owner``, ``dwelling_type``, ``dwellings``, the ``dw_*`` tenure
+        counts, ``consents`` and any per-building quantities to share out.
 
-def decile_rows(area: pd.DataFrame) -> pd.DataFrame:
-    """Per household-weighted income decile: households, kWp, benefits, costs, net per household."""
-    ok = area["households"] > 0
-    sub = area[ok]
-    d = inequality.deciles(sub["income_mean_gbp"].to_numpy(), sub["households"].to_numpy())
-    grouped = sub.assign(decile=d).groupby("decile")
-    table = grouped.agg(households=("households", "sum"), income_mean_gbp=("income_mean_gbp", "median"),
-                        installed_kwp=("installed_kwp", "sum"), installed_kwh=("installed_kwh", "sum"),
-                        kwp_owned_by_residents=("kwp_owned_by_residents", "sum"),
-                        net=("net", "sum"), cost_shift=("cost_shift", "sum"))
-    benefit = grouped.apply(lambda g: (g["net"] - g["cost_shift"]).sum(), include_groups=False)
-    table["benefit_per_household"] = benefit / table["households"]
-    table["cost_per_household"] = -table["cost_shift"] / table["households"]
-    table["net_per_household"] = table["net"] / table["households"]
-    return table.reset_index()
-
-
-def ownership_step(buildings, planes, areas, cfg, n_resamples: int = 400):
-    """All scenarios at the central level + sensitivity + allocation-seed spread, as store tables."""
-    a = cfg.assumptions
-    seed = int(cfg.raw.get("seed", 0))
-    self_consumption = {lv: a.get("pv", "self_consumption_share", lv) for lv in LEVELS}
-    econ = building_economics(buildings, planes)
-    area_frame = pd.DataFrame(areas.drop(columns="geometry"))
-    econ["area_code"] = pd.Index(area_frame["area_id"]).get_indexer(econ["area_id"])
-    central = a.level("economics")
-    area_rows, decile_tables, index_rows, party_rows = [], [], [], []
-    for scenario in SCENARIOS:
-        flows = scenario_flows(econ, area_frame, central, self_consumption["central"], scenario)
-        area_rows.append(flows["area"].assign(scenario=scenario))
-        decile_tables.append(decile_rows(flows["area"]).assign(scenario=scenario))
-        for row in scenario_indices(flows["area"], seed, n_resamples):
-            index_rows.append({"scenario": scenario, **row})
-        for party, value in flows["parties"].items():
-            party_rows.append({"scenario": scenario, "party": party, "gbp_per_year": value})
-        party_rows.append({"scenario": scenario, "party": "_real_value", "gbp_per_year": flows["real_value"]})
-        party_rows.append({"scenario": scenario, "party": "_installed_kwp", "gbp_per_year": flows["installed_kwp"]})
-
-    # Sensitivity: one parameter at a time to its low and high value; every scenario.
-    sens = []
-    params = list(central) + ["self_consumption_share"]
-    for name in params:
-        for level in ("low", "high"):
-            p = dict(central)
-            sc = self_consumption["central"]
-            if name == "self_consumption_share":
-                sc = self_consumption[level]
-            else:
-                p[name] = a.get("economics", name, level)
-            for scenario in SCENARIOS:
-                flows = scenario_flows(econ, area_frame, p, sc, scenario)
-                ar = flows["area"][flows["area"]["households"] > 0]
-                total_net = float(ar["net"].sum())
-                # Gains (before the cost shift) are non-negative, so their concentration index is well defined;
-                # the index of net results is unstable where the mean net is close to zero.
-                ci = (inequality.concentration_index(ar["benefit_per_household"], ar["income_mean_gbp"], ar["households"])
-                      if ar["benefit_per_household"].abs().sum() > 1e-9 else np.nan)
-                dec = decile_rows(flows["area"])
-                sens.append({"parameter": name, "level": level, "scenario": scenario,
-                             "net_gbp_per_household": total_net / ar["households"].sum(),
-                             "concentration_benefit": ci,
-                             "top_minus_bottom_decile_gbp": float(dec["net_per_household"].iloc[-1]
-                                                                  - dec["net_per_household"].iloc[0])})
-    # Allocation seeds: how much the assumed owner types move the market result.
-    seeds = []
-    for k in range(5):
-        alt_econ = econ.assign(owner_type=allocate_owner_types(buildings, area_frame, seed + 1000 + k))
-        flows = scenario_flows(alt_econ, area_frame, central, self_consumption["central"], "market")
-        ar = flows["area"][flows["area"]["households"] > 0]
-        seeds.append({"seed": seed + 1000 + k, "scenario": "market",
-                      "concentration_benefit": inequality.concentration_index(
-                          ar["benefit_per_household"], ar["income_mean_gbp"], ar["households"]),
-                      "owner_occupier_kwp_share": float(flows["area"]["kwp_owned_by_residents"].sum()
-                                                        / max(flows["installed_kwp"], 1e-9))})
-    owners = buildings.groupby(["area_id", "owner_type"]).agg(buildings=("building_id", "size"),
-                                                              dwellings=("dwellings", "sum")).reset_index()
-    kwp = econ.groupby(["area_id", "owner_type"])[["kwp", "kwh"]].sum().reset_index()
-    owners = owners.merge(kwp, on=["area_id", "owner_type"], how="left")
-    from analysis import policy  # the policy matrix reuses this step's buildings and owners
-
-    tables = {
-        **policy.policy_step(econ, area_frame, a, seed, n_resamples=min(n_resamples, 200)),
-        "scenario_area": pd.concat(area_rows, ignore_index=True),
-        "scenario_decile": pd.concat(decile_tables, ignore_index=True),
-        "scenario_indices": pd.DataFrame(index_rows),
-        "scenario_parties": pd.DataFrame(party_rows),
-        "scenario_sensitivity": pd.DataFrame(sens),
-        "owner_seed_sensitivity": pd.DataFrame(seeds),
-        "area_owners": owners,
-    }
-    return tables, []
+    Returns
+    -------
+    pandas.DataFrame
+        ``unit_id``, ``building_id``, ``roof_share`` (fraction of the building's roof, summing to
+        1 per building), ``roof_owner``, ``dwellings`` and tenure counts of the unit, ``consents``.
+    """
+    row = (buildings["dwelling_type"] == "house") & (buildings["dwellings"] > 1)
+    single = buildings[~row].assign(unit_id=lambda d: d["building_id"], roof_share=1.0)
+    rows = buildings[row]
+    if rows.empty:
+        return single.reset_index(drop=True)
+    k = rows["dwellings"].to_numpy(dtype=np.int64)
+    rep = rows.loc[rows.index.repeat(k)].copy()
+    unit = np.concatenate([np.arange(m) for m in k])
+    rep["unit_id"] = rep["building_id"].astype(str) + "#" + pd.Series(unit, index=rep.index).astype(str)
+    rep["roof_share"] = 1.0 / np.repeat(k, k)
+    # Each house takes one occupant tenure: owner-occupied first, then social, private, other.
+    tenure = np.concatenate([np.repeat(np.arange(4), r) for r in rows[["dw_owner_occupied", "dw_social_rented",
+                                                                        "dw_private_rented", "dw_other"]].to_numpy()])
+    rep["roof_owner"] = np.array(["owner_occupier", "social_landlord", "private_landlord", "private_landlord"])[tenure]
+    for j, col in enumerate(["dw_owner_occupied", "dw_social_rented", "dw_private_rented", "dw_other"]):
+        rep[col] = (tenure == j).astype(np.int64)
+    rep["dwellings"], rep["consents"] = 1, 1
+    return pd.concat([single, rep], ignore_index=True)

@@ -20,7 +20,7 @@ import pandas as pd
 import shapely
 
 from analysis import config as config_mod
-from analysis import attributes, heat, homes, ownership, roofs, solar, store, tenure
+from analysis import attributes, heat, homes, ownership, roofs, solar, store
 from analysis.ingest import areas as areas_mod
 from analysis.ingest import buildings as buildings_mod
 from analysis.ingest import checks, synthetic
@@ -40,7 +40,7 @@ BUILDING_COLUMNS = [
     "residential_floor_m2", "nondomestic_floor_m2", "dwellings", "dwelling_type", "dwellings_source",
     "dw_house", "dw_converted_flat", "dw_purpose_built_flat", "dw_commercial_flat",
     "dw_owner_occupied", "dw_social_rented", "dw_private_rented", "dw_other", "social_block", "tenure_source",
-    "roof_owner", "roof_owner_source", "consents", "owner_type", "operator", "name", "synthetic",
+    "roof_owner", "roof_owner_source", "consents", "elec_demand_kwh", "operator", "name", "synthetic",
 ]
 
 BUILDING_POTENTIAL_SQL = """
@@ -128,7 +128,7 @@ def load_buildings(cfg, areas: gpd.GeoDataFrame, log: QualityLog, progress: Prog
     check by meaning (:func:`analysis.ingest.checks.check_buildings`), classify uses and impute
     storeys (:mod:`analysis.attributes`), place census households on them (:mod:`analysis.homes`).
     Synthetic buildings (``source: synthetic``) are generated from dwelling-type counts and
-    flagged. Both then get occupant tenure and roof owners (:mod:`analysis.tenure`).
+    flagged. Both then get occupant tenure and roof owners (:mod:`analysis.ownership`).
     """
     a = cfg.assumptions
     section = cfg.raw.get("buildings", {"source": "synthetic"})
@@ -168,9 +168,9 @@ def load_buildings(cfg, areas: gpd.GeoDataFrame, log: QualityLog, progress: Prog
         frame["age_band"], frame["age_source"] = ages["age_band"].to_numpy(), ages["age_source"].to_numpy()
         frame["building_type"] = None
     frame = frame.reset_index(drop=True)
-    occupants = tenure.allocate_tenure(frame, areas, a.level("ownership"), int(cfg.raw.get("seed", 0)), log)
+    occupants = ownership.allocate_tenure(frame, areas, a.level("ownership"), int(cfg.raw.get("seed", 0)), log)
     frame[occupants.columns] = occupants
-    owners = tenure.roof_owners(frame, occupants, log)
+    owners = ownership.roof_owners(frame, occupants, log)
     frame[owners.columns] = owners
     return frame
 
@@ -347,13 +347,13 @@ def run(place=None, db_path=None, quiet: bool = False, fail_after: str | None = 
         extra_tables.update(heat_tables)
         extra_sql += heat_sql
     progress.step("heat demand and district heating", len(buildings))
+    if with_heat:  # occupants' electricity demand, for self-consumption (homes: metered mean; others: TM46)
+        demand = extra_tables["building_heat"].set_index("building_id")["elec_demand_kwh"]
+        buildings["elec_demand_kwh"] = buildings["building_id"].map(demand).to_numpy()
     if with_ownership:
-        buildings["owner_type"] = ownership.legacy_owner_type(buildings)
-        own_tables, own_sql = economics_tables(buildings, planes, areas, extra_tables, cfg)
+        own_tables, own_sql = economics_tables(buildings, planes, areas, extra_tables, cfg, log)
         extra_tables.update(own_tables)
         extra_sql += own_sql
-    else:
-        buildings["owner_type"] = None
     progress.step("ownership and scenarios", len(buildings))
 
     validation = validation_table()
@@ -399,13 +399,12 @@ def run(place=None, db_path=None, quiet: bool = False, fail_after: str | None = 
     return RunResult(str(db_path), run_id, summary, progress.timings)
 
 
-def economics_tables(buildings, planes, areas, heat_tables: dict, cfg) -> tuple[dict, list]:
+def economics_tables(buildings, planes, areas, heat_tables: dict, cfg, log: QualityLog | None = None) -> tuple[dict, list]:
     """Ownership scenarios and the policy matrix: store tables and SQL roll-ups (economics step)."""
-    # Imports here: this body is the economics step's seam (scenarios and policy on the economics kernel).
     from analysis import economics, policy, scenarios
     from analysis.ingest.adoption import read_observed_adoption
 
-    log = QualityLog()  # the step's own defaults and imputations, stored as economics_data_quality
+    log = log if log is not None else QualityLog()
     frame = pd.DataFrame(buildings.drop(columns="geometry", errors="ignore"))
     potential = planes.groupby("building_id")[[f"{q}_{lv}" for q in ("kwp", "kwh") for lv in LEVELS]].sum().reset_index()
     area_frame = pd.DataFrame(areas.drop(columns="geometry", errors="ignore"))
@@ -439,12 +438,11 @@ def economics_tables(buildings, planes, areas, heat_tables: dict, cfg) -> tuple[
                                       curve=curve, prepared=prepared)
     tables.update(policy.policy_step(frame, potential, area_frame, cfg.assumptions, seed, log, curve=curve,
                                      prepared=prepared))
-    # Roof owners per area (read by the ownership chapter), in the legacy owner types.
+    # Roof owners per area (read by the ownership chapter and fact sheets).
     per = potential.set_index("building_id").reindex(frame["building_id"])
     owners = frame.assign(kwp=per["kwp_central"].fillna(0).to_numpy(), kwh=per["kwh_central"].fillna(0).to_numpy())
-    tables["area_owners"] = owners.groupby(["area_id", "owner_type"]).agg(
+    tables["area_owners"] = owners.groupby(["area_id", "roof_owner"]).agg(
         buildings=("building_id", "size"), dwellings=("dwellings", "sum"), kwp=("kwp", "sum"), kwh=("kwh", "sum")).reset_index()
-    tables["economics_data_quality"] = log.frame()
     return tables, []
 
 

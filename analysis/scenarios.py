@@ -93,7 +93,7 @@ def prepare(buildings: pd.DataFrame, potential: pd.DataFrame, areas: pd.DataFram
         One row per building with :data:`REQUIRED_BUILDING_COLUMNS`; ``use_class`` and
         ``elec_demand_kwh`` when known (else derived from dwellings and logged); with
         ``dwelling_type``, a row of houses mapped as one outline is split into one roof per
-        house (:func:`analysis.tenure.roof_units`).
+        house (:func:`analysis.ownership.roof_units`).
     potential : pandas.DataFrame
         ``building_potential``: kWp and kWh at low/central/high per building.
     areas : pandas.DataFrame
@@ -179,7 +179,7 @@ def prepare(buildings: pd.DataFrame, potential: pd.DataFrame, areas: pd.DataFram
                         "(CIBSE TM46 order of magnitude)")
     # A row of houses mapped as one outline: one roof (and owner) per house, sharing the outline's potential.
     if "dwelling_type" in b:
-        from analysis.tenure import roof_units
+        from analysis.ownership import roof_units
 
         b["_row"] = np.arange(len(b))
         b["elec_demand_kwh"] = demand

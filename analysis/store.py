@@ -42,7 +42,7 @@ REQUIRED_COLUMNS = {
     "areas": ["area_id", "name", "households", "population", "income_mean_gbp", "owner_occupied",
               "private_rented", "social_rented", "other_tenure", "area_ha", "geom", "geom_wgs84"],
     "buildings": ["building_id", "area_id", "footprint_m2", "height_m", "levels", "use", "roof_shape",
-                  "year_built", "dwellings", "owner_type", "synthetic", "roof_shape_assumed", "geom"],
+                  "year_built", "dwellings", "roof_owner", "synthetic", "roof_shape_assumed", "geom"],
     "roof_planes": ["building_id", "plane", "tilt_deg", "azimuth_deg", "area_m2", "usable_m2", "mount", "suitable"],
     "yield_grid": ["tilt_deg", "azimuth_deg", "pv_kwh_per_kwp", "poa_kwh_per_m2"],
     "building_potential": ["building_id", "area_id", "kwp_central", "kwh_central", "kwh_low", "kwh_high"],

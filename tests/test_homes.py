@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from analysis import attributes, homes, tenure
+from analysis import attributes, homes, ownership
 from analysis.config import load_assumptions
 from analysis.ingest.areas import apportion
 from analysis.quality import QualityLog
@@ -97,11 +97,11 @@ def test_tenure_sums_and_roof_owners():
     areas = _areas(A={"houses": 2, "blocks": 60, "converted": 4, "oo": 20, "sr": 30, "pr": 16})
     placed = homes.allocate_homes(frame, areas, PARAMS)
     frame[placed.columns] = placed
-    occ = tenure.allocate_tenure(frame, areas, {"rtb_leasehold_share": 0.3}, seed=1)
+    occ = ownership.allocate_tenure(frame, areas, {"rtb_leasehold_share": 0.3}, seed=1)
     assert occ[["dw_owner_occupied", "dw_social_rented", "dw_private_rented", "dw_other"]].sum().tolist() == [20, 30, 16, 0]
     assert (occ.sum(axis=1, numeric_only=True) - occ["social_block"] >= 0).all()
     frame[occ.columns] = occ
-    owners = tenure.roof_owners(frame, occ).set_index(frame["building_id"])
+    owners = ownership.roof_owners(frame, occ).set_index(frame["building_id"])
     assert owners.loc["b3", "roof_owner"] == "social_landlord" and owners.loc["b3", "roof_owner_source"] == "observed"
     assert owners.loc["b5", "roof_owner"] == "public_body" and owners.loc["b6", "roof_owner"] == "faith_community"
     houses = owners.loc[["b0", "b1"], "roof_owner"]
@@ -115,9 +115,9 @@ def test_converted_house_of_leaseholders_needs_everyone():
     frame = _buildings([("A", "house", 9, 4, {})])
     areas = _areas(A={"converted": 3, "oo": 3})
     frame[homes.allocate_homes(frame, areas, PARAMS).columns] = homes.allocate_homes(frame, areas, PARAMS)
-    occ = tenure.allocate_tenure(frame, areas, {"rtb_leasehold_share": 0.3}, seed=1)
+    occ = ownership.allocate_tenure(frame, areas, {"rtb_leasehold_share": 0.3}, seed=1)
     frame[occ.columns] = occ
-    owners = tenure.roof_owners(frame, occ)
+    owners = ownership.roof_owners(frame, occ)
     assert owners["roof_owner"].iloc[0] == "private_freeholder" and owners["consents"].iloc[0] == 3
 
 
@@ -126,7 +126,7 @@ def test_roof_units_split_rows_of_houses():
                           "dwelling_type": ["house", "purpose_built_flat"], "dwellings": [3, 10],
                           "dw_owner_occupied": [2, 0], "dw_social_rented": [0, 10], "dw_private_rented": [1, 0],
                           "dw_other": [0, 0], "consents": [3, 1]})
-    units = tenure.roof_units(frame)
+    units = ownership.roof_units(frame)
     assert len(units) == 4 and units.groupby("building_id")["roof_share"].sum().tolist() == [1.0, 1.0]
     row = units[units.building_id == "row"]
     assert sorted(row["roof_owner"]) == ["owner_occupier", "owner_occupier", "private_landlord"]
