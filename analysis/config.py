@@ -27,10 +27,11 @@ import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints, ValidationError,
+                      model_validator)
 
 from analysis.errors import ConfigError, InputError
 
@@ -298,23 +299,37 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
+#: A non-empty name (file path, column, id): an empty string is never meant.
+Name = Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+
+#: Our names for area statistics (``columns`` keys); a key close to one of these is taken for a typo.
+AREA_COLUMNS = (
+    "name", "households", "population", "income_mean_gbp", "income_median_gbp", "owned_outright", "owned_mortgage",
+    "shared_ownership", "social_rented_council", "social_rented_other", "private_rented_landlord",
+    "private_rented_other", "rent_free", "owner_occupied", "social_rented", "private_rented", "other_tenure",
+    "dwellings", "dwellings_detached", "dwellings_semi", "dwellings_terraced", "dwellings_purpose_built_flat",
+    "dwellings_converted_flat", "dwellings_commercial_flat", "dwellings_caravan", "elec_kwh", "elec_meters",
+    "gas_kwh", "gas_meters", "imd_rank", "imd_decile", "borough",
+)
+
+
 class LookupSchema(_Strict):
     """Re-key a statistics table from one area code to another (e.g. 2021 → 2011 LSOAs)."""
 
-    file: str
-    from_: str = Field(alias="from")
-    to: str
-    weight: str | None = None
+    file: Name
+    from_: Name = Field(alias="from")
+    to: Name
+    weight: Name | None = None
 
 
 class StatisticsSchema(_Strict):
     """One statistics CSV joined onto the areas."""
 
-    file: str
-    id: str
+    file: Name
+    id: Name
     columns: dict[str, Any]
-    thousands: str | None = None
-    required: bool | None = None
+    thousands: Annotated[str, StringConstraints(min_length=1, max_length=1)] | None = None
+    required: StrictBool | None = None
     lookup: LookupSchema | None = None
 
     @model_validator(mode="after")
@@ -322,20 +337,24 @@ class StatisticsSchema(_Strict):
         if not self.columns:
             raise ValueError("columns: expected at least one `our_name: source column` entry")
         for ours, theirs in self.columns.items():
-            ok = isinstance(theirs, str) or (isinstance(theirs, list) and theirs
-                                             and all(isinstance(t, str) for t in theirs))
+            ok = (isinstance(theirs, str) and theirs) or (isinstance(theirs, list) and theirs
+                                                          and all(isinstance(t, str) and t for t in theirs))
             if not ok:
                 raise ValueError(f"columns.{ours}: expected a source column name or a list of names to sum, "
                                  f"got {theirs!r}")
+            if ours not in AREA_COLUMNS:
+                close = difflib.get_close_matches(ours, AREA_COLUMNS, n=1, cutoff=0.8)
+                if close:  # other new names are carried into the areas table as they are
+                    raise ValueError(f"columns.{ours}: unknown statistic (did you mean {close[0]}?)")
         return self
 
 
 class AreasSchema(_Strict):
     """Area boundaries and their statistics."""
 
-    file: str
-    id: str
-    name: str | None = None
+    file: Name
+    id: Name
+    name: Name | None = None
     statistics: list[StatisticsSchema] = Field(default_factory=list)
 
 
@@ -343,12 +362,12 @@ class BuildingsSchema(_Strict):
     """Where building footprints come from."""
 
     source: Literal["file", "synthetic"] = "file"
-    file: str | None = None
-    layer: str | int | None = None
-    columns: dict[str, str] | None = None
-    licence: str | None = None
+    file: Name | None = None
+    layer: Name | StrictInt | None = None
+    columns: dict[str, Name] | None = None
+    licence: Name | None = None
     dwelling_types: Literal["estimate"] | None = None
-    context_file: str | None = None
+    context_file: Name | None = None
 
     @model_validator(mode="after")
     def _file_needed(self):
@@ -360,11 +379,11 @@ class BuildingsSchema(_Strict):
 class AdoptionSchema(_Strict):
     """Observed installations per area (optional)."""
 
-    file: str
-    id: str
-    count: str
-    kw: str | None = None
-    source: str | None = None
+    file: Name
+    id: Name
+    count: Name
+    kw: Name | None = None
+    source: Name | None = None
 
 
 class PlaceSchema(_Strict):
@@ -373,16 +392,16 @@ class PlaceSchema(_Strict):
     model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
 
     name: str = Field(min_length=1, max_length=200)
-    crs: str
+    crs: Name
     currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
-    seed: int | None = Field(default=None, ge=0, le=2**32 - 1)
+    seed: StrictInt | None = Field(default=None, ge=0, le=2**32 - 1)
     areas: AreasSchema
     buildings: BuildingsSchema | None = None
-    weather: str
+    weather: Name
     weather_format: Literal["epw", "tmy3", "pvgis", "pvwatts"] | None = None
-    default_age_band: str | None = None
+    default_age_band: Name | None = None
     assumptions: dict[str, Any] | None = None
-    assumption_files: list[str] | None = None
+    assumption_files: list[Name] | None = None
     observed_adoption: AdoptionSchema | None = None
 
 

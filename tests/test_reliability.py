@@ -298,6 +298,19 @@ def test_sunlight_at_night_is_refused(tmp_path):
         read_weather(path)
 
 
+def test_swapped_irradiance_columns_are_refused(london_weather):
+    """GHI and DNI swapped: each column alone is in range, together they do not add up."""
+    from analysis.ingest.weather import check_night
+
+    data, meta = london_weather
+    swapped = data.copy()
+    swapped[["ghi", "dni"]] = data[["dni", "ghi"]].to_numpy()
+    with pytest.raises(InputError, match=r"x.epw: GHI, DNI and DHI do not add up: DNI·cos\(zenith\) \+ DHI = .*"
+                                         r"fix: check the irradiance columns are in the right order"):
+        check_night(swapped, meta, "x.epw")
+    check_night(data, meta, "x.epw")  # the real file closes
+
+
 def test_weather_far_from_the_place_is_refused():
     _, meta = read_weather(DATA / "tmy_45.000_8.000_2005_2023.epw")  # northern Italy
     with pytest.raises(InputError, match=r"km from the place"):

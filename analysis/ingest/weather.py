@@ -429,6 +429,13 @@ def check_night(data: pd.DataFrame, meta: dict, path=None) -> None:
         raise InputError("no hour has sunlight (GHI > 20 W/m²)", path=path, fix="check the irradiance columns")
     zenith = pvlib.solarposition.get_solarposition(data.index - pd.Timedelta(minutes=30), meta["latitude"],
                                                    meta["longitude"])["zenith"].to_numpy()
+    night_sun = sunlit & (zenith > NIGHT_ZENITH_DEG)
+    share = night_sun.sum() / sunlit.sum()
+    if share > MAX_NIGHT_SUN_SHARE:
+        first = data.index[int(np.argmax(night_sun))]
+        raise InputError(f"{share:.0%} of sunlit hours fall at night at lat {meta['latitude']:g}, lon "
+                         f"{meta['longitude']:g} (first {first:%d %b %H:00})", path=path,
+                         fix="check the time zone and the location in the header, and that rows are in time order")
     day = (zenith < 85) & (data["ghi"].to_numpy() > 50)
     if day.sum() > 100:
         ghi, dni, dhi = (data[c].to_numpy()[day] for c in ("ghi", "dni", "dhi"))
@@ -438,13 +445,6 @@ def check_night(data: pd.DataFrame, meta: dict, path=None) -> None:
             raise InputError(f"GHI, DNI and DHI do not add up: DNI·cos(zenith) + DHI = {closure:.2f} × GHI over "
                              f"daylight hours, DHI > GHI in {diffuse_above:.0%} of them", path=path,
                              fix="check the irradiance columns are in the right order and all in W/m²")
-    night_sun = sunlit & (zenith > NIGHT_ZENITH_DEG)
-    share = night_sun.sum() / sunlit.sum()
-    if share > MAX_NIGHT_SUN_SHARE:
-        first = data.index[int(np.argmax(night_sun))]
-        raise InputError(f"{share:.0%} of sunlit hours fall at night at lat {meta['latitude']:g}, lon "
-                         f"{meta['longitude']:g} (first {first:%d %b %H:00})", path=path,
-                         fix="check the time zone and the location in the header, and that rows are in time order")
 
 
 def distance_km(lat1, lon1, lat2, lon2) -> float:
