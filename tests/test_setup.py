@@ -39,3 +39,41 @@ def test_no_cdn_in_book_or_package():
     for path in [*ROOT.joinpath("book").glob("*.md"), ROOT / "_config.yml", *ROOT.joinpath("analysis").rglob("*.py")]:
         text = path.read_text()
         assert not re.search(r"cdn\.jsdelivr|unpkg\.com|cdnjs", text), path
+
+
+def _ci_skip_guard() -> str:
+    """The Python block of .ci/run that fails the run when a book/browser test was skipped."""
+    text = (ROOT / ".ci" / "run").read_text()
+    return re.search(r"<<'PY'\n(.*?)\nPY\n", text, re.S).group(1)
+
+
+def test_ci_fails_when_a_browser_test_was_skipped(tmp_path):
+    import subprocess
+    import sys
+
+    report = tmp_path / "junit.xml"
+    report.write_text('<testsuites><testsuite><testcase classname="tests.test_book" name="test_every_page_in_chromium">'
+                      '<skipped message="no chromium"/></testcase><testcase classname="tests.test_solar" name="t"/>'
+                      '</testsuite></testsuites>')
+    out = subprocess.run([sys.executable, "-c", _ci_skip_guard(), str(report)], capture_output=True, text=True)
+    assert out.returncode == 1 and "test_every_page_in_chromium" in out.stderr
+    report.write_text('<testsuites><testsuite><testcase classname="tests.test_book" name="x"/>'
+                      '<testcase classname="tests.test_fuzz" name="y"><skipped/></testcase></testsuite></testsuites>')
+    assert subprocess.run([sys.executable, "-c", _ci_skip_guard(), str(report)]).returncode == 0
+
+
+def test_missing_chromium_fails_under_ci(monkeypatch):
+    import importlib
+
+    import pytest
+
+    name = "book_build" if (ROOT / "tests" / "book_build.py").is_file() else "test_book"  # helpers move with the book tests
+    module = importlib.import_module(name)
+    require = getattr(module, "require_chromium", None) or getattr(module, "_require_chromium")
+    monkeypatch.setattr(module, "CHROMIUM", "/nonexistent/chromium")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI=true but Chromium is missing"):
+        require()
+    monkeypatch.setenv("CI", "")
+    with pytest.raises(pytest.skip.Exception):
+        require()
