@@ -802,3 +802,17 @@ def test_second_run_on_a_busy_store_is_refused_at_once(tmp_path):
     line = one_line_error(out)
     assert "another run is writing this store" in line and "fix: wait for it to finish" in line
     assert _read(db, "SELECT sum(kwh) FROM results") == [(45.0,)]
+
+
+def test_geojson_in_metres_without_crs_member_is_refused(tmp_path):
+    """A GeoJSON in metres with no CRS member is WGS84 by definition; its coordinates say otherwise."""
+    frame = _buildings().to_crs(27700)
+    frame.geometry = frame.geometry.translate(530000, 184000)
+    path = tmp_path / "b.geojson"
+    path.write_text(frame.to_json(drop_id=True).replace('"crs"', '"_crs"'))  # no crs member
+    read = gpd.read_file(path)
+    assert read.crs.to_epsg() == 4326  # what GDAL assumes
+    with pytest.raises(InputError, match=r"b.geojson: the buildings say EPSG:4326 \(degrees\) but their coordinates "
+                                         r"reach 530,\d+, 184,\d+: they look like metres — fix: state the real CRS"):
+        checks.check_coordinates_match_crs(read, path, "buildings")
+    checks.check_coordinates_match_crs(read.set_crs(27700, allow_override=True).to_crs(4326), path)  # real degrees

@@ -194,6 +194,30 @@ def check_crs_projected(frame, path=None, what: str = "areas") -> None:
                          fix="set crs in place.yml to a projected CRS in metres, e.g. EPSG:27700 or the local UTM zone")
 
 
+def check_coordinates_match_crs(frame, path=None, what: str = "features") -> None:
+    """Refuse coordinates that cannot be in the file's CRS, before any reprojection.
+
+    The classic case: a GeoJSON written in metres (e.g. British National Grid) without a
+    ``crs`` member is, by RFC 7946, in WGS84 degrees — GDAL says EPSG:4326 and reprojecting
+    530,000 "degrees" gives nonsense (or infinities) instead of an error.
+
+    Parameters
+    ----------
+    frame : geopandas.GeoDataFrame
+        As read, in its own CRS (call before ``to_crs``).
+    """
+    crs = getattr(frame, "crs", None)
+    if crs is None or not crs.is_geographic or len(frame) == 0:
+        return
+    minx, miny, maxx, maxy = frame.total_bounds
+    if not (np.isfinite([minx, miny, maxx, maxy]).all() and -180 <= minx and maxx <= 180 and -90 <= miny
+            and maxy <= 90):
+        raise InputError(f"the {what} say {crs.to_string()} (degrees) but their coordinates reach "
+                         f"{maxx:,.0f}, {maxy:,.0f}: they look like metres", path=path,
+                         fix="state the real CRS in the file (GeoJSON without a crs member means WGS84), e.g. "
+                             "ogr2ogr -a_srs EPSG:27700 out.gpkg in.geojson")
+
+
 def check_areas(areas, log=None, path=None):
     """Check area statistics by meaning; fix what can be fixed, count it, refuse nonsense.
 
