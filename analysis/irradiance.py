@@ -147,16 +147,18 @@ def roof_irradiance(buildings_path, weather_path, context_path=None, height_colu
     sp = roofs.shading_params(assumptions)
     bx0, by0, bx1, by1 = targets.total_bounds
     offset = shading.grid_north_offset_deg(targets.crs, (bx0 + bx1) / 2, (by0 + by1) / 2)
+    if roof == "flat":  # every roof horizontal, also for shading: blocks at full height
+        targets = targets.assign(roof_shape="flat")
+    heights = []
     planes = roofs.roof_planes(targets, targets.geometry.to_numpy(), params, meta["latitude"], offset,
-                               rack_flat=False, force_flat=(roof == "flat"))
+                               rack_flat=False, force_flat=(roof == "flat"), shading_heights=heights)
     albedo = assumptions.get("pv", "albedo") if "albedo" in assumptions.groups.get("pv", {}) else 0.2
     tilts = np.unique(np.r_[np.arange(0, 91, 5.0)])
     hist = shading.sun_path_histogram(weather, meta, tilts, np.arange(0, 360, 10.0), sp["n_sectors"],
                                       sp["elevation_step_deg"], albedo)
-    if roof == "flat":  # every roof horizontal, also for shading: blocks at full height
-        targets = targets.assign(roof_shape="flat")
+    if roof == "flat":
         context = None if context is None else context.assign(roof_shape="flat")
-    shaders = roofs.building_shaders(targets, context, params, quality)
+    shaders = roofs.building_shaders(targets, context, params, quality, heights[0])
     shade = shading.shade_planes(planes[["x", "y"]].to_numpy(), planes["z"].to_numpy(), planes["tilt_deg"].to_numpy(),
                                  planes["azimuth_deg"].to_numpy(), planes["building_index"].to_numpy(), shaders, hist,
                                  radius_m=sp["radius_m"], min_elevation_deg=sp["min_elevation_deg"],

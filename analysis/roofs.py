@@ -112,13 +112,19 @@ def potential_params(params_by_level: dict, level: str) -> dict:
 def _mrr_dims(footprints) -> tuple[np.ndarray, ...]:
     """Minimum rotated rectangle: long-axis bearing [0, 180) [°], long and short side [m], centre."""
     geoms = np.asarray(footprints)
-    if len(geoms) > 50_000:  # shapely releases the GIL: two threads halve the wall time
-        halves = np.array_split(geoms, 2)
-        with ThreadPoolExecutor(2) as pool:
-            rect = np.concatenate(list(pool.map(shapely.minimum_rotated_rectangle, halves)))
-    else:
-        rect = shapely.minimum_rotated_rectangle(geoms)
-    coords, which = shapely.get_coordinates(rect, return_index=True)
+    # In blocks of 50,000 (GEOS rectangles are freed block by block), two threads at a time
+    # (shapely releases the GIL): the four corners are all that is kept.
+    blocks = [geoms[i:i + 50_000] for i in range(0, len(geoms), 50_000)] or [geoms]
+
+    def corners(block):
+        coords, which = shapely.get_coordinates(shapely.minimum_rotated_rectangle(block), return_index=True)
+        return coords, which, len(block)
+
+    with ThreadPoolExecutor(2) as pool:
+        parts = list(pool.map(corners, blocks))
+    offsets = np.cumsum([0] + [p[2] for p in parts[:-1]])
+    coords = np.concatenate([p[0] for p in parts]) if parts else np.empty((0, 2))
+    which = np.concatenate([p[1] + off for p, off in zip(parts, offsets)]) if parts else np.empty(0, int)
     counts = np.bincount(which, minlength=len(geoms))
     start = np.concatenate([[0], np.cumsum(counts)[:-1]])
     ok = counts >= 4  # lines and points (degenerate footprints) get zero size
@@ -244,7 +250,7 @@ def shading_height(buildings: pd.DataFrame, footprints, params: dict) -> np.ndar
 
 
 def roof_planes(buildings: pd.DataFrame, footprints, params: dict, latitude: float, north_offset_deg: float = 0.0,
-                rack_flat: bool = True, force_flat: bool = False) -> pd.DataFrame:
+                rack_flat: bool = True, force_flat: bool = False, shading_heights: list | None = None) -> pd.DataFrame:
     """Roof planes of every building from its roof family, with a shading point per plane.
 
     Parameters
@@ -266,6 +272,9 @@ def roof_planes(buildings: pd.DataFrame, footprints, params: dict, latitude: flo
         Flat roofs carry racked modules (PV); False keeps them horizontal (irradiance on the roof).
     force_flat : bool
         Treat every roof as flat (``roof-irradiance --roof flat``).
+    shading_heights : list, optional
+        If given, the per-building shading height (:func:`shading_height`, computed from the
+        same rectangles, saving a second pass) is appended to it.
 
     Returns
     -------
@@ -293,6 +302,8 @@ def roof_planes(buildings: pd.DataFrame, footprints, params: dict, latitude: flo
         height = np.nan_to_num(buildings["levels"].to_numpy(dtype=float), nan=1.0) * 3.0
     rise = _roof_rise(family, short_m, height, params)
     z_mean = height - rise / 2
+    if shading_heights is not None:
+        shading_heights.append(z_mean)
     scale = np.where(long_m * short_m > 0, footprint / np.maximum(long_m * short_m, 1e-9), 1.0)
     perimeter = shapely.length(geoms)
     equator = 180.0 if latitude >= 0 else 0.0
@@ -433,7 +444,7 @@ def usable_area(planes: pd.DataFrame, params: dict) -> pd.DataFrame:
 
 
 def plane_capacity(planes: pd.DataFrame, specific_yield_kwh_per_kwp: np.ndarray, best_yield_kwh_per_kwp: float,
-                   params_by_level: dict) -> pd.DataFrame:
+                   params_by_level: dict, inplace: bool = False) -> pd.DataFrame:
     """Suitability, capacity [kWp] and yield [kWh/yr] per plane at low/central/high.
 
     Parameters
@@ -447,6 +458,8 @@ def plane_capacity(planes: pd.DataFrame, specific_yield_kwh_per_kwp: np.ndarray,
     params_by_level : dict
         ``{"low": {...}, "central": {...}, "high": {...}}``: the roof assumptions' own low,
         central and high columns (:func:`potential_params` turns them into potential cases).
+    inplace : bool
+        Add the columns to ``planes`` itself (saves a copy of a large table).
 
     Returns
     -------
@@ -456,7 +469,7 @@ def plane_capacity(planes: pd.DataFrame, specific_yield_kwh_per_kwp: np.ndarray,
         and ``kwh_<level>`` [kWh/yr] (zero where unsuitable). ``usable_m2`` and ``module_m2``
         are the central case.
     """
-    out = planes.copy()
+    out = planes if inplace else planes.copy()
     specific = np.asarray(specific_yield_kwh_per_kwp, dtype=float)
     out["pv_kwh_per_kwp"] = specific
     out["relative_yield"] = specific / best_yield_kwh_per_kwp
@@ -526,7 +539,7 @@ def shading_params(assumptions) -> dict:
             "min_elevation_deg": s["min_elevation_deg"], "elevation_step_deg": s["elevation_step_deg"]}
 
 
-def building_shaders(buildings, context, params: dict, quality=None):
+def building_shaders(buildings, context, params: dict, quality=None, target_heights=None):
     """Shaders (targets first, then context buildings not already among them) and their heights.
 
     Parameters
@@ -537,11 +550,13 @@ def building_shaders(buildings, context, params: dict, quality=None):
         Buildings that cast shade but are not reported (any CRS; reprojected to the targets').
     params : dict
         Roof assumptions at the central level.
+    target_heights : array, optional
+        The targets' shading heights if already known (from :func:`roof_planes`).
     """
     from analysis import shading
 
     geoms = buildings.geometry.to_numpy()
-    heights = shading_height(buildings, geoms, params)
+    heights = shading_height(buildings, geoms, params) if target_heights is None else np.asarray(target_heights, float)
     if context is not None and len(context):
         ctx = check_buildings(context.to_crs(buildings.crs) if context.crs != buildings.crs else context, quality)
         ctx = ctx[~ctx["building_id"].isin(set(buildings["building_id"]))]
@@ -633,7 +648,8 @@ def plane_potential(buildings, grid: pd.DataFrame, weather: pd.DataFrame, metada
         offset = shading.grid_north_offset_deg(buildings.crs, (bx0 + bx1) / 2, (by0 + by1) / 2)
     else:
         offset = 0.0
-    planes = roof_planes(buildings, geoms, central, latitude, offset)
+    heights = []
+    planes = roof_planes(buildings, geoms, central, latitude, offset, shading_heights=heights)
     lap("roof planes")
     tilts = np.unique(grid["tilt_deg"].to_numpy())
     azimuths = np.unique(grid["azimuth_deg"].to_numpy())
@@ -644,7 +660,7 @@ def plane_potential(buildings, grid: pd.DataFrame, weather: pd.DataFrame, metada
     lap("sun-path histogram")
     tilt, azimuth = planes["tilt_deg"].to_numpy(), planes["azimuth_deg"].to_numpy()
     if with_shading:
-        shaders = building_shaders(buildings, context, central, quality)
+        shaders = building_shaders(buildings, context, central, quality, heights[0])
         shade = shading.shade_planes(planes[["x", "y"]].to_numpy(), planes["z"].to_numpy(), tilt, azimuth,
                                      planes["building_index"].to_numpy(), shaders, histogram,
                                      radius_m=sp["radius_m"], min_elevation_deg=sp["min_elevation_deg"],
@@ -664,11 +680,12 @@ def plane_potential(buildings, grid: pd.DataFrame, weather: pd.DataFrame, metada
                         "grid has no rack-mount column: flat-roof racks use the (warmer) roof-mount yield")
     specific = unshaded * shade["effective_ratio"].to_numpy()
     best = float(grid["pv_kwh_per_kwp"].max())
-    out = plane_capacity(planes, specific, best, roof_levels)
+    out = plane_capacity(planes, specific, best, roof_levels, inplace=True)
     out["unshaded_pv_kwh_per_kwp"] = unshaded
-    for col in ("poa_kwh_per_m2", "unshaded_poa_kwh_per_m2", "shading_loss", "sky_view_factor", "beam_loss",
+    for col in ("poa_kwh_per_m2", "unshaded_poa_kwh_per_m2", "shading_loss", "sky_view_factor",
                 "horizon_mean_deg", "horizon_max_deg"):
         out[col] = shade[col].to_numpy()
+    del shade
     # System losses move yield, not capacity: scale kWh by (1 − loss) relative to the grid's own.
     pv = assumptions.groups.get("pv", {})
     base_loss = grid.attrs.get("losses_pct", assumptions.get("pv", "losses_pct") if "losses_pct" in pv else 14.08)
@@ -682,5 +699,6 @@ def plane_potential(buildings, grid: pd.DataFrame, weather: pd.DataFrame, metada
     out["unshaded_kwp_central"] = np.where(ok, out["module_m2"].to_numpy() * p["module_density_kwp_per_m2"], 0.0)
     loss_c = assumptions.get("pv", "losses_pct") if "losses_pct" in pv else base_loss
     out["unshaded_kwh_central"] = out["unshaded_kwp_central"] * unshaded * (1 - loss_c / 100) / (1 - base_loss / 100)
+    out.drop(columns=["building_index", "plane_kind", "edge_m", "depth_m"], inplace=True)
     lap("yields and capacity")
     return out

@@ -64,8 +64,8 @@ import shapely
 from analysis import solar
 from analysis.errors import InputError
 
-#: Items (point × neighbour × edge × sector) processed at once; bounds memory to ~0.5 GB.
-MAX_ITEMS = 4_000_000
+#: Items (point × neighbour × edge × sector) processed at once per worker; bounds memory to ~0.2 GB.
+MAX_ITEMS = 1_500_000
 #: Worker threads for the horizon kernel (the machine's cores, at most 4).
 WORKERS = max(1, min(4, os.cpu_count() or 1))
 
@@ -361,7 +361,7 @@ def _blocked_isotropic(cos_tilt, sin_tilt, rel_az_rad, elev_rad):
 
     cos θ = sin e cos β + cos e sin β cos Δφ, so the integrand is a·sin e·cos e + b·cos² e
     with a = cos β, b = sin β cos Δφ: closed form, clipped where the sky lies behind the plane
-    (b < 0 and e < atan(−b/a)).
+    (b < 0 and e < atan(−b/a)). Broadcasts over its arguments.
     """
     a = cos_tilt
     b = sin_tilt * np.cos(rel_az_rad)
@@ -369,14 +369,8 @@ def _blocked_isotropic(cos_tilt, sin_tilt, rel_az_rad, elev_rad):
     def primitive(x):
         return a * np.sin(x) ** 2 / 2 + b * (x / 2 + np.sin(2 * x) / 4)
 
-    full = primitive(elev_rad)
-    behind = b < 0
-    if behind.any():
-        e0 = np.arctan2(-b[behind], a[behind])
-        lower = np.minimum(e0, elev_rad[behind])
-        ab, bb = a[behind], b[behind]
-        full[behind] -= ab * np.sin(lower) ** 2 / 2 + bb * (lower / 2 + np.sin(2 * lower) / 4)
-    return full
+    e0 = np.where(b < 0, np.arctan2(-b, a), 0.0)
+    return primitive(elev_rad) - primitive(np.minimum(e0, elev_rad))
 
 
 def sky_view_factor(horizon_deg, tilt_deg, azimuth_deg, entries=None) -> np.ndarray:
@@ -450,10 +444,13 @@ class SunPathHistogram:
         Sun-azimuth sectors (same as the horizon profiles).
     elevation_step_deg : float
         Width of the sun-elevation bins [°] (bins from 0 to 90°).
-    cum_beam : numpy.ndarray (tilts, azimuths, sectors, elevation bins + 1, 2)
-        Annual beam + circumsolar plane irradiance from the sun *below* each elevation bin edge
-        [kWh/m²]; ``[..., 0]`` plane of array, ``[..., 1]`` with the physical IAM on the
-        beam (what PV converts). Stacked so one gather reads both.
+    cum : numpy.ndarray (tilts, azimuths, sectors, elevation bins + 1, 4)
+        What a horizon at each elevation bin edge removes in each sector, cumulative from 0°:
+        ``[..., 0]`` annual beam + circumsolar plane irradiance from the sun below it [kWh/m²];
+        ``[..., 1]`` the same with the physical IAM on the beam (what PV converts) [kWh/m²];
+        ``[..., 2]`` share of the plane's isotropic sky diffuse (sky-view factor = 1 − sum);
+        ``[..., 3]`` share of the horizon-brightening band (weighted by max(cos Δφ, 0)).
+        Stacked so that one gather per (plane, sector) reads all four.
     totals : pandas.DataFrame
         Per bin (``tilt_deg``, ``azimuth_deg``) annual components [kWh/m²]: ``poa_global``,
         ``beam`` (direct + circumsolar), ``isotropic``, ``horizon``, ``ground``, and
@@ -464,16 +461,16 @@ class SunPathHistogram:
     azimuths: np.ndarray
     n_sectors: int
     elevation_step_deg: float
-    cum_beam: np.ndarray
+    cum: np.ndarray
     totals: pd.DataFrame
 
     @property
     def cum_beam_poa(self) -> np.ndarray:
-        return self.cum_beam[..., 0]
+        return self.cum[..., 0]
 
     @property
     def cum_beam_effective(self) -> np.ndarray:
-        return self.cum_beam[..., 1]
+        return self.cum[..., 1]
 
 
 def _components(weather, solpos, tilt, azimuth, albedo):
@@ -499,7 +496,7 @@ def _components(weather, solpos, tilt, azimuth, albedo):
 
 
 def sun_path_histogram(weather: pd.DataFrame, metadata: dict, tilts=solar.DEFAULT_TILTS,
-                       azimuths=solar.DEFAULT_AZIMUTHS, n_sectors: int = 36, elevation_step_deg: float = 1.0,
+                       azimuths=solar.DEFAULT_AZIMUTHS, n_sectors: int = 36, elevation_step_deg: float = 0.5,
                        albedo: float = 0.2, chunk: int = 96) -> SunPathHistogram:
     """Sun-path histogram of beam plane irradiance for every orientation bin of a place.
 
@@ -558,8 +555,18 @@ def sun_path_histogram(weather: pd.DataFrame, metadata: dict, tilts=solar.DEFAUL
         return np.concatenate([np.zeros(shape[:3] + (1,)), np.cumsum(h, axis=3)], axis=3)
 
     frame = pd.DataFrame({"tilt_deg": tt, "azimuth_deg": aa, **totals})
-    return SunPathHistogram(tilts, azimuths, n_sectors, float(elevation_step_deg),
-                            np.stack([cumulative(hist_poa), cumulative(hist_eff)], axis=-1), frame)
+    # Diffuse channels (weather-independent): blocked isotropic share per sector below each
+    # elevation edge (closed form, midpoint in azimuth), and the horizon band's sector weights.
+    t = np.radians(tilts)[:, None, None, None]
+    rel = np.radians(sector_centres(n_sectors)[None, None, :, None] - azimuths[None, :, None, None])
+    edges = np.radians(np.arange(n_elev + 1) * elevation_step_deg)[None, None, None, :]
+    iso = _blocked_isotropic(np.cos(t), np.sin(t), rel, edges) * (2 * np.pi / n_sectors) / (np.pi * (1 + np.cos(t)) / 2)
+    weight = np.maximum(np.cos(rel[0, :, :, 0]), 0.0)
+    band = np.broadcast_to((weight / weight.sum(axis=1, keepdims=True))[None, :, :, None], shape[:3] + (n_elev + 1,)).copy()
+    band[..., 0] = 0.0  # a horizon at 0° hides nothing
+    cum = np.stack([cumulative(hist_poa), cumulative(hist_eff), np.broadcast_to(iso, band.shape), band],
+                   axis=-1).astype(np.float32)  # float32: half the memory traffic of the per-plane lookups
+    return SunPathHistogram(tilts, azimuths, n_sectors, float(elevation_step_deg), cum, frame)
 
 
 def _bilinear_nodes(values: np.ndarray, nodes: np.ndarray, periodic: bool):
@@ -576,11 +583,39 @@ def _bilinear_nodes(values: np.ndarray, nodes: np.ndarray, periodic: bool):
     return i, i + 1, w
 
 
-def blocked_beam(hist: SunPathHistogram, horizon_deg, tilt_deg, azimuth_deg, entries=None) -> np.ndarray:
-    """Annual beam (+ circumsolar) irradiance that each plane's horizon blocks [kWh/m²].
+def _lookup(hist: SunPathHistogram, entries, n: int, tilt_deg, azimuth_deg) -> np.ndarray:
+    """Sum over each plane's non-zero horizon sectors of the four :attr:`SunPathHistogram.cum` channels.
 
-    Bilinear in orientation (like :func:`analysis.solar.interpolate_grid`), cumulative and
-    linear within a sun-elevation bin. Cost: planes × non-zero sectors, independent of hours.
+    Bilinear in orientation (like :func:`analysis.solar.interpolate_grid`); the horizon
+    elevation is rounded to the nearest bin edge (error at most half a bin). Cost: planes ×
+    non-zero sectors, independent of hours. Returns (n, 4).
+    """
+    n_t, n_a, n_s, n_e1, n_c = hist.cum.shape
+    rows, cols, elev = entries
+    out = np.zeros((n, n_c))
+    if rows.size == 0:
+        return out
+    # Orientation nodes per plane (cheap), then per (plane, sector) entry.
+    ti0, ti1, wt = _bilinear_nodes(np.asarray(tilt_deg, dtype=float), hist.tilts, periodic=False)
+    ai0, ai1, wa = _bilinear_nodes(np.asarray(azimuth_deg, dtype=float), hist.azimuths, periodic=True)
+    cell = cols * n_e1 + np.clip(np.rint(elev / hist.elevation_step_deg), 0, n_e1 - 1).astype(np.int64)
+    flat = hist.cum.reshape(-1, n_c)
+    value = None
+    for ti, ai, w in ((ti0, ai0, (1 - wt) * (1 - wa)), (ti1, ai0, wt * (1 - wa)),
+                      (ti0, ai1, (1 - wt) * wa), (ti1, ai1, wt * wa)):
+        if not (w > 0).any():
+            continue  # e.g. every plane's tilt on a node: two corners instead of four
+        part = np.take(flat, (ti * n_a + ai)[rows] * (n_s * n_e1) + cell, axis=0)  # take: fast for 2-D
+        part *= w.astype(flat.dtype)[rows][:, None]
+        value = part if value is None else value.__iadd__(part)
+    # Entries come sorted by plane: sum each plane's run of sectors.
+    starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+    out[rows[starts]] = np.add.reduceat(value, starts, axis=0)
+    return out
+
+
+def blocked_beam(hist: SunPathHistogram, horizon_deg, tilt_deg, azimuth_deg) -> np.ndarray:
+    """Annual beam (+ circumsolar) irradiance that each plane's horizon blocks [kWh/m²].
 
     Parameters
     ----------
@@ -597,44 +632,8 @@ def blocked_beam(hist: SunPathHistogram, horizon_deg, tilt_deg, azimuth_deg, ent
     """
     horizon = np.asarray(horizon_deg)
     if horizon.ndim != 2 or horizon.shape[1] != hist.n_sectors:
-        raise ValueError(f"horizon has {horizon.shape[1]} sectors, the histogram {hist.n_sectors}")
-    n_t, n_a, n_s, n_e1, _ = hist.cum_beam.shape
-    rows, cols, elev = _entries(horizon) if entries is None else entries
-    out = np.zeros((len(horizon), 2))
-    if rows.size == 0:
-        return out
-    # Orientation nodes per plane (cheap), then per (plane, sector) entry.
-    ti0, ti1, wt = _bilinear_nodes(np.asarray(tilt_deg, dtype=float), hist.tilts, periodic=False)
-    ai0, ai1, wa = _bilinear_nodes(np.asarray(azimuth_deg, dtype=float), hist.azimuths, periodic=True)
-    x = np.clip(elev / hist.elevation_step_deg, 0, n_e1 - 1)
-    m = np.minimum(x.astype(np.int64), n_e1 - 2)
-    frac = (x - m)[:, None]
-    flat = hist.cum_beam.reshape(-1, 2)
-    cell = cols * n_e1 + m
-    value = np.zeros((rows.size, 2))
-    for ti, ai, w in ((ti0, ai0, (1 - wt) * (1 - wa)), (ti1, ai0, wt * (1 - wa)),
-                      (ti0, ai1, (1 - wt) * wa), (ti1, ai1, wt * wa)):
-        used = w > 0
-        if not used.any():
-            continue  # e.g. every plane's tilt on a node: two corners instead of four
-        sel = used[rows]
-        if sel.all():
-            base = (ti * n_a + ai)[rows] * (n_s * n_e1) + cell
-            lower = np.take(flat, base, axis=0)  # (much) faster than flat[base] for 2-D
-            upper = np.take(flat, base + 1, axis=0)
-            upper -= lower  # in place: lower + frac·(upper − lower), weighted
-            upper *= frac
-            upper += lower
-            upper *= w[rows][:, None]
-            value += upper
-        else:
-            r = rows[sel]
-            base = (ti * n_a + ai)[r] * (n_s * n_e1) + cell[sel]
-            lower = np.take(flat, base, axis=0)
-            value[sel] += w[r][:, None] * (lower + frac[sel] * (np.take(flat, base + 1, axis=0) - lower))
-    out[:, 0] = np.bincount(rows, weights=value[:, 0], minlength=len(horizon))
-    out[:, 1] = np.bincount(rows, weights=value[:, 1], minlength=len(horizon))
-    return out
+        raise ValueError(f"horizon must have {hist.n_sectors} sectors per plane, got shape {horizon.shape}")
+    return _lookup(hist, _entries(horizon), len(horizon), tilt_deg, azimuth_deg)[:, :2]
 
 
 def interpolate_totals(hist: SunPathHistogram, column: str, tilt_deg, azimuth_deg) -> np.ndarray:
@@ -668,12 +667,13 @@ def shaded_irradiance(hist: SunPathHistogram, horizon_deg, tilt_deg, azimuth_deg
     azimuth = np.asarray(azimuth_deg, dtype=float)
     comp = {c: interpolate_totals(hist, c, tilt, azimuth) for c in
             ("poa_global", "beam", "isotropic", "horizon", "effective", "beam_effective")}
-    entries = _entries(horizon)
-    svf = sky_view_factor(horizon, tilt, azimuth, entries)
-    band = horizon_band_visible(horizon, azimuth)
-    diffuse_lost = comp["isotropic"] * (1 - svf) + comp["horizon"] * (1 - band)
-    lost = blocked_beam(hist, horizon, tilt, azimuth, entries)
+    if horizon.ndim != 2 or horizon.shape[1] != hist.n_sectors:
+        raise ValueError(f"horizon must have {hist.n_sectors} sectors per plane, got shape {horizon.shape}")
+    lost = _lookup(hist, _entries(horizon), len(horizon), tilt, azimuth)
     beam_lost, beam_eff_lost = lost[:, 0], lost[:, 1]
+    svf = np.clip(1 - lost[:, 2], 0.0, 1.0)
+    band = np.clip(1 - lost[:, 3], 0.0, 1.0)
+    diffuse_lost = comp["isotropic"] * (1 - svf) + comp["horizon"] * (1 - band)
     shaded = comp["poa_global"] - beam_lost - diffuse_lost
     shaded_eff = comp["effective"] - beam_eff_lost - diffuse_lost
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -727,7 +727,7 @@ def hourly_shaded_irradiance(weather: pd.DataFrame, metadata: dict, tilt: float,
 
 def shade_planes(points_xy, points_z, tilt_deg, azimuth_deg, exclude, shaders: Shaders, hist: SunPathHistogram, *,
                  radius_m: float = 100.0, min_elevation_deg: float = 5.0, north_offset_deg: float = 0.0,
-                 chunk: int = 250_000, progress=None) -> pd.DataFrame:
+                 chunk: int = 100_000, progress=None) -> pd.DataFrame:
     """Horizon, sky-view factor and shaded irradiance of many roof planes, in bounded memory.
 
     Planes are taken in spatial order (1 km strips) in chunks; each chunk's horizon profiles
