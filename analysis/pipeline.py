@@ -47,11 +47,17 @@ BUILDING_POTENTIAL_SQL = """
 CREATE OR REPLACE TABLE building_potential AS
 SELECT b.building_id, b.area_id,
        count(p.plane) FILTER (WHERE p.suitable) AS suitable_planes,
+       count(p.plane) FILTER (WHERE p.suitable_unshaded) AS suitable_planes_unshaded,
        coalesce(sum(p.usable_m2) FILTER (WHERE p.suitable), 0) AS usable_m2,
+       coalesce(sum(p.area_m2), 0) AS roof_m2,
        coalesce(sum(p.kwp_low), 0) AS kwp_low, coalesce(sum(p.kwp_central), 0) AS kwp_central,
        coalesce(sum(p.kwp_high), 0) AS kwp_high,
        coalesce(sum(p.kwh_low), 0) AS kwh_low, coalesce(sum(p.kwh_central), 0) AS kwh_central,
-       coalesce(sum(p.kwh_high), 0) AS kwh_high
+       coalesce(sum(p.kwh_high), 0) AS kwh_high,
+       coalesce(sum(p.unshaded_kwp_central), 0) AS unshaded_kwp_central,
+       coalesce(sum(p.unshaded_kwh_central), 0) AS unshaded_kwh_central,
+       sum(p.area_m2 * p.shading_loss) / nullif(sum(p.area_m2), 0) AS shading_loss,
+       sum(p.area_m2 * p.sky_view_factor) / nullif(sum(p.area_m2), 0) AS sky_view_factor
 FROM buildings b LEFT JOIN roof_planes p USING (building_id)
 GROUP BY b.building_id, b.area_id
 """
@@ -61,11 +67,14 @@ CREATE OR REPLACE TABLE area_potential AS
 SELECT a.area_id, a.name, a.households, a.area_ha,
        count(bp.building_id) AS buildings,
        count(bp.building_id) FILTER (WHERE bp.suitable_planes > 0) AS buildings_suitable,
-       coalesce(sum(bp.usable_m2), 0) AS usable_m2,
+       count(bp.building_id) FILTER (WHERE bp.suitable_planes_unshaded > 0) AS buildings_suitable_unshaded,
+       coalesce(sum(bp.usable_m2), 0) AS usable_m2, coalesce(sum(bp.roof_m2), 0) AS roof_m2,
        coalesce(sum(bp.kwp_low), 0) AS kwp_low, coalesce(sum(bp.kwp_central), 0) AS kwp_central,
        coalesce(sum(bp.kwp_high), 0) AS kwp_high,
        coalesce(sum(bp.kwh_low), 0) AS kwh_low, coalesce(sum(bp.kwh_central), 0) AS kwh_central,
        coalesce(sum(bp.kwh_high), 0) AS kwh_high,
+       coalesce(sum(bp.unshaded_kwp_central), 0) AS unshaded_kwp_central,
+       coalesce(sum(bp.unshaded_kwh_central), 0) AS unshaded_kwh_central,
        coalesce(sum(bp.kwh_central), 0) / nullif(a.households, 0) AS kwh_per_household,
        a.elec_kwh AS elec_demand_kwh,
        coalesce(sum(bp.kwh_central), 0) / nullif(a.elec_kwh, 0) AS pv_share_of_domestic_elec
@@ -120,7 +129,8 @@ class RunResult:
     up_to_date: bool = False
 
 
-def load_buildings(cfg, areas: gpd.GeoDataFrame, log: QualityLog, progress: Progress | None = None) -> gpd.GeoDataFrame:
+def load_buildings(cfg, areas: gpd.GeoDataFrame, log: QualityLog,
+                   progress: Progress | None = None) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame | None]:
     """Buildings of a place with every attribute the later steps need, each with its provenance.
 
     Real footprints (``buildings: source: file``): read and parse the file
@@ -129,8 +139,12 @@ def load_buildings(cfg, areas: gpd.GeoDataFrame, log: QualityLog, progress: Prog
     storeys (:mod:`analysis.attributes`), place census households on them (:mod:`analysis.homes`).
     Synthetic buildings (``source: synthetic``) are generated from dwelling-type counts and
     flagged. Both then get occupant tenure and roof owners (:mod:`analysis.ownership`).
+
+    Returns the buildings and the *context*: buildings of the file outside every area, which
+    shade roofs at the place's edge but are not reported (None for synthetic places).
     """
     a = cfg.assumptions
+    context = None
     section = cfg.raw.get("buildings", {"source": "synthetic"})
     if section.get("source", "file") == "synthetic":
         if section.get("dwelling_types") == "estimate":
@@ -142,8 +156,10 @@ def load_buildings(cfg, areas: gpd.GeoDataFrame, log: QualityLog, progress: Prog
                    note="every building generated from census dwelling counts; footprints, storeys, ages assumed")
     else:
         path = cfg.resolve(section["file"])
-        frame = buildings_mod.read_buildings(path, cfg.crs, section.get("columns"), layer=section.get("layer"), log=log)
-        frame = buildings_mod.assign_areas(frame, areas)
+        everything = buildings_mod.read_buildings(path, cfg.crs, section.get("columns"), layer=section.get("layer"),
+                                                  log=log)
+        frame = buildings_mod.assign_areas(everything, areas)
+        context = _context_buildings(everything, frame, a)
         log.record("buildings", "area", records=len(frame) + frame.attrs.get("outside", 0), parsed=len(frame),
                    dropped=frame.attrs.get("outside", 0), note="buildings whose representative point lies outside "
                    "every area are left out (the extract covers a margin around the place)")
@@ -172,30 +188,31 @@ def load_buildings(cfg, areas: gpd.GeoDataFrame, log: QualityLog, progress: Prog
     frame[occupants.columns] = occupants
     owners = ownership.roof_owners(frame, occupants, log)
     frame[owners.columns] = owners
-    return frame
+    return frame, context
 
 
-def compute_planes(buildings: gpd.GeoDataFrame, grid: pd.DataFrame, cfg, latitude: float,
-                   progress: Progress | None = None, chunk: int = 200_000) -> pd.DataFrame:
-    """Roof planes with suitability, kWp and kWh at low/central/high (in chunks, with progress)."""
-    params = {level: cfg.assumptions.level("roofs", level) for level in LEVELS}
-    geoms = buildings.geometry.to_numpy()
-    parts = []
-    for start in range(0, len(buildings), chunk):
-        sl = slice(start, start + chunk)
-        parts.append(roofs.roof_planes(buildings.iloc[sl], geoms[sl], params["central"], latitude))
-        if progress:
-            progress.tick("roof planes", min(start + chunk, len(buildings)), len(buildings))
-    planes = pd.concat(parts, ignore_index=True)
-    specific = solar.interpolate_grid(grid, "pv_kwh_per_kwp", planes["tilt_deg"], planes["azimuth_deg"])
-    best = float(grid["pv_kwh_per_kwp"].max())
-    planes = roofs.plane_capacity(planes, specific, best, params)
-    # System losses range moves yield (not capacity): scale kWh by (1 − loss) relative to central.
-    loss = {level: cfg.assumptions.get("pv", "losses_pct", {"low": "high", "central": "central", "high": "low"}[level])
-            for level in LEVELS}
-    for level in LEVELS:
-        planes[f"kwh_{level}"] *= (1 - loss[level] / 100) / (1 - loss["central"] / 100)
-    return planes
+def _context_buildings(everything: gpd.GeoDataFrame, inside: gpd.GeoDataFrame, assumptions) -> gpd.GeoDataFrame | None:
+    """Buildings of the file outside every area: they shade roofs at the place's edge (heights imputed)."""
+    outside = everything[~everything["building_id"].isin(inside["building_id"])]
+    if outside.empty:
+        return None
+    outside = outside.copy()
+    outside[attributes.classify_use(outside).columns] = attributes.classify_use(outside)
+    storeys = attributes.impute_levels(outside, outside["use_group"], assumptions.get("buildings", "storey_height_m"))
+    outside[storeys.columns] = storeys
+    return outside[["building_id", "geometry", "height_m", "levels", "use", "use_class", "roof_shape"]]
+
+
+def compute_planes(buildings: gpd.GeoDataFrame, grid: pd.DataFrame, weather, meta: dict, cfg, log: QualityLog,
+                   context=None, progress: Progress | None = None) -> pd.DataFrame:
+    """Roof planes with shading, usable area, suitability, kWp and kWh at low/central/high.
+
+    See :func:`analysis.roofs.plane_potential`; ``context`` holds buildings that cast shade on
+    the place's roofs but are not part of it (the extract's margin beyond the boundary).
+    """
+    tick = (lambda done, total: progress.tick("shading", done, total, "planes")) if progress else None
+    return roofs.plane_potential(buildings, grid, weather, meta, cfg.assumptions, meta["latitude"], context=context,
+                                 progress=tick, quality=log)
 
 
 def validation_table(project_root=config_mod.PROJECT_ROOT) -> pd.DataFrame:
@@ -326,16 +343,16 @@ def run(place=None, db_path=None, quiet: bool = False, fail_after: str | None = 
                                 f"apportioning (rounding of merged areas); the sum of types is used")
         areas["dwellings"] = by_type
     progress.step("areas", len(areas), "areas")
-    buildings = load_buildings(cfg, areas, log, progress)
+    buildings, context = load_buildings(cfg, areas, log, progress)
     progress.step("buildings, homes and owners", len(buildings))
 
     weather, meta = read_weather(cfg.resolve(cfg.raw["weather"]), cfg.raw.get("weather_format"))
-    grid = solar.yield_grid(weather, meta)
+    grid = solar.place_yield_grid(weather, meta, cfg.assumptions, quality=log)
     if with_heat:
         grid = heat.add_heat_to_grid(grid, weather, meta, cfg.assumptions)
     progress.step("weather and yield grid", len(grid), "bins")
 
-    planes = compute_planes(buildings, grid, cfg, meta["latitude"], progress)
+    planes = compute_planes(buildings, grid, weather, meta, cfg, log, context, progress)
     buildings["roof_shape_assumed"] = buildings["building_id"].map(
         planes.groupby("building_id")["roof_shape_assumed"].first()).fillna(True)
     progress.step("roof planes and PV yield", len(buildings))
