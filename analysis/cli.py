@@ -160,8 +160,10 @@ def _cmd_run(args) -> int:
                   + (" (buildings are SYNTHETIC, generated from census counts)"
                      if result.summary["synthetic_buildings"] else ""))
             print(table.T.to_string(header=False))
-        except KeyboardInterrupt as exc:  # say what the store holds, found by looking at it
-            raise store.explain_interrupt(exc, db, before) from None
+        except BaseException as exc:
+            if isinstance(exc, KeyboardInterrupt) or RECEIVED:  # say what the store holds, found by looking at it
+                raise store.explain_interrupt(_as_interrupt(exc), db, before) from None
+            raise
     return 0
 
 
@@ -283,8 +285,21 @@ def _cmd_summary(args) -> int:
     return 0
 
 
+#: Signals received during this command. Libraries sometimes turn the KeyboardInterrupt raised in
+#: their callbacks into their own errors (pandas: "ParserError ... read(nbytes) failed"); this
+#: list keeps the truth, so such an error is still reported as the interrupt it was.
+RECEIVED: list[int] = []
+
+
 def _raise_on_sigterm(signum, frame):
+    RECEIVED.append(signum)
     raise Interrupted(signum)
+
+
+def _as_interrupt(exc: BaseException) -> KeyboardInterrupt:
+    if isinstance(exc, KeyboardInterrupt):
+        return exc
+    return Interrupted(RECEIVED[0] if RECEIVED else signal.SIGINT)
 
 
 def _one_line_os_error(exc: OSError) -> str:
@@ -303,7 +318,9 @@ def main(argv=None) -> int:
                 "bench": _cmd_bench, "roof-irradiance": _cmd_roof_irradiance, "fetch-osm": _cmd_fetch_osm, "summary": _cmd_summary,
                 "factsheet": _cmd_factsheet, "export": _cmd_export, "new-place": _cmd_new_place}
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _raise_on_sigterm)  # SIGTERM unwinds like Ctrl-C: rollback, message, 143
+        # Ctrl-C and SIGTERM unwind the same way (rollback, one honest line, 130 / 143) and are noted.
+        signal.signal(signal.SIGTERM, _raise_on_sigterm)
+        signal.signal(signal.SIGINT, _raise_on_sigterm)
     if args.debug:
         return _dispatch(commands, args)
     # Library warnings (numpy, pandas, pyogrio) are collected, not sprayed over the terminal: one
@@ -325,7 +342,12 @@ def main(argv=None) -> int:
 def _dispatch(commands, args) -> int:
     """Run one command; turn every failure into one line and an exit code."""
     try:
-        return commands[args.command](args)
+        try:
+            return commands[args.command](args)
+        except Exception as exc:
+            if RECEIVED:  # an interrupt a library turned into its own error
+                raise _as_interrupt(exc) from None
+            raise
     except InputError as exc:
         if args.debug:
             raise

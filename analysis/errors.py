@@ -74,7 +74,8 @@ class Interrupted(KeyboardInterrupt):
         The signal received (``signal.SIGINT`` or ``signal.SIGTERM``).
     stored : bool or None
         True when the new results were committed completely before the signal took effect,
-        False when the store keeps its previous results, None when not known (yet).
+        False when the store keeps its previous results, None for commands that write no store
+        (or when it could not be looked at).
     run_id : int, optional
         The run whose results the store holds after the interrupt.
     """
@@ -98,7 +99,7 @@ class Interrupted(KeyboardInterrupt):
         if self.stored is False:
             kept = f" (run {self.run_id})" if self.run_id else ""
             return f"{name}: the new results were not stored; the store keeps its previous results{kept}"
-        return f"{name}: the store keeps its previous results (the new results were not stored)"
+        return f"{name} before the command finished"
 
 
 def _single_line(text: str) -> str:
