@@ -591,8 +591,12 @@ def _path_keys(schema: PlaceSchema) -> list[tuple[str, str]]:
 
 
 def check_paths(schema: PlaceSchema, path) -> None:
-    """Every file the config names must stay inside :func:`allowed_roots` and be a regular file."""
-    from analysis.ingest.checks import special_file_problem
+    """Every file the config names must stay inside :func:`allowed_roots` and be a regular file.
+
+    FIFOs, devices, sockets and folders are refused by type (never opened: opening a FIFO
+    blocks), files above :data:`analysis.ingest.checks.MAX_INPUT_BYTES` by size.
+    """
+    from analysis.ingest.checks import MAX_INPUT_BYTES, special_file_problem
 
     path = Path(path)
     roots = allowed_roots(path)
@@ -608,6 +612,8 @@ def check_paths(schema: PlaceSchema, path) -> None:
                             f"folder in {DATA_DIRS_ENV}")
             continue
         problem = special_file_problem(target)
+        if problem is None and os.stat(target).st_size > MAX_INPUT_BYTES:
+            problem = f"is larger than {MAX_INPUT_BYTES / 2**30:.0f} GB (read whole, it would exhaust memory)"
         if problem:
             problems.append(f"{path}: key {key}: {value} {problem} — fix: check the path (relative to {path.parent})")
     if problems:

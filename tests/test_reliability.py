@@ -228,6 +228,10 @@ def test_special_files_in_config_are_refused(tmp_path):
         config.load_place(write_place(tmp_path, weather="folder.epw"))
     with pytest.raises(ConfigError, match="does not exist"):
         config.load_place(write_place(tmp_path, weather="missing.epw"))
+    with open(tmp_path / "huge.epw", "wb") as handle:  # sparse: takes no disk
+        handle.truncate(checks.MAX_INPUT_BYTES + 1)
+    with pytest.raises(ConfigError, match="key weather: huge.epw is larger than 2 GB"):
+        config.load_place(write_place(tmp_path, weather="huge.epw"))
 
 
 # ---------------------------------------------------------------------------------------------
