@@ -307,25 +307,30 @@ def roof_planes(buildings: pd.DataFrame, footprints, params: dict, latitude: flo
     scale = np.where(long_m * short_m > 0, footprint / np.maximum(long_m * short_m, 1e-9), 1.0)
     perimeter = shapely.length(geoms)
     equator = 180.0 if latitude >= 0 else 0.0
-    rows = []
+    cols = {k: [] for k in ("building_index", "plane", "tilt_deg", "azimuth_deg", "horizontal_m2", "x", "y", "z",
+                            "kind", "edge_m", "depth_m", "rack")}
+    kinds = ["rect", "tri", "flat", "flat_top", "curved"]
 
     def emit(sel, plane, tilt, azimuth, horizontal, off_along, off_normal, z, kind, edge, depth, mount="roof"):
+        # Arrays per family, one table at the end (no per-family DataFrames: less memory).
         idx = np.flatnonzero(sel)
         if idx.size == 0:
             return
         b = np.radians(bearing[idx] + north_offset_deg)  # grid bearing for plan offsets
-        ux, uy = np.sin(b), np.cos(b)  # long axis
-        nx, ny = np.cos(b), -np.sin(b)  # normal, bearing + 90
-        take = lambda v: (v[idx] if np.ndim(v) else np.full(idx.size, v))  # noqa: E731
-        rows.append(pd.DataFrame({
-            "building_index": idx, "plane": np.int8(plane), "roof_family": family[idx],
-            "tilt_deg": take(np.asarray(tilt, float)), "azimuth_deg": take(np.asarray(azimuth, float)) % 360.0,
-            "horizontal_m2": take(np.asarray(horizontal, float)),
-            "x": centre[idx, 0] + take(np.asarray(off_along, float)) * ux + take(np.asarray(off_normal, float)) * nx,
-            "y": centre[idx, 1] + take(np.asarray(off_along, float)) * uy + take(np.asarray(off_normal, float)) * ny,
-            "z": take(np.asarray(z, float)), "plane_kind": kind,
-            "edge_m": take(np.asarray(edge, float)), "depth_m": take(np.asarray(depth, float)), "mount": mount,
-        }))
+        take = lambda v: (np.asarray(v, float)[idx] if np.ndim(v) else np.full(idx.size, float(v)))  # noqa: E731
+        along, normal = take(off_along), take(off_normal)
+        cols["building_index"].append(idx)
+        cols["plane"].append(np.full(idx.size, plane, dtype=np.int8))
+        cols["tilt_deg"].append(take(tilt))
+        cols["azimuth_deg"].append(take(azimuth) % 360.0)
+        cols["horizontal_m2"].append(take(horizontal))
+        cols["x"].append(centre[idx, 0] + along * np.sin(b) + normal * np.cos(b))  # long axis, normal (bearing + 90)
+        cols["y"].append(centre[idx, 1] + along * np.cos(b) - normal * np.sin(b))
+        cols["z"].append(take(z))
+        cols["kind"].append(np.full(idx.size, kinds.index(kind), dtype=np.int8))
+        cols["edge_m"].append(take(edge))
+        cols["depth_m"].append(take(depth))
+        cols["rack"].append(np.full(idx.size, mount == "rack"))
 
     t = params["pitched_tilt_deg"]
     cos_t = np.cos(np.radians(t))
@@ -381,15 +386,24 @@ def roof_planes(buildings: pd.DataFrame, footprints, params: dict, latitude: flo
     c = family == "curved"
     emit(c, 0, 0.0, np.full(n, equator), footprint, 0.0, 0.0, z_mean, "curved", 0.0, 0.0)
 
-    planes = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["building_index"])
-    planes = planes.sort_values(["building_index", "plane"], kind="stable").reset_index(drop=True)
-    bi = planes["building_index"].to_numpy()
-    planes.insert(0, "building_id", buildings["building_id"].to_numpy()[bi])
-    flat_like = planes["plane_kind"].isin(["flat", "flat_top", "curved"]).to_numpy()
-    planes["is_flat"] = flat_like & (planes["plane_kind"] != "curved").to_numpy()
-    planes["area_m2"] = np.where(flat_like, planes["horizontal_m2"],
-                                 planes["horizontal_m2"] / np.cos(np.radians(planes["tilt_deg"].to_numpy())))
-    planes["roof_shape_assumed"] = assumed[bi]
+    arrays = {k: (np.concatenate(v) if v else np.empty(0)) for k, v in cols.items()}
+    order = np.lexsort((arrays["plane"], arrays["building_index"])) if len(arrays["plane"]) else np.empty(0, int)
+    arrays = {k: v[order] for k, v in arrays.items()}
+    bi = arrays["building_index"].astype(np.int64)
+    kind = np.asarray(kinds, dtype=object)[arrays["kind"].astype(np.int64)] if bi.size else np.empty(0, dtype=object)
+    flat_like = np.isin(arrays["kind"], [kinds.index("flat"), kinds.index("flat_top"), kinds.index("curved")])
+    planes = pd.DataFrame({
+        "building_id": buildings["building_id"].to_numpy()[bi], "plane": arrays["plane"].astype(np.int8),
+        "roof_family": family[bi], "tilt_deg": arrays["tilt_deg"], "azimuth_deg": arrays["azimuth_deg"],
+        "horizontal_m2": arrays["horizontal_m2"],
+        "area_m2": np.where(flat_like, arrays["horizontal_m2"],
+                            arrays["horizontal_m2"] / np.cos(np.radians(arrays["tilt_deg"]))),
+        "mount": np.where(arrays["rack"].astype(bool), "rack", "roof"),
+        "is_flat": flat_like & (arrays["kind"] != kinds.index("curved")),
+        "roof_shape_assumed": assumed[bi], "x": arrays["x"], "y": arrays["y"], "z": arrays["z"],
+        "building_index": bi, "plane_kind": kind, "edge_m": arrays["edge_m"], "depth_m": arrays["depth_m"],
+    })
+    del arrays, cols
     # Flat roofs: setbacks from the real outline via the rectangle of equal area and perimeter.
     area, per = footprint[bi], perimeter[bi]
     half_p = per / 2

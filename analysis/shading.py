@@ -125,10 +125,8 @@ class Shaders:
 
     polygons: np.ndarray
     height_m: np.ndarray
-    x0: np.ndarray
+    x0: np.ndarray  # edge start [m]
     y0: np.ndarray
-    x1: np.ndarray
-    y1: np.ndarray
     edge_start: np.ndarray  # first edge of each building (CSR), length n + 1
     bounds: np.ndarray
     ex: np.ndarray  # unit edge direction
@@ -189,7 +187,7 @@ def prepare_shaders(footprints, height_m) -> Shaders:
     x0, y0, dx, dy, length, building = x0[ok], y0[ok], dx[ok], dy[ok], length[ok], building[ok]
     edge_start = np.searchsorted(building, np.arange(len(polys) + 1))
     # Outward normal is (dy, -dx): a point the edge faces sees the line in direction (-dy, dx).
-    return Shaders(polys, height_m, x0, y0, x0 + dx, y0 + dy, edge_start, shapely.bounds(polys),
+    return Shaders(polys, height_m, x0, y0, edge_start, shapely.bounds(polys),
                    (dx / length).astype(np.float32), (dy / length).astype(np.float32), length.astype(np.float32),
                    np.degrees(np.arctan2(-dy, dx)).astype(np.float32))
 
@@ -245,15 +243,30 @@ def _horizon_items(px, py, pz, shaders: Shaders, pts, bld, n_sectors, north_offs
     return flat, elev
 
 
+def _bbox_distance(bounds, x, y):
+    """Distance from points to bounding boxes (0 inside) [m]."""
+    ddx = np.maximum(np.maximum(bounds[:, 0] - x, x - bounds[:, 2]), 0.0)
+    ddy = np.maximum(np.maximum(bounds[:, 1] - y, y - bounds[:, 3]), 0.0)
+    return np.hypot(ddx, ddy)
+
+
 def horizon_profiles(points_xy, points_z, shaders: Shaders, *, n_sectors: int = 36, radius_m: float = 100.0,
                      min_elevation_deg: float = 5.0, exclude=None, north_offset_deg: float = 0.0,
-                     candidates=None, progress=None) -> np.ndarray:
+                     candidates=None, groups=None, far_factor: float = 10.0, near_min_m: float = 25.0,
+                     progress=None) -> np.ndarray:
     """Horizon elevation per point and azimuth sector from neighbouring LOD1 blocks.
 
     Each shader searches for the points it can shade: within ``radius_m`` and no farther than
     its height above the lowest point divided by tan(``min_elevation_deg``), so low buildings
     search a few tens of metres and only tall ones the full radius (cost follows the pairs that
     matter, not the radius squared).
+
+    Points of one group (the planes of one building) share the far field: a neighbour farther
+    from the group's centre than ``far_factor`` × the group's largest point offset (and at least
+    ``near_min_m``) is evaluated once, at the centre and the group's lowest point height; nearer
+    neighbours are evaluated for every point. With a 2 m offset and a factor of 10 the distance
+    to a far neighbour is off by at most 10 % for a single plane, and about evenly up and down
+    for the planes of a roof.
 
     Parameters
     ----------
@@ -271,11 +284,15 @@ def horizon_profiles(points_xy, points_z, shaders: Shaders, *, n_sectors: int = 
         Elevations below this are set to 0 and neighbours that cannot reach it are pruned [°].
     exclude : array (n,) of int, optional
         Index (in ``shaders``) of each point's own building, which does not shade its own roof
-        (LOD1: one height per building); -1 for none.
+        (LOD1: one height per building); -1 for none. Points of one group share it.
     north_offset_deg : float
         Grid bearing of true north (:func:`grid_north_offset_deg`) [°].
     candidates : array of int, optional
         Indices of the shaders that may be near the points (default: all).
+    groups : array (n,) of int, optional
+        Group of each point (e.g. its building); default: every point alone (exact).
+    far_factor, near_min_m : float
+        The far-field rule above [-] and [m].
     progress : callable, optional
         ``progress(done, total)`` after each chunk of shaders (``total`` counts chunks).
 
@@ -296,49 +313,75 @@ def horizon_profiles(points_xy, points_z, shaders: Shaders, *, n_sectors: int = 
         return horizon.reshape(0, n_sectors)
     tan_min = np.tan(np.radians(min_elevation_deg))
     px, py = xy[:, 0], xy[:, 1]
-    tree = shapely.STRtree(shapely.points(xy))
-    reach = np.clip((shaders.height_m - z.min()) / tan_min, 0.0, radius_m)
+    # Groups: centre, lowest point, largest offset, members (CSR).
+    ginv = np.arange(n) if groups is None else np.unique(np.asarray(groups), return_inverse=True)[1]
+    ng = int(ginv.max()) + 1
+    count = np.bincount(ginv, minlength=ng)
+    gx = np.bincount(ginv, weights=px, minlength=ng) / count
+    gy = np.bincount(ginv, weights=py, minlength=ng) / count
+    gz = np.full(ng, np.inf)
+    np.minimum.at(gz, ginv, z)
+    offset = np.zeros(ng)
+    np.maximum.at(offset, ginv, np.hypot(px - gx[ginv], py - gy[ginv]))
+    gexclude = np.full(ng, -1, dtype=np.int64)
+    gexclude[ginv] = exclude
+    near = np.maximum(near_min_m, far_factor * offset)
+    members = np.argsort(ginv, kind="stable")
+    first = np.concatenate([[0], np.cumsum(count)[:-1]])
+    ghorizon = np.zeros(ng * n_sectors, dtype=np.float32)
+
+    tree = shapely.STRtree(shapely.points(np.column_stack([gx, gy])))
+    reach = np.clip((shaders.height_m - gz.min()) / tan_min, 0.0, radius_m)
     active = np.flatnonzero(reach > 0)
     if candidates is not None:
         active = np.intersect1d(active, np.asarray(candidates, dtype=np.int64))
-    # Expected candidate points per shader ~ density × box area; chunks of ~MAX_ITEMS/8 pairs.
-    density = n / max(float(np.prod(np.ptp(xy, axis=0) + 1.0)), 1.0)
+    # Expected candidate groups per shader ~ density × box area; chunks of ~MAX_ITEMS/8 pairs.
+    density = ng / max(float(np.prod(np.ptp(np.column_stack([gx, gy]), axis=0) + 1.0)), 1.0)
     expected = np.cumsum(density * (2 * reach[active] + 20.0) ** 2)
     bounds = np.searchsorted(expected, np.arange(0.0, expected[-1] if len(expected) else 0.0, MAX_ITEMS / 8),
                              side="right") if len(active) else np.empty(0, int)
     cuts = np.unique(np.concatenate([[0], bounds, [len(active)]]))
     chunks = [active[a:b] for a, b in zip(cuts[:-1], cuts[1:]) if b > a]
 
-    def task(chunk):
-        b, r = shaders.bounds[chunk], reach[chunk]
-        box_i, pts = tree.query(shapely.box(b[:, 0] - r, b[:, 1] - r, b[:, 2] + r, b[:, 3] + r))
-        bld = chunk[box_i]
-        dh = shaders.height_m[bld] - z[pts]
-        bb = shaders.bounds[bld]
-        ddx = np.maximum(np.maximum(bb[:, 0] - px[pts], px[pts] - bb[:, 2]), 0.0)
-        ddy = np.maximum(np.maximum(bb[:, 1] - py[pts], py[pts] - bb[:, 3]), 0.0)
-        dist = np.hypot(ddx, ddy)
-        keep = (bld != exclude[pts]) & (dh > dist * tan_min) & (dist <= radius_m)
-        pts, bld = pts[keep], bld[keep]
+    def items(x, y, zz, pts, bld):
         # Sub-chunks keep the (pair × edge × sector) expansion bounded.
         cum = np.cumsum(shaders.edge_start[bld + 1] - shaders.edge_start[bld])
         out, lo_i = [], 0
         while lo_i < len(pts):
             hi_i = int(np.searchsorted(cum, (cum[lo_i - 1] if lo_i else 0) + MAX_ITEMS // 4, side="right"))
             hi_i = max(hi_i, lo_i + 1)
-            out.append(_horizon_items(px, py, z, shaders, pts[lo_i:hi_i], bld[lo_i:hi_i], n_sectors, north_offset_deg))
+            out.append(_horizon_items(x, y, zz, shaders, pts[lo_i:hi_i], bld[lo_i:hi_i], n_sectors, north_offset_deg))
             lo_i = hi_i
         return out
 
-    # Two worker threads: shapely and numpy release the GIL on large arrays; the maximum is
-    # taken in this thread, in chunk order, so the result does not depend on scheduling.
+    def task(chunk):
+        b, r = shaders.bounds[chunk], reach[chunk]
+        box_i, grp = tree.query(shapely.box(b[:, 0] - r, b[:, 1] - r, b[:, 2] + r, b[:, 3] + r))
+        bld = chunk[box_i]
+        dist = _bbox_distance(shaders.bounds[bld], gx[grp], gy[grp])
+        keep = (bld != gexclude[grp]) & (shaders.height_m[bld] - gz[grp] > dist * tan_min) & (dist <= radius_m)
+        grp, bld, dist = grp[keep], bld[keep], dist[keep]
+        far = dist > near[grp]
+        far_items = items(gx, gy, gz, grp[far], bld[far])
+        # Near neighbours: every member point of the group.
+        grp, bld = grp[~far], bld[~far]
+        owner, rank = _expand(count[grp])
+        pts, bld = members[first[grp][owner] + rank], bld[owner]
+        dist = _bbox_distance(shaders.bounds[bld], px[pts], py[pts])
+        keep = (shaders.height_m[bld] - z[pts] > dist * tan_min) & (dist <= radius_m)
+        return far_items, items(px, py, z, pts[keep], bld[keep])
+
+    # Worker threads: shapely and numpy release the GIL on large arrays; the maximum is taken
+    # in this thread, in chunk order, so the result does not depend on scheduling.
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        for i, parts in enumerate(pool.map(task, chunks)):
-            for flat, elev in parts:
+        for i, (far_parts, near_parts) in enumerate(pool.map(task, chunks)):
+            for flat, elev in far_parts:
+                np.maximum.at(ghorizon, flat, elev)
+            for flat, elev in near_parts:
                 np.maximum.at(horizon, flat, elev)
             if progress is not None:
                 progress(i + 1, len(chunks))
-    horizon = horizon.reshape(n, n_sectors)
+    horizon = np.maximum(horizon.reshape(n, n_sectors), ghorizon.reshape(ng, n_sectors)[ginv])
     horizon[horizon < min_elevation_deg] = 0.0
     return horizon
 
@@ -728,6 +771,7 @@ def hourly_shaded_irradiance(weather: pd.DataFrame, metadata: dict, tilt: float,
 def shade_planes(points_xy, points_z, tilt_deg, azimuth_deg, exclude, shaders: Shaders, hist: SunPathHistogram, *,
                  radius_m: float = 100.0, min_elevation_deg: float = 5.0, north_offset_deg: float = 0.0,
                  chunk: int = 100_000, progress=None) -> pd.DataFrame:
+    # ``exclude`` (each plane's own building) also groups the planes of a building for the far field.
     """Horizon, sky-view factor and shaded irradiance of many roof planes, in bounded memory.
 
     Planes are taken in spatial order (1 km strips) in chunks; each chunk's horizon profiles
@@ -789,7 +833,8 @@ def shade_planes(points_xy, points_z, tilt_deg, azimuth_deg, exclude, shaders: S
             near = np.flatnonzero((b[:, 2] >= lo[0]) & (b[:, 0] <= hi[0]) & (b[:, 3] >= lo[1]) & (b[:, 1] <= hi[1]))
             horizon = horizon_profiles(xy[idx], z[idx], shaders, n_sectors=hist.n_sectors, radius_m=radius_m,
                                        min_elevation_deg=min_elevation_deg, exclude=exclude[idx],
-                                       north_offset_deg=north_offset_deg, candidates=near)
+                                       north_offset_deg=north_offset_deg, candidates=near,
+                                       groups=np.where(exclude[idx] >= 0, exclude[idx], -1 - np.arange(len(idx))))
             if pending is not None:
                 parts.append(pending.result())
             pending = post.submit(finish, idx, horizon)

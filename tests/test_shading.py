@@ -300,3 +300,22 @@ def test_roof_irradiance_errors_are_one_line(tmp_path, capsys):
     assert "hoehe" in err and len(err.strip().splitlines()) == 1
     assert _run(["roof-irradiance", "--buildings", str(SHAPEFILE), "--weather", str(EPW), "--out", str(tmp_path / "x.txt")]) == 1
     assert ".csv" in capsys.readouterr().err
+
+
+def test_grouped_far_field_is_close_to_per_point_and_exact_near(hist):
+    """Planes of one building share far neighbours' horizon (evaluated at the building centre):
+    single sectors can differ where a far building straddles a sector edge, the energy hardly."""
+    rng = np.random.default_rng(5)
+    blocks = [shapely.box(x, y, x + 20, y + 12) for x, y in rng.uniform(-150, 150, (40, 2))
+              if np.hypot(x + 10, y + 6) > 30]
+    heights = rng.uniform(15, 40, len(blocks))
+    points = np.array([[-2.0, 0.0], [2.0, 0.0]])  # the two planes of a gable, 4 m apart
+    exact = horizon(points, [8.0, 8.0], blocks, heights, min_elevation_deg=5.0)
+    grouped = horizon(points, [8.0, 8.0], blocks, heights, min_elevation_deg=5.0, groups=[0, 0])
+    assert np.abs(grouped - exact).mean() < 1.0  # degrees, for neighbours >= 25 m away
+    tilt, az = np.array([35.0, 35.0]), np.array([180.0, 0.0])
+    a = shading.shaded_irradiance(hist, exact, tilt, az)
+    b = shading.shaded_irradiance(hist, grouped, tilt, az)
+    np.testing.assert_allclose(b["poa_kwh_per_m2"], a["poa_kwh_per_m2"], rtol=0.01)
+    near = horizon(points, [8.0, 8.0], [shapely.box(-10, 5, 10, 6)], [20.0], groups=[0, 0])
+    np.testing.assert_array_equal(near, horizon(points, [8.0, 8.0], [shapely.box(-10, 5, 10, 6)], [20.0]))
