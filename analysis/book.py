@@ -1,7 +1,12 @@
-"""Helpers the book's notebooks use: open the store read-only, glue numbers, label synthetic data.
+"""Helpers the book's notebooks use: open the store read-only, glue numbers and words, show findings,
+place labels for maps, the data downloads and the page footer.
 
 Notebooks stay thin: they read the DuckDB store written by ``python -m analysis run`` and
-call these helpers; no model code runs in a notebook.
+call these helpers; no model code runs in a notebook. Where the stores are:
+
+* the default place (Camden): ``ENERGY_HOME_DB`` if set, else ``build/camden.duckdb``;
+* another place, e.g. London: ``ENERGY_HOME_DB_LONDON`` if set, else ``build/london.duckdb``
+  (``ANALYSIS_BUILD_DIR`` moves ``build/``; tests build the book from temporary stores).
 """
 
 from __future__ import annotations
@@ -14,10 +19,18 @@ from analysis import charts, store
 from analysis.config import DEFAULT_PLACE, load_place
 
 
+def store_path(place: str | None = None):
+    """Path of a place's store for the book (see the module docstring for the variables)."""
+    slug = load_place(place or DEFAULT_PLACE).slug
+    default = load_place(DEFAULT_PLACE).slug
+    override = os.environ.get("ENERGY_HOME_DB") if slug == default else None
+    override = override or os.environ.get(f"ENERGY_HOME_DB_{slug.upper().replace('-', '_')}")
+    return override or store.default_db_path(slug)
+
+
 def open_store(place: str | None = None):
-    """Read-only connection to the place's store (``ENERGY_HOME_DB`` overrides the path)."""
-    path = os.environ.get("ENERGY_HOME_DB") or store.default_db_path(load_place(place or DEFAULT_PLACE).slug)
-    return store.connect(path, read_only=True)
+    """Read-only connection to the place's store (``ENERGY_HOME_DB`` overrides the default place's path)."""
+    return store.connect(store_path(place), read_only=True)
 
 
 def setup():
@@ -40,6 +53,160 @@ def glue(name: str, value, fmt: str = "{:,.0f}") -> str:
     return text
 
 
+def glue_text(name: str, text: str) -> str:
+    """Glue a word or phrase chosen from data (e.g. :func:`analysis.findings.more_or_less`) into the page."""
+    from myst_nb import glue as _glue
+
+    _glue(name, str(text), display=False)
+    return str(text)
+
+
+def markdown(text: str):
+    """A Markdown output cell (MyST: roles such as ``{doc}`` resolve and are checked by the strict build).
+
+    Empty text gives no output at all (``None``), not an empty cell.
+    """
+    from IPython.display import Markdown
+
+    return Markdown(text) if text else None
+
+
+def show_findings(findings_list, numbered: bool = True):
+    """Findings (:class:`analysis.findings.Finding`) as a Markdown list with links to their chapters."""
+    from analysis import findings as _f
+
+    return markdown(_f.to_markdown(findings_list, numbered=numbered))
+
+
+def place_labels(con, n: int = 5, min_distance_m: float = 1200.0) -> pd.DataFrame:
+    """A few landmarks to print on maps: the largest named stations, museums, hospitals, universities and
+    civic buildings, spread out.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        The store (``buildings`` with ``name``, ``use_class`` and ``geom`` in the place CRS).
+    n : int
+        At most this many labels.
+    min_distance_m : float
+        Labels closer than this to a larger landmark are skipped (no pile-ups on a phone). [m]
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``name``, ``lon``, ``lat`` [° WGS84], largest first (empty when no building is named).
+    """
+    import numpy as np
+
+    from analysis.config import load_place as _load
+
+    crs = _load(DEFAULT_PLACE).crs
+    cand = con.execute(f"""
+        SELECT name, ST_X(c) x, ST_Y(c) y,
+               ST_X(ST_Transform(c, '{crs}', 'EPSG:4326', always_xy := true)) lon,
+               ST_Y(ST_Transform(c, '{crs}', 'EPSG:4326', always_xy := true)) lat
+        FROM (SELECT name, footprint_m2, ST_Centroid(geom) c FROM buildings
+              WHERE name IS NOT NULL AND length(name) BETWEEN 3 AND 32 AND use_class = 'non_domestic'
+                    AND use_category IN ('transport', 'cultural', 'hospital', 'university', 'public')
+                    AND NOT regexp_matches(name, '(?i)^((main|north|south|east|west|new|old|central) )?(building|block|wing|house|hall)s?$'))
+        ORDER BY footprint_m2 DESC LIMIT 200""").df()
+    keep = []
+    for i, row in cand.iterrows():  # greedy spacing over at most 200 rows; vectorised per row
+        if keep and (np.hypot(cand.loc[keep, "x"] - row.x, cand.loc[keep, "y"] - row.y) < min_distance_m).any():
+            continue
+        if row["name"] in set(cand.loc[keep, "name"]):
+            continue
+        keep.append(i)
+        if len(keep) == n:
+            break
+    return cand.loc[keep, ["name", "lon", "lat"]].reset_index(drop=True)
+
+
+def build_info(con=None) -> dict:
+    """Version, commit, build date and the store's run, for the page footer and the citation."""
+    import datetime as _dt
+
+    from analysis import __version__
+
+    info = {"version": __version__, "code_version": store.code_version(),
+            "built": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d")}
+    if con is not None:
+        run = store.last_run(con)
+        if run is not None:
+            info |= {"run_id": run["run_id"], "run_finished": str(run.get("finished_at", ""))[:16]}
+    return info
+
+
+#: Footer line on every page (data licences of the maps and statistics).
+FOOTER_ATTRIBUTION = ("Map data © OpenStreetMap contributors (ODbL 1.0); contains ONS data © Crown copyright "
+                      "(OGL v3); weather ASHRAE IWEC.")
+
+
+def footer_html() -> str:
+    """The page footer: version, commit and build date, and the data attribution."""
+    import html as _html
+
+    info = build_info()
+    return (f"<p class='build-info'>Version {_html.escape(info['version'])} "
+            f"(code {_html.escape(info['code_version'])}), built {info['built']}. "
+            f"{_html.escape(FOOTER_ATTRIBUTION)}</p>")
+
+
+DOWNLOAD_FORMATS = ("csv", "geoparquet")
+
+
+def write_downloads(out_dir, db=None) -> list:
+    """Write the book's data downloads into ``out_dir`` (the built site's ``downloads/`` folder).
+
+    Per-area and per-building results as CSV and GeoParquet (written by :func:`analysis.exports.export`),
+    the key findings and the evidence checks as CSV, and a README with the licences
+    (the per-building files carry OpenStreetMap geometry: ODbL 1.0).
+
+    Parameters
+    ----------
+    out_dir : path
+        Folder to write into (created).
+    db : path, optional
+        The store (default: :func:`store_path`).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
+    """
+    from pathlib import Path
+
+    from analysis import exports, findings
+    from analysis.config import load_place as _load
+
+    out_dir = Path(out_dir)
+    db = db or store_path()
+    written = exports.export(db, out_dir, _load(DEFAULT_PLACE).crs, DOWNLOAD_FORMATS)
+    con = store.connect(db, read_only=True)
+    try:
+        kf, _ = findings.key_findings(con)
+        ev, _, _ = findings.evidence_against(con)
+        info = build_info(con)
+    finally:
+        con.close()
+    for name, items in (("key_findings.csv", kf), ("evidence_against.csv", ev)):
+        findings.frame(items).to_csv(out_dir / name, index=False)
+        written.append(out_dir / name)
+    readme = out_dir / "README.txt"
+    readme.write_text(
+        f"Bringing energy home - data downloads (version {info['version']}, code {info['code_version']}, "
+        f"built {info['built']}, store run {info.get('run_id', 'n/a')}).\n\n"
+        "areas.*      per-area (LSOA) results: households, tenure, PV potential (low/central/high), heat demand.\n"
+        "             Boundaries and statistics: contains ONS data (c) Crown copyright (OGL v3).\n"
+        "buildings.*  per-building results on OpenStreetMap footprints.\n"
+        "             (c) OpenStreetMap contributors, ODbL 1.0 (https://opendatacommons.org/licenses/odbl/1-0/):\n"
+        "             a database derived from OpenStreetMap; share-alike applies to derived databases.\n"
+        "key_findings.csv, evidence_against.csv: the sentences of the book's first pages with their numbers.\n"
+        "CSV geometry is WKT in the place CRS (EPSG:27700); GeoParquet carries its CRS.\n")
+    written.append(readme)
+    return written
+
+
 def synthetic_banner(con):
     """A visible label when the buildings in the store are synthetic (every page that uses them)."""
     from IPython.display import HTML
@@ -49,7 +216,7 @@ def synthetic_banner(con):
         return HTML("")
     return HTML("<div class='admonition warning synthetic-banner'><p class='admonition-title'>Synthetic buildings</p>"
                 "<p>The buildings on this page are <strong>synthetic</strong>: generated per neighbourhood from the "
-                "real 2011 Census counts of dwelling types, with assumed footprints, storeys, ages and owners. "
+                "real Census counts of dwelling types, with assumed footprints, storeys, ages and owners. "
                 "Totals per neighbourhood follow real data; individual buildings do not exist. Load real "
                 "footprints with <code>python -m analysis fetch-osm</code> to replace them.</p></div>")
 
@@ -75,7 +242,7 @@ def sync_execution_cache(project_root=None) -> bool:
     root = Path(project_root or PROJECT_ROOT)
     key = ""
     for place in ("camden", "london"):
-        path = store.default_db_path(place)
+        path = Path(store_path(place))
         if not path.is_file():
             continue
         con = store.connect(path, read_only=True)

@@ -1,51 +1,257 @@
-"""Altair theme, an offline renderer, and the chart and map builders used by the book and fact sheets.
+"""Altair theme, an offline renderer, one label table, and the chart and map builders of the book and fact sheets.
 
 Charts render with the vega, vega-lite and vega-embed scripts served by the book itself
 (``book/_vendor``, listed in ``_config.yml``): the renderer below emits only a ``<div>`` and a
 ``vegaEmbed(...)`` call, never a CDN address. Palettes are colour-blind safe (viridis for
-sequential maps, Okabe–Ito for categories); charts use container width so they fit a phone.
+sequential maps, Okabe–Ito for categories).
+
+What a reader sees, and where it is decided:
+
+* **labels** — :data:`LABELS` is the one table from code names (``market``, ``owner_occupier``,
+  ``converted_flat``, ``electricity_gwh`` …) to words; :func:`label` falls back to a readable
+  form (``"Heat demand (GWh)"``) for a code it does not know, so no code name reaches a reader.
+* **money** — the theme's number locale writes ``−£2`` (true minus sign before the pound sign)
+  for the formats :data:`GBP` and :data:`GBP_SIGNED`.
+* **titles** — long chart and axis titles are wrapped into lines (Vega title arrays) by the
+  renderer, so they never clip on a phone; legend and axis labels get room before they truncate.
+* **layout** — single charts take their container's width (``width: "container"``); data
+  tables scroll inside their own box (``book/_static/book.css``).
+* **ranges** — :func:`whiskers` and :func:`band` draw low–high ranges; :func:`bars_by_quantity`
+  keeps quantities with different units (heat and electricity) on separate axes.
+* **maps** — :func:`choropleth` adds a few place labels (:func:`place_labels` frames) and the
+  data attribution (:data:`ATTRIBUTION`) under every map.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import html
 import json
+import re
+import textwrap
 
 import altair as alt
 import pandas as pd
 
 #: Okabe & Ito (2008) colour-blind-safe categorical palette.
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
-SCENARIO_LABELS = {"market": "Market-led", "public": "Public (equal return)",
-                   "public_progressive": "Public (progressive return)", "coop": "Community co-op"}
-OWNER_LABELS = {"owner_occupier": "Owner-occupier", "private_landlord": "Private landlord",
-                "social_landlord": "Council or housing association", "private_freeholder": "Private freeholder",
-                "public_body": "Public body", "commercial": "Business", "faith_community": "Faith or community group",
-                "community": "Community"}
+
+#: The label table: every code name a chart, table or sentence may show, and its words.
+LABELS = {
+    # ownership scenarios and models
+    "market": "Market-led", "market_batteries": "Market-led with batteries", "aggregator": "Rent-a-roof company",
+    "public": "Public (equal return)", "public_progressive": "Public (progressive return)",
+    "coop": "Community co-op", "municipal": "Municipal", "council": "Council", "esco": "Private energy company",
+    "all_roofs": "all suitable roofs", "market_roofs": "the market's roofs", "own": "own choice of roofs",
+    "pv_only": "PV only", "heat_only": "Solar heat only", "split": "PV and solar hot water",
+    # roof owners and owner types
+    "owner_occupier": "Owner-occupier", "private_landlord": "Private landlord",
+    "social_landlord": "Council or housing association", "private_freeholder": "Private freeholder",
+    "public_body": "Public body", "commercial": "Business", "faith_community": "Faith or community group",
+    "community": "Community",
+    # occupant tenure
+    "owner_occupied": "Owner-occupied", "social_rented": "Social rented", "private_rented": "Private rented",
+    "other": "Other", "other_tenure": "Other tenure",
+    # use classes and building kinds
+    "domestic": "Homes only", "mixed": "Homes and other uses", "non_domestic": "Non-domestic",
+    "ancillary": "Shed or garage", "house": "House", "flat": "Flat", "unheated": "Unheated",
+    "house_form": "House-like building", "block": "Block of flats", "unknown": "Unknown use",
+    # dwelling types
+    "converted_flat": "Converted flat", "purpose_built_flat": "Purpose-built flat",
+    "commercial_flat": "Flat in a commercial building", "detached": "Detached house", "semi": "Semi-detached house",
+    "terraced": "Terraced house", "caravan": "Caravan or mobile home",
+    # parties of the ledger and their components
+    "households": "Households", "businesses": "Businesses", "capital_providers": "Lenders and investors",
+    "network_owners": "Network owners", "private_freeholders": "Private freeholders",
+    "public_bodies": "Public bodies", "community_fund": "Community fund", "faith_communities": "Faith communities",
+    "private_landlords": "Private landlords", "social_landlords": "Social landlords", "treasury": "Treasury (VAT)",
+    "coop_members": "Co-op members", "bill_payers": "All bill payers",
+    "network_charges": "Network and policy charges", "owner_income": "Owner's income",
+    "interest_above_public_rate": "Interest above the public rate", "vat_on_bills": "VAT on bills",
+    "profit": "Profit", "roof_rent": "Roof rent", "pooled_return": "Pooled return", "bill_savings": "Bill savings",
+    "public_network_saving": "Public network saving", "vat_on_installation": "VAT on installation",
+    "free_power": "Free power", "surplus": "Surplus", "bill_payers_cost_shift": "Cost shifted to other bill payers",
+    # policy matrix
+    "private": "Private", "volumetric": "Per kWh", "fixed": "Per household", "progressive": "By income",
+    # outputs and columns
+    "electricity_gwh": "Electricity (GWh/yr)", "heat_gwh": "Heat (GWh/yr)", "gwh": "GWh/yr", "mwp": "MWp",
+    "kwh_per_household": "PV per household (kWh/yr)", "net_per_household": "Net gain per household (£/yr)",
+    "benefit_per_household": "Benefit per household (£/yr)", "cost_per_household": "Cost per household (£/yr)",
+    "installed_kwp": "Installed capacity (kWp)", "installed_mwp": "Installed capacity (MWp)",
+    "share_losing": "Share of households losing", "decile": "Income decile (1 = poorest)",
+    "imd_decile": "IMD decile (1 = most deprived)", "gbp_m": "£ million a year",
+    "heat_density_mwh_per_ha": "Heat density (MWh/ha·yr)", "mwh_per_ha": "Heat density (MWh/ha·yr)",
+    "usable_m2": "Usable roof area (m²)", "area_id": "Area code", "name": "Name", "buildings": "Buildings",
+    "buildings_suitable": "Suitable buildings", "pv_share_of_domestic_elec": "PV as share of domestic electricity",
+    "kwp_central": "Capacity, central (kWp)", "kwh_central": "Output, central (kWh/yr)",
+    "kwh_low": "Output, low (kWh/yr)", "kwh_high": "Output, high (kWh/yr)",
+    "top_minus_bottom_gbp": "Richest minus poorest tenth (£/household/yr)",
+    "bottom_decile_net": "Poorest tenth, net (£/household/yr)", "top_decile_net": "Richest tenth, net (£/household/yr)",
+    "concentration_benefit_deciles": "Concentration index of gains",
+}
+#: Kept for existing callers: views of :data:`LABELS`.
+SCENARIO_LABELS = {k: LABELS[k] for k in ("market", "public", "public_progressive", "coop")}
+OWNER_LABELS = {k: LABELS[k] for k in ("owner_occupier", "private_landlord", "social_landlord", "private_freeholder",
+                                        "public_body", "commercial", "faith_community", "community")}
+
+#: Unit suffixes of code names and how a label shows them.
+_UNITS = [("_gbp_per_kwh", "£/kWh"), ("_gbp_per_kwp", "£/kWp"), ("_kwh_per_kwp", "kWh/kWp"),
+          ("_mwh_per_ha", "MWh/ha·yr"), ("_per_household", "per household"), ("_gwh", "GWh"), ("_mwh", "MWh"),
+          ("_kwh", "kWh"), ("_mwp", "MWp"), ("_kwp", "kWp"), ("_gbp", "£"), ("_m2", "m²"), ("_m3", "m³"),
+          ("_pct", "%"), ("_deg", "°"), ("_m", "m")]
+_WORDS = {"pv": "PV", "dh": "district heating", "sdh": "solar district heating", "imd": "IMD", "elec": "electricity",
+          "dw": "dwellings", "hh": "households", "coop": "co-op", "om": "O&M", "capex": "capital cost",
+          "vat": "VAT", "kwp": "kWp", "kwh": "kWh", "gbp": "£", "lsoa": "LSOA", "nondomestic": "non-domestic"}
+
+_INNER_UNITS = {"kwh": "kWh", "gwh": "GWh", "mwh": "MWh", "kwp": "kWp", "mwp": "MWp", "gbp": "£", "m2": "m²",
+                "pct": "%"}
+#: Data attribution under every map (OpenStreetMap footprints, ONS boundaries and statistics).
+ATTRIBUTION = ["Map data © OpenStreetMap contributors (ODbL 1.0)",
+               "Contains ONS data © Crown copyright (OGL v3)"]
+#: d3 formats that the theme's locale renders as pounds: "£1,234", "−£2"; signed "+£8".
+GBP, GBP_SIGNED = "$,.0f", "+$,.0f"
+#: Characters per line before a chart title or an axis title wraps (fits a 390 px phone).
+TITLE_CHARS, AXIS_TITLE_CHARS = 42, 46
+
+
+def label(code) -> str:
+    """Words for a code name: from :data:`LABELS`, else a readable form of the code.
+
+    Parameters
+    ----------
+    code : str
+        A scenario, owner, tenure, use, party or column name (``"electricity_gwh"``).
+        Composite ids are labelled by parts: ``"public@all_roofs"`` →
+        ``"Public (equal return), all suitable roofs"``; ``"private/volumetric/market"`` →
+        ``"Private / Per kWh / Market-led"``.
+
+    Returns
+    -------
+    str
+        Text fit for a reader (non-strings are returned as text unchanged).
+    """
+    if not isinstance(code, str):
+        return str(code)
+    if code in LABELS:
+        return LABELS[code]
+    if "@" in code:
+        head, tail = code.split("@", 1)
+        return f"{label(head)}, {label(tail)}"
+    if "/" in code and " " not in code:
+        return " / ".join(label(part) for part in code.split("/"))
+    if not re.fullmatch(r"[a-z0-9_]+", code):
+        return code  # already words
+    unit = ""
+    for suffix, text in _UNITS:
+        if code.endswith(suffix) and len(code) > len(suffix):
+            code, unit = code[: -len(suffix)], text
+            break
+    tokens = [w for w in code.split("_") if w]
+    if not unit:  # a unit in the middle ("heat_kwh_nondomestic") moves to the end
+        inner = [w for w in tokens if w in _INNER_UNITS]
+        if inner and len(tokens) > 1:
+            unit, tokens = _INNER_UNITS[inner[0]], [w for w in tokens if w != inner[0]]
+    words = " ".join(_WORDS.get(w, w) for w in tokens)
+    words = words[:1].upper() + words[1:]
+    return f"{words} ({unit})" if unit else words
+
+
+def relabel(frame: pd.DataFrame, values=(), columns: bool = True) -> pd.DataFrame:
+    """A copy of ``frame`` with code values in ``values`` columns and (optionally) column names labelled."""
+    out = frame.copy()
+    for col in values:
+        out[col] = out[col].map(label)
+    if columns:
+        out = out.rename(columns={c: label(c) for c in out.columns})
+    return out
+
+
+def wrap(text, width: int = TITLE_CHARS):
+    """Split a title into lines of at most ``width`` characters (a list, Vega's multi-line title)."""
+    if not isinstance(text, str) or len(text) <= width:
+        return text
+    return textwrap.wrap(text, width=width, break_long_words=False)
+
+
+def chart_title(text: str, subtitle: str | None = None, width: int = TITLE_CHARS) -> alt.TitleParams:
+    """A chart title that wraps instead of clipping (``alt.Chart(..., title=charts.chart_title(...))``)."""
+    kwargs = {"subtitle": wrap(subtitle, width + 10)} if subtitle else {}
+    return alt.TitleParams(text=wrap(text, width), **kwargs)
 
 
 def theme() -> dict:
-    """The project's Altair theme (readable type, no chart border, responsive width)."""
+    """The project's Altair theme (readable type, no border, pounds with a true minus, room for labels)."""
     return {"config": {
         "view": {"stroke": None, "continuousWidth": 320, "continuousHeight": 260},
         "font": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif",
-        "axis": {"labelFontSize": 12, "titleFontSize": 13, "grid": True, "gridColor": "#e5e5e5"},
-        "legend": {"labelFontSize": 12, "titleFontSize": 12, "orient": "bottom"},
-        "title": {"fontSize": 15, "anchor": "start"},
+        "axis": {"labelFontSize": 12, "titleFontSize": 13, "grid": True, "gridColor": "#e5e5e5",
+                 "labelLimit": 200, "titleLimit": 0},
+        "axisX": {"labelOverlap": "greedy"},
+        "legend": {"labelFontSize": 12, "titleFontSize": 12, "orient": "bottom", "labelLimit": 300,
+                   "columns": 2, "symbolLimit": 0},
+        "title": {"fontSize": 15, "anchor": "start", "limit": 0, "subtitleFontSize": 12, "subtitleColor": "#555"},
         "range": {"category": OKABE_ITO},
+        # d3-format locale: "$" means pounds, and negatives carry a true minus sign before the £.
+        "locale": {"number": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["£", ""],
+                              "minus": "\u2212"}},
     }}
+
+
+_TITLE_KEYS = ("title",)
+
+
+def _wrap_titles(node, in_axis: bool = False):
+    """Wrap chart titles (and axis/legend titles) of a Vega-Lite spec in place."""
+    if isinstance(node, dict):
+        for key, value in list(node.items()):
+            if key == "title" and isinstance(value, str):
+                node[key] = wrap(value, AXIS_TITLE_CHARS if in_axis else TITLE_CHARS)
+            elif key == "title" and isinstance(value, dict) and isinstance(value.get("text"), str):
+                value["text"] = wrap(value["text"], TITLE_CHARS)
+            elif key in ("data", "datasets", "values", "config"):
+                continue
+            else:
+                _wrap_titles(value, in_axis or key in ("encoding", "axis", "legend", "x", "y", "color"))
+    elif isinstance(node, list):
+        for item in node:
+            _wrap_titles(item, in_axis)
+    return node
+
+
+def prepare_spec(spec: dict) -> dict:
+    """What the renderer does to every spec: wrapped titles; container width for single charts.
+
+    Parameters
+    ----------
+    spec : dict
+        A Vega-Lite spec (as Altair's ``to_dict``).
+
+    Returns
+    -------
+    dict
+        A copy with titles wrapped and, for a single or layered chart without a width,
+        ``width: "container"`` (so it never exceeds a phone screen).
+    """
+    spec = copy.deepcopy(spec)
+    _wrap_titles(spec)  # data, datasets and config are skipped inside
+    single = not any(k in spec for k in ("hconcat", "vconcat", "concat", "facet", "repeat"))
+    if single and "width" not in spec:
+        spec["width"] = "container"
+    return spec
 
 
 def offline_renderer(spec: dict, **_) -> dict:
     """Altair renderer: a div and a vegaEmbed call using the page's own vega scripts."""
-    payload = json.dumps(spec, sort_keys=True, separators=(",", ":"))
+    spec = prepare_spec(spec)
+    payload = json.dumps(spec, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     div_id = "vis-" + hashlib.sha1(payload.encode()).hexdigest()[:12]  # stable ids keep builds cacheable
     payload = payload.replace("</", "<\\/")  # never close the script tag from inside the JSON
     script = (
-        "(function(){var spec=%s;var opts={actions:{export:true,source:false,compiled:false,editor:false},"
+        "(function(){var spec=%s;window.vegaSpecs=window.vegaSpecs||{};window.vegaSpecs['%s']=spec;"
+        "var opts={actions:{export:true,source:false,compiled:false,editor:false},"
         "renderer:'svg'};function draw(){vegaEmbed('#%s',spec,opts).catch(function(e){console.error(e);});}"
-        "if(window.vegaEmbed){draw();}else{window.addEventListener('load',draw);}})();" % (payload, div_id)
+        "if(window.vegaEmbed){draw();}else{window.addEventListener('load',draw);}})();" % (payload, div_id, div_id)
     )
     return {"text/html": f'<div id="{div_id}" class="vega-chart" style="width:100%"></div>\n<script>{script}</script>'}
 
@@ -68,40 +274,169 @@ def geo_features(frame: pd.DataFrame, geometry_geojson: str = "geojson") -> dict
     return {"type": "FeatureCollection", "features": features}
 
 
+def attribution_layer(lines=ATTRIBUTION, height: int = 380) -> alt.Chart:
+    """The data attribution as small grey text in the map's bottom-left corner (a chart footnote that
+    stays with the chart when it is saved as an image)."""
+    data = pd.DataFrame({"text": [list(lines)]})
+    return alt.Chart(data).mark_text(align="left", baseline="bottom", fontSize=9, color="#444", lineHeight=11).encode(
+        x=alt.value(0), y=alt.value(height), text="text")
+
+
 def choropleth(frame: pd.DataFrame, value: str, title: str, value_title: str, tooltip: list,
-               scheme: str = "viridis", fmt: str = ",.0f") -> alt.Chart:
-    """Map of areas coloured by ``value`` (``frame`` has a ``geojson`` WGS84 geometry column)."""
+               scheme: str = "viridis", fmt: str = ",.0f", labels: pd.DataFrame | None = None,
+               attribution=ATTRIBUTION, height: int = 380) -> alt.LayerChart | alt.Chart:
+    """Map of areas coloured by ``value`` (``frame`` has a ``geojson`` WGS84 geometry column).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One row per area with ``geojson`` (WGS84 GeoJSON text) and the columns named below.
+    value : str
+        Column to colour by.
+    title, value_title : str
+        Chart title (wrapped) and legend title (with its unit).
+    tooltip : list of tuple
+        ``(column, "Q"|"N", title[, format])`` per tooltip row.
+    labels : pandas.DataFrame, optional
+        A few place names to print on the map: columns ``name``, ``lon``, ``lat`` [°]
+        (e.g. :func:`analysis.book.place_labels`).
+    attribution : list of str or None
+        Lines printed under the map (data licences); ``None`` to omit.
+    """
     data = alt.Data(values=geo_features(frame)["features"])
     tips = []
-    for column, kind, label, *rest in tooltip:  # (column, Q/N, title[, format])
+    for column, kind, tip_title, *rest in tooltip:  # (column, Q/N, title[, format])
         extra = {"format": rest[0] if rest else fmt} if kind == "Q" else {}
-        tips.append(alt.Tooltip(f"properties.{column}:{kind}", title=label, **extra))
-    return alt.Chart(data, title=title).mark_geoshape(stroke="white", strokeWidth=0.4).encode(
+        tips.append(alt.Tooltip(f"properties.{column}:{kind}", title=tip_title, **extra))
+    shapes = alt.Chart(data).mark_geoshape(stroke="white", strokeWidth=0.4).encode(
         color=alt.Color(f"properties.{value}:Q", title=value_title, scale=alt.Scale(scheme=scheme),
-                        legend=alt.Legend(format=fmt, orient="bottom", gradientLength=240)),
+                        legend=alt.Legend(format=fmt, orient="bottom", gradientLength=220)),
         tooltip=tips,
-    ).project(type="mercator").properties(width="container", height=380)
+    )
+    layers = [shapes]
+    if labels is not None and len(labels):
+        base = alt.Chart(labels[["name", "lon", "lat"]]).encode(longitude="lon:Q", latitude="lat:Q", text="name:N")
+        layers += [base.mark_circle(size=18, color="black", opacity=0.8),
+                   base.mark_text(align="left", dx=5, dy=-4, fontSize=10, fontWeight="bold", stroke="white",
+                                  strokeWidth=3, strokeOpacity=0.9),
+                   base.mark_text(align="left", dx=5, dy=-4, fontSize=10, fontWeight="bold", color="#111")]
+    if attribution:
+        layers.append(attribution_layer(attribution, height))
+    chart = alt.layer(*layers, title=chart_title(title)) if len(layers) > 1 else shapes.properties(
+        title=chart_title(title))
+    return chart.project(type="mercator").properties(width="container", height=height)
+
+
+def _tooltips(frame: pd.DataFrame) -> list:
+    numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])][:6]
+    text = [c for c in frame.columns if _is_text(frame[c])][:2]
+    return ([alt.Tooltip(c, title=label(c), format=",.4~g") for c in numeric]
+            + [alt.Tooltip(c, title=label(c)) for c in text])
 
 
 def bars(frame: pd.DataFrame, x: str, y: str, title: str, x_title: str, y_title: str, color: str | None = None,
-         horizontal: bool = False, fmt: str = ",.0f", sort=None) -> alt.Chart:
-    """Bar chart with tooltips (grouped by ``color`` when given; ``sort`` = category order)."""
-    enc_x = alt.X(f"{x}", title=x_title, sort=sort, axis=alt.Axis(labelAngle=0) if sort else alt.Undefined)
+         horizontal: bool = False, fmt: str = ",.0f", sort=None, label_values: bool = True) -> alt.Chart:
+    """Bar chart with tooltips (grouped by ``color`` when given; ``sort`` = category order).
+
+    Category values (``x`` and ``color`` columns) that are code names are shown through
+    :func:`label` (``label_values=False`` keeps them); give ``fmt=GBP`` for pounds.
+    """
+    frame = frame.copy()
+    fields = [f.split(":")[0] for f in (x, color) if f]
+    if label_values:
+        for col in fields:
+            if col in frame and _is_text(frame[col]):
+                frame[col] = frame[col].map(label)
+        if isinstance(sort, list):
+            sort = [label(s) for s in sort]
+    enc_x = alt.X(f"{x}", title=x_title, sort=sort,
+                  axis=alt.Axis(labelAngle=0, labelLimit=120) if sort else alt.Undefined)
     enc_y = alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=fmt))
     if horizontal:
-        enc_x, enc_y = alt.X(f"{y}:Q", title=y_title, axis=alt.Axis(format=fmt)), alt.Y(f"{x}", title=x_title, sort="-x")
-    chart = alt.Chart(frame, title=title).mark_bar().encode(
-        x=enc_x, y=enc_y, tooltip=[alt.Tooltip(c) for c in frame.columns if frame[c].dtype != object][:6]
-        + [alt.Tooltip(c) for c in frame.columns if frame[c].dtype == object][:2])
+        enc_x = alt.X(f"{y}:Q", title=y_title, axis=alt.Axis(format=fmt))
+        enc_y = alt.Y(f"{x}", title=x_title, sort=sort or "-x", axis=alt.Axis(labelLimit=160))
+    chart = alt.Chart(frame, title=chart_title(title)).mark_bar().encode(x=enc_x, y=enc_y,
+                                                                                tooltip=_tooltips(frame))
     if color:
-        chart = chart.encode(color=alt.Color(color, title=None), xOffset=alt.XOffset(color) if not horizontal else alt.Undefined)
+        chart = chart.encode(color=alt.Color(color, title=None), xOffset=alt.XOffset(color) if not horizontal else alt.Undefined,
+                             yOffset=alt.YOffset(color) if horizontal else alt.Undefined)
     return chart.properties(width="container", height=280)
+
+
+def bars_by_quantity(frame: pd.DataFrame, category: str, value: str, quantity: str, title: str,
+                     category_title: str, units: dict, color: str | None = None, sort=None) -> alt.VConcatChart:
+    """One bar chart per quantity, each with its own axis (never heat and electricity on one axis).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Long table: ``category``, ``value`` and ``quantity`` columns (e.g. ``output`` with
+        ``"Electricity"``/``"Heat"``).
+    units : dict
+        ``quantity value -> axis title with unit`` (``{"Electricity": "Electricity, GWh/yr"}``);
+        every quantity in the frame must have one.
+    """
+    missing = sorted(set(frame[quantity]) - set(units))
+    if missing:
+        raise ValueError(f"no unit given for quantities {missing}: each quantity gets its own axis and unit")
+    parts = []
+    for i, (q, axis_title) in enumerate(units.items()):
+        sub = frame[frame[quantity] == q]
+        if sub.empty:
+            continue
+        parts.append(bars(sub, category, value, axis_title if i else title, category_title, axis_title,
+                          color=color, sort=sort).properties(width=300, height=200,
+                                                             title=wrap(f"{label(q)}" if i else title)))
+    return alt.vconcat(*parts).resolve_scale(y="independent", x="independent")
+
+
+def whiskers(frame: pd.DataFrame, x: str, y: str, low: str, high: str, title: str, x_title: str, y_title: str,
+             color: str | None = None, fmt: str = ",.0f") -> alt.LayerChart:
+    """Points with low–high whiskers (the uncertainty of each value), e.g. £ per decile with its range.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Category ``x`` (e.g. ``"decile:O"``), central ``y`` and the ``low``/``high`` ends of its range.
+    color : str, optional
+        Series column (e.g. the scenario); points of a category are set side by side.
+    fmt : str
+        Axis and tooltip format (:data:`GBP` for pounds).
+    """
+    frame = frame.copy()
+    enc = {"x": alt.X(x, title=x_title, axis=alt.Axis(labelAngle=0))}
+    if color:
+        col = color.split(":")[0]
+        if _is_text(frame[col]):
+            frame[col] = frame[col].map(label)
+        enc |= {"color": alt.Color(color, title=None), "xOffset": alt.XOffset(color)}
+    tips = [alt.Tooltip(f"{c}:Q", title=label(c), format=fmt) for c in (y, low, high)]
+    base = alt.Chart(frame).encode(**enc)
+    rules = base.mark_rule(strokeWidth=2, opacity=0.7).encode(y=alt.Y(f"{low}:Q"), y2=alt.Y2(f"{high}:Q"))
+    points = base.mark_point(filled=True, size=60, opacity=1).encode(
+        y=alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=fmt)), tooltip=tips)
+    return alt.layer(rules, points, title=chart_title(title)).properties(width="container", height=280)
+
+
+def band(frame: pd.DataFrame, x: str, y: str, low: str, high: str, color: str, title: str, x_title: str,
+         y_title: str, fmt: str = ",.0f") -> alt.LayerChart:
+    """Lines with a shaded low–high band per series (e.g. net £ by decile over parameter draws)."""
+    frame = frame.copy()
+    if _is_text(frame[color]):
+        frame[color] = frame[color].map(label)
+    base = alt.Chart(frame).encode(x=alt.X(x, title=x_title, axis=alt.Axis(labelAngle=0)),
+                                   color=alt.Color(f"{color}:N", title=None))
+    area = base.mark_area(opacity=0.18).encode(y=alt.Y(f"{low}:Q", title=y_title, axis=alt.Axis(format=fmt)),
+                                               y2=f"{high}:Q")
+    line = base.mark_line(point=True, strokeWidth=2.5).encode(
+        y=f"{y}:Q", tooltip=[color, x] + [alt.Tooltip(f"{c}:Q", title=label(c), format=fmt) for c in (y, low, high)])
+    return alt.layer(area, line, title=chart_title(title)).properties(width="container", height=300)
 
 
 def lines(frame: pd.DataFrame, x: str, y: str, color: str, title: str, x_title: str, y_title: str,
           diagonal: bool = False, fmt: str = ".0%") -> alt.Chart:
     """Line chart (e.g. Lorenz curves), optionally with the line of equality."""
-    chart = alt.Chart(frame, title=title).mark_line(point=False, strokeWidth=2.5).encode(
+    chart = alt.Chart(frame, title=chart_title(title)).mark_line(point=False, strokeWidth=2.5).encode(
         x=alt.X(f"{x}:Q", title=x_title, axis=alt.Axis(format=fmt)),
         y=alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=fmt)),
         color=alt.Color(f"{color}:N", title=None), tooltip=[x, y, color])
@@ -111,12 +446,39 @@ def lines(frame: pd.DataFrame, x: str, y: str, color: str, title: str, x_title: 
     return chart.properties(width="container", height=320)
 
 
-def data_table(frame: pd.DataFrame, caption: str, max_rows: int = 20, floatfmt: str = "{:,.1f}"):
-    """A collapsible HTML table: the text alternative for a chart (shown under it)."""
+def _is_text(series: pd.Series) -> bool:
+    """True for text columns (object or the string dtype of pandas ≥ 3)."""
+    return series.dtype == object or pd.api.types.is_string_dtype(series)
+
+
+_NEG = re.compile(r"(?<![\w.])-(?=\d)")
+
+
+def _fmt_cell(value, floatfmt: str) -> str:
+    text = floatfmt.format(value)
+    if re.fullmatch(r"-0(\.0*)?(\D.*)?", text.replace(",", "")):  # "-0.0" → "0.0": no negative zero
+        text = text[1:]
+    return _NEG.sub("\u2212", text)
+
+
+def data_table(frame: pd.DataFrame, caption: str, max_rows: int = 20, floatfmt: str = "{:,.1f}",
+               labels: bool = True, collapsed: bool = True):
+    """A collapsible HTML table that scrolls inside its box: the text alternative for a chart.
+
+    Column names and code values are shown through :func:`label` (``labels=False`` keeps
+    them); negative numbers carry a true minus sign and ``−0.0`` is shown as ``0.0``.
+    ``collapsed=False`` shows the table open with its caption (a table in its own right).
+    """
     from IPython.display import HTML
 
     shown = frame.head(max_rows)
-    table = shown.to_html(index=False, float_format=lambda v: floatfmt.format(v), border=0, classes="table")
+    if labels:
+        shown = relabel(shown, values=[c for c in shown.columns if _is_text(shown[c])
+                                       and shown[c].map(lambda v: isinstance(v, str) and v in LABELS).any()])
+    table = shown.to_html(index=False, float_format=lambda v: _fmt_cell(v, floatfmt), border=0, classes="table")
     more = f"<p>Showing {len(shown)} of {len(frame)} rows.</p>" if len(frame) > max_rows else ""
+    if not collapsed:
+        return HTML(f"<figure class='data-table'><figcaption>{html.escape(caption[:1].upper() + caption[1:])}"
+                    f"</figcaption><div class='table-scroll'>{table}</div>{more}</figure>")
     return HTML(f"<details class='chart-data'><summary>Data behind the chart: {html.escape(caption)}</summary>"
-                f"{table}{more}</details>")
+                f"<div class='table-scroll'>{table}</div>{more}</details>")

@@ -1,83 +1,102 @@
-"""The book: strict build, then every page in headless Chromium (offline, charts drawn)."""
+"""The book: strict build (into a temporary folder), then every page in headless Chromium (offline, charts drawn).
 
-import functools
-import http.server
-import os
-import shutil
-import subprocess
-import sys
-import threading
-from pathlib import Path
+The build is shared with ``test_book_layout.py`` (``book_build.py``: one build per session).
+"""
+
+import re
 
 import pytest
 
-from conftest import ROOT
+from book_build import CHROMIUM, CHROMIUM_ARGS, built_book, pages, require_chromium, serve
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-HTML = ROOT / "_build" / "html"
 # Known noise of a stock Jupyter Book 1 build (BOOK_OFFLINE.md §5): the theme declares thebe's
 # config twice and logs an empty theme mode once. Anything else is a real error.
 ALLOWED_CONSOLE = ("Identifier 'THEBE_JS_URL' has already been declared", "Got invalid theme mode")
+CHAPTERS = ("intro", "01_argument", "02_data_methods", "03_rooftop_pv", "04_heat", "05_ownership", "06_who_gains",
+            "evidence", "07_toolkit", "downloads", "08_validation", "methods", "glossary", "references")
 
 
-@pytest.fixture(scope="module")
-def built_book():
-    bin_dir = Path(sys.executable).parent
-    for place in ("camden", "london"):  # exactly what `make book` runs
-        subprocess.run([sys.executable, "-m", "analysis", "run", "--place", place, "--quiet"], cwd=ROOT, check=True,
-                       timeout=1800)
-    subprocess.run([sys.executable, "-c", "from analysis.book import sync_execution_cache as s; s()"], cwd=ROOT, check=True)
-    result = subprocess.run([str(bin_dir / "jupyter-book"), "build", ".", "-W", "-n", "--keep-going"], cwd=ROOT,
-                            capture_output=True, text=True, timeout=1800)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert (HTML / "index.html").is_file()
-    return HTML
+@pytest.fixture(scope="session")
+def book_html(tmp_path_factory, camden_store):
+    return built_book(tmp_path_factory.mktemp("book-build"), camden_store)
 
 
-@pytest.fixture(scope="module")
-def server(built_book):
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(built_book))
-    handler.log_message = lambda *a, **k: None
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+@pytest.fixture(scope="session")
+def server(book_html):
+    return serve(book_html)
 
 
-def pages(html_root: Path):
-    return sorted(p.relative_to(html_root).as_posix() for p in (html_root / "book").glob("*.html"))
+def _text(path) -> str:
+    return path.read_text(encoding="utf-8")
 
 
-def test_book_has_every_chapter_and_glued_numbers(built_book):
-    names = pages(built_book)
-    for stem in ("intro", "01_argument", "02_data_methods", "03_rooftop_pv", "04_heat", "05_ownership",
-                 "06_who_gains", "07_toolkit", "08_validation", "references"):
+def test_book_has_every_chapter_and_glued_numbers(book_html, camden_store):
+    from analysis import store
+
+    names = pages(book_html)
+    for stem in CHAPTERS:
         assert f"book/{stem}.html" in names
-    text = (built_book / "book" / "03_rooftop_pv.html").read_text()
-    assert "Synthetic buildings" in text and "cdn.jsdelivr" not in text
-    assert "glue:text" not in text  # every glued number resolved
+    text = _text(book_html / "book" / "03_rooftop_pv.html")
+    con = store.connect(camden_store, read_only=True)
+    synthetic = con.execute("SELECT bool_and(synthetic) FROM buildings").fetchone()[0]
+    con.close()
+    assert ("Synthetic buildings" in text) == bool(synthetic)  # the banner says so exactly when it is so
+    assert "cdn.jsdelivr" not in text
+    for name in names:
+        assert "glue:text" not in _text(book_html / name), name  # every glued number resolved
 
 
-def _require_chromium():
-    """Skip without Chromium on a developer's machine; with CI=true a missing browser fails the run."""
-    if Path(CHROMIUM).exists():
-        return
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(f"CI=true but Chromium is missing at {CHROMIUM}: the browser tests must run in CI")
-    pytest.skip("Debian chromium not installed (.ci/run installs it)")
+def test_key_findings_page_reads_the_store(book_html, camden_store):
+    from analysis import findings, store
+
+    con = store.connect(camden_store, read_only=True)
+    key, _ = findings.key_findings(con)
+    con.close()
+    assert len(key) >= 5
+    page = _text(book_html / "book" / "intro.html")
+    for f in key:  # each finding's lead and its first glued number appear on the page
+        assert f.lead in page, f.key
+    assert page.count('href="03_rooftop_pv.html"') >= 1 and 'href="evidence.html"' in page
 
 
-def test_every_page_in_chromium(server, built_book, tmp_path):
-    _require_chromium()
+def test_footer_version_date_and_attribution_on_every_page(book_html):
+    from analysis import __version__
+
+    for name in pages(book_html):
+        text = _text(book_html / name)
+        assert f"Version {__version__}" in text, name
+        assert re.search(r"built \d{4}-\d{2}-\d{2}", text), name
+        assert "© OpenStreetMap contributors" in text and "OGL v3" in text, name
+
+
+def test_downloads_written_into_the_built_site(book_html):
+    downloads = book_html / "downloads"
+    page = _text(book_html / "book" / "downloads.html")
+    links = re.findall(r"href=['\"]\.\./downloads/([^'\"]+)['\"]", page)
+    assert {"areas.csv", "areas.parquet", "buildings.csv", "buildings.parquet"} <= set(links)
+    for name in links:
+        assert (downloads / name).is_file() and (downloads / name).stat().st_size > 0, name
+    assert "ODbL" in (downloads / "README.txt").read_text() and "ODbL" in page
+
+
+def test_references_complete_with_capitals(book_html):
+    refs = _text(book_html / "book" / "references.html")
+    for needle in ("Bringing Energy Home", "Socialist Green New Deal", "German central solar heating plants",
+                   "TM46", "PVWatts", "U.S.", "Census 2021", "OpenStreetMap", "Solar PV cost data",
+                   "Solar photovoltaics deployment"):
+        assert needle.lower() in refs.lower(), needle
+    for needle in ("PVWatts", "U.S.", "TM46", "Labour", "OpenStreetMap"):
+        assert needle in refs, f"{needle} lost its capitals"
+
+
+def test_every_page_in_chromium(server, book_html, tmp_path):
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
     problems = []
     with sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
             viewport={"width": 1100, "height": 900})
         outside = []
 
@@ -88,7 +107,7 @@ def test_every_page_in_chromium(server, built_book, tmp_path):
             return r.abort()
 
         context.route("**/*", route)
-        for name in pages(built_book):
+        for name in pages(book_html):
             page = context.new_page()
             errors = []
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -111,6 +130,12 @@ def test_every_page_in_chromium(server, built_book, tmp_path):
                 assert (tmp_path / "map.png").stat().st_size > 10_000
                 paths = page.locator(".vega-chart").first.locator("svg path").count()
                 assert paths >= 133  # one shape per neighbourhood
+            if name == "book/methods.html":  # equations typeset by the book's own MathJax
+                page.wait_for_function("() => document.querySelectorAll('mjx-container svg').length > 5",
+                                       timeout=20000)
+            if name == "book/downloads.html":
+                for href in page.locator("a.download").evaluate_all("els => els.map(e => e.href)"):
+                    assert page.request.get(href).status == 200, href
             page.close()
         context.close()
     assert not outside, f"requests left localhost: {outside[:5]}"
