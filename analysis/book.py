@@ -226,7 +226,8 @@ def sync_execution_cache(project_root=None) -> bool:
 
     Jupyter Book caches notebook outputs by notebook source, not by the data they read, so a
     new run with other inputs, assumptions or code would otherwise show stale numbers. The
-    fingerprint covers the latest run of every store the book reads (Camden and London).
+    fingerprint covers the latest run of every store the book reads (Camden and London) and the
+    source of the modules that write the pages' sentences and charts (book, charts, findings).
 
     Returns
     -------
@@ -252,6 +253,11 @@ def sync_execution_cache(project_root=None) -> bool:
             con.close()
         if run is not None:  # run id too: same inputs rerun still count as new results
             key += f"{place}|{run['run_id']}|{run['code_version']}|{run['config_hash']}|{run['input_hashes']};"
+    # The pages' sentences are written by these modules: a change to them is a change of results too.
+    for module in ("book.py", "charts.py", "findings.py"):
+        source = Path(__file__).resolve().parent / module
+        if source.is_file():
+            key += f"{module}|{hashlib.sha256(source.read_bytes()).hexdigest()};"
     fingerprint = hashlib.sha256(key.encode()).hexdigest()
     marker = root / "_build" / ".store-fingerprint"
     if marker.is_file() and marker.read_text() == fingerprint:
