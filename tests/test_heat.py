@@ -83,3 +83,30 @@ def test_roof_competition_never_double_counts():
         total = alloc[f"pv_m2_{s}"] + alloc[f"heat_m2_{s}"]
         np.testing.assert_allclose(total, [20, 15, 0])
     assert alloc["heat_m2_split"].tolist() == [0.0, 6.0, 0.0]  # 3 dwellings × 2 m² on the best plane
+
+
+def test_building_energy_homes_by_typology_offices_by_tm46():
+    """Hand-computed: a pre-1919 house, an office (TM46 general office) and a shop with flats above."""
+    import pandas as pd
+
+    from analysis.config import load_assumptions
+    from analysis.heat import building_energy
+
+    a = load_assumptions()
+    b = pd.DataFrame({"building_id": ["h", "o", "m"], "area_id": ["A"] * 3, "footprint_m2": [50.0, 400.0, 100.0],
+                      "levels": [2.0, 5.0, 3.0], "use_class": ["domestic", "non_domestic", "mixed"],
+                      "use_category": ["", "office", "retail"], "dwellings": [1, 0, 2],
+                      "dwelling_type": ["house", None, "commercial_flat"], "residential_floor_m2": [100.0, 0.0, 200.0],
+                      "nondomestic_floor_m2": [0.0, 2000.0, 100.0], "age_band": ["pre-1919", "1945-1964", "pre-1919"],
+                      "age_source": ["observed", "imputed", "observed"]})
+    areas = pd.DataFrame({"area_id": ["A"], "elec_kwh": [3_000_000.0], "elec_meters": [1000.0]})
+    e = building_energy(b, areas, a).set_index("building_id")
+    f = a.get("heat", "heated_floor_factor")
+    assert e.loc["h", "heat_kwh_domestic"] == pytest.approx(100 * f * (190 + 20))  # typology: house, pre-1919
+    gia = a.get("heat", "nondomestic_gia_factor")
+    assert e.loc["o", "heat_kwh_nondomestic"] == pytest.approx(2000 * gia * 120 * a.get("heat", "boiler_efficiency"))
+    assert e.loc["o", "elec_kwh_nondomestic"] == pytest.approx(2000 * gia * 95)  # TM46 general office
+    assert e.loc["m", "heat_kwh_nondomestic"] == pytest.approx(100 * gia * a.get("heat", "retail_heat_kwh_per_m2"))
+    assert e.loc["m", "heat_kwh_domestic"] == pytest.approx(200 * f * (150 + 22))  # flats, pre-1919
+    assert e.loc["h", "elec_kwh_domestic"] == pytest.approx(3000) and e.loc["m", "elec_kwh_domestic"] == pytest.approx(6000)
+    assert (e["heat_kwh_low"] < e["heat_kwh_central"]).all() and (e["heat_kwh_central"] < e["heat_kwh_high"]).all()

@@ -198,7 +198,8 @@ def building_energy(buildings: pd.DataFrame, areas: pd.DataFrame, assumptions, l
     buildings : pandas.DataFrame
         ``building_id``, ``area_id``, ``footprint_m2`` [m²], ``levels``, ``use_class``,
         ``use_category``, ``dwellings``, ``dwelling_type``, ``residential_floor_m2`` [m²],
-        ``age_band``, ``age_source``.
+        ``age_band``, ``age_source``; optional ``levels_low``/``levels_high`` (storey band of
+        imputed storeys, which widens the low and high heat cases).
     areas : pandas.DataFrame
         ``area_id``, ``elec_kwh``, ``elec_meters`` (domestic electricity).
     assumptions : analysis.config.Assumptions
@@ -235,9 +236,15 @@ def building_energy(buildings: pd.DataFrame, areas: pd.DataFrame, assumptions, l
     heated = np.where(homes, res_floor * factor["central"], 0.0)
     space = heated * spec["space_heat_kwh_per_m2"]
     dhw = heated * spec["dhw_kwh_per_m2"]
-    dom = {"low": np.where(homes, res_floor * factor["low"], 0.0) * (spec["space_heat_low"] + spec["dhw_kwh_per_m2"]),
+    # Imputed storeys carry a low/high band: floor area moves with it in the low and high cases.
+    storeys = {lv: (buildings[f"levels_{lv}"].to_numpy(dtype=float) / levels if f"levels_{lv}" in buildings
+                    else np.ones(n)) for lv in ("low", "high")}
+    storeys = {lv: np.where(np.isfinite(v) & (v > 0), v, 1.0) for lv, v in storeys.items()}
+    dom = {"low": np.where(homes, res_floor * factor["low"] * storeys["low"], 0.0)
+           * (spec["space_heat_low"] + spec["dhw_kwh_per_m2"]),
            "central": space + dhw,
-           "high": np.where(homes, res_floor * factor["high"], 0.0) * (spec["space_heat_high"] + spec["dhw_kwh_per_m2"])}
+           "high": np.where(homes, res_floor * factor["high"] * storeys["high"], 0.0)
+           * (spec["space_heat_high"] + spec["dhw_kwh_per_m2"])}
 
     bench = read_benchmarks()
     category = pd.Series(buildings["use_category"].fillna("").to_numpy(dtype=object))
@@ -250,8 +257,8 @@ def building_energy(buildings: pd.DataFrame, areas: pd.DataFrame, assumptions, l
                              np.full(n, a.get("heat", "retail_heat_kwh_per_m2"))], 0.0)
     nd_heat = gia * heat_per_m2
     nd_elec = gia * row["elec_kwh_per_m2"].to_numpy(dtype=float)
-    nd = {"low": nd_heat * a.get("heat", "nondomestic_benchmark_low"), "central": nd_heat,
-          "high": nd_heat * a.get("heat", "nondomestic_benchmark_high")}
+    nd = {"low": nd_heat * a.get("heat", "nondomestic_benchmark_low") * storeys["low"], "central": nd_heat,
+          "high": nd_heat * a.get("heat", "nondomestic_benchmark_high") * storeys["high"]}
 
     per_meter = areas.set_index("area_id").eval("elec_kwh / elec_meters") if {"elec_kwh", "elec_meters"} <= set(areas) \
         else pd.Series(np.nan, index=areas["area_id"])
