@@ -74,3 +74,29 @@ def test_bench_json_small():
     for key in ("buildings", "seconds", "buildings_per_second", "peak_rss_mb", "naive_seconds_per_building", "speedup_vs_naive"):
         assert key in data
     assert data["buildings"] == 3000 and data["speedup_vs_naive"] > 1
+
+
+def test_run_help_offers_replace():
+    out = cli("run", "--help")
+    assert out.returncode == 0 and "--replace" in out.stdout
+
+
+@pytest.mark.parametrize("signum,code,word", [(2, 130, "interrupted (Ctrl-C)"), (15, 143, "terminated (SIGTERM)")])
+def test_signals_give_one_line_and_the_shell_exit_code(signum, code, word):
+    import signal
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-u", "-m", "analysis", "bench", "--buildings", "300000"], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while time.time() < deadline:  # wait until the CLI has installed its SIGTERM handler (Linux /proc)
+        caught = next(line for line in open(f"/proc/{proc.pid}/status") if line.startswith("SigCgt:"))
+        if int(caught.split()[1], 16) & (1 << (signal.SIGTERM - 1)):
+            break
+        time.sleep(0.1)
+    time.sleep(1)
+    proc.send_signal(signal.Signals(signum))
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == code, err
+    assert err.strip().splitlines()[-1] == f"{word} before the command finished"
+    assert "Traceback" not in err
