@@ -115,6 +115,7 @@ def run_benchmark(n_buildings: int, naive_sample: int = 20, verbose: bool = True
         con.execute("CREATE TABLE buildings AS SELECT * EXCLUDE (geom), ST_GeomFromWKB(geom) AS geom FROM incoming")
         con.unregister("incoming")
         footprints = shapely.from_wkb(frame.pop("geom").to_numpy())  # the WKB copy is not needed any more
+        roofs.release_memory()
         steps["ingest (DuckDB + spatial)"] = time.perf_counter() - t
 
         t = time.perf_counter()
@@ -125,6 +126,7 @@ def run_benchmark(n_buildings: int, naive_sample: int = 20, verbose: bool = True
         sub = {}
         planes = roofs.plane_potential(city, grid, weather, meta, assumptions, meta["latitude"], timings=sub)
         del city
+        roofs.release_memory()
         steps["roofs"] = sub["roof planes"]
         steps["sun-path histogram"] = sub["sun-path histogram"]
         steps["shading (horizons, sky view, beam loss)"] = sub["shading"]

@@ -96,6 +96,20 @@ INVERSE_PARAMS = {"pitched_edge_setback_m", "flat_edge_setback_m", "obstruction_
 RANGED_PARAMS = INVERSE_PARAMS | {"ground_coverage_ratio", "module_density_kwp_per_m2"}
 
 
+def release_memory() -> None:
+    """Return freed heap pages to the OS (glibc ``malloc_trim``; a no-op elsewhere).
+
+    Millions of temporary GEOS geometries, freed in worker threads, otherwise stay in those
+    threads' heaps and inflate the process's resident memory for the rest of the run.
+    """
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def potential_params(params_by_level: dict, level: str) -> dict:
     """Roof assumptions for the low/central/high *potential* case.
 
@@ -135,7 +149,10 @@ def _mrr_dims(footprints) -> tuple[np.ndarray, ...]:
     l1, l2 = np.hypot(*e1.T), np.hypot(*e2.T)
     long_vec = np.where((l1 >= l2)[:, None], e1, e2)
     bearing = np.degrees(np.arctan2(long_vec[:, 0], long_vec[:, 1])) % 180.0
-    centre = np.where(ok[:, None], (p0 + p2) / 2, shapely.get_coordinates(shapely.centroid(geoms)))
+    centre = (p0 + p2) / 2
+    if (~ok).any():  # degenerate footprints: their centroid
+        centre[~ok] = shapely.get_coordinates(shapely.centroid(geoms[~ok]))
+    release_memory()  # the rectangles were built and freed in worker threads' heaps
     return (bearing, np.where(ok, np.maximum(l1, l2), 0.0), np.where(ok, np.minimum(l1, l2), 0.0), centre)
 
 
@@ -250,7 +267,8 @@ def shading_height(buildings: pd.DataFrame, footprints, params: dict) -> np.ndar
 
 
 def roof_planes(buildings: pd.DataFrame, footprints, params: dict, latitude: float, north_offset_deg: float = 0.0,
-                rack_flat: bool = True, force_flat: bool = False, shading_heights: list | None = None) -> pd.DataFrame:
+                rack_flat: bool = True, force_flat: bool = False, shading_heights: list | None = None,
+                dims=None) -> pd.DataFrame:
     """Roof planes of every building from its roof family, with a shading point per plane.
 
     Parameters
@@ -275,6 +293,9 @@ def roof_planes(buildings: pd.DataFrame, footprints, params: dict, latitude: flo
     shading_heights : list, optional
         If given, the per-building shading height (:func:`shading_height`, computed from the
         same rectangles, saving a second pass) is appended to it.
+    dims : tuple, optional
+        Precomputed minimum rotated rectangles of these footprints (grid bearing, long and
+        short side, centre), as from ``_mrr_dims``.
 
     Returns
     -------
@@ -294,7 +315,7 @@ def roof_planes(buildings: pd.DataFrame, footprints, params: dict, latitude: flo
     else:
         family, assumed = classify_roofs(buildings.get("roof_shape"), buildings["levels"], buildings.get("use"), footprint,
                                          params, buildings.get("use_class"), buildings.get("roof_shape_source"))
-    bearing, long_m, short_m, centre = _mrr_dims(geoms)
+    bearing, long_m, short_m, centre = _mrr_dims(geoms) if dims is None else dims
     bearing = bearing - north_offset_deg
     if "height_m" in buildings:
         height = buildings["height_m"].to_numpy(dtype=float)
@@ -404,6 +425,7 @@ def roof_planes(buildings: pd.DataFrame, footprints, params: dict, latitude: flo
         "building_index": bi, "plane_kind": kind, "edge_m": arrays["edge_m"], "depth_m": arrays["depth_m"],
     })
     del arrays, cols
+    release_memory()
     # Flat roofs: setbacks from the real outline via the rectangle of equal area and perimeter.
     area, per = footprint[bi], perimeter[bi]
     half_p = per / 2
@@ -589,7 +611,7 @@ def building_shaders(buildings, context, params: dict, quality=None, target_heig
 
 def plane_potential(buildings, grid: pd.DataFrame, weather: pd.DataFrame, metadata: dict, assumptions, latitude: float,
                     context=None, progress=None, histogram=None, quality=None, with_shading: bool = True,
-                    timings: dict | None = None) -> pd.DataFrame:
+                    timings: dict | None = None, block_buildings: int = 200_000) -> pd.DataFrame:
     """Roof planes with shading, usable area, suitability and PV potential at low/central/high.
 
     This is the step the pipeline calls: roof planes from roof shapes → horizon from neighbours
@@ -614,7 +636,7 @@ def plane_potential(buildings, grid: pd.DataFrame, weather: pd.DataFrame, metada
     context : geopandas.GeoDataFrame, optional
         Buildings that cast shade but are not reported (e.g. beyond the study area's edge).
     progress : callable, optional
-        ``progress(done, total)`` in planes, during the shading step.
+        ``progress(done, total)`` in buildings, after each block.
     histogram : analysis.shading.SunPathHistogram, optional
         Reused if given (it depends only on the weather and the grid's orientations).
     quality : analysis.quality.QualityLog, optional
@@ -624,6 +646,8 @@ def plane_potential(buildings, grid: pd.DataFrame, weather: pd.DataFrame, metada
     timings : dict, optional
         Filled with seconds per sub-step (``roof planes``, ``sun-path histogram``,
         ``shading``, ``yields and capacity``), for the benchmark.
+    block_buildings : int
+        Buildings per spatial block (bounds memory; results do not depend on it).
 
     Returns
     -------
@@ -634,10 +658,10 @@ def plane_potential(buildings, grid: pd.DataFrame, weather: pd.DataFrame, metada
         [kWh/kWp/yr], ``poa_kwh_per_m2`` and ``unshaded_poa_kwh_per_m2`` [kWh/m²/yr],
         ``shading_loss`` [0-1], ``sky_view_factor`` [0-1], ``horizon_mean_deg``,
         ``horizon_max_deg`` [°], ``relative_yield``, ``suitable`` and ``suitable_<level>``,
-        ``usable_m2_<level>``, ``kwp_<level>`` [kWp], ``kwh_<level>`` (shaded) [kWh/yr];
-        the potential as it would be without shading, central case: ``suitable_unshaded``,
-        ``unshaded_kwp_central`` [kWp], ``unshaded_kwh_central`` [kWh/yr]; ``x``, ``y``, ``z``
-        of the shading point [m].
+        ``kwp_<level>`` [kWp], ``kwh_<level>`` (shaded) [kWh/yr]; the potential as it would be
+        without shading, central case: ``suitable_unshaded``, ``unshaded_kwp_central`` [kWp],
+        ``unshaded_kwh_central`` [kWh/yr]. Shares and horizon columns are float32. Rows come
+        in spatial blocks (1 km strips), planes of a building together.
     """
     import time
 
@@ -656,14 +680,21 @@ def plane_potential(buildings, grid: pd.DataFrame, weather: pd.DataFrame, metada
     storey = assumptions.get("buildings", "storey_height_m") if "storey_height_m" in assumptions.groups.get("buildings", {}) else 3.0
     buildings = check_buildings(buildings, quality, storey)
     geoms = buildings.geometry.to_numpy()
+    n = len(buildings)
     sp = shading_params(assumptions)
-    if len(buildings):
+    if n:
         bx0, by0, bx1, by1 = buildings.total_bounds
         offset = shading.grid_north_offset_deg(buildings.crs, (bx0 + bx1) / 2, (by0 + by1) / 2)
     else:
         offset = 0.0
-    heights = []
-    planes = roof_planes(buildings, geoms, central, latitude, offset, shading_heights=heights)
+    # Rectangles and shading heights of all buildings once (shaders need every building).
+    dims = _mrr_dims(geoms)
+    family, _ = classify_roofs(buildings["roof_shape"], buildings["levels"], buildings["use"],
+                               buildings["footprint_m2"].to_numpy(float), central, buildings["use_class"],
+                               buildings["roof_shape_source"])
+    height = buildings["height_m"].to_numpy(float)
+    target_heights = height - _roof_rise(family, dims[2], height, central) / 2
+    del family
     lap("roof planes")
     tilts = np.unique(grid["tilt_deg"].to_numpy())
     azimuths = np.unique(grid["azimuth_deg"].to_numpy())
@@ -672,47 +703,71 @@ def plane_potential(buildings, grid: pd.DataFrame, weather: pd.DataFrame, metada
         histogram = shading.sun_path_histogram(weather, metadata, tilts, azimuths, sp["n_sectors"],
                                                sp["elevation_step_deg"], albedo)
     lap("sun-path histogram")
-    tilt, azimuth = planes["tilt_deg"].to_numpy(), planes["azimuth_deg"].to_numpy()
-    if with_shading:
-        shaders = building_shaders(buildings, context, central, quality, heights[0])
-        shade = shading.shade_planes(planes[["x", "y"]].to_numpy(), planes["z"].to_numpy(), tilt, azimuth,
-                                     planes["building_index"].to_numpy(), shaders, histogram,
-                                     radius_m=sp["radius_m"], min_elevation_deg=sp["min_elevation_deg"],
-                                     north_offset_deg=offset, progress=progress)
-    else:
-        shade = shading.shaded_irradiance(histogram, np.zeros((len(planes), histogram.n_sectors)), tilt, azimuth)
-        shade["horizon_mean_deg"] = 0.0
-        shade["horizon_max_deg"] = 0.0
+    shaders = building_shaders(buildings, context, central, quality, target_heights) if with_shading else None
     lap("shading")
-    rack = (planes["mount"] == "rack").to_numpy()
-    unshaded = solar.interpolate_grid(grid, "pv_kwh_per_kwp", tilt, azimuth)
-    if "pv_rack_kwh_per_kwp" in grid and rack.any():
-        rack_grid = grid.dropna(subset=["pv_rack_kwh_per_kwp"])
-        unshaded[rack] = solar.interpolate_grid(rack_grid, "pv_rack_kwh_per_kwp", tilt[rack], azimuth[rack])
-    elif rack.any() and quality is not None:
-        quality.default("roofs", "rack_pv_kwh_per_kwp", int(rack.sum()), "roof-mount grid",
-                        "grid has no rack-mount column: flat-roof racks use the (warmer) roof-mount yield")
-    specific = unshaded * shade["effective_ratio"].to_numpy()
-    best = float(grid["pv_kwh_per_kwp"].max())
-    out = plane_capacity(planes, specific, best, roof_levels, inplace=True)
-    out["unshaded_pv_kwh_per_kwp"] = unshaded
-    for col in ("poa_kwh_per_m2", "unshaded_poa_kwh_per_m2", "shading_loss", "sky_view_factor",
-                "horizon_mean_deg", "horizon_max_deg"):
-        out[col] = shade[col].to_numpy()
-    del shade
-    # System losses move yield, not capacity: scale kWh by (1 − loss) relative to the grid's own.
     pv = assumptions.groups.get("pv", {})
+    best = float(grid["pv_kwh_per_kwp"].max())
+    rack_grid = grid.dropna(subset=["pv_rack_kwh_per_kwp"]) if "pv_rack_kwh_per_kwp" in grid else None
     base_loss = grid.attrs.get("losses_pct", assumptions.get("pv", "losses_pct") if "losses_pct" in pv else 14.08)
-    for level, loss_level in (("low", "high"), ("central", "central"), ("high", "low")):
-        loss = assumptions.get("pv", "losses_pct", loss_level) if "losses_pct" in pv else base_loss
-        out[f"kwh_{level}"] *= (1 - loss / 100) / (1 - base_loss / 100)
-    # Without shading (central case): suitability on the unshaded yield, for before/after tables.
-    p = potential_params(roof_levels, "central")
-    ok = (out["module_m2"].to_numpy() >= p["min_array_module_m2"]) & (unshaded / best >= p["min_relative_yield"])
-    out["suitable_unshaded"] = ok
-    out["unshaded_kwp_central"] = np.where(ok, out["module_m2"].to_numpy() * p["module_density_kwp_per_m2"], 0.0)
-    loss_c = assumptions.get("pv", "losses_pct") if "losses_pct" in pv else base_loss
-    out["unshaded_kwh_central"] = out["unshaded_kwp_central"] * unshaded * (1 - loss_c / 100) / (1 - base_loss / 100)
-    out.drop(columns=["building_index", "plane_kind", "edge_m", "depth_m"], inplace=True)
+    loss_of = {lv: (assumptions.get("pv", "losses_pct", lv) if "losses_pct" in pv else base_loss) for lv in LEVELS}
+    # Buildings in spatial blocks (1 km strips): planes, shading and capacity of one block at a
+    # time, so memory holds one block's working arrays plus the (lean) results.
+    order = np.lexsort((dims[3][:, 0], np.floor(dims[3][:, 1] / 1000.0))) if n else np.empty(0, int)
+    outs, done = [], 0
+    for start in range(0, max(n, 1), block_buildings):
+        idx = np.sort(order[start:start + block_buildings])
+        planes = roof_planes(buildings.iloc[idx], geoms[idx], central, latitude, offset,
+                             dims=tuple(d[idx] for d in dims))
+        planes["building_index"] = idx[planes["building_index"].to_numpy()]
+        lap("roof planes")
+        tilt, azimuth = planes["tilt_deg"].to_numpy(), planes["azimuth_deg"].to_numpy()
+        if with_shading:
+            shade = shading.shade_planes(planes[["x", "y"]].to_numpy(), planes["z"].to_numpy(), tilt, azimuth,
+                                         planes["building_index"].to_numpy(), shaders, histogram,
+                                         radius_m=sp["radius_m"], min_elevation_deg=sp["min_elevation_deg"],
+                                         north_offset_deg=offset)
+        else:
+            shade = shading.shaded_irradiance(histogram, np.zeros((len(planes), histogram.n_sectors), np.float32),
+                                              tilt, azimuth)
+            shade["horizon_mean_deg"] = 0.0
+            shade["horizon_max_deg"] = 0.0
+        lap("shading")
+        rack = (planes["mount"] == "rack").to_numpy()
+        unshaded = solar.interpolate_grid(grid, "pv_kwh_per_kwp", tilt, azimuth)
+        if rack_grid is not None and rack.any():
+            unshaded[rack] = solar.interpolate_grid(rack_grid, "pv_rack_kwh_per_kwp", tilt[rack], azimuth[rack])
+        elif rack.any() and quality is not None:
+            quality.default("roofs", "rack_pv_kwh_per_kwp", int(rack.sum()), "roof-mount grid",
+                            "grid has no rack-mount column: flat-roof racks use the (warmer) roof-mount yield")
+        specific = unshaded * shade["effective_ratio"].to_numpy()
+        out = plane_capacity(planes, specific, best, roof_levels, inplace=True)
+        out["unshaded_pv_kwh_per_kwp"] = unshaded
+        for col in ("poa_kwh_per_m2", "unshaded_poa_kwh_per_m2", "shading_loss", "sky_view_factor",
+                    "horizon_mean_deg", "horizon_max_deg"):
+            out[col] = shade[col].to_numpy()
+        del shade
+        # System losses move yield, not capacity: scale kWh by (1 − loss) relative to the grid's own.
+        for level, loss_level in (("low", "high"), ("central", "central"), ("high", "low")):
+            out[f"kwh_{level}"] *= (1 - loss_of[loss_level] / 100) / (1 - base_loss / 100)
+        # Without shading (central case): suitability on the unshaded yield, for before/after tables.
+        p = potential_params(roof_levels, "central")
+        ok = (out["module_m2"].to_numpy() >= p["min_array_module_m2"]) & (unshaded / best >= p["min_relative_yield"])
+        out["suitable_unshaded"] = ok
+        out["unshaded_kwp_central"] = np.where(ok, out["module_m2"].to_numpy() * p["module_density_kwp_per_m2"], 0.0)
+        out["unshaded_kwh_central"] = (out["unshaded_kwp_central"] * unshaded
+                                       * (1 - loss_of["central"] / 100) / (1 - base_loss / 100))
+        # Lean output (millions of planes): helper columns go, descriptive ones become float32.
+        out.drop(columns=["building_index", "plane_kind", "edge_m", "depth_m", "x", "y", "z", "horizontal_m2",
+                          "usable_m2_low", "usable_m2_central", "usable_m2_high"], inplace=True)
+        for col in ("relative_yield", "shading_loss", "sky_view_factor", "horizon_mean_deg", "horizon_max_deg"):
+            out[col] = out[col].astype(np.float32)
+        outs.append(out)
+        done += len(idx)
+        release_memory()
+        lap("yields and capacity")
+        if progress is not None:
+            progress(done, n)
+    del shaders
+    out = pd.concat(outs, ignore_index=True) if len(outs) > 1 else outs[0]
     lap("yields and capacity")
     return out

@@ -319,3 +319,17 @@ def test_grouped_far_field_is_close_to_per_point_and_exact_near(hist):
     np.testing.assert_allclose(b["poa_kwh_per_m2"], a["poa_kwh_per_m2"], rtol=0.01)
     near = horizon(points, [8.0, 8.0], [shapely.box(-10, 5, 10, 6)], [20.0], groups=[0, 0])
     np.testing.assert_array_equal(near, horizon(points, [8.0, 8.0], [shapely.box(-10, 5, 10, 6)], [20.0]))
+
+
+def test_spatial_blocks_do_not_change_results(place, hist):
+    weather, meta, assumptions, grid = place
+    rng = np.random.default_rng(11)
+    xy = rng.uniform(0, 400, (30, 2)) + [529000, 182000]
+    polys = [shapely.box(x, y, x + 12, y + 8) for x, y in xy]
+    b = _frame(polys, rng.uniform(6, 30, 30), [3.0] * 30, ["gabled", "flat", "hipped"] * 10)
+    one = roofs.plane_potential(b, grid, weather, meta, assumptions, meta["latitude"], histogram=hist)
+    many = roofs.plane_potential(b, grid, weather, meta, assumptions, meta["latitude"], histogram=hist, block_buildings=7)
+    key = ["building_id", "plane"]
+    one, many = one.sort_values(key).reset_index(drop=True), many.sort_values(key).reset_index(drop=True)
+    pd.testing.assert_frame_equal(one, many)
+    assert one["shading_loss"].max() > 0  # neighbours do shade here
