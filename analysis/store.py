@@ -266,11 +266,12 @@ def explain_interrupt(exc: KeyboardInterrupt, db_path, previous_run_id: int | No
 
 
 @contextlib.contextmanager
-def _signals_noted(received: list):
-    """While tables are written: note SIGINT/SIGTERM, then interrupt as usual.
+def _on_signals(received: list, interrupt: bool):
+    """While inside: note SIGINT/SIGTERM in ``received``; then interrupt at once, or hold them back.
 
-    DuckDB turns any exception raised by a signal handler during a query into
-    ``RuntimeError: Query interrupted``; the note says which signal it was.
+    ``interrupt=True`` while tables are written (DuckDB turns the exception a handler raises
+    during a query into ``RuntimeError: Query interrupted``; the note says which signal it was).
+    ``interrupt=False`` while the transaction commits, so the outcome is all or nothing and known.
     """
     if threading.current_thread() is not threading.main_thread():
         yield received
@@ -279,7 +280,8 @@ def _signals_noted(received: list):
 
     def handler(signum, frame):
         received.append(signum)
-        raise Interrupted(signum)
+        if interrupt:
+            raise Interrupted(signum)
 
     for sig in old:
         signal.signal(sig, handler)
@@ -293,23 +295,6 @@ def _signals_noted(received: list):
 def _is_interrupt(exc: BaseException) -> bool:
     return isinstance(exc, (KeyboardInterrupt, duckdb.InterruptException)) or (
         isinstance(exc, RuntimeError) and "interrupted" in str(exc).lower())
-
-
-@contextlib.contextmanager
-def _signals_held():
-    """Hold SIGINT/SIGTERM back (record them) while the commit runs; yields the list of those received."""
-    received: list[int] = []
-    if threading.current_thread() is not threading.main_thread():
-        yield received
-        return
-    old = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-    for sig in old:
-        signal.signal(sig, lambda signum, frame: received.append(signum))
-    try:
-        yield received
-    finally:
-        for sig, handler in old.items():
-            signal.signal(sig, handler)
 
 
 def is_disk_full(exc: BaseException) -> bool:
@@ -405,7 +390,7 @@ def write_results(con: duckdb.DuckDBPyConnection, tables: dict, geometry_columns
     noted: list[int] = []
     con.execute("BEGIN TRANSACTION")
     try:
-        with _signals_noted(noted):
+        with _on_signals(noted, interrupt=True):
             for name in result_tables(con):  # the previous run's tables: none may survive beside new ones
                 con.execute(f"DROP TABLE {quote_identifier(name)}")
             for name, frame in tables.items():
@@ -437,7 +422,7 @@ def write_results(con: duckdb.DuckDBPyConnection, tables: dict, geometry_columns
                 con.execute("INSERT OR REPLACE INTO meta VALUES ('place', ?)", [str(run["place"])])
         # From here the outcome must be all or nothing and known: hold Ctrl-C/SIGTERM back until the
         # commit (and the checkpoint that folds the log into the file) is done, then report them.
-        with _signals_held() as received:
+        with _on_signals([], interrupt=False) as received:
             con.execute("COMMIT")
             committed = True
             con.execute("CHECKPOINT")
