@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import duckdb
 import geopandas as gpd
 import pandas as pd
 import shapely
@@ -90,7 +91,11 @@ def export(db, out_dir, crs: str, formats=FORMATS) -> list[Path]:
                                   f"NULL::VARCHAR AS area_id, NULL::DOUBLE AS heat_kwh_central, NULL::DOUBLE AS "
                                   f"heat_density_mwh_per_ha, NULL::BOOLEAN AS dh_candidate_area, NULL::DOUBLE AS "
                                   f"sdh_solar_fraction) h")
-            frame = con.execute(sql).df()
+            try:
+                frame = con.execute(sql).df()
+            except (duckdb.BinderException, duckdb.CatalogException) as exc:  # a store from an older version
+                raise InputError(f"the store lacks what the {name} export needs ({' '.join(str(exc).split())[:140]})",
+                                 path=db, fix="rerun `python -m analysis run` with this version, then export") from None
             geoms = shapely.from_wkb(frame.pop("wkb").apply(bytes).to_numpy())
             gdf = gpd.GeoDataFrame(frame, geometry=geoms, crs=crs)
             for fmt in formats:

@@ -627,6 +627,12 @@ def _small_store(db):
                           "geom": [shapely.to_wkb(area)]})
     area_pot = pd.DataFrame({"area_id": ["E01000001"], "buildings": [4], "kwp_central": [24.0], "kwh_low": [1.0],
                              "kwh_central": [2.0], "kwh_high": [3.0], "kwh_per_household": [0.5]})
+    # Every other column the export reads, as the current export SQL names them (empty values).
+    for frame, alias in ((buildings, "b"), (potential, "p"), (areas, "a"), (area_pot, "p")):
+        sql = exports.BUILDINGS_SQL if frame is buildings or frame is potential else exports.AREAS_SQL
+        for col in re.findall(rf"\b{alias}\.(\w+)", sql):
+            if col not in frame and col != "geom":
+                frame[col] = None
     con = store.connect(db)
     try:
         store.write_results(con, {"buildings": buildings, "building_potential": potential, "areas": areas,
@@ -841,3 +847,12 @@ def test_ctrl_c_during_a_real_run_exits_130_and_keeps_the_store(tmp_path, signum
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
     assert "the new results were not stored; the store keeps its previous results (run 1)" in err
     assert _read(db, "SELECT sum(kwh) FROM results") == [(45.0,)]
+
+
+def test_export_of_an_old_store_is_one_line(tmp_path):
+    db = tmp_path / "s.duckdb"
+    _write(db)  # a store without the export's tables
+    out = cli("export", "--db", str(db), "--out", str(tmp_path / "gis"), "--format", "csv")
+    assert out.returncode == 1
+    line = one_line_error(out)
+    assert str(db) in line and "the store lacks what the buildings export needs" in line and "fix: rerun" in line
