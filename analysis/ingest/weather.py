@@ -146,6 +146,8 @@ def read_weather(path, fmt: str | None = None, log=None):
     check_location(meta, path)
     data = check_weather(data, path, log)
     check_night(data, meta, path)
+    if log is not None and meta.get("altitude_defaulted"):
+        log.default("weather", "altitude", 1, "0 m", note="the file states no elevation (solar position barely depends on it)")
     if log is not None and meta.get("feb29_dropped"):
         log.record("weather", "hours", records=8760 + meta["feb29_dropped"], dropped=meta["feb29_dropped"],
                    note="29 February removed to fit the non-leap reference year")
@@ -270,6 +272,7 @@ def _read_pvgis(path: Path):
         "latitude": float(loc.get("latitude", meta.get("latitude", np.nan))),
         "longitude": float(loc.get("longitude", meta.get("longitude", np.nan))),
         "altitude": float(loc.get("elevation", meta.get("elevation", 0.0))),
+        "altitude_defaulted": loc.get("elevation", meta.get("elevation")) is None,
         "tz": "UTC",
         "name": path.stem,
         "months_selected": selected,
