@@ -210,7 +210,7 @@ def compute_planes(buildings: gpd.GeoDataFrame, grid: pd.DataFrame, weather, met
     See :func:`analysis.roofs.plane_potential`; ``context`` holds buildings that cast shade on
     the place's roofs but are not part of it (the extract's margin beyond the boundary).
     """
-    tick = (lambda done, total: progress.tick("shading", done, total, "planes")) if progress else None
+    tick = (lambda done, total: progress.tick("roof planes and shading", done, total, "buildings")) if progress else None
     return roofs.plane_potential(buildings, grid, weather, meta, cfg.assumptions, meta["latitude"], context=context,
                                  progress=tick, quality=log)
 
