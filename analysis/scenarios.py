@@ -484,8 +484,10 @@ def metrics(gen: ec.Generation, ledger: ec.Ledger, units: ec.Units, groups: ec.G
         inc_dec[d - 1] = (groups.income_mean_gbp[m] * h[m].sum(axis=1)).sum() / max(hh_dec[d - 1], 1e-9)
     out["bottom_decile_net"], out["top_decile_net"] = per_dec[0], per_dec[9]
     out["top_minus_bottom_gbp"] = per_dec[9] - per_dec[0]
-    out["bottom_decile_net_pct_income"] = per_dec[0] / inc_dec[0] * 100
-    out["top_decile_net_pct_income"] = per_dec[9] / inc_dec[9] * 100
+    # A place with few areas has empty deciles: no income there, so no share of it (NaN, not a warning).
+    pct = lambda net_d, inc_d: np.divide(net_d * 100, inc_d, out=np.full_like(net_d, np.nan), where=inc_d > 0)  # noqa: E731
+    out["bottom_decile_net_pct_income"] = pct(per_dec[0], inc_dec[0])
+    out["top_decile_net_pct_income"] = pct(per_dec[9], inc_dec[9])
     ok = hh_dec > 0
     out["concentration_benefit_deciles"] = inequality.concentration_index_draws(ben_dec[ok], inc_dec[ok], hh_dec[ok])
     losing = households_losing(gen, ledger, units, groups)

@@ -109,9 +109,35 @@ def test_statistics_csv_errors(tmp_path):
     path.write_text("code,hh\nA,10\nB,ten\n")
     with pytest.raises(InputError, match="row 3"):
         read_table(path, "code", {"households": "hh"})
-    path.write_text("code,hh\nA,10\nA,12\n")
-    with pytest.raises(InputError, match="duplicate id"):
-        read_table(path, "code", {"households": "hh"})
+    path.write_text("code,hh\nA,10\nA,12\nB,5\n")
+    table = read_table(path, "code", {"households": "hh"})  # ambiguous ids are kept out, flagged for the caller
+    assert table.attrs["duplicate_ids"] == {"A"} and table.loc["B", "households"] == 5
     path.write_bytes("code,name\nA,Caf\xe9 O'Brien; DROP TABLE x\n".encode("latin-1"))
     table = read_table(path, "code", {"name": "name"})
     assert table.loc["A", "name"].startswith("Café O'Brien")
+
+
+def test_duplicate_ids_fail_only_when_the_place_uses_them(tmp_path):
+    """A London-wide table with a duplicated id elsewhere must not stop a Camden run."""
+    import geopandas as gpd
+    import shapely
+
+    from analysis.config import load_place
+    from analysis.ingest.areas import read_areas
+
+    folder = tmp_path / "p"
+    folder.mkdir()
+    gpd.GeoDataFrame({"code": ["A", "B"]}, geometry=[shapely.box(0, 0, 100, 100), shapely.box(100, 0, 200, 100)],
+                     crs=27700).to_file(folder / "areas.geojson")
+    (folder / "w.epw").write_text("x")
+    for rows, should_fail in (("A,10\nB,5\nZ,1\nZ,2\n", False), ("A,10\nA,11\nB,5\n", True)):
+        (folder / "s.csv").write_text("code,hh\n" + rows)
+        (folder / "place.yml").write_text("name: x\ncrs: EPSG:27700\nareas:\n  file: areas.geojson\n  id: code\n"
+                                          "  statistics:\n    - file: s.csv\n      id: code\n      columns: {households: hh}\n"
+                                          "buildings: {source: synthetic}\nweather: w.epw\n")
+        cfg = load_place(folder / "place.yml")
+        if should_fail:
+            with pytest.raises(InputError, match="duplicate id 'A'"):
+                read_areas(cfg)
+        else:
+            assert read_areas(cfg).set_index("area_id")["households"].to_dict() == {"A": 10, "B": 5}

@@ -71,9 +71,9 @@ def test_small_valid_place_loads(tmp_path):
     assert EPW in cfg.input_files()
 
 
-def test_next_camden_config_is_valid():
-    """The lead's next data/camden/place.yml (copied here) passes the schema and the CRS check."""
-    path = DATA / "place_camden_next.yml"
+def test_camden_config_is_valid():
+    """The embedded data/camden/place.yml passes the schema and the CRS check."""
+    path = ROOT / "data" / "camden" / "place.yml"
     raw = config.read_yaml(path)
     schema = config.validate_place(raw, path)
     config.check_crs(schema.crs, path)

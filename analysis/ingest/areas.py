@@ -67,11 +67,10 @@ def read_vector(path, crs: str | None, layer=None, what: str = "boundaries") -> 
     geopandas.GeoDataFrame
         In ``crs``, with ``attrs["repaired"]`` and ``attrs["dropped"]`` counts.
     """
+    from analysis.ingest import checks
+
     path = Path(path)
-    if not path.exists():
-        raise InputError("file not found", path=path, fix=f"check the {what} path in the place config")
-    if path.stat().st_size == 0:
-        raise InputError("file is empty", path=path, fix=f"export the {what} again")
+    checks.check_input_file(path, what, missing_fix=f"check the {what} path in the place config")
     try:
         with warnings.catch_warnings():  # e.g. pyogrio's "could not parse column as JSON" for mixed-type tags
             warnings.simplefilter("ignore")
@@ -86,6 +85,7 @@ def read_vector(path, crs: str | None, layer=None, what: str = "boundaries") -> 
         raise InputError(f"no {what} in the file", path=path, fix="check the layer or the export")
     if frame.crs is None:
         raise InputError("has no CRS", path=path, fix="set it (e.g. ogr2ogr -a_srs EPSG:27700) or add a .prj file")
+    checks.check_coordinates_match_crs(frame, path, what)
     return clean_geometries(frame.to_crs(crs) if crs else frame, path, what)
 
 
@@ -139,26 +139,28 @@ def read_table(path, id_column: str, columns: dict, thousands: str | None = None
         Indexed by ``area_id`` with ``our_name`` columns; numeric where the name suggests a
         count or amount.
     """
+    import zlib
+
+    from analysis.ingest import checks
+
     path = Path(path)
-    if not path.is_file():
-        raise InputError("file not found", path=path, fix="check the statistics path in the place config")
+    checks.check_input_file(path, "statistics table", missing_fix="check the statistics path in the place config")
     try:
-        frame = pd.read_csv(path, thousands=thousands, encoding="utf-8-sig", dtype=str)
-    except UnicodeDecodeError:
-        frame = pd.read_csv(path, thousands=thousands, encoding="latin-1", dtype=str)
-    except (pd.errors.EmptyDataError, pd.errors.ParserError) as exc:
-        raise InputError(f"cannot read the CSV ({str(exc).splitlines()[0][:120]})", path=path,
-                         fix="check it is a comma-separated table with a header row") from exc
+        try:
+            frame = pd.read_csv(path, thousands=thousands, encoding="utf-8-sig", dtype=str)
+        except UnicodeDecodeError:
+            frame = pd.read_csv(path, thousands=thousands, encoding="latin-1", dtype=str)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, EOFError, OSError, zlib.error, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read the CSV ({type(exc).__name__}: {str(exc).splitlines()[0][:120]})", path=path,
+                         fix="check it is a complete comma-separated table with a header row (gzip files: download "
+                             "again)") from exc
     sources = {ours: [theirs] if isinstance(theirs, str) else list(theirs) for ours, theirs in columns.items()}
     missing = [c for c in [id_column, *(s for group in sources.values() for s in group)] if c not in frame.columns]
     if missing:
         raise InputError(f"missing columns {missing}", path=path, record="header",
                          fix=f"map existing columns in the place config (file has: {', '.join(list(frame.columns)[:8])}, ...)")
-    duplicated = frame[id_column].duplicated()
-    if duplicated.any():
-        row = int(np.argmax(duplicated.to_numpy())) + 2
-        raise InputError(f"duplicate id {frame[id_column].iloc[row - 2]!r}", path=path, record=f"row {row}",
-                         fix="each area id must appear once")
+    duplicated = frame[id_column].duplicated(keep=False)
+    duplicate_ids = set(frame.loc[duplicated, id_column].str.strip())
     out = pd.DataFrame({"area_id": frame[id_column].str.strip()})
     for ours, group in sources.items():
         if len(group) > 1:  # a sum of several source columns
@@ -182,7 +184,10 @@ def read_table(path, id_column: str, columns: dict, thousands: str | None = None
             out[ours] = numeric.astype(float)
         else:
             out[ours] = values
-    return out.set_index("area_id")
+    out = out.set_index("area_id")
+    # Duplicated ids are ambiguous: an error only if the place uses them (checked by read_areas).
+    out.attrs["duplicate_ids"] = duplicate_ids
+    return out[~out.index.duplicated(keep="first")] if duplicate_ids else out
 
 
 def read_table_column(frame: pd.DataFrame, column: str, thousands, path) -> np.ndarray:
@@ -262,6 +267,8 @@ def read_areas(config) -> gpd.GeoDataFrame:
         ``area_id``, ``name``, statistics columns, derived tenure totals, ``area_ha`` [ha],
         geometry in the place CRS.
     """
+    from analysis.ingest import checks
+
     section = config.section("areas")
     path = config.resolve(section["file"])
     frame = read_vector(path, config.crs, what="area boundaries")
@@ -280,16 +287,29 @@ def read_areas(config) -> gpd.GeoDataFrame:
     for stat in section.get("statistics", []):
         table = read_table(config.resolve(stat["file"]), stat.get("id", section.get("stat_id", "area_id")),
                            stat["columns"], stat.get("thousands"))
+        clash = table.attrs.get("duplicate_ids", set()) & set(frame.index)
+        if clash and not stat.get("lookup"):
+            raise InputError(f"duplicate id {sorted(clash)[0]!r} ({len(clash)} of this place's areas appear twice)",
+                             path=config.resolve(stat["file"]), fix="each area id must appear once")
         if stat.get("lookup"):
             spec = stat["lookup"]
             lookup_path = config.resolve(spec["file"])
-            lookup = pd.read_csv(lookup_path, dtype=str)
+            checks.check_input_file(lookup_path, "area lookup", missing_fix="check the lookup path in the place config")
+            try:
+                lookup = pd.read_csv(lookup_path, dtype=str)
+            except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError, OSError) as exc:
+                raise InputError(f"cannot read the lookup ({type(exc).__name__}: {str(exc).splitlines()[0][:120]})",
+                                 path=lookup_path, fix="check it is a comma-separated table with a header row") from exc
             absent = [c for c in (spec["from"], spec["to"], spec.get("weight")) if c and c not in lookup.columns]
             if absent:
                 raise InputError(f"lookup lacks columns {absent}", path=lookup_path, record="header",
                                  fix=f"name the source, target and weight columns (file has {', '.join(lookup.columns[:8])})")
             text_cols = [c for c in table.columns if not pd.api.types.is_numeric_dtype(table[c])]
             table = apportion(table.drop(columns=text_cols), lookup, spec["from"], spec["to"], spec.get("weight"))
+            if not set(table.index) & set(frame.index):
+                raise InputError(f"the lookup maps no {spec['from']} code of {Path(stat['file']).name} onto this "
+                                 f"place's {spec['to']} codes", path=lookup_path,
+                                 fix="check the lookup's from/to columns and that it covers the place")
         overlap = [c for c in table.columns if c in frame.columns]
         frame = frame.join(table.drop(columns=overlap), how="left")
         if stat.get("required", True):

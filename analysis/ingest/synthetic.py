@@ -203,7 +203,7 @@ def generate_buildings(areas: gpd.GeoDataFrame, seed: int = 20110327, on_progres
                          fix="map KS401EW (or similar) columns in the place config, or give a buildings file")
     frames = []
     geoms = []
-    counts_table = areas[list(COUNT_COLUMNS.values())].fillna(0).to_numpy()
+    counts_table = np.array(areas[list(COUNT_COLUMNS.values())].fillna(0), dtype=float)  # a writable copy
     if "dwellings_caravan" in areas:  # caravans and mobile homes: single dwellings, generated as small detached houses
         counts_table[:, list(COUNT_COLUMNS).index("house_detached")] += areas["dwellings_caravan"].fillna(0).to_numpy()
     # One loop iteration per AREA (hundreds to thousands), each vectorised over its buildings.
