@@ -13,7 +13,8 @@ What a reader sees, and where it is decided:
 * **money** — the theme's number locale writes ``−£2`` (true minus sign before the pound sign)
   for the formats :data:`GBP` and :data:`GBP_SIGNED`.
 * **titles** — long chart and axis titles are wrapped into lines (Vega title arrays) by the
-  renderer, so they never clip on a phone; legend and axis labels get room before they truncate.
+  renderer, so they never clip on a phone; category labels on axes and legends wrap into lines
+  (a Vega label expression) instead of ending in "…"; bars with many long names turn horizontal.
 * **layout** — single charts take their container's width (``width: "container"``); data
   tables scroll inside their own box (``book/_static/book.css``).
 * **ranges** — :func:`whiskers` and :func:`band` draw low–high ranges; :func:`bars_by_quantity`
@@ -111,8 +112,11 @@ ATTRIBUTION = ["Map data © OpenStreetMap contributors (ODbL 1.0)",
                "Contains ONS data © Crown copyright (OGL v3)"]
 #: d3 formats that the theme's locale renders as pounds: "£1,234", "−£2"; signed "+£8".
 GBP, GBP_SIGNED = "$,.0f", "+$,.0f"
-#: Characters per line before a chart title or an axis title wraps (fits a 390 px phone).
-TITLE_CHARS, AXIS_TITLE_CHARS = 42, 46
+#: Characters per line before a chart title, an x-axis title or a y-axis title wraps (fits a 390 px phone,
+#: where a chart is about 320 px wide beside its menu button).
+TITLE_CHARS, AXIS_TITLE_CHARS, Y_TITLE_CHARS = 34, 30, 26
+#: Characters per line of a legend label.
+LEGEND_LABEL_CHARS = 22
 
 
 def label(code) -> str:
@@ -180,6 +184,12 @@ def chart_title(text: str, subtitle: str | None = None, width: int = TITLE_CHARS
     return alt.TitleParams(text=wrap(text, width), **kwargs)
 
 
+def wrap_label_expr(chars: int) -> str:
+    """A Vega expression that breaks an axis or legend label into lines of about ``chars`` characters
+    (an array of lines, which Vega draws as a multi-line label) instead of truncating it with "…"."""
+    return (f"slice(split(replace(datum.label + '', regexp('(.{{1,{chars}}})(\\\\s+|$)', 'g'), '$1|'), '|'), 0, -1)")
+
+
 def theme() -> dict:
     """The project's Altair theme (readable type, no border, pounds with a true minus, room for labels)."""
     return {"config": {
@@ -187,9 +197,14 @@ def theme() -> dict:
         "font": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif",
         "axis": {"labelFontSize": 12, "titleFontSize": 13, "grid": True, "gridColor": "#e5e5e5",
                  "labelLimit": 200, "titleLimit": 0},
-        "axisX": {"labelOverlap": "greedy"},
-        "legend": {"labelFontSize": 12, "titleFontSize": 12, "orient": "bottom", "labelLimit": 300,
-                   "columns": 2, "symbolLimit": 0},
+        # Numbers on a continuous axis thin out on a phone; x titles end at the plot's right edge and
+        # grow to the left, over the empty space under the y-axis labels, so they never run off the chart.
+        "axisX": {"labelOverlap": "greedy", "titleAnchor": "end", "titleAlign": "right"},
+        # Category labels wrap into lines instead of ending in "…" (long scenario and owner names).
+        "axisXDiscrete": {"labelAngle": 0, "labelExpr": wrap_label_expr(14), "labelLimit": 0, "labelOverlap": False},
+        "axisYDiscrete": {"labelExpr": wrap_label_expr(16), "labelLimit": 0},
+        "legend": {"labelFontSize": 12, "titleFontSize": 12, "orient": "bottom", "labelLimit": 0,
+                   "columns": 1, "symbolLimit": 0},
         "title": {"fontSize": 15, "anchor": "start", "limit": 0, "subtitleFontSize": 12, "subtitleColor": "#555"},
         "range": {"category": OKABE_ITO},
         # d3-format locale: "$" means pounds, and negatives carry a true minus sign before the £.
@@ -201,22 +216,47 @@ def theme() -> dict:
 _TITLE_KEYS = ("title",)
 
 
-def _wrap_titles(node, in_axis: bool = False):
+def _wrap_titles(node, width: int = TITLE_CHARS):
     """Wrap chart titles (and axis/legend titles) of a Vega-Lite spec in place."""
     if isinstance(node, dict):
         for key, value in list(node.items()):
             if key == "title" and isinstance(value, str):
-                node[key] = wrap(value, AXIS_TITLE_CHARS if in_axis else TITLE_CHARS)
+                node[key] = wrap(value, width)
             elif key == "title" and isinstance(value, dict) and isinstance(value.get("text"), str):
-                value["text"] = wrap(value["text"], TITLE_CHARS)
+                value["text"] = wrap(value["text"], width)
             elif key in ("data", "datasets", "values", "config"):
                 continue
+            elif key in ("y", "y2", "yOffset"):
+                _wrap_titles(value, Y_TITLE_CHARS)  # a vertical axis is shorter than the chart is wide
+            elif key in ("encoding", "x", "x2", "color", "size", "shape", "opacity"):
+                _wrap_titles(value, AXIS_TITLE_CHARS)
             else:
-                _wrap_titles(value, in_axis or key in ("encoding", "axis", "legend", "x", "y", "color"))
+                _wrap_titles(value, width)
     elif isinstance(node, list):
         for item in node:
-            _wrap_titles(item, in_axis)
+            _wrap_titles(item, width)
     return node
+
+
+_LEGEND_CHANNELS = ("color", "fill", "stroke", "shape", "strokeDash", "opacity", "size")
+
+
+def _wrap_legend_labels(node) -> None:
+    """Give every categorical legend a wrapping label expression (the legend config cannot carry one)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("data", "datasets", "values", "config"):
+                continue
+            if key == "encoding" and isinstance(value, dict):
+                for channel in _LEGEND_CHANNELS:
+                    enc = value.get(channel)
+                    if isinstance(enc, dict) and enc.get("type") in ("nominal", "ordinal") and "field" in enc \
+                            and enc.get("legend", {}) is not None:
+                        enc["legend"] = {"labelExpr": wrap_label_expr(LEGEND_LABEL_CHARS)} | (enc.get("legend") or {})
+            _wrap_legend_labels(value)
+    elif isinstance(node, list):
+        for item in node:
+            _wrap_legend_labels(item)
 
 
 def prepare_spec(spec: dict) -> dict:
@@ -235,6 +275,7 @@ def prepare_spec(spec: dict) -> dict:
     """
     spec = copy.deepcopy(spec)
     _wrap_titles(spec)  # data, datasets and config are skipped inside
+    _wrap_legend_labels(spec)
     single = not any(k in spec for k in ("hconcat", "vconcat", "concat", "facet", "repeat"))
     if single and "width" not in spec:
         spec["width"] = "container"
@@ -265,7 +306,17 @@ def enable() -> None:
 
 
 def geo_features(frame: pd.DataFrame, geometry_geojson: str = "geojson") -> dict:
-    """Inline GeoJSON FeatureCollection from a frame with a GeoJSON-text geometry column."""
+    """Inline GeoJSON FeatureCollection from a frame with a GeoJSON-text geometry column.
+
+    Polygon rings are turned the way Vega's d3-geo expects (exterior clockwise): GeoJSON's own
+    right-hand rule (RFC 7946, counter-clockwise exteriors, as shapely and DuckDB may write them)
+    would make d3 fill the whole globe *outside* each shape — a map that is one solid block.
+    """
+    import shapely
+
+    geoms = shapely.from_geojson(frame[geometry_geojson].to_numpy())
+    fixed = shapely.to_geojson(shapely.orient_polygons(geoms, exterior_cw=True))
+    frame = frame.assign(**{geometry_geojson: fixed})
     features = []
     for record in frame.to_dict(orient="records"):
         geom = json.loads(record.pop(geometry_geojson))
@@ -339,7 +390,9 @@ def bars(frame: pd.DataFrame, x: str, y: str, title: str, x_title: str, y_title:
     """Bar chart with tooltips (grouped by ``color`` when given; ``sort`` = category order).
 
     Category values (``x`` and ``color`` columns) that are code names are shown through
-    :func:`label` (``label_values=False`` keeps them); give ``fmt=GBP`` for pounds.
+    :func:`label` (``label_values=False`` keeps them); give ``fmt=GBP`` for pounds. More than
+    three categories with long names are drawn as horizontal bars, so every name stays readable
+    on a phone.
     """
     frame = frame.copy()
     fields = [f.split(":")[0] for f in (x, color) if f]
@@ -349,18 +402,23 @@ def bars(frame: pd.DataFrame, x: str, y: str, title: str, x_title: str, y_title:
                 frame[col] = frame[col].map(label)
         if isinstance(sort, list):
             sort = [label(s) for s in sort]
+    categories = frame[fields[0]].astype(str).unique() if fields[0] in frame else []
+    if not horizontal and len(categories) > 3 and max(len(c) for c in categories) > 12:
+        horizontal = True  # long names side by side would overlap or be hidden at 390 px
     enc_x = alt.X(f"{x}", title=x_title, sort=sort,
                   axis=alt.Axis(labelAngle=0, labelLimit=120) if sort else alt.Undefined)
     enc_y = alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=fmt))
     if horizontal:
         enc_x = alt.X(f"{y}:Q", title=y_title, axis=alt.Axis(format=fmt))
-        enc_y = alt.Y(f"{x}", title=x_title, sort=sort or "-x", axis=alt.Axis(labelLimit=160))
+        enc_y = alt.Y(f"{x}", title=x_title, sort=sort or "-x")
     chart = alt.Chart(frame, title=chart_title(title)).mark_bar().encode(x=enc_x, y=enc_y,
                                                                                 tooltip=_tooltips(frame))
     if color:
         chart = chart.encode(color=alt.Color(color, title=None), xOffset=alt.XOffset(color) if not horizontal else alt.Undefined,
                              yOffset=alt.YOffset(color) if horizontal else alt.Undefined)
-    return chart.properties(width="container", height=280)
+    groups = frame[color.split(":")[0]].nunique() if color and color.split(":")[0] in frame else 1
+    height = max(280, len(categories) * groups * 12 + 60) if horizontal else 280
+    return chart.properties(width="container", height=height)
 
 
 def bars_by_quantity(frame: pd.DataFrame, category: str, value: str, quantity: str, title: str,

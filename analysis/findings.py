@@ -28,6 +28,7 @@ constant                    value  meaning
 :data:`SAME_REL`            0.05   two amounts within 5 % of the larger are "about the same"
 :data:`INDEX_BAND`          0.05   an index within ±0.05 of zero is "proportional"/"even"
 :data:`ROBUST_SHARE`        0.90   a sign that holds in ≥ 90 % of parameter draws is "robust"
+:data:`MONEY_TOL`           1.0    £ per household a year under which two sums are the same
 ==========================  =====  ==========================================================
 """
 
@@ -470,6 +471,13 @@ def district_heat(con) -> Finding:
                    sources=("heat_cells", "assumptions"))
 
 
+def heat_and_district(con) -> Finding:
+    """Heat demand (homes against other buildings) and the district-heating zones, in one finding."""
+    h, d = heat_demand(con), district_heat(con)
+    return Finding("heat_and_district", "Heat and district heating", h.sentence + " " + d.sentence, CHAPTERS["heat"],
+                   values=h.values | d.values, ranges=h.ranges | d.ranges, rule=h.rule, sources=h.sources + d.sources)
+
+
 def solar_heat_check(con) -> Finding:
     """The model's Ackermannbogen solar fraction against the range reported for the real scheme."""
     require(con, "heat_checks", ["check", "solar_fraction", "solar_fraction_no_store", "reported_solar_fraction_low",
@@ -549,6 +557,15 @@ def _interval(con, scenario: str, metric: str):
     return row
 
 
+def _difference(con, scenario: str, reference: str, metric: str):
+    """(low, high, share of draws with the central sign) of ``scenario − reference`` for a metric, or None."""
+    table = ECONOMICS_TABLES["robustness"]
+    if table not in tables(con):
+        return None
+    return con.execute(f"SELECT low, high, share_same_sign FROM {table} WHERE kind = 'difference' AND metric = ? "
+                       "AND scenario = ?", [metric, f"{scenario} minus {reference}: {metric}"]).fetchone()
+
+
 def who_gains_market(con) -> Finding:
     """SLOT (economics): how much the market builds, and how its gains are spread over income deciles."""
     s = _summary(con, ["market", "equal_market"])
@@ -578,12 +595,17 @@ def equal_capacity(con) -> Finding:
     m, p, c = (s.loc[SCENARIOS[k]] for k in ("equal_market", "equal_public", "equal_coop"))
     word_p = more_or_less(p.net_per_household, m.net_per_household, words=THAN, abs_tol=MONEY_TOL)
     word_c = more_or_less(c.net_per_household, m.net_per_household, words=THAN, abs_tol=MONEY_TOL)
+    diff = _difference(con, SCENARIOS["equal_public"], SCENARIOS["equal_market"], "net_per_household")
+    rng = (f"; over the parameter draws the difference ranges {gbp_range(diff[0], diff[1])}, a sign that is "
+           f"**{robustness(diff[2])}**" if diff else "")
     sentence = (f"With the same {num(m.installed_mwp)}{NBSP}MWp on the same roofs, public ownership leaves households "
                 f"**{word_p}** the market does ({gbp(p.net_per_household)} against {gbp(m.net_per_household)} per "
-                f"household a year); a co-operative leaves them **{word_c}** the market does ({gbp(c.net_per_household)}).")
+                f"household a year{rng}); a co-operative leaves them **{word_c}** the market does "
+                f"({gbp(c.net_per_household)}).")
     return Finding("equal_capacity", "Ownership at equal scale", sentence, CHAPTERS["gains"],
                    values={"mwp": m.installed_mwp, "market": m.net_per_household, "public": p.net_per_household,
                            "coop": c.net_per_household},
+                   ranges={"public_minus_market": (diff[0], diff[1])} if diff else {},
                    rule=f"'more'/'less' when the amounts differ by more than {pct(SAME_REL)} of the larger and "
                         f"by more than {gbp(MONEY_TOL)} a year",
                    sources=(ECONOMICS_TABLES["summary"],))
@@ -641,9 +663,7 @@ KEY_FINDINGS: list[tuple[Callable, str]] = [
     (who_gains_market, "Who gains from a market-led roll-out"),    # economics slot
     (equal_capacity, "Ownership at equal scale"),                  # economics slot
     (tenure_gains, "Renters and owners"),                          # economics slot
-    (robust_or_fragile, "How sure"),                               # economics slot
-    (heat_demand, "Heat"),
-    (district_heat, "District heating"),
+    (heat_and_district, "Heat and district heating"),
 ]
 
 
@@ -655,7 +675,7 @@ def run_all(con, entries) -> tuple[list[Finding], list[Pending]]:
             done.append(func(con))
         except Unavailable as exc:
             chapter = CHAPTERS["gains"] if func in (who_gains_market, equal_capacity, tenure_gains, robust_or_fragile) \
-                else ""
+                else ""  # noqa: E501
             pending.append(Pending(func.__name__, lead, str(exc), chapter))
     return done, pending
 

@@ -79,6 +79,20 @@ def serve(html: Path) -> str:
     return _CACHE["url"]
 
 
+def keep_offline(context, server: str) -> list:
+    """Abort every request of a browser context that leaves ``server``; return the list they are recorded in."""
+    outside = []
+
+    def route(r):
+        if r.request.url.startswith(server) or r.request.url.startswith("data:"):
+            return r.continue_()
+        outside.append(r.request.url)
+        return r.abort()
+
+    context.route("**/*", route)
+    return outside
+
+
 def pages(html_root: Path) -> list[str]:
     """Every chapter page of the built book (``book/*.html``), relative to the html root."""
     return sorted(p.relative_to(html_root).as_posix() for p in (html_root / "book").glob("*.html"))

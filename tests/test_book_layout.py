@@ -2,7 +2,7 @@
 
 For each page and width: no horizontal page overflow, every chart drawn, no chart wider than
 its container, and no chart title clipped (the rendered title text equals the spec's, with no
-ellipsis; axis and legend titles carry no ellipsis either). Uses the session's one book build
+ellipsis; axis and legend titles and labels carry no ellipsis either). Uses the session's one book build
 (``book_build.py``). ``ENERGY_HOME_SCREENSHOTS=DIR`` also saves a full-page screenshot of every
 page at both widths into DIR (to look at them).
 """
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from book_build import CHROMIUM, CHROMIUM_ARGS, built_book, pages, require_chromium, serve
+from book_build import CHROMIUM, CHROMIUM_ARGS, built_book, keep_offline, pages, require_chromium, serve
 
 WIDTHS = {"phone": dict(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
                         has_touch=True),
@@ -50,7 +50,15 @@ MEASURE = """(limit) => {
     const svg = box.querySelector('svg, canvas');
     const spec = (window.vegaSpecs || {})[box.id];
     const titles = [...box.querySelectorAll('.role-title-text')].map(t => t.textContent);
-    const axisTitles = [...box.querySelectorAll('.role-axis-title, .role-legend-title')].map(t => t.textContent);
+    const axisTitles = [...box.querySelectorAll('.role-axis-title, .role-legend-title, .role-axis-label, '
+                                                + '.role-legend-label')].map(t => t.textContent);
+    // Text drawn outside the chart's own SVG box is cut off by it (no ellipsis, but unreadable).
+    const frame = svg ? svg.getBoundingClientRect() : null;
+    const outside = frame ? [...box.querySelectorAll('.role-title-text text, .role-axis-title text, '
+        + '.role-axis-label text, .role-legend-label text, .role-legend-title text')].filter(t => {
+          const r = t.getBoundingClientRect();
+          return r.width > 0 && (r.right > frame.right + 1.5 || r.left < frame.left - 1.5 || r.top < frame.top - 1.5
+                                 || r.bottom > frame.bottom + 1.5); }).map(t => t.textContent) : [];
     out.charts.push({
       id: box.id,
       drawn: !!svg && svg.getBoundingClientRect().width > 0 && svg.getBoundingClientRect().height > 0,
@@ -58,7 +66,7 @@ MEASURE = """(limit) => {
       boxWidth: box.getBoundingClientRect().width,
       specTitle: spec ? norm(flat(spec.title).join('')) : null,
       renderedTitle: titles.length ? norm(titles[0]) : '',
-      clipped: titles.concat(axisTitles).filter(t => t.includes('…')),
+      clipped: titles.concat(axisTitles).filter(t => t.includes('…')).concat(outside),
     });
   }
   return out;
@@ -85,14 +93,7 @@ def test_pages_fit_phone_and_desktop(server, book_html):
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         for width_name, options in WIDTHS.items():
             context = browser.new_context(**options)
-
-            def route(r):
-                if r.request.url.startswith(server) or r.request.url.startswith("data:"):
-                    return r.continue_()
-                outside.append(r.request.url)
-                return r.abort()
-
-            context.route("**/*", route)
+            outside.append(keep_offline(context, server))  # filled while pages load
             for name in pages(book_html):
                 page = context.new_page()
                 page.goto(f"{server}/{name}", wait_until="load")
@@ -127,5 +128,34 @@ def test_pages_fit_phone_and_desktop(server, book_html):
             context.close()
         browser.close()
     assert seen_charts > 0, "no chart found on any page"
-    assert not outside, f"requests left localhost: {outside[:5]}"
+    left = [url for urls in outside for url in urls]
+    assert not left, f"requests left localhost: {left[:5]}"
     assert not problems, "\n".join(problems[:40])
+
+
+def test_layout_checks_catch_overflow_and_clipped_titles():
+    """The measurements above can fail: a crafted page with each fault."""
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    page_html = """<html><head><meta name="viewport" content="width=device-width, initial-scale=1"></head>
+    <body style="margin:0"><article>
+      <p>fits</p><div id="wide" style="width:600px">too wide for a phone</div>
+      <div class="table-scroll" style="overflow-x:auto"><table style="width:900px"><tr><td>scrolls in its box</td>
+      </tr></table></div>
+      <div id="vis-x" class="vega-chart" style="width:300px"><svg width="500" height="100">
+        <g class="role-title-text"><text>A long title…</text></g>
+        <g class="role-axis-title"><text x="480" y="50">cut off at the edge of the chart</text></g></svg></div>
+    </article><script>window.vegaSpecs = {"vis-x": {"title": ["A long title", "in two lines"]}};</script>
+    </body></html>"""
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_context(**WIDTHS["phone"]).new_page()
+        page.set_content(page_html)
+        m = page.evaluate(MEASURE, 390)
+        browser.close()
+    assert any("too wide" in w for w in m["wide"]) and not any("scrolls" in w for w in m["wide"])
+    (chart,) = m["charts"]
+    assert chart["drawn"] and chart["chartWidth"] > chart["boxWidth"] + SLACK
+    assert chart["renderedTitle"] != chart["specTitle"] and "A long title…" in chart["clipped"]
+    assert "cut off at the edge of the chart" in chart["clipped"]

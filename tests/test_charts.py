@@ -97,3 +97,14 @@ def test_data_table_labels_scrolls_and_has_no_negative_zero():
     html = charts.data_table(frame, "test").data
     assert "Owner-occupier" in html and "Net gain per household" in html and "table-scroll" in html
     assert "-0.0" not in html and "−3.5" in html and ">0.0<" in html
+
+
+def test_map_rings_wind_the_way_d3_expects():
+    """Counter-clockwise exteriors (RFC 7946) would fill the globe outside each shape in d3-geo."""
+    import shapely
+
+    ccw = {"type": "Polygon", "coordinates": [[[0, 51], [0.1, 51], [0.1, 51.1], [0, 51.1], [0, 51]]]}
+    assert shapely.from_geojson(json.dumps(ccw)).exterior.is_ccw
+    (feature,) = charts.geo_features(pd.DataFrame({"geojson": [json.dumps(ccw)], "v": [1]}))["features"]
+    ring = shapely.geometry.shape(feature["geometry"]).exterior
+    assert not ring.is_ccw and feature["properties"] == {"v": 1}

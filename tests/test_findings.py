@@ -77,7 +77,8 @@ def con(camden_store):
 def test_key_findings_from_the_camden_store(con):
     key, pending = F.key_findings(con)
     keys = {f.key for f in key}
-    assert {"pv_potential", "roof_owners", "homes_under_others_roofs", "heat_demand", "district_heat"} <= keys
+    assert {"pv_potential", "roof_owners", "homes_under_others_roofs", "heat_and_district"} <= keys
+    assert 5 <= len(F.KEY_FINDINGS) <= 7  # five to seven quotable findings
     assert len(key) + len(pending) == len(F.KEY_FINDINGS)
     pv = next(f for f in key if f.key == "pv_potential")
     gwh = con.execute("SELECT sum(kwh_central)/1e6 FROM area_potential").fetchone()[0]
