@@ -61,6 +61,24 @@ def glue_text(name: str, text: str) -> str:
     return str(text)
 
 
+def glue_gbp(name: str, value, decimals: int = 0, signed: bool = False) -> str:
+    """Glue money as ``−£2`` / ``£1,250`` / ``+£8`` (true minus sign, never ``£-2`` or ``−£0``)."""
+    from analysis import findings
+
+    return glue_text(name, findings.gbp(value, decimals, signed))
+
+
+def glue_range(name: str, low, high, kind: str = "gbp", decimals: int = 0, unit: str = "") -> str:
+    """Glue a range: money ``−£8 to £0`` (``kind="gbp"``), a share ``45–50 %`` (``"pct"``, fractions)
+    or a number ``195–550 GWh`` (``"num"``)."""
+    from analysis import findings
+
+    text = {"gbp": lambda: findings.gbp_range(low, high, decimals),
+            "pct": lambda: findings.pct_range(low, high, decimals),
+            "num": lambda: findings.num_range(low, high, decimals, unit)}[kind]()
+    return glue_text(name, text)
+
+
 def markdown(text: str):
     """A Markdown output cell (MyST: roles such as ``{doc}`` resolve and are checked by the strict build).
 

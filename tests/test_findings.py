@@ -151,3 +151,14 @@ def test_missing_economics_tables_are_pending_not_silent():
     found, clear, pending = F.evidence_against(c)
     assert not found and len(pending) == len(F.EVIDENCE_CHECKS)
     assert F.pending_markdown(pending).count("not in this build") == len(pending)
+
+
+def test_book_glue_helpers_format_like_the_findings(monkeypatch):
+    from analysis import book
+
+    glued = {}
+    monkeypatch.setattr("myst_nb.glue", lambda name, value, display=False: glued.__setitem__(name, value))
+    assert book.glue_gbp("a", -2.2) == "−£2" and glued["a"] == "−£2"
+    assert book.glue_range("b", -8.3, -0.2) == "−£8 to £0"
+    assert book.glue_range("c", 0.45, 0.5, kind="pct") == "45–50\u00a0%"
+    assert book.glue_range("d", 195.4, 549.5, kind="num", unit="GWh") == "195–550\u00a0GWh"
