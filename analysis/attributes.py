@@ -93,8 +93,9 @@ AGE_PRIOR = {
 
 
 def _lower(values) -> np.ndarray:
-    return np.array(["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).lower().strip()
-                     for v in np.asarray(values, dtype=object)], dtype=object)
+    """Lower-case, stripped text per value ('' for missing), vectorised through pandas."""
+    text = pd.Series(np.asarray(values, dtype=object), dtype="object")
+    return text.where(text.notna(), "").astype(str).str.lower().str.strip().to_numpy(dtype=object)
 
 
 def _first_value(values: pd.DataFrame) -> np.ndarray:

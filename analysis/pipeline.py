@@ -20,7 +20,7 @@ import pandas as pd
 import shapely
 
 from analysis import config as config_mod
-from analysis import attributes, heat, homes, ownership, roofs, solar, store
+from analysis import attributes, cache, heat, homes, ownership, roofs, solar, store
 from analysis.ingest import areas as areas_mod
 from analysis.ingest import buildings as buildings_mod
 from analysis.ingest import checks, synthetic
@@ -156,8 +156,7 @@ def load_buildings(cfg, areas: gpd.GeoDataFrame, log: QualityLog,
                    note="every building generated from census dwelling counts; footprints, storeys, ages assumed")
     else:
         path = cfg.resolve(section["file"])
-        everything = buildings_mod.read_buildings(path, cfg.crs, section.get("columns"), layer=section.get("layer"),
-                                                  log=log)
+        everything = _read_buildings_cached(path, cfg, section, log)
         frame = buildings_mod.assign_areas(everything, areas)
         context = _context_buildings(everything, frame, a)
         log.record("buildings", "area", records=len(frame) + frame.attrs.get("outside", 0), parsed=len(frame),
@@ -191,6 +190,59 @@ def load_buildings(cfg, areas: gpd.GeoDataFrame, log: QualityLog,
     return frame, context
 
 
+def _replay(log: QualityLog, rows: dict) -> None:
+    """Add data-quality rows recorded by a cached step to this run's log."""
+    for (step, field_name), row in rows.items():
+        log.record(step, field_name, **row)
+
+
+def _read_buildings_cached(path, cfg, section: dict, log: QualityLog) -> gpd.GeoDataFrame:
+    """The footprint file parsed (cached by file content, reader code and settings)."""
+    def read():
+        sub = QualityLog()
+        frame = buildings_mod.read_buildings(path, cfg.crs, section.get("columns"), layer=section.get("layer"), log=sub)
+        return frame, sub.rows
+
+    key = cache.key_of(file=config_mod.file_sha256(path), crs=cfg.crs, columns=section.get("columns"),
+                       layer=section.get("layer"), code=cache.code_hash("ingest/buildings.py", "ingest/tags.py",
+                                                                        "ingest/areas.py", "quality.py"))
+    frame, rows = cache.cached("buildings", key, read)
+    _replay(log, rows)
+    return frame
+
+
+def _yield_grid_cached(weather, meta, weather_path, cfg, log: QualityLog, with_heat: bool) -> pd.DataFrame:
+    """PV (roof and rack) and collector yield grid of the place (cached by weather, settings and code)."""
+    def compute():
+        sub = QualityLog()
+        grid = solar.place_yield_grid(weather, meta, cfg.assumptions, quality=sub)
+        if with_heat:
+            grid = heat.add_heat_to_grid(grid, weather, meta, cfg.assumptions)
+        return grid, sub.rows
+
+    key = cache.key_of(weather=config_mod.file_sha256(weather_path), fmt=cfg.raw.get("weather_format"),
+                       pv=cfg.assumptions.groups.get("pv"), heat=with_heat,
+                       code=cache.code_hash("solar.py", "heat/collector.py", "ingest/weather.py", "quality.py"))
+    grid, rows = cache.cached("yield-grid", key, compute)
+    _replay(log, rows)
+    return grid
+
+
+def _sun_path_cached(weather, meta, weather_path, grid: pd.DataFrame, cfg):
+    """The place's sun-path histogram for shading (cached like the yield grid)."""
+    from analysis import shading
+
+    sp = roofs.shading_params(cfg.assumptions)
+    tilts, azimuths = np.unique(grid["tilt_deg"].to_numpy()), np.unique(grid["azimuth_deg"].to_numpy())
+    albedo = grid.attrs.get("albedo", 0.2)
+    key = cache.key_of(weather=config_mod.file_sha256(weather_path), fmt=cfg.raw.get("weather_format"),
+                       tilts=tilts.tolist(), azimuths=azimuths.tolist(), sectors=sp["n_sectors"],
+                       step=sp["elevation_step_deg"], albedo=albedo,
+                       code=cache.code_hash("shading.py", "solar.py", "ingest/weather.py"))
+    return cache.cached("sun-path", key, lambda: shading.sun_path_histogram(
+        weather, meta, tilts, azimuths, sp["n_sectors"], sp["elevation_step_deg"], albedo))
+
+
 def _context_buildings(everything: gpd.GeoDataFrame, inside: gpd.GeoDataFrame, assumptions) -> gpd.GeoDataFrame | None:
     """Buildings of the file outside every area: they shade roofs at the place's edge (heights imputed)."""
     outside = everything[~everything["building_id"].isin(inside["building_id"])]
@@ -204,7 +256,7 @@ def _context_buildings(everything: gpd.GeoDataFrame, inside: gpd.GeoDataFrame, a
 
 
 def compute_planes(buildings: gpd.GeoDataFrame, grid: pd.DataFrame, weather, meta: dict, cfg, log: QualityLog,
-                   context=None, progress: Progress | None = None) -> pd.DataFrame:
+                   context=None, progress: Progress | None = None, histogram=None) -> pd.DataFrame:
     """Roof planes with shading, usable area, suitability, kWp and kWh at low/central/high.
 
     See :func:`analysis.roofs.plane_potential`; ``context`` holds buildings that cast shade on
@@ -212,7 +264,7 @@ def compute_planes(buildings: gpd.GeoDataFrame, grid: pd.DataFrame, weather, met
     """
     tick = (lambda done, total: progress.tick("roof planes and shading", done, total, "buildings")) if progress else None
     return roofs.plane_potential(buildings, grid, weather, meta, cfg.assumptions, meta["latitude"], context=context,
-                                 progress=tick, quality=log)
+                                 progress=tick, quality=log, histogram=histogram)
 
 
 def validation_table(project_root=config_mod.PROJECT_ROOT) -> pd.DataFrame:
@@ -362,12 +414,11 @@ def _run(cfg, db_path, options, started, quiet, fail_after, with_heat, with_owne
     centre = areas.geometry.union_all().centroid
     lon, lat = gpd.GeoSeries([centre], crs=areas.crs).to_crs(4326).iloc[0].coords[0]
     check_weather_place(meta, lat, lon, weather_path, log)
-    grid = solar.place_yield_grid(weather, meta, cfg.assumptions, quality=log)
-    if with_heat:
-        grid = heat.add_heat_to_grid(grid, weather, meta, cfg.assumptions)
+    grid = _yield_grid_cached(weather, meta, weather_path, cfg, log, with_heat)
+    histogram = _sun_path_cached(weather, meta, weather_path, grid, cfg)
     progress.step("weather and yield grid", len(grid), "bins")
 
-    planes = compute_planes(buildings, grid, weather, meta, cfg, log, context, progress)
+    planes = compute_planes(buildings, grid, weather, meta, cfg, log, context, progress, histogram)
     buildings["roof_shape_assumed"] = buildings["building_id"].map(
         planes.groupby("building_id")["roof_shape_assumed"].first()).fillna(True)
     progress.step("roof planes and PV yield", len(buildings))
@@ -388,7 +439,9 @@ def _run(cfg, db_path, options, started, quiet, fail_after, with_heat, with_owne
         extra_sql += own_sql
     progress.step("ownership and scenarios", len(buildings))
 
-    validation = validation_table()
+    validation = cache.cached("validation", cache.key_of(
+        files={p.name: config_mod.file_sha256(p) for p in sorted((config_mod.PROJECT_ROOT / "data" / "validation").glob("*.csv"))},
+        code=cache.code_hash("solar.py", "ingest/weather.py", "pipeline.py")), validation_table)
     progress.step("validation", len(validation), "checks")
 
     area_cols = [c for c in areas.columns if c != "geometry"]
