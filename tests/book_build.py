@@ -4,8 +4,9 @@ The build reads temporary stores and writes into a temporary folder — never th
 ``build/`` or ``_build/``:
 
 * Camden: the session's ``camden_store`` (``conftest.py``), passed as ``ENERGY_HOME_DB``;
-* London (the appendix's scale run): ``python -m analysis run --place london`` into a temporary
-  ``ANALYSIS_BUILD_DIR``;
+* London (the appendix's scale run): the same config on a two-borough sample
+  (``tests/data/london_sample/place.yml``, synthetic buildings, ~50,000) into a temporary
+  ``ANALYSIS_BUILD_DIR`` — the whole of London takes minutes and belongs to ``make book``;
 * ``jupyter-book build . -W -n --keep-going --path-output <tmp>`` (strict, as ``make book``).
 
 Both test modules call :func:`built_book` from a session fixture; the result (or the failure)
@@ -47,7 +48,8 @@ def built_book(tmp_root: Path, camden_db: Path) -> Path:
         return _CACHE["html"]
     stores = tmp_root / "stores"
     env = os.environ | {"ENERGY_HOME_DB": str(camden_db), "ANALYSIS_BUILD_DIR": str(stores)}
-    run = subprocess.run([sys.executable, "-m", "analysis", "run", "--place", "london", "--quiet"], cwd=ROOT,
+    sample = ROOT / "tests" / "data" / "london_sample" / "place.yml"
+    run = subprocess.run([sys.executable, "-m", "analysis", "run", "--place", str(sample), "--quiet"], cwd=ROOT,
                          env=env, capture_output=True, text=True, timeout=1800)
     if run.returncode != 0:
         _CACHE["error"] = f"London scale run failed: {run.stdout[-1500:]}{run.stderr[-1500:]}"

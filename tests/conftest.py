@@ -1,13 +1,21 @@
-"""Shared fixtures: one pipeline run of the embedded place into a temporary store."""
+"""Shared fixtures: one pipeline run of the embedded place into a temporary store.
+
+Every test session works in a temporary build folder (``ANALYSIS_BUILD_DIR``): default stores and
+the run cache go there, never into the repository's ``build/`` — subprocesses inherit it.
+"""
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
+if "ANALYSIS_BUILD_DIR" not in os.environ:  # set before any test imports the package's defaults
+    os.environ["ANALYSIS_BUILD_DIR"] = tempfile.mkdtemp(prefix="energy-home-tests-")
 
 
 @pytest.fixture(scope="session")
