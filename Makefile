@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: book run test bench clean
+.PHONY: book run test test-fast bench bench-full clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,9 +13,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[book,test]"
 	touch $(STAMP)
 
+# Each run reuses its store when inputs, code and options are unchanged (--force reruns).
 run: $(STAMP)
 	$(BIN)/python -m analysis run --place camden
-	$(BIN)/python -m analysis run --place london --quiet   # London-wide scale run (~3 min), used by the appendix
+	$(BIN)/python -m analysis run --place london --quiet   # London-wide scale run, used by the appendix
 
 book: run
 	$(BIN)/python -c "from analysis.book import sync_execution_cache as s; s()"
@@ -26,8 +27,15 @@ book: run
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# Fast lane: everything but the Camden pipeline run, the book build and the browser (< 1 min).
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
+
 bench: $(STAMP)
 	$(BIN)/python -m analysis bench --buildings 1000000
+
+bench-full: $(STAMP)
+	$(BIN)/python -m analysis bench --full --buildings 1000000
 
 clean:
 	rm -rf _build build .jupyter_cache

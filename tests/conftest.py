@@ -40,3 +40,14 @@ def pvwatts_roof():
     from analysis.ingest.weather import read_pvwatts_8760
 
     return read_pvwatts_8760(ROOT / "data" / "validation" / "pvwatts_8760_roofmount.csv")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Markers for the fast lane (``make test-fast`` = ``-m "not slow"``): tests that need the
+    Camden pipeline run or the book build are ``slow``; those that drive Chromium also ``browser``."""
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1]
+        if "camden_store" in getattr(item, "fixturenames", ()) or module in ("test_book", "test_book_layout"):
+            item.add_marker(pytest.mark.slow)
+        if module in ("test_book", "test_book_layout") or "chromium" in item.name.lower() or "screenshot" in item.name:
+            item.add_marker(pytest.mark.browser)
