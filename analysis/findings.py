@@ -570,7 +570,8 @@ def who_gains_market(con) -> Finding:
     """SLOT (economics): how much the market builds, and how its gains are spread over income deciles."""
     s = _summary(con, ["market", "equal_market"])
     own, cap = s.loc[SCENARIOS["market"]], s.loc[SCENARIOS["equal_market"]]
-    word = gain_progressivity(own.concentration_benefit_deciles)
+    word = (gain_progressivity(own.concentration_benefit_deciles) if abs(own.concentration_benefit_deciles) <= 1
+            else "mixed (gains and losses across deciles)")
     iv = _interval(con, SCENARIOS["market"], "top_minus_bottom_gbp")
     rng = (f"; {gbp_range(iv[0], iv[1])} over the parameter draws, a sign that is **{robustness(iv[2])}**"
            if iv else "")
@@ -763,14 +764,16 @@ def concentrated_gains(con) -> list[Finding]:
     for key in ("coop", "equal_coop", "public", "equal_public"):
         row = s.loc[SCENARIOS[key]]
         c = row.concentration_benefit_deciles
-        if not _finite(c) or gain_progressivity(c) != "regressive":
+        # |C| > 1 happens only when gains change sign across deciles (a mean near zero): not a finding.
+        if not _finite(c) or abs(c) > 1 or gain_progressivity(c) != "regressive":
             continue
         out.append(Finding(
             f"concentrated_{key}", "Gains that concentrate",
             f"Under {FAVOURED[key]} the gains still lean to richer households: their concentration index is "
             f"{num(c, 2, signed=True)} (**{gain_progressivity(c)}**).", CHAPTERS["gains"],
             values={"concentration": c},
-            rule=f"listed when the concentration index of gains exceeds +{INDEX_BAND}",
+            rule=f"listed when the concentration index of gains exceeds +{INDEX_BAND} (and lies within ±1, i.e. "
+                 "gains do not change sign across deciles)",
             sources=(ECONOMICS_TABLES["summary"],)))
     return out
 
