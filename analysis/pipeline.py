@@ -520,10 +520,11 @@ def economics_tables(buildings, planes, areas, heat_tables: dict, cfg, log: Qual
         finally:
             con.close()
     prepared = scenarios.prepare(frame, potential, area_frame, log)
+    shared: dict = {}  # classes, draws and generation models run once for both steps
     tables = scenarios.economics_step(frame, potential, area_frame, area_heat, cfg.assumptions, seed, log, observed,
-                                      curve=curve, prepared=prepared)
+                                      curve=curve, prepared=prepared, shared=shared)
     tables.update(policy.policy_step(frame, potential, area_frame, cfg.assumptions, seed, log, curve=curve,
-                                     prepared=prepared))
+                                     prepared=prepared, shared=shared))
     # Roof owners per area (read by the ownership chapter and fact sheets).
     per = potential.set_index("building_id").reindex(frame["building_id"])
     owners = frame.assign(kwp=per["kwp_central"].fillna(0).to_numpy(), kwh=per["kwh_central"].fillna(0).to_numpy())

@@ -49,10 +49,23 @@ def cell_name(network: str, recovery: str, generation: str) -> str:
     return f"{network}/{recovery}/{generation}"
 
 
-def generations(units, groups, params, curve, names=GENERATIONS) -> dict:
-    """Generation models at their own scale: name -> :class:`analysis.economics.Generation`."""
-    base = ec.base_quantities(units, params, curve)
-    return {g: ec.generation(units, groups, params, curve, GENERATION_MODEL[g], base=base) for g in names}
+def generations(units, groups, params, curve, names=GENERATIONS, cache: dict | None = None) -> dict:
+    """Generation models at their own scale: name -> :class:`analysis.economics.Generation`.
+
+    ``cache`` holds models already run on these units, parameters and curve (keyed as in
+    :func:`analysis.scenarios.run_scenarios`, whose own-scale runs are these models) and
+    receives the ones run here.
+    """
+    cache = {} if cache is None else cache
+    if "base" not in cache:
+        cache["base"] = ec.base_quantities(units, params, curve)
+    out = {}
+    for g in names:
+        key = (GENERATION_MODEL[g], "own")
+        if key not in cache:
+            cache[key] = ec.generation(units, groups, params, curve, GENERATION_MODEL[g], base=cache["base"])
+        out[g] = cache[key]
+    return out
 
 
 def run_cell(gen: ec.Generation, groups: ec.Groups, params: dict, network: str, recovery: str,
@@ -74,7 +87,8 @@ def suits_of_charges(ledger: ec.Ledger, groups: ec.Groups) -> float:
 
 def policy_step(buildings: pd.DataFrame, potential: pd.DataFrame, areas: pd.DataFrame, assumptions, seed: int,
                 log: QualityLog | None = None, pv_profile=None, n_draws: int = scenarios.N_DRAWS,
-                curve: ec.SelfConsumptionCurve | None = None, prepared: tuple | None = None) -> dict:
+                curve: ec.SelfConsumptionCurve | None = None, prepared: tuple | None = None,
+                shared: dict | None = None) -> dict:
     """Run every matrix cell and the named framings; parties, deciles, tenures, intervals and drivers.
 
     Parameters
@@ -93,6 +107,10 @@ def policy_step(buildings: pd.DataFrame, potential: pd.DataFrame, areas: pd.Data
         Precomputed self-consumption curve.
     prepared : tuple, optional
         ``(units, groups)`` from :func:`analysis.scenarios.prepare` on the same frames.
+    shared : dict, optional
+        The dict passed to :func:`analysis.scenarios.economics_step` of the same run: its
+        classes, generation models, draws and the cells that are ownership scenarios
+        (``private/volumetric/<g>``) are reused. Results are identical with or without it.
 
     Returns
     -------
@@ -102,17 +120,24 @@ def policy_step(buildings: pd.DataFrame, potential: pd.DataFrame, areas: pd.Data
     """
     log = log if log is not None else QualityLog()
     buildings_units, groups = prepared or scenarios.prepare(buildings, potential, areas, log)
-    units, _ = scenarios.class_units(buildings_units, groups, by="area")  # per-area classes (see economics_step)
     curve = curve or scenarios.build_curve(assumptions, pv_profile, log=log)
-    params = scenarios.central_parameters(assumptions)
-    gens = generations(units, groups, params, curve)
+    work = scenarios.shared_work(shared, buildings_units, assumptions, curve)
+    units, params = scenarios.central_inputs(work, buildings_units, groups, assumptions)  # per-area classes
+    gens = generations(units, groups, params, curve, cache=work.setdefault("central generations", {}))
+    scenario_results = work.get("central results", {})
     rows, dec_rows, ten_rows, party_rows = [], [], [], []
     for network, recovery, generation in itertools.product(NETWORKS, RECOVERIES, GENERATIONS):
         name = cell_name(network, recovery, generation)
         gen = gens[generation]
-        ledger = run_cell(gen, groups, params, network, recovery)
-        m = {k: float(v[0]) for k, v in scenarios.metrics(gen, ledger, units, groups).items()}
-        dec, ten = scenarios.group_tables(name, gen, ledger, units, groups)
+        scenario = GENERATION_MODEL[generation]  # the ownership scenario of this model at its own scale
+        if (network, recovery) == ("private", "volumetric") and scenario in scenario_results:
+            ledger, m, dec, ten = scenario_results[scenario]
+            dec, ten = dec.assign(scenario=name), ten.assign(scenario=name)
+        else:
+            ledger = run_cell(gen, groups, params, network, recovery)
+            losing = scenarios.households_losing(gen, ledger, units, groups)
+            m = {k: float(v[0]) for k, v in scenarios.metrics(gen, ledger, units, groups, losing=losing).items()}
+            dec, ten = scenarios.group_tables(name, gen, ledger, units, groups, losing=losing)
         dec_rows.append(dec.rename(columns={"scenario": "cell"}))
         ten_rows.append(ten.rename(columns={"scenario": "cell"}))
         party_rows.append(ledger.frame().assign(cell=name))
@@ -139,7 +164,10 @@ def policy_step(buildings: pd.DataFrame, potential: pd.DataFrame, areas: pd.Data
     for level in ("low", "central", "high"):
         tariff = assumptions.get("ownership_models", "aggregator_generation_tariff_gbp_per_kwh", level)
         p = dict(params, aggregator_generation_tariff_gbp_per_kwh=np.array([tariff]))
-        gen = ec.generation(units, groups, p, curve, "aggregator", base=ec.base_quantities(units, p, curve))
+        if np.array_equal(p["aggregator_generation_tariff_gbp_per_kwh"], params["aggregator_generation_tariff_gbp_per_kwh"]):
+            gen = gens["aggregator"]
+        else:  # the tariff does not enter the base quantities
+            gen = ec.generation(units, groups, p, curve, "aggregator", base=work["central generations"]["base"])
         ledger = run_cell(gen, groups, p, "private", "volumetric")
         parties = ledger.party_totals()
         agg_rows.append({"level": level, "tariff_gbp_per_kwh": tariff, "installed_mwp": float(gen.installed_kwp.sum() / 1000),
@@ -147,12 +175,18 @@ def policy_step(buildings: pd.DataFrame, potential: pd.DataFrame, areas: pd.Data
                          "households_net_gbp": float(ledger.households().sum())})
     robust, drivers = pd.DataFrame(), pd.DataFrame()
     if n_draws:
-        dparams, draw_table = scenarios.draw_parameters(assumptions, n_draws, seed)
-        classes, deciles = scenarios.class_units(buildings_units, groups)
-        dgens = generations(classes, deciles, dparams, curve, sorted({f["generation"] for f in FRAMINGS.values()}))
+        classes, deciles, dparams, draw_table = scenarios.draw_inputs(work, buildings_units, groups, assumptions,
+                                                                      n_draws, seed)
+        dgens = generations(classes, deciles, dparams, curve, sorted({f["generation"] for f in FRAMINGS.values()}),
+                            cache=work.setdefault(("draw generations", n_draws, seed), {}))
+        scenario_draws = work.get(("draw metrics", n_draws, seed), {})
         dmetrics = {}
         for label, f in FRAMINGS.items():
             gen = dgens[f["generation"]]
+            scenario = GENERATION_MODEL[f["generation"]]
+            if (f["network"], f["recovery"], f["supply"]) == ("private", "volumetric", "private") and scenario in scenario_draws:
+                dmetrics[label] = scenario_draws[scenario]  # the ownership scenario's own draws
+                continue
             ledger = run_cell(gen, deciles, dparams, f["network"], f["recovery"], f["supply"])
             dmetrics[label] = scenarios.metrics(gen, ledger, classes, deciles)
         comparisons = {f"{a} minus Liberalised market: {metric}": (a, "Liberalised market", metric)

@@ -371,8 +371,15 @@ def redistribute(gen: ec.Generation, groups: ec.Groups, distribution: str) -> ec
 
 
 def run_scenarios(units: ec.Units, groups: ec.Groups, params: dict, curve: ec.SelfConsumptionCurve,
-                  names=None) -> dict:
+                  names=None, cache: dict | None = None) -> dict:
     """Run scenarios (default: all of :data:`SCENARIOS`) with private networks and per-kWh recovery.
+
+    Parameters
+    ----------
+    cache : dict, optional
+        Generation models already run on these units, parameters and curve, by ``(model, roof
+        set)``, plus their ``"base"`` quantities; filled with the ones run here (the policy step
+        reuses them).
 
     Returns
     -------
@@ -380,10 +387,12 @@ def run_scenarios(units: ec.Units, groups: ec.Groups, params: dict, curve: ec.Se
         name -> (Generation, Ledger incl. network charges).
     """
     names = list(names or SCENARIOS)
-    cache: dict = {}
+    cache = {} if cache is None else cache
     out = {}
     market_share = None
-    base = ec.base_quantities(units, params, curve)
+    if "base" not in cache:
+        cache["base"] = ec.base_quantities(units, params, curve)
+    base = cache["base"]
     for name in names:
         model, roof_set, distribution = SCENARIOS[name]
         share = None
@@ -391,9 +400,9 @@ def run_scenarios(units: ec.Units, groups: ec.Groups, params: dict, curve: ec.Se
             share = np.ones(len(units))
         elif roof_set == "market_roofs":
             if market_share is None:
-                market_share = cache.get(("market", "own"))
-                market_share = (market_share if market_share is not None
-                                else ec.generation(units, groups, params, curve, "market", base=base)).share
+                if ("market", "own") not in cache:
+                    cache[("market", "own")] = ec.generation(units, groups, params, curve, "market", base=base)
+                market_share = cache[("market", "own")].share
             share = market_share
         key = (model, roof_set)
         if key not in cache:
@@ -447,10 +456,12 @@ def _components(ledger: ec.Ledger) -> dict:
 COST_COMPONENTS = ("network_charges", "generation_levy")
 
 
-def metrics(gen: ec.Generation, ledger: ec.Ledger, units: ec.Units, groups: ec.Groups) -> dict:
+def metrics(gen: ec.Generation, ledger: ec.Ledger, units: ec.Units, groups: ec.Groups,
+            losing: np.ndarray | None = None) -> dict:
     """Headline numbers of one scenario for every draw, each an array ``(D,)``.
 
     Decile figures use the groups' deciles (areas ranked by income, household-weighted).
+    ``losing`` is :func:`households_losing` of the same arguments when already computed.
     """
     net = ledger.households()  # (G, 4, D)
     h = groups.households  # (G, 4)
@@ -490,7 +501,7 @@ def metrics(gen: ec.Generation, ledger: ec.Ledger, units: ec.Units, groups: ec.G
     out["top_decile_net_pct_income"] = pct(per_dec[9], inc_dec[9])
     ok = hh_dec > 0
     out["concentration_benefit_deciles"] = inequality.concentration_index_draws(ben_dec[ok], inc_dec[ok], hh_dec[ok])
-    losing = households_losing(gen, ledger, units, groups)
+    losing = households_losing(gen, ledger, units, groups) if losing is None else losing
     out["households_losing"] = losing.sum(axis=(0, 1))
     out["share_losing"] = out["households_losing"] / H
     for t, tenure in enumerate(ec.TENURES[:3]):
@@ -538,13 +549,17 @@ def area_table(name: str, gen: ec.Generation, ledger: ec.Ledger, groups: ec.Grou
     return out
 
 
-def group_tables(name: str, gen, ledger, units, groups) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per income decile and per tenure: households, net/benefit/cost per household, % of income, losers."""
+def group_tables(name: str, gen, ledger, units, groups, losing: np.ndarray | None = None
+                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per income decile and per tenure: households, net/benefit/cost per household, % of income, losers.
+
+    ``losing`` is :func:`households_losing` of the same arguments when already computed.
+    """
     net = ledger.households()[:, :, 0]
     comps = _components(ledger)
     cost = -sum(comps[c][:, :, 0] for c in COST_COMPONENTS if c in comps) if any(c in comps for c in COST_COMPONENTS) \
         else np.zeros_like(net)
-    losing = households_losing(gen, ledger, units, groups)[:, :, 0]
+    losing = (households_losing(gen, ledger, units, groups) if losing is None else losing)[:, :, 0]
     h = groups.households
     inc = groups.income_mean_gbp[:, None] * h
     kwp = gen.installed_kwp[:, 0]
@@ -907,10 +922,45 @@ def build_curve(assumptions, pv_profile=None, latitude: float | None = None, log
                                      source="hourly simulation: place PV shape x BDEW H25/G25 load profiles")
 
 
+def shared_work(shared: dict | None, buildings_units, assumptions, curve) -> dict:
+    """The dict of work shared by the economics and policy steps of one run (a fresh one when ``None``).
+
+    Both steps run the same generation models on the same classes of roofs with the same
+    parameters; the first step leaves them in ``shared`` and the second reuses them. The dict is
+    emptied when it was filled for other inputs (other units, assumptions or curve), so reuse can
+    never mix runs.
+    """
+    if shared is None:
+        return {}
+    source = shared.get("_source")
+    if source is None or any(a is not b for a, b in zip(source, (buildings_units, assumptions, curve))):
+        shared.clear()
+        shared["_source"] = (buildings_units, assumptions, curve)
+    return shared
+
+
+def central_inputs(work: dict, buildings_units: ec.Units, groups: ec.Groups, assumptions) -> tuple:
+    """Per-area classes of roofs and the central parameters, computed once per shared work dict."""
+    if "central inputs" not in work:
+        units, _ = class_units(buildings_units, groups, by="area")
+        work["central inputs"] = (units, central_parameters(assumptions))
+    return work["central inputs"]
+
+
+def draw_inputs(work: dict, buildings_units: ec.Units, groups: ec.Groups, assumptions, n_draws: int, seed: int) -> tuple:
+    """Per-decile classes, decile groups, parameter draws and their table, computed once per shared work dict."""
+    if "decile classes" not in work:
+        work["decile classes"] = class_units(buildings_units, groups)
+    key = ("parameter draws", n_draws, seed)
+    if key not in work:
+        work[key] = draw_parameters(assumptions, n_draws, seed)
+    return (*work["decile classes"], *work[key])
+
+
 def economics_step(buildings: pd.DataFrame, potential: pd.DataFrame, areas: pd.DataFrame, area_heat: pd.DataFrame,
                    assumptions, seed: int, log: QualityLog | None = None, observed_adoption: pd.DataFrame | None = None,
                    pv_profile=None, n_draws: int = N_DRAWS, curve: ec.SelfConsumptionCurve | None = None,
-                   prepared: tuple | None = None) -> dict:
+                   prepared: tuple | None = None, shared: dict | None = None) -> dict:
     """Ownership scenarios, heat ownership and parameter draws: the store tables of the economics step.
 
     Parameters
@@ -932,6 +982,10 @@ def economics_step(buildings: pd.DataFrame, potential: pd.DataFrame, areas: pd.D
         A precomputed curve (the policy step reuses it).
     prepared : tuple, optional
         ``(units, groups)`` from :func:`prepare` on the same frames (shared with the policy step).
+    shared : dict, optional
+        Work shared with :func:`analysis.policy.policy_step` on the same ``prepared``,
+        ``assumptions`` and ``curve`` (see :func:`shared_work`): pass the same dict to both.
+        Results are identical with or without it.
 
     Returns
     -------
@@ -946,23 +1000,26 @@ def economics_step(buildings: pd.DataFrame, potential: pd.DataFrame, areas: pd.D
     timings = {}
     t0 = time.perf_counter()
     buildings_units, groups = prepared or prepare(buildings, potential, areas, log)
+    curve = curve or build_curve(assumptions, pv_profile, log=log)
+    work = shared_work(shared, buildings_units, assumptions, curve)
     # Every result is per area, decile or tenure: classes of similar roofs within each area are a
     # sufficient statistic (tested against buildings), so the cost does not grow with buildings × scenarios.
-    units, _ = class_units(buildings_units, groups, by="area")
-    curve = curve or build_curve(assumptions, pv_profile, log=log)
-    params = central_parameters(assumptions)
+    units, params = central_inputs(work, buildings_units, groups, assumptions)
     timings["prepare"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    runs = run_scenarios(units, groups, params, curve)
+    runs = run_scenarios(units, groups, params, curve, cache=work.setdefault("central generations", {}))
     area_rows, dec_rows, ten_rows, party_rows, summary_rows, owner_rows = [], [], [], [], [], []
     central = {}
+    central_results = work.setdefault("central results", {})
     for name, (gen, ledger) in runs.items():
         model, roof_set, distribution = SCENARIOS[name]
-        m = {k: float(v[0]) for k, v in metrics(gen, ledger, units, groups).items()}
+        losing = households_losing(gen, ledger, units, groups)
+        m = {k: float(v[0]) for k, v in metrics(gen, ledger, units, groups, losing=losing).items()}
         central[name] = m
         area = area_table(name, gen, ledger, groups)
         area_rows.append(area)
-        dec, ten = group_tables(name, gen, ledger, units, groups)
+        dec, ten = group_tables(name, gen, ledger, units, groups, losing=losing)
+        central_results[name] = (ledger, m, dec, ten)
         dec_rows.append(dec)
         ten_rows.append(ten)
         party_rows.append(ledger.frame().assign(scenario=name))
@@ -987,10 +1044,10 @@ def economics_step(buildings: pd.DataFrame, potential: pd.DataFrame, areas: pd.D
     t0 = time.perf_counter()
     draws_long, robust, draw_table = [], pd.DataFrame(), pd.DataFrame()
     if n_draws:
-        dparams, draw_table = draw_parameters(assumptions, n_draws, seed)
-        classes, deciles = class_units(buildings_units, groups)
-        druns = run_scenarios(classes, deciles, dparams, curve)
+        classes, deciles, dparams, draw_table = draw_inputs(work, buildings_units, groups, assumptions, n_draws, seed)
+        druns = run_scenarios(classes, deciles, dparams, curve, cache=work.setdefault(("draw generations", n_draws, seed), {}))
         dmetrics = {name: metrics(gen, ledger, classes, deciles) for name, (gen, ledger) in druns.items()}
+        work[("draw metrics", n_draws, seed)] = dict(dmetrics)
         if heat_central:
             hd = heat_ownership(area_heat, groups, dparams)
             hc = {f"heat_{m}": {k: float(v[0]) for k, v in heat_metrics(r, groups).items()} for m, r in heat_central.items()}
@@ -1100,14 +1157,16 @@ def bench_economics(n_buildings: int = 1_000_000, n_draws: int = N_DRAWS, seed: 
     prepared = prepare(buildings, potential, areas)
     t_prepare = time.perf_counter() - t0
     t0 = time.perf_counter()
+    shared: dict = {}
     tables = economics_step(buildings, potential, areas, area_heat, assumptions, seed, n_draws=n_draws, curve=curve,
-                            prepared=prepared)
+                            prepared=prepared, shared=shared)
     t_econ = time.perf_counter() - t0 + t_prepare
     steps = {"self-consumption curve": t_curve, "prepare (validate, roofs per house)": t_prepare, "economics step": t_econ}
     steps.update({f"  {r.part}": r.seconds for r in tables["economics_timings"].itertuples()})
     if with_policy:
         t0 = time.perf_counter()
-        policy.policy_step(buildings, potential, areas, assumptions, seed, n_draws=n_draws, curve=curve, prepared=prepared)
+        policy.policy_step(buildings, potential, areas, assumptions, seed, n_draws=n_draws, curve=curve, prepared=prepared,
+                           shared=shared)
         steps["policy step"] = time.perf_counter() - t0
     seconds = t_econ + steps.get("policy step", 0.0)
     return {"buildings": n_buildings, "seconds": round(seconds, 3), "buildings_per_second": round(n_buildings / seconds, 1),

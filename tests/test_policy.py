@@ -1,6 +1,7 @@
 """Policy matrix on the economics kernel: consistency with the scenarios, recovery rules, framings."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from analysis import economics as ec
@@ -88,3 +89,34 @@ def test_policy_tables_in_the_store(camden_store):
     assert len(cells) == 30 and set(framings) == set(policy.FRAMINGS)
     for row in cells.itertuples():
         assert parties[row.cell] == pytest.approx(row.real_value_gbp, rel=1e-9, abs=1e-3)
+
+
+def test_work_shared_between_the_steps_gives_the_same_tables(curve):
+    # The economics and policy steps of a run share classes, draws and generation models; every
+    # table must be the same as when each step computes everything itself (in either order).
+    buildings, potential, areas, area_heat = scenarios.synthetic_inputs(2500, buildings_per_area=250, seed=8)
+    a = load_assumptions()
+    prepared = scenarios.prepare(buildings, potential, areas)
+    kw = dict(n_draws=12, curve=curve, prepared=prepared)
+
+    def both(shared, policy_first=False):
+        steps = [lambda: scenarios.economics_step(buildings, potential, areas, area_heat, a, 5, shared=shared, **kw),
+                 lambda: policy.policy_step(buildings, potential, areas, a, 5, shared=shared, **kw)]
+        out = {}
+        for step in (steps[::-1] if policy_first else steps):
+            out.update(step())
+        out.pop("economics_timings")
+        return out
+
+    alone = both(None)
+    for shared_run in (both({}), both({}, policy_first=True)):
+        assert set(shared_run) == set(alone)
+        for name, frame in alone.items():
+            pd.testing.assert_frame_equal(shared_run[name], frame, obj=name)
+    # A dict filled for other inputs is emptied, never reused.
+    shared: dict = {}
+    scenarios.economics_step(buildings, potential, areas, area_heat, a, 5, shared=shared, n_draws=0, curve=curve)
+    other = scenarios.prepare(buildings, potential.assign(kwp_central=potential["kwp_central"] * 2), areas)
+    doubled = policy.policy_step(buildings, potential, areas, a, 5, n_draws=0, curve=curve, prepared=other, shared=shared)
+    alone_doubled = policy.policy_step(buildings, potential, areas, a, 5, n_draws=0, curve=curve, prepared=other)
+    pd.testing.assert_frame_equal(doubled["policy_cells"], alone_doubled["policy_cells"])
