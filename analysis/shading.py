@@ -331,17 +331,17 @@ def horizon_profiles(points_xy, points_z, shaders: Shaders, *, n_sectors: int = 
     ghorizon = np.zeros(ng * n_sectors, dtype=np.float32)
 
     tree = shapely.STRtree(shapely.points(np.column_stack([gx, gy])))
-    reach = np.clip((shaders.height_m - gz.min()) / tan_min, 0.0, radius_m)
-    active = np.flatnonzero(reach > 0)
-    if candidates is not None:
-        active = np.intersect1d(active, np.asarray(candidates, dtype=np.int64))
+    # Reach only of the candidates (a mask, not a set intersection over every shader per call).
+    active = (np.arange(len(shaders.height_m)) if candidates is None else np.asarray(candidates, dtype=np.int64))
+    reach = np.clip((shaders.height_m[active] - gz.min()) / tan_min, 0.0, radius_m)
+    active, reach = active[reach > 0], reach[reach > 0]
     # Expected candidate groups per shader ~ density × box area; chunks of ~MAX_ITEMS/8 pairs.
     density = ng / max(float(np.prod(np.ptp(np.column_stack([gx, gy]), axis=0) + 1.0)), 1.0)
-    expected = np.cumsum(density * (2 * reach[active] + 20.0) ** 2)
+    expected = np.cumsum(density * (2 * reach + 20.0) ** 2)
     bounds = np.searchsorted(expected, np.arange(0.0, expected[-1] if len(expected) else 0.0, MAX_ITEMS / 8),
                              side="right") if len(active) else np.empty(0, int)
     cuts = np.unique(np.concatenate([[0], bounds, [len(active)]]))
-    chunks = [active[a:b] for a, b in zip(cuts[:-1], cuts[1:]) if b > a]
+    chunks = [(active[a:b], reach[a:b]) for a, b in zip(cuts[:-1], cuts[1:]) if b > a]
 
     def items(x, y, zz, pts, bld):
         # Sub-chunks keep the (pair × edge × sector) expansion bounded.
@@ -354,8 +354,9 @@ def horizon_profiles(points_xy, points_z, shaders: Shaders, *, n_sectors: int = 
             lo_i = hi_i
         return out
 
-    def task(chunk):
-        b, r = shaders.bounds[chunk], reach[chunk]
+    def task(args):
+        chunk, r = args
+        b = shaders.bounds[chunk]
         box_i, grp = tree.query(shapely.box(b[:, 0] - r, b[:, 1] - r, b[:, 2] + r, b[:, 3] + r))
         bld = chunk[box_i]
         dist = _bbox_distance(shaders.bounds[bld], gx[grp], gy[grp])
