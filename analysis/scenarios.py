@@ -909,17 +909,34 @@ def adoption_comparison(observed: pd.DataFrame, market_area: pd.DataFrame, group
 
 def build_curve(assumptions, pv_profile=None, latitude: float | None = None, log: QualityLog | None = None
                 ) -> ec.SelfConsumptionCurve:
-    """Self-consumption curve from the place's hourly PV shape and the standard load profiles."""
+    """Self-consumption curve from the place's hourly PV shape and the standard load profiles.
+
+    The hourly simulation depends only on the PV shape, the battery efficiency and the code, so
+    it is kept in :mod:`analysis.cache` under a key of those (``ANALYSIS_NO_CACHE=1`` bypasses it).
+    """
+    import hashlib
+
+    import demandlib
+
+    from analysis import cache
+
     log = log if log is not None else QualityLog()
     if pv_profile is None:
         lat = 51.5 if latitude is None else float(latitude)
         log.default("economics", "pv_profile", 1, f"clear-sky PV shape at latitude {lat:.1f}",
                     "no hourly PV profile from the place's weather was given")
         pv_profile = ec.clear_sky_pv_shape(lat)
-    domestic, nondomestic = ec.standard_load_profiles()
     eff = assumptions.get("batteries", "battery_round_trip_efficiency")
-    return ec.self_consumption_curve(pv_profile, domestic, nondomestic, eff,
-                                     source="hourly simulation: place PV shape x BDEW H25/G25 load profiles")
+
+    def compute():
+        domestic, nondomestic = ec.standard_load_profiles()
+        return ec.self_consumption_curve(pv_profile, domestic, nondomestic, eff,
+                                         source="hourly simulation: place PV shape x BDEW H25/G25 load profiles")
+
+    profile = np.ascontiguousarray(pv_profile, dtype=float)
+    key = cache.key_of(pv=hashlib.sha256(profile.tobytes()).hexdigest(), eff=float(eff),
+                       demandlib=demandlib.__version__, code=cache.code_hash("economics.py"))
+    return cache.cached("self-consumption-curve", key, compute)
 
 
 def shared_work(shared: dict | None, buildings_units, assumptions, curve) -> dict:

@@ -246,3 +246,19 @@ def test_economics_tables_in_the_store(camden_store):
     assert curve_rows <= 1.0
     assert set(heat["model"]) == {"council", "coop", "esco"}
     assert assumptions["date"].notna().all()
+
+
+def test_self_consumption_curve_is_cached_by_profile_and_efficiency(tmp_path, monkeypatch, curve):
+    monkeypatch.setenv("ANALYSIS_BUILD_DIR", str(tmp_path))
+    monkeypatch.delenv("ANALYSIS_NO_CACHE", raising=False)
+    a = load_assumptions()
+    shape = ec.clear_sky_pv_shape(51.5)
+    first = scenarios.build_curve(a, shape)
+    assert len(list((tmp_path / "cache").glob("self-consumption-curve-*.pkl"))) == 1
+    again = scenarios.build_curve(a, shape)
+    for profile in ("domestic", "non_domestic"):  # the cached curve is the simulated one
+        np.testing.assert_array_equal(again.table[profile], first.table[profile])
+        np.testing.assert_array_equal(first.table[profile], curve.table[profile])
+    other = scenarios.build_curve(a, ec.clear_sky_pv_shape(40.0))  # another place: a new entry
+    assert len(list((tmp_path / "cache").glob("self-consumption-curve-*.pkl"))) == 2
+    assert not np.array_equal(other.table["domestic"], first.table["domestic"])
