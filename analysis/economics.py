@@ -499,7 +499,53 @@ def _by_group(groups_n: int, group: np.ndarray, per_unit: np.ndarray) -> np.ndar
 
 def _by_group_tenure(groups_n: int, group: np.ndarray, per_unit: np.ndarray, split: np.ndarray) -> np.ndarray:
     """Split ``(U, D)`` over tenures by ``split`` ``(U, 4)`` and sum into ``(G, 4, D)``."""
-    return np.stack([_by_group(groups_n, group, per_unit * split[:, t:t + 1]) for t in range(split.shape[1])], axis=1)
+    return _block_sum(_block_matrix(groups_n, group, weights=split), per_unit, groups_n).transpose(1, 0, 2)
+
+
+_BLOCK_CACHE: list = []
+
+
+def _block_matrix(groups_n: int, group: np.ndarray, weights: np.ndarray | None = None,
+                  category: np.ndarray | None = None, n_categories: int = 1, column: int | None = None):
+    """Sparse ``(K·G, U)`` matrix that sums units into K blocks of G group rows in one product.
+
+    With ``weights`` ``(U, K)`` unit ``u`` adds ``weights[u, k]`` times its value to row
+    ``k·G + group[u]`` (e.g. its households' tenure shares; only block ``column`` when given);
+    with ``category`` ``(U,)`` it adds its value once, to block ``category[u]`` (e.g. its roof
+    owner). One product replaces K masked copies of a ``(U, D)`` array; matrices are kept for the
+    last few unit sets (by identity of the arrays).
+    """
+    from scipy import sparse
+
+    key = weights if weights is not None else category
+    for cached_group, cached_key, n, cached_column, matrix in _BLOCK_CACHE:
+        if cached_group is group and cached_key is key and n == groups_n and cached_column == column:
+            return matrix
+    u = len(group)
+    if weights is not None:
+        w = np.asarray(weights, dtype=float)
+        w = w[:, column:column + 1] if column is not None else w
+        k = w.shape[1]
+        rows = (np.arange(k)[None, :] * groups_n + group[:, None]).ravel()
+        cols = np.repeat(np.arange(u), k)
+        data = w.ravel()
+        keep = data != 0
+        rows, cols, data = rows[keep], cols[keep], data[keep]
+    else:
+        k = n_categories
+        rows, cols, data = np.asarray(category) * groups_n + group, np.arange(u), np.ones(u)
+    matrix = sparse.csr_matrix((data, (rows, cols)), shape=(k * groups_n, u))
+    _BLOCK_CACHE.insert(0, (group, key, groups_n, column, matrix))
+    del _BLOCK_CACHE[16:]
+    return matrix
+
+
+def _block_sum(matrix, per_unit: np.ndarray, groups_n: int) -> np.ndarray:
+    """``matrix @ per_unit`` for a :func:`_block_matrix` of ``groups_n`` groups: ``(U, D)`` into ``(K, G, D)``."""
+    values = np.asarray(per_unit, dtype=float)
+    if values.ndim == 1:
+        values = values[:, None]
+    return np.asarray(matrix @ values).reshape(-1, groups_n, values.shape[1])
 
 
 def _scaled_potential(units: Units, level) -> tuple[np.ndarray, np.ndarray]:
@@ -745,32 +791,38 @@ def generation(units: Units, groups: Groups, params: dict, curve: SelfConsumptio
     per_hh = np.zeros((U, n_draws))     # £ per household of an installing building, every tenure
     per_oo = np.zeros((U, n_draws))     # £ more per owner-occupied household there
 
+    # Sparse sums by (block, group): tenure shares of each unit's households, non-domestic party and roof owner.
+    by_tenure = _block_matrix(G, g, weights=split)
+    by_nd_party = _block_matrix(G, g, category=nd_party, n_categories=len(ND_PARTIES))
+    by_owner = _block_matrix(G, g, category=owner, n_categories=len(ROOF_OWNERS))
+    nd_present = np.bincount(nd_party, minlength=len(ND_PARTIES)) > 0
+    owner_present = np.bincount(owner, minlength=len(ROOF_OWNERS)) > 0
+    oo_installed = oo[:, None] & (installed_oo > 1e-12)
+
     def book_occupant_savings(price_dom_incl_vat, price_nd_saved, component):
         nonlocal per_hh
         hh = sc_dom * price_dom_incl_vat
-        ledger.book("households", component, _by_group_tenure(G, g, hh, split))
+        ledger.book("households", component, _block_sum(by_tenure, hh, G).transpose(1, 0, 2))
         per_hh = per_hh + np.divide(hh, installed_hh, out=np.zeros_like(hh), where=installed_hh > 1e-12)
-        nd = sc_nd * price_nd_saved
+        nd = _block_sum(by_nd_party, sc_nd * price_nd_saved, G)
         for k, party in enumerate(ND_PARTIES):
-            mask = (nd_party == k)[:, None]
-            if mask.any():
-                ledger.book(party, component, _by_group(G, g, np.where(mask, nd, 0.0)))
+            if nd_present[k]:
+                ledger.book(party, component, nd[k])
 
     def book_roof_owner(values, component):
         """Money of the roof owner of each unit (U, D) to its party."""
         nonlocal per_oo
+        per_owner = _block_sum(by_owner, values, G)
         for k, name in enumerate(ROOF_OWNERS):
-            mask = (owner == k)[:, None]
-            if not mask.any():
+            if not owner_present[k]:
                 continue
-            v = np.where(mask, values, 0.0)
             if name == "owner_occupier":
-                oo_split = np.zeros((U, NO_TENURE))
-                oo_split[:, 0] = 1.0
-                ledger.book("households", component, _by_group_tenure(G, g, v, oo_split))
-                per_oo = per_oo + np.divide(v, installed_oo, out=np.zeros_like(v), where=installed_oo > 1e-12)
+                own = np.zeros((G, NO_TENURE, n_draws))
+                own[:, 0, :] = per_owner[k]
+                ledger.book("households", component, own)
+                per_oo = per_oo + np.divide(values, installed_oo, out=np.zeros_like(per_oo), where=oo_installed)
             else:
-                ledger.book(ROOF_OWNER_PARTY[name], component, _by_group(G, g, v))
+                ledger.book(ROOF_OWNER_PARTY[name], component, per_owner[k])
 
     behind_meter = True
     pool = None
@@ -811,9 +863,8 @@ def generation(units: Units, groups: Groups, params: dict, curve: SelfConsumptio
     ledger.real_value = _by_group(G, g, (1 - ns) * (price_dom * sc_dom + price_nd * sc_nd) + exported * export_price
                                   - om - cap_ref)
     if behind_meter:
-        bm_dom = _by_group_tenure(G, g, sc_dom, split)
-        bm_nd = np.stack([_by_group(G, g, np.where((nd_party == k)[:, None], sc_nd, 0.0)) for k in range(len(ND_PARTIES))],
-                         axis=1)
+        bm_dom = _block_sum(by_tenure, sc_dom, G).transpose(1, 0, 2)
+        bm_nd = _block_sum(by_nd_party, sc_nd, G).transpose(1, 0, 2)
     else:
         bm_dom = np.zeros((G, NO_TENURE, n_draws))
         bm_nd = np.zeros((G, len(ND_PARTIES), n_draws))

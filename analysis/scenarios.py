@@ -429,17 +429,21 @@ def households_losing(gen: ec.Generation, ledger: ec.Ledger, units: ec.Units, gr
     total = ledger.households()  # (G, 4, D)
     s = gen.share  # (U, D)
     G = len(groups)
+    g = units.group
     out = np.zeros_like(total)
+    per_household = gen.unit_per_household * s  # specific money of each unit's installing households
     for t in range(ec.NO_TENURE):  # four tenures, each vectorised over units and draws
-        specific_u = gen.unit_per_household + (gen.unit_owner_extra if t == 0 else 0.0)  # (U, D) per household
-        installed = s * units.dwellings[:, t:t + 1]
-        specific = ec._by_group(G, units.group, specific_u * installed)
+        hh_t = ec._block_matrix(G, g, weights=units.dwellings, column=t)  # (G, U): households of tenure t
+        specific_u = gen.unit_per_household + gen.unit_owner_extra if t == 0 else gen.unit_per_household
+        installed = hh_t @ s  # (G, D) expected households of installing buildings
+        specific = hh_t @ (per_household + gen.unit_owner_extra * s if t == 0 else per_household)
         h = groups.households[:, t:t + 1]
         common = np.divide(total[:, t, :] - specific, h, out=np.zeros_like(specific), where=h > 0)  # (G, D)
-        c_u = common[units.group]
-        expected = units.dwellings[:, t:t + 1] * (s * ((c_u + specific_u) < -threshold)
-                                                  + (1 - s) * (c_u < -threshold))
-        out[:, t, :] = ec._by_group(G, units.group, expected)
+        # Installing households lose when common + specific money is below the threshold; the others
+        # (all of a group's households of the tenure less the installing ones) when the common part is.
+        loses_installed = hh_t @ (s * ((common[g] + specific_u) < -threshold))
+        not_installed = np.asarray(hh_t.sum(axis=1)) - installed
+        out[:, t, :] = loses_installed + (common < -threshold) * not_installed
     return out
 
 
