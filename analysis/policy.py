@@ -132,15 +132,15 @@ def policy_step(buildings: pd.DataFrame, potential: pd.DataFrame, areas: pd.Data
         scenario = GENERATION_MODEL[generation]  # the ownership scenario of this model at its own scale
         if (network, recovery) == ("private", "volumetric") and scenario in scenario_results:
             ledger, m, dec, ten = scenario_results[scenario]
-            dec, ten = dec.assign(scenario=name), ten.assign(scenario=name)
+            dec, ten = (t.rename(columns={"scenario": "cell"}).assign(cell=name) for t in (dec, ten))
         else:
             ledger = run_cell(gen, groups, params, network, recovery)
             losing = scenarios.households_losing(gen, ledger, units, groups)
             m = {k: float(v[0]) for k, v in scenarios.metrics(gen, ledger, units, groups, losing=losing).items()}
-            dec, ten = scenarios.group_tables(name, gen, ledger, units, groups, losing=losing)
-        dec_rows.append(dec.rename(columns={"scenario": "cell"}))
-        ten_rows.append(ten.rename(columns={"scenario": "cell"}))
-        party_rows.append(ledger.frame().assign(cell=name))
+            dec, ten = scenarios.group_tables(name, gen, ledger, units, groups, losing=losing, key="cell")
+        dec_rows.append(dec)
+        ten_rows.append(ten)
+        party_rows += scenarios.party_records(name, ledger)
         parties = ledger.party_totals()
         rows.append({"cell": name, "network": network, "recovery": recovery, "generation": generation, **m,
                      "suits_network_charges": suits_of_charges(ledger, groups),
@@ -197,7 +197,7 @@ def policy_step(buildings: pd.DataFrame, potential: pd.DataFrame, areas: pd.Data
         drivers = parameter_drivers(draw_table, dmetrics, DRIVER_METRICS)
     return {"policy_cells": pd.DataFrame(rows), "policy_decile": pd.concat(dec_rows, ignore_index=True),
             "policy_tenure": pd.concat(ten_rows, ignore_index=True),
-            "policy_parties": pd.concat(party_rows, ignore_index=True)[["cell", "party", "component", "gbp_per_year"]],
+            "policy_parties": pd.DataFrame(party_rows, columns=["cell", "party", "component", "gbp_per_year"]),
             "policy_framings": pd.DataFrame(framing_rows), "policy_robustness": robust,
             "policy_aggregator": pd.DataFrame(agg_rows), "policy_drivers": drivers}
 
@@ -210,11 +210,10 @@ def parameter_drivers(draw_table: pd.DataFrame, draw_metrics: dict, metric_names
     pandas.DataFrame
         ``scenario``, ``metric``, ``parameter``, ``rank_correlation`` (the ``top`` largest in size).
     """
-    def rankdata(x):
-        return pd.Series(x).rank().to_numpy()
+    from scipy.stats import rankdata  # average ranks for ties, as pandas' rank
 
     wide = draw_table.pivot(index="draw", columns="name", values="value")
-    ranks = np.apply_along_axis(rankdata, 0, wide.to_numpy())
+    ranks = rankdata(wide.to_numpy(), axis=0)
     ranks = (ranks - ranks.mean(0)) / ranks.std(0)
     rows = []
     for scenario, mets in draw_metrics.items():

@@ -535,14 +535,13 @@ def area_table(name: str, gen: ec.Generation, ledger: ec.Ledger, groups: ec.Grou
     comps = _components(ledger)
     h = groups.households.sum(axis=1)
     div = lambda x: np.divide(x, h, out=np.zeros_like(h), where=h > 0)  # noqa: E731
-    out = pd.DataFrame({"scenario": name, "area_id": groups.ids, "households": h,
-                        "income_mean_gbp": groups.income_mean_gbp, "decile": groups.decile,
-                        "installed_kwp": gen.installed_kwp[:, 0], "installed_kwh": gen.generation_kwh[:, 0]})
+    out = {"scenario": name, "area_id": groups.ids, "households": h, "income_mean_gbp": groups.income_mean_gbp,
+           "decile": groups.decile, "installed_kwp": gen.installed_kwp[:, 0], "installed_kwh": gen.generation_kwh[:, 0]}
     for comp in ("bill_savings", "free_power", "owner_income", "roof_rent", "pooled_return", "member_interest",
                  "supply_return", "network_charges", "generation_levy"):
-        out[comp] = comps[comp][:, :, 0].sum(axis=1) if comp in comps else 0.0
+        out[comp] = comps[comp][:, :, 0].sum(axis=1) if comp in comps else np.zeros(len(h))
     net = ledger.households()[:, :, 0].sum(axis=1)
-    cost = -(out["network_charges"] + out["generation_levy"]).to_numpy()
+    cost = -(out["network_charges"] + out["generation_levy"])
     out["net"] = net
     out["cost_shift"] = -cost  # negative: households pay (kept for compatibility: scenario_area.cost_shift)
     out["net_per_household"] = div(net)
@@ -550,14 +549,30 @@ def area_table(name: str, gen: ec.Generation, ledger: ec.Ledger, groups: ec.Grou
     out["benefit_per_household"] = div(net + cost)
     out["community_fund_per_household"] = div(ledger.party_group("community_fund")[:, 0])
     out["net_pct_income"] = out["net_per_household"] / out["income_mean_gbp"] * 100
-    return out
+    return pd.DataFrame(out)  # built column-wise in one go (adding columns one by one is slow)
 
 
-def group_tables(name: str, gen, ledger, units, groups, losing: np.ndarray | None = None
+def _rows_frame(rows: list) -> pd.DataFrame:
+    """Rows (dicts with the same keys) as a frame built column-wise, with ``net_pct_income``."""
+    columns = {k: [r[k] for r in rows] for k in rows[0]} if rows else {}
+    frame = pd.DataFrame(columns)
+    if rows:
+        frame["net_pct_income"] = (np.asarray(columns["net_per_household"], dtype=float)
+                                   / np.asarray(columns["income_mean_gbp"], dtype=float) * 100)
+    return frame
+
+
+def party_records(label: str, ledger: ec.Ledger, draw: int = 0) -> list:
+    """``(label, party, component, £/yr)`` of one ledger and draw, as :meth:`analysis.economics.Ledger.frame`."""
+    return [(label, party, component, float(arr[:, :, draw].sum())) for (party, component), arr in sorted(ledger.entries.items())]
+
+
+def group_tables(name: str, gen, ledger, units, groups, losing: np.ndarray | None = None, key: str = "scenario"
                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per income decile and per tenure: households, net/benefit/cost per household, % of income, losers.
 
-    ``losing`` is :func:`households_losing` of the same arguments when already computed.
+    ``losing`` is :func:`households_losing` of the same arguments when already computed; ``key``
+    names the column that holds ``name``.
     """
     net = ledger.households()[:, :, 0]
     comps = _components(ledger)
@@ -573,7 +588,7 @@ def group_tables(name: str, gen, ledger, units, groups, losing: np.ndarray | Non
         hh = h[m].sum()
         if hh <= 0:
             continue
-        dec_rows.append({"scenario": name, "decile": d, "households": hh, "income_mean_gbp": inc[m].sum() / hh,
+        dec_rows.append({key: name, "decile": d, "households": hh, "income_mean_gbp": inc[m].sum() / hh,
                          "installed_kwp": kwp[m].sum(), "net_per_household": net[m].sum() / hh,
                          "cost_per_household": cost[m].sum() / hh, "benefit_per_household": (net[m] + cost[m]).sum() / hh,
                          "households_losing": losing[m].sum(), "share_losing": losing[m].sum() / hh})
@@ -582,14 +597,11 @@ def group_tables(name: str, gen, ledger, units, groups, losing: np.ndarray | Non
         hh = h[:, t].sum()
         if hh <= 0:
             continue
-        ten_rows.append({"scenario": name, "tenure": tenure, "households": hh, "income_mean_gbp": inc[:, t].sum() / hh,
+        ten_rows.append({key: name, "tenure": tenure, "households": hh, "income_mean_gbp": inc[:, t].sum() / hh,
                          "net_per_household": net[:, t].sum() / hh, "cost_per_household": cost[:, t].sum() / hh,
                          "benefit_per_household": (net[:, t] + cost[:, t]).sum() / hh,
                          "households_losing": losing[:, t].sum(), "share_losing": losing[:, t].sum() / hh})
-    dec, ten = pd.DataFrame(dec_rows), pd.DataFrame(ten_rows)
-    for frame in (dec, ten):
-        frame["net_pct_income"] = frame["net_per_household"] / frame["income_mean_gbp"] * 100
-    return dec, ten
+    return _rows_frame(dec_rows), _rows_frame(ten_rows)
 
 
 def roof_owner_table(name: str, gen: ec.Generation, units: ec.Units) -> pd.DataFrame:
@@ -640,7 +652,7 @@ def robustness(draw_metrics: dict, central: dict, comparisons: dict | None = Non
         return pd.DataFrame(columns=columns)
     values = np.vstack(values_list)  # (rows, D): one quantile call for all headlines
     centre = np.array(centres)
-    low, median, high = np.nanquantile(values, [0.05, 0.5, 0.95], axis=1)
+    low, median, high = _row_quantiles(values, [0.05, 0.5, 0.95])
     finite = np.isfinite(values)
     same = np.where(np.sign(centre)[:, None] != 0, np.sign(values) == np.sign(centre)[:, None], values == 0)
     share = (same & finite).sum(axis=1) / np.maximum(finite.sum(axis=1), 1)
@@ -649,6 +661,18 @@ def robustness(draw_metrics: dict, central: dict, comparisons: dict | None = Non
     frame["share_same_sign"] = share
     frame["verdict"] = np.where(share >= ROBUST_SHARE, "robust", "fragile")
     return frame[columns]
+
+
+def _row_quantiles(values: np.ndarray, q) -> np.ndarray:
+    """``np.nanquantile(values, q, axis=1)``, with rows free of NaN in one vectorised call
+    (nanquantile works row by row) [same units as values]."""
+    out = np.empty((len(q), values.shape[0]))
+    gaps = np.isnan(values).any(axis=1)
+    if (~gaps).any():
+        out[:, ~gaps] = np.quantile(values[~gaps], q, axis=1)
+    if gaps.any():
+        out[:, gaps] = np.nanquantile(values[gaps], q, axis=1)
+    return out
 
 
 def verdict(share_same_sign: float, threshold: float = ROBUST_SHARE) -> str:
@@ -1043,7 +1067,7 @@ def economics_step(buildings: pd.DataFrame, potential: pd.DataFrame, areas: pd.D
         central_results[name] = (ledger, m, dec, ten)
         dec_rows.append(dec)
         ten_rows.append(ten)
-        party_rows.append(ledger.frame().assign(scenario=name))
+        party_rows += party_records(name, ledger)
         owner_rows.append(roof_owner_table(name, gen, units))
         ok = area["households"] > 0
         ci_net = _safe_ci(area.loc[ok, "net_per_household"], area.loc[ok, "income_mean_gbp"], area.loc[ok, "households"])
@@ -1076,11 +1100,11 @@ def economics_step(buildings: pd.DataFrame, potential: pd.DataFrame, areas: pd.D
                 dmetrics[f"heat_{m}"] = heat_metrics(r, groups)
             central.update(hc)
         robust = robustness(dmetrics, central, comparison_set())
-        for name, mets in dmetrics.items():
-            names = list(mets)
-            draws_long.append(pd.DataFrame({"scenario": name, "metric": np.repeat(names, n_draws),
-                                            "draw": np.tile(np.arange(n_draws), len(names)),
-                                            "value": np.concatenate([np.asarray(mets[k], dtype=float) for k in names])}))
+        labels = [(name, metric) for name, mets in dmetrics.items() for metric in mets]
+        draws_long = [pd.DataFrame({
+            "scenario": np.repeat([name for name, _ in labels], n_draws), "metric": np.repeat([m for _, m in labels], n_draws),
+            "draw": np.tile(np.arange(n_draws), len(labels)),
+            "value": np.concatenate([np.asarray(dmetrics[name][m], dtype=float) for name, m in labels])})]
     timings["parameter draws"] = time.perf_counter() - t0
 
     summary = pd.DataFrame(summary_rows)
@@ -1088,7 +1112,7 @@ def economics_step(buildings: pd.DataFrame, potential: pd.DataFrame, areas: pd.D
         "scenario_area": pd.concat(area_rows, ignore_index=True),
         "scenario_decile": pd.concat(dec_rows, ignore_index=True),
         "scenario_tenure": pd.concat(ten_rows, ignore_index=True),
-        "scenario_parties": pd.concat(party_rows, ignore_index=True)[["scenario", "party", "component", "gbp_per_year"]],
+        "scenario_parties": pd.DataFrame(party_rows, columns=["scenario", "party", "component", "gbp_per_year"]),
         "scenario_summary": summary,
         "scenario_roof_owners": pd.concat(owner_rows, ignore_index=True),
         "scenario_robustness": robust,
