@@ -123,9 +123,54 @@ def potential_params(params_by_level: dict, level: str) -> dict:
     return out
 
 
+def _rectangle_dims(geoms: np.ndarray):
+    """Footprints that are exact, non-square rectangles, with their rectangle read off directly.
+
+    A rectangle is its own minimum rotated rectangle, so GEOS (~10 µs a footprint) is not
+    needed for them: synthetic stock is all rectangles, and so are many mapped buildings.
+    Squares (sides equal within 1e-6) are left to GEOS, whose corner order decides which side
+    counts as "long" there.
+
+    Returns
+    -------
+    mask : numpy.ndarray of bool
+        Which footprints are such rectangles.
+    bearing, long_m, short_m, centre
+        Their long-axis grid bearing [0, 180) [°], sides [m] and centre [m], for the masked ones.
+    """
+    mask = ((shapely.get_type_id(geoms) == 3) & (shapely.get_num_interior_rings(geoms) == 0)
+            & (shapely.get_num_coordinates(geoms) == 5))
+    idx = np.flatnonzero(mask)
+    corners = shapely.get_coordinates(geoms[idx]).reshape(-1, 5, 2)
+    edges = np.diff(corners, axis=1)  # four sides
+    length = np.hypot(edges[..., 0], edges[..., 1])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cosine = (edges * np.roll(edges, -1, axis=1)).sum(axis=2) / (length * np.roll(length, -1, axis=1))
+    l1, l2 = length[:, 0], length[:, 1]
+    ok = ((np.abs(cosine) < 1e-9).all(axis=1) & (length > 0).all(axis=1)
+          & (np.abs(l1 - l2) > 1e-6 * np.maximum(l1, l2)))
+    mask[idx[~ok]] = False
+    corners, edges, l1, l2 = corners[ok], edges[ok], l1[ok], l2[ok]
+    long_vec = np.where((l1 >= l2)[:, None], edges[:, 0], edges[:, 1])
+    bearing = np.degrees(np.arctan2(long_vec[:, 0], long_vec[:, 1])) % 180.0
+    return mask, bearing, np.maximum(l1, l2), np.minimum(l1, l2), (corners[:, 0] + corners[:, 2]) / 2
+
+
 def _mrr_dims(footprints) -> tuple[np.ndarray, ...]:
     """Minimum rotated rectangle: long-axis bearing [0, 180) [°], long and short side [m], centre."""
     geoms = np.asarray(footprints)
+    n = len(geoms)
+    bearing, long_m, short_m, centre = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros((n, 2))
+    rect, *dims = _rectangle_dims(geoms)
+    bearing[rect], long_m[rect], short_m[rect], centre[rect] = dims
+    rest = np.flatnonzero(~rect)
+    if rest.size:
+        bearing[rest], long_m[rest], short_m[rest], centre[rest] = _geos_mrr_dims(geoms[rest])
+    return bearing, long_m, short_m, centre
+
+
+def _geos_mrr_dims(geoms: np.ndarray) -> tuple[np.ndarray, ...]:
+    """:func:`_mrr_dims` by GEOS's minimum rotated rectangle (any footprint)."""
     # In blocks of 50,000 (GEOS rectangles are freed block by block), two threads at a time
     # (shapely releases the GIL): the four corners are all that is kept.
     blocks = [geoms[i:i + 50_000] for i in range(0, len(geoms), 50_000)] or [geoms]
@@ -175,17 +220,66 @@ def ridge_bearing(footprints) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return bearing, long_m, short_m
 
 
-def _text(values, n) -> np.ndarray:
+def _text_table(values, n: int, func) -> np.ndarray:
+    """``func`` of each value as lower-case stripped text ("" when missing), computed once per distinct value.
+
+    ``func`` maps an object array of distinct texts to an array of results; millions of
+    buildings carry a handful of distinct tags, so string work is done on those only.
+    """
     if values is None:
-        return np.full(n, "", dtype=object)
-    return pd.Series(values, dtype="object").fillna("").astype(str).str.lower().str.strip().to_numpy()
+        return np.asarray(func(np.array([""], dtype=object)))[np.zeros(n, dtype=np.intp)]
+    series = values if isinstance(values, pd.Series) else pd.Series(values, dtype="object")
+    codes, uniques = pd.factorize(series)
+    texts = pd.Series(np.asarray(uniques, dtype=object), dtype="object").astype(str).str.lower().str.strip()
+    table = np.asarray(func(np.append(texts.to_numpy(dtype=object), "")))
+    return table[codes]  # code -1 (missing) takes the last entry, ""
+
+
+def _text(values, n) -> np.ndarray:
+    return _text_table(values, n, lambda texts: texts)
+
+
+def _use_class_code(texts: np.ndarray) -> np.ndarray:
+    return np.where(np.isin(texts, list(ANCILLARY_USES)), 2, np.where(np.isin(texts, list(RESIDENTIAL_USES)), 0, 1))
+
+
+USE_CLASSES = np.array(["domestic", "non_domestic", "ancillary"], dtype=object)
 
 
 def use_class_from_use(use) -> np.ndarray:
     """domestic / non_domestic / ancillary from a raw OSM ``building`` value (when no use_class is given)."""
-    use = _text(use, len(use))
-    return np.where(np.isin(use, list(ANCILLARY_USES)), "ancillary",
-                    np.where(np.isin(use, list(RESIDENTIAL_USES)), "domestic", "non_domestic"))
+    return USE_CLASSES[_text_table(use, len(use), _use_class_code)]
+
+
+#: Roof family → integer code (index in :data:`FAMILIES`), for vectorised work without strings.
+FAMILY_CODE = {family: code for code, family in enumerate(FAMILIES)}
+#: Roof planes each family gets (:func:`roof_planes`).
+PLANES_PER_FAMILY = np.array([1, 2, 4, 5, 4, 1, 1])
+#: Plane kinds (setback geometry): code → name.
+KINDS = ("rect", "tri", "flat", "flat_top", "curved")
+
+
+def _classify_codes(roof_shape, levels, use, footprint_m2, params: dict, use_class=None,
+                    roof_shape_source=None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`classify_roofs` as integer family codes (index in :data:`FAMILIES`)."""
+    n = len(footprint_m2)
+    shape_code = _text_table(roof_shape, n, lambda texts: np.array(
+        [FAMILY_CODE.get(SHAPE_FAMILY.get(t), -1) for t in texts], dtype=np.int8))
+    known = shape_code >= 0
+    levels = np.nan_to_num(np.asarray(levels, dtype=float), nan=1.0)
+    if use_class is not None:
+        flags = _text_table(use_class, n, lambda t: np.isin(t, ["non_domestic", "mixed"]) * 1 + (t == "ancillary") * 2)
+        nonres, ancillary = (flags & 1).astype(bool), (flags & 2).astype(bool)
+    else:
+        cls = _text_table(use, n, _use_class_code)
+        nonres, ancillary = cls == 1, cls == 2
+    big_nonres = nonres & (np.asarray(footprint_m2, float) >= params["flat_min_footprint_nonres_m2"])
+    rule_flat = (levels >= params["flat_min_levels"]) | big_nonres | ancillary
+    family = np.where(known, shape_code, np.where(rule_flat, FAMILY_CODE["flat"], FAMILY_CODE["gabled"])).astype(np.int8)
+    assumed = ~known
+    if roof_shape_source is not None:
+        assumed |= _text_table(roof_shape_source, n, lambda t: t != "observed")
+    return family, assumed
 
 
 def classify_roofs(roof_shape, levels, use, footprint_m2, params: dict, use_class=None,
@@ -216,27 +310,20 @@ def classify_roofs(roof_shape, levels, use, footprint_m2, params: dict, use_clas
     assumed : numpy.ndarray of bool
         True where the family does not rest on an observed ``roof:shape`` tag.
     """
-    n = len(footprint_m2)
-    shape = _text(roof_shape, n)
-    family = pd.Series(shape).map(SHAPE_FAMILY).to_numpy(dtype=object)
-    known = pd.notna(family)
-    levels = np.nan_to_num(np.asarray(levels, dtype=float), nan=1.0)
-    cls = _text(use_class, n) if use_class is not None else use_class_from_use(use)
-    big_nonres = np.isin(cls, ["non_domestic", "mixed"]) & (np.asarray(footprint_m2, float) >= params["flat_min_footprint_nonres_m2"])
-    rule_flat = (levels >= params["flat_min_levels"]) | big_nonres | (cls == "ancillary")
-    family = np.where(known, family, np.where(rule_flat, "flat", "gabled")).astype(object)
-    assumed = ~known
-    if roof_shape_source is not None:
-        assumed |= _text(roof_shape_source, n) != "observed"
-    return family, assumed
+    family, assumed = _classify_codes(roof_shape, levels, use, footprint_m2, params, use_class, roof_shape_source)
+    return np.asarray(FAMILIES, dtype=object)[family], assumed
 
 
 def _roof_rise(family, short_m, height_m, params) -> np.ndarray:
-    """Height of the roof above its eaves [m] (kept below ``height_m − min_eaves_height_m``)."""
+    """Height of the roof above its eaves [m] (kept below ``height_m − min_eaves_height_m``).
+
+    ``family`` holds integer family codes (:data:`FAMILY_CODE`).
+    """
     tan = lambda deg: np.tan(np.radians(deg))  # noqa: E731
+    code = FAMILY_CODE
     rise = np.select(
-        [family == "gabled", family == "hipped", family == "mansard", family == "gambrel", family == "skillion",
-         family == "curved"],
+        [family == code["gabled"], family == code["hipped"], family == code["mansard"], family == code["gambrel"],
+         family == code["skillion"], family == code["curved"]],
         [short_m / 2 * tan(params["pitched_tilt_deg"]), short_m / 2 * tan(params["pitched_tilt_deg"]),
          np.minimum(params["mansard_lower_depth_m"], short_m / 4) * tan(params["mansard_lower_tilt_deg"]),
          short_m / 4 * (tan(params["gambrel_lower_tilt_deg"]) + tan(params["gambrel_upper_tilt_deg"])),
@@ -259,11 +346,142 @@ def shading_height(buildings: pd.DataFrame, footprints, params: dict) -> np.ndar
         Roof assumptions at the central level.
     """
     footprint = shapely.area(np.asarray(footprints))
-    family, _ = classify_roofs(buildings.get("roof_shape"), buildings["levels"], buildings.get("use"), footprint, params,
-                               buildings.get("use_class"), buildings.get("roof_shape_source"))
+    family, _ = _classify_codes(buildings.get("roof_shape"), buildings["levels"], buildings.get("use"), footprint, params,
+                                buildings.get("use_class"), buildings.get("roof_shape_source"))
     _, _, short_m = ridge_bearing(footprints)
     height = buildings["height_m"].to_numpy(dtype=float)
     return height - _roof_rise(family, short_m, height, params) / 2
+
+
+def _str_take(names, codes) -> pd.api.extensions.ExtensionArray:
+    """Text column from integer codes into ``names`` (Arrow take: no Python string per row)."""
+    return pd.array(list(names), dtype="str").take(np.asarray(codes, dtype=np.intp))
+
+
+def _ids_take(ids: pd.Series, index: np.ndarray):
+    """``ids`` at ``index`` (Arrow/numpy take, keeping the column's dtype; object ids as before)."""
+    if ids.dtype == object:
+        return ids.to_numpy()[index]
+    return ids.array.take(index)
+
+
+def _plane_arrays(family, bearing, long_m, short_m, centre, footprint, height, perimeter, params: dict,
+                  latitude: float, north_offset_deg: float, rack_flat: bool) -> dict:
+    """The planes of :func:`roof_planes` as numpy arrays (family and kind as integer codes).
+
+    Parameters are per building: ``family`` codes (:data:`FAMILY_CODE`), the minimum rotated
+    rectangle's grid ``bearing`` [°], sides and ``centre`` [m], ``footprint`` [m²], ``height``
+    [m] and ``perimeter`` [m]. Rows come sorted by building, then plane; ``building_index``
+    counts buildings from 0 in the order given.
+    """
+    n = len(family)
+    bearing = bearing - north_offset_deg
+    rise = _roof_rise(family, short_m, height, params)
+    z_mean = height - rise / 2
+    scale = np.where(long_m * short_m > 0, footprint / np.maximum(long_m * short_m, 1e-9), 1.0)
+    equator = 180.0 if latitude >= 0 else 0.0
+    cols = {k: [] for k in ("building_index", "plane", "tilt_deg", "azimuth_deg", "horizontal_m2", "x", "y", "z",
+                            "kind", "edge_m", "depth_m", "rack")}
+
+    def emit(sel, plane, tilt, azimuth, horizontal, off_along, off_normal, z, kind, edge, depth, mount="roof"):
+        # Arrays per family, one table at the end (no per-family DataFrames: less memory).
+        idx = np.flatnonzero(sel)
+        if idx.size == 0:
+            return
+        b = np.radians(bearing[idx] + north_offset_deg)  # grid bearing for plan offsets
+        take = lambda v: (np.asarray(v, float)[idx] if np.ndim(v) else np.full(idx.size, float(v)))  # noqa: E731
+        along, normal = take(off_along), take(off_normal)
+        cols["building_index"].append(idx)
+        cols["plane"].append(np.full(idx.size, plane, dtype=np.int8))
+        cols["tilt_deg"].append(take(tilt))
+        cols["azimuth_deg"].append(take(azimuth) % 360.0)
+        cols["horizontal_m2"].append(take(horizontal))
+        cols["x"].append(centre[idx, 0] + along * np.sin(b) + normal * np.cos(b))  # long axis, normal (bearing + 90)
+        cols["y"].append(centre[idx, 1] + along * np.cos(b) - normal * np.sin(b))
+        cols["z"].append(take(z))
+        cols["kind"].append(np.full(idx.size, KINDS.index(kind), dtype=np.int8))
+        cols["edge_m"].append(take(edge))
+        cols["depth_m"].append(take(depth))
+        cols["rack"].append(np.full(idx.size, mount == "rack"))
+
+    code = FAMILY_CODE
+    t = params["pitched_tilt_deg"]
+    cos_t = np.cos(np.radians(t))
+    # Gabled: two halves.
+    g = family == code["gabled"]
+    for plane, side in ((0, 1.0), (1, -1.0)):
+        emit(g, plane, t, bearing + (90.0 if side > 0 else 270.0), footprint / 2, 0.0, side * short_m / 4, z_mean,
+             "rect", scale * long_m, short_m / 2 / cos_t)
+    # Hipped: two trapezoids and two triangles at equal pitch.
+    h = family == code["hipped"]
+    if h.any():
+        ridge = np.maximum(long_m - short_m, 0.0)
+        trap_h = (2 * long_m - short_m) * short_m / 4 * scale
+        tri_h = short_m ** 2 / 4 * scale
+        trap_c = short_m / 2 - short_m / 2 * (long_m + 2 * ridge) / np.maximum(3 * (long_m + ridge), 1e-9)
+        for plane, side in ((0, 1.0), (1, -1.0)):
+            emit(h, plane, t, bearing + (90.0 if side > 0 else 270.0), trap_h, 0.0, side * trap_c, z_mean, "rect",
+                 scale * (long_m + ridge) / 2, short_m / 2 / cos_t)
+        for plane, side in ((2, 1.0), (3, -1.0)):
+            emit(h, plane, t, bearing + (0.0 if side > 0 else 180.0), tri_h, side * (long_m / 2 - short_m / 6), 0.0,
+                 z_mean, "tri", scale * short_m, short_m / 2 / cos_t)
+    # Mansard: steep lower slopes around a flat top.
+    m = family == code["mansard"]
+    if m.any():
+        depth = np.minimum(params["mansard_lower_depth_m"], short_m / 4)
+        tm = params["mansard_lower_tilt_deg"]
+        z_steep = height - rise / 2
+        for plane, (along, normal, az, edge) in enumerate((
+                (0.0, 1.0, 90.0, long_m - depth), (0.0, -1.0, 270.0, long_m - depth),
+                (1.0, 0.0, 0.0, short_m - depth), (-1.0, 0.0, 180.0, short_m - depth))):
+            half = (long_m if along else short_m) / 2
+            emit(m, plane, tm, bearing + az, edge * depth * scale, along * (half - depth / 2),
+                 normal * (short_m / 2 - depth / 2), z_steep, "rect", edge * scale, depth / np.cos(np.radians(tm)))
+        top_h = np.maximum(long_m - 2 * depth, 0) * np.maximum(short_m - 2 * depth, 0) * scale
+        emit(m, 4, params["flat_rack_tilt_deg"] if rack_flat else 0.0, np.full(n, equator),
+             top_h, 0.0, 0.0, height, "flat_top", scale * np.maximum(long_m - 2 * depth, 0),
+             np.maximum(short_m - 2 * depth, 0), "rack" if rack_flat else "roof")
+    # Gambrel: steep lower and shallow upper plane on each long side.
+    gb = family == code["gambrel"]
+    for plane, (side, tilt, off) in enumerate(((1, params["gambrel_lower_tilt_deg"], 3 / 8), (-1, params["gambrel_lower_tilt_deg"], 3 / 8),
+                                                (1, params["gambrel_upper_tilt_deg"], 1 / 8), (-1, params["gambrel_upper_tilt_deg"], 1 / 8))):
+        emit(gb, plane, tilt, bearing + (90.0 if side > 0 else 270.0), footprint / 4, 0.0, side * off * short_m, z_mean,
+             "rect", scale * long_m, short_m / 4 / np.cos(np.radians(tilt)))
+    # Skillion: one plane, lower edge on the equator side.
+    sk = family == code["skillion"]
+    a1 = (bearing + 90.0) % 360.0
+    towards = np.abs((a1 - equator + 180.0) % 360.0 - 180.0) <= 90.0
+    ts = params["skillion_tilt_deg"]
+    emit(sk, 0, ts, np.where(towards, a1, a1 + 180.0), footprint, 0.0, 0.0, z_mean, "rect", scale * long_m,
+         short_m / np.cos(np.radians(ts)))
+    # Flat (racked or horizontal) and curved (no usable area).
+    f = family == code["flat"]
+    emit(f, 0, params["flat_rack_tilt_deg"] if rack_flat else 0.0, np.full(n, equator), footprint, 0.0, 0.0, height,
+         "flat", 0.0, 0.0, "rack" if rack_flat else "roof")
+    c = family == code["curved"]
+    emit(c, 0, 0.0, np.full(n, equator), footprint, 0.0, 0.0, z_mean, "curved", 0.0, 0.0)
+
+    dtypes = {"building_index": np.int64, "plane": np.int8, "kind": np.int8, "rack": bool}
+    arrays = {k: (np.concatenate(v) if v else np.empty(0, dtypes.get(k, float))) for k, v in cols.items()}
+    del cols
+    order = np.lexsort((arrays["plane"], arrays["building_index"]))
+    arrays = {k: v[order] for k, v in arrays.items()}
+    bi = arrays["building_index"] = arrays["building_index"].astype(np.int64)
+    kind = arrays["kind"]
+    flat_like = (kind == KINDS.index("flat")) | (kind == KINDS.index("flat_top")) | (kind == KINDS.index("curved"))
+    arrays["area_m2"] = np.where(flat_like, arrays["horizontal_m2"],
+                                 arrays["horizontal_m2"] / np.cos(np.radians(arrays["tilt_deg"])))
+    arrays["is_flat"] = flat_like & (kind != KINDS.index("curved"))
+    # Flat roofs: setbacks from the real outline via the rectangle of equal area and perimeter.
+    area, per = footprint[bi], perimeter[bi]
+    half_p = per / 2
+    disc = np.maximum(half_p ** 2 - 4 * area, 0.0)
+    w_eq = np.where(per > 0, (half_p - np.sqrt(disc)) / 2, 0.0)
+    l_eq = np.where(w_eq > 0, area / np.maximum(w_eq, 1e-9), 0.0)
+    is_flat_kind = kind == KINDS.index("flat")
+    arrays["edge_m"] = np.where(is_flat_kind, l_eq, arrays["edge_m"])
+    arrays["depth_m"] = np.where(is_flat_kind, w_eq, arrays["depth_m"])
+    return arrays
 
 
 def roof_planes(buildings: pd.DataFrame, footprints, params: dict, latitude: float, north_offset_deg: float = 0.0,
@@ -311,137 +529,48 @@ def roof_planes(buildings: pd.DataFrame, footprints, params: dict, latitude: flo
     n = len(buildings)
     footprint = buildings["footprint_m2"].to_numpy(dtype=float)
     if force_flat:
-        family, assumed = np.full(n, "flat", dtype=object), np.ones(n, dtype=bool)
+        family, assumed = np.full(n, FAMILY_CODE["flat"], dtype=np.int8), np.ones(n, dtype=bool)
     else:
-        family, assumed = classify_roofs(buildings.get("roof_shape"), buildings["levels"], buildings.get("use"), footprint,
-                                         params, buildings.get("use_class"), buildings.get("roof_shape_source"))
+        family, assumed = _classify_codes(buildings.get("roof_shape"), buildings["levels"], buildings.get("use"), footprint,
+                                          params, buildings.get("use_class"), buildings.get("roof_shape_source"))
     bearing, long_m, short_m, centre = _mrr_dims(geoms) if dims is None else dims
-    bearing = bearing - north_offset_deg
     if "height_m" in buildings:
         height = buildings["height_m"].to_numpy(dtype=float)
     else:
         height = np.nan_to_num(buildings["levels"].to_numpy(dtype=float), nan=1.0) * 3.0
-    rise = _roof_rise(family, short_m, height, params)
-    z_mean = height - rise / 2
     if shading_heights is not None:
-        shading_heights.append(z_mean)
-    scale = np.where(long_m * short_m > 0, footprint / np.maximum(long_m * short_m, 1e-9), 1.0)
-    perimeter = shapely.length(geoms)
-    equator = 180.0 if latitude >= 0 else 0.0
-    cols = {k: [] for k in ("building_index", "plane", "tilt_deg", "azimuth_deg", "horizontal_m2", "x", "y", "z",
-                            "kind", "edge_m", "depth_m", "rack")}
-    kinds = ["rect", "tri", "flat", "flat_top", "curved"]
+        shading_heights.append(height - _roof_rise(family, short_m, height, params) / 2)
+    a = _plane_arrays(family, bearing, long_m, short_m, centre, footprint, height, shapely.length(geoms), params,
+                      latitude, north_offset_deg, rack_flat)
+    bi = a["building_index"]
+    usable, module = _usable_arrays(a["kind"], a["edge_m"], a["depth_m"], a["area_m2"], a["rack"], params)
+    return pd.DataFrame({
+        "building_id": _ids_take(buildings["building_id"], bi), "plane": a["plane"],
+        "roof_family": _str_take(FAMILIES, family[bi]), "tilt_deg": a["tilt_deg"], "azimuth_deg": a["azimuth_deg"],
+        "horizontal_m2": a["horizontal_m2"], "area_m2": a["area_m2"], "usable_m2": usable, "module_m2": module,
+        "mount": _str_take(("roof", "rack"), a["rack"]), "is_flat": a["is_flat"], "roof_shape_assumed": assumed[bi],
+        "x": a["x"], "y": a["y"], "z": a["z"], "building_index": bi, "plane_kind": _str_take(KINDS, a["kind"]),
+        "edge_m": a["edge_m"], "depth_m": a["depth_m"],
+    }, copy=False)
 
-    def emit(sel, plane, tilt, azimuth, horizontal, off_along, off_normal, z, kind, edge, depth, mount="roof"):
-        # Arrays per family, one table at the end (no per-family DataFrames: less memory).
-        idx = np.flatnonzero(sel)
-        if idx.size == 0:
-            return
-        b = np.radians(bearing[idx] + north_offset_deg)  # grid bearing for plan offsets
-        take = lambda v: (np.asarray(v, float)[idx] if np.ndim(v) else np.full(idx.size, float(v)))  # noqa: E731
-        along, normal = take(off_along), take(off_normal)
-        cols["building_index"].append(idx)
-        cols["plane"].append(np.full(idx.size, plane, dtype=np.int8))
-        cols["tilt_deg"].append(take(tilt))
-        cols["azimuth_deg"].append(take(azimuth) % 360.0)
-        cols["horizontal_m2"].append(take(horizontal))
-        cols["x"].append(centre[idx, 0] + along * np.sin(b) + normal * np.cos(b))  # long axis, normal (bearing + 90)
-        cols["y"].append(centre[idx, 1] + along * np.cos(b) - normal * np.sin(b))
-        cols["z"].append(take(z))
-        cols["kind"].append(np.full(idx.size, kinds.index(kind), dtype=np.int8))
-        cols["edge_m"].append(take(edge))
-        cols["depth_m"].append(take(depth))
-        cols["rack"].append(np.full(idx.size, mount == "rack"))
 
-    t = params["pitched_tilt_deg"]
-    cos_t = np.cos(np.radians(t))
-    # Gabled: two halves.
-    g = family == "gabled"
-    for plane, side in ((0, 1.0), (1, -1.0)):
-        emit(g, plane, t, bearing + (90.0 if side > 0 else 270.0), footprint / 2, 0.0, side * short_m / 4, z_mean,
-             "rect", scale * long_m, short_m / 2 / cos_t)
-    # Hipped: two trapezoids and two triangles at equal pitch.
-    h = family == "hipped"
-    ridge = np.maximum(long_m - short_m, 0.0)
-    trap_h = (2 * long_m - short_m) * short_m / 4 * scale
-    tri_h = short_m ** 2 / 4 * scale
-    trap_c = short_m / 2 - short_m / 2 * (long_m + 2 * ridge) / np.maximum(3 * (long_m + ridge), 1e-9)
-    for plane, side in ((0, 1.0), (1, -1.0)):
-        emit(h, plane, t, bearing + (90.0 if side > 0 else 270.0), trap_h, 0.0, side * trap_c, z_mean, "rect",
-             scale * (long_m + ridge) / 2, short_m / 2 / cos_t)
-    for plane, side in ((2, 1.0), (3, -1.0)):
-        emit(h, plane, t, bearing + (0.0 if side > 0 else 180.0), tri_h, side * (long_m / 2 - short_m / 6), 0.0, z_mean,
-             "tri", scale * short_m, short_m / 2 / cos_t)
-    # Mansard: steep lower slopes around a flat top.
-    m = family == "mansard"
-    depth = np.minimum(params["mansard_lower_depth_m"], short_m / 4)
-    tm = params["mansard_lower_tilt_deg"]
-    z_steep = height - rise / 2
-    for plane, (along, normal, az, edge) in enumerate((
-            (0.0, 1.0, 90.0, long_m - depth), (0.0, -1.0, 270.0, long_m - depth),
-            (1.0, 0.0, 0.0, short_m - depth), (-1.0, 0.0, 180.0, short_m - depth))):
-        half = (long_m if along else short_m) / 2
-        emit(m, plane, tm, bearing + az, edge * depth * scale, along * (half - depth / 2),
-             normal * (short_m / 2 - depth / 2), z_steep, "rect", edge * scale, depth / np.cos(np.radians(tm)))
-    top_h = np.maximum(long_m - 2 * depth, 0) * np.maximum(short_m - 2 * depth, 0) * scale
-    emit(m, 4, params["flat_rack_tilt_deg"] if rack_flat else 0.0, np.full(n, equator),
-         top_h, 0.0, 0.0, height, "flat_top", scale * np.maximum(long_m - 2 * depth, 0),
-         np.maximum(short_m - 2 * depth, 0), "rack" if rack_flat else "roof")
-    # Gambrel: steep lower and shallow upper plane on each long side.
-    gb = family == "gambrel"
-    for plane, (side, tilt, off) in enumerate(((1, params["gambrel_lower_tilt_deg"], 3 / 8), (-1, params["gambrel_lower_tilt_deg"], 3 / 8),
-                                                (1, params["gambrel_upper_tilt_deg"], 1 / 8), (-1, params["gambrel_upper_tilt_deg"], 1 / 8))):
-        emit(gb, plane, tilt, bearing + (90.0 if side > 0 else 270.0), footprint / 4, 0.0, side * off * short_m, z_mean,
-             "rect", scale * long_m, short_m / 4 / np.cos(np.radians(tilt)))
-    # Skillion: one plane, lower edge on the equator side.
-    sk = family == "skillion"
-    a1 = (bearing + 90.0) % 360.0
-    towards = np.abs((a1 - equator + 180.0) % 360.0 - 180.0) <= 90.0
-    ts = params["skillion_tilt_deg"]
-    emit(sk, 0, ts, np.where(towards, a1, a1 + 180.0), footprint, 0.0, 0.0, z_mean, "rect", scale * long_m,
-         short_m / np.cos(np.radians(ts)))
-    # Flat (racked or horizontal) and curved (no usable area).
-    f = family == "flat"
-    emit(f, 0, params["flat_rack_tilt_deg"] if rack_flat else 0.0, np.full(n, equator), footprint, 0.0, 0.0, height,
-         "flat", 0.0, 0.0, "rack" if rack_flat else "roof")
-    c = family == "curved"
-    emit(c, 0, 0.0, np.full(n, equator), footprint, 0.0, 0.0, z_mean, "curved", 0.0, 0.0)
+def _usable_arrays(kind, edge, depth, area, rack, params: dict) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`usable_area` on arrays: ``kind`` codes (:data:`KINDS`) → (usable, module) [m²]."""
+    flat = (kind == KINDS.index("flat")) | (kind == KINDS.index("flat_top"))
+    s = np.where(flat, params["flat_edge_setback_m"], params["pitched_edge_setback_m"])
+    rect = np.maximum(edge - 2 * s, 0.0) * np.maximum(depth - 2 * s, 0.0)
+    # Triangle (hip end): an inward offset by s scales it by (1 - s/r), r = inradius = 2A/P.
+    tri_perimeter = edge + 2 * np.hypot(edge / 2, depth)
+    r_in = np.where(tri_perimeter > 0, 2 * area / np.maximum(tri_perimeter, 1e-9), 0.0)
+    tri = np.where(r_in > s, area * (1 - s / np.maximum(r_in, 1e-9)) ** 2, 0.0)
+    inset = np.select([kind == KINDS.index("tri"), kind == KINDS.index("curved")], [tri, 0.0], np.minimum(rect, area))
+    usable = inset * (1 - np.where(flat, params["obstruction_share_flat"], params["obstruction_share_pitched"]))
+    module = np.where(rack, usable * params["ground_coverage_ratio"], usable)
+    return usable, module
 
-    arrays = {k: (np.concatenate(v) if v else np.empty(0)) for k, v in cols.items()}
-    order = np.lexsort((arrays["plane"], arrays["building_index"])) if len(arrays["plane"]) else np.empty(0, int)
-    arrays = {k: v[order] for k, v in arrays.items()}
-    bi = arrays["building_index"].astype(np.int64)
-    kind = np.asarray(kinds, dtype=object)[arrays["kind"].astype(np.int64)] if bi.size else np.empty(0, dtype=object)
-    flat_like = np.isin(arrays["kind"], [kinds.index("flat"), kinds.index("flat_top"), kinds.index("curved")])
-    planes = pd.DataFrame({
-        "building_id": buildings["building_id"].to_numpy()[bi], "plane": arrays["plane"].astype(np.int8),
-        "roof_family": family[bi], "tilt_deg": arrays["tilt_deg"], "azimuth_deg": arrays["azimuth_deg"],
-        "horizontal_m2": arrays["horizontal_m2"],
-        "area_m2": np.where(flat_like, arrays["horizontal_m2"],
-                            arrays["horizontal_m2"] / np.cos(np.radians(arrays["tilt_deg"]))),
-        "mount": np.where(arrays["rack"].astype(bool), "rack", "roof"),
-        "is_flat": flat_like & (arrays["kind"] != kinds.index("curved")),
-        "roof_shape_assumed": assumed[bi], "x": arrays["x"], "y": arrays["y"], "z": arrays["z"],
-        "building_index": bi, "plane_kind": kind, "edge_m": arrays["edge_m"], "depth_m": arrays["depth_m"],
-    })
-    del arrays, cols
-    release_memory()
-    # Flat roofs: setbacks from the real outline via the rectangle of equal area and perimeter.
-    area, per = footprint[bi], perimeter[bi]
-    half_p = per / 2
-    disc = np.maximum(half_p ** 2 - 4 * area, 0.0)
-    w_eq = np.where(per > 0, (half_p - np.sqrt(disc)) / 2, 0.0)
-    l_eq = np.where(w_eq > 0, area / np.maximum(w_eq, 1e-9), 0.0)
-    is_flat_kind = (planes["plane_kind"] == "flat").to_numpy()
-    planes["edge_m"] = np.where(is_flat_kind, l_eq, planes["edge_m"])
-    planes["depth_m"] = np.where(is_flat_kind, w_eq, planes["depth_m"])
-    area_rules = usable_area(planes, params)
-    planes["usable_m2"] = area_rules["usable_m2"]
-    planes["module_m2"] = area_rules["module_m2"]
-    cols = ["building_id", "plane", "roof_family", "tilt_deg", "azimuth_deg", "horizontal_m2", "area_m2", "usable_m2",
-            "module_m2", "mount", "is_flat", "roof_shape_assumed", "x", "y", "z", "building_index", "plane_kind",
-            "edge_m", "depth_m"]
-    return planes[cols]
+
+def _kind_codes(plane_kind) -> np.ndarray:
+    return pd.Categorical(np.asarray(plane_kind, dtype=object), categories=list(KINDS)).codes
 
 
 def usable_area(planes: pd.DataFrame, params: dict) -> pd.DataFrame:
@@ -462,21 +591,28 @@ def usable_area(planes: pd.DataFrame, params: dict) -> pd.DataFrame:
         ``usable_m2`` (roof surface left after setbacks and obstructions) and ``module_m2``
         (module area that fits: usable area on pitched roofs, × ground-coverage ratio on racks) [m²].
     """
-    kind = planes["plane_kind"].to_numpy()
-    edge, depth = planes["edge_m"].to_numpy(float), planes["depth_m"].to_numpy(float)
-    area = planes["area_m2"].to_numpy(float)
-    flat = np.isin(kind, ["flat", "flat_top"])
-    s = np.where(flat, params["flat_edge_setback_m"], params["pitched_edge_setback_m"])
-    rect = np.maximum(edge - 2 * s, 0.0) * np.maximum(depth - 2 * s, 0.0)
-    # Triangle (hip end): an inward offset by s scales it by (1 - s/r), r = inradius = 2A/P.
-    tri_perimeter = edge + 2 * np.hypot(edge / 2, depth)
-    r_in = np.where(tri_perimeter > 0, 2 * area / np.maximum(tri_perimeter, 1e-9), 0.0)
-    tri = np.where(r_in > s, area * (1 - s / np.maximum(r_in, 1e-9)) ** 2, 0.0)
-    inset = np.select([kind == "tri", kind == "curved"], [tri, 0.0], np.minimum(rect, area))
-    usable = inset * (1 - np.where(flat, params["obstruction_share_flat"], params["obstruction_share_pitched"]))
-    rack = (planes["mount"] == "rack").to_numpy()
-    module = np.where(rack, usable * params["ground_coverage_ratio"], usable)
+    usable, module = _usable_arrays(_kind_codes(planes["plane_kind"]), planes["edge_m"].to_numpy(float),
+                                    planes["depth_m"].to_numpy(float), planes["area_m2"].to_numpy(float),
+                                    (planes["mount"] == "rack").to_numpy(), params)
     return pd.DataFrame({"usable_m2": usable, "module_m2": module}, index=planes.index)
+
+
+def _capacity_arrays(kind, edge, depth, area, rack, specific, best_yield_kwh_per_kwp: float,
+                     params_by_level: dict) -> dict:
+    """:func:`plane_capacity` on arrays: its new columns, in its order."""
+    out = {"pv_kwh_per_kwp": specific, "relative_yield": specific / best_yield_kwh_per_kwp}
+    for level in LEVELS:
+        p = potential_params(params_by_level, level)
+        usable, module = _usable_arrays(kind, edge, depth, area, rack, p)
+        ok = (module >= p["min_array_module_m2"]) & (out["relative_yield"] >= p["min_relative_yield"])
+        kwp = np.where(ok, module * p["module_density_kwp_per_m2"], 0.0)
+        out[f"usable_m2_{level}"] = usable
+        out[f"suitable_{level}"] = ok
+        out[f"kwp_{level}"] = kwp
+        out[f"kwh_{level}"] = kwp * specific
+        if level == "central":
+            out["usable_m2"], out["module_m2"], out["suitable"] = usable, module, ok
+    return out
 
 
 def plane_capacity(planes: pd.DataFrame, specific_yield_kwh_per_kwp: np.ndarray, best_yield_kwh_per_kwp: float,
@@ -506,20 +642,11 @@ def plane_capacity(planes: pd.DataFrame, specific_yield_kwh_per_kwp: np.ndarray,
         are the central case.
     """
     out = planes if inplace else planes.copy()
-    specific = np.asarray(specific_yield_kwh_per_kwp, dtype=float)
-    out["pv_kwh_per_kwp"] = specific
-    out["relative_yield"] = specific / best_yield_kwh_per_kwp
-    for level in LEVELS:
-        p = potential_params(params_by_level, level)
-        area = usable_area(out, p)
-        ok = (area["module_m2"].to_numpy() >= p["min_array_module_m2"]) & (out["relative_yield"].to_numpy() >= p["min_relative_yield"])
-        kwp = np.where(ok, area["module_m2"].to_numpy() * p["module_density_kwp_per_m2"], 0.0)
-        out[f"usable_m2_{level}"] = area["usable_m2"].to_numpy()
-        out[f"suitable_{level}"] = ok
-        out[f"kwp_{level}"] = kwp
-        out[f"kwh_{level}"] = kwp * specific
-        if level == "central":
-            out["usable_m2"], out["module_m2"], out["suitable"] = area["usable_m2"].to_numpy(), area["module_m2"].to_numpy(), ok
+    cols = _capacity_arrays(_kind_codes(out["plane_kind"]), out["edge_m"].to_numpy(float), out["depth_m"].to_numpy(float),
+                            out["area_m2"].to_numpy(float), (out["mount"] == "rack").to_numpy(),
+                            np.asarray(specific_yield_kwh_per_kwp, dtype=float), best_yield_kwh_per_kwp, params_by_level)
+    for name, values in cols.items():
+        out[name] = values
     return out
 
 
@@ -687,14 +814,14 @@ def plane_potential(buildings, grid: pd.DataFrame, weather: pd.DataFrame, metada
         offset = shading.grid_north_offset_deg(buildings.crs, (bx0 + bx1) / 2, (by0 + by1) / 2)
     else:
         offset = 0.0
-    # Rectangles and shading heights of all buildings once (shaders need every building).
+    # Per building once (shaders need every building): rectangles, roof family, shading height.
     dims = _mrr_dims(geoms)
-    family, _ = classify_roofs(buildings["roof_shape"], buildings["levels"], buildings["use"],
-                               buildings["footprint_m2"].to_numpy(float), central, buildings["use_class"],
-                               buildings["roof_shape_source"])
+    footprint = buildings["footprint_m2"].to_numpy(float)
+    family, assumed = _classify_codes(buildings["roof_shape"], buildings["levels"], buildings["use"], footprint, central,
+                                      buildings["use_class"], buildings["roof_shape_source"])
     height = buildings["height_m"].to_numpy(float)
     target_heights = height - _roof_rise(family, dims[2], height, central) / 2
-    del family
+    perimeter = shapely.length(geoms)
     lap("roof planes")
     tilts = np.unique(grid["tilt_deg"].to_numpy())
     azimuths = np.unique(grid["azimuth_deg"].to_numpy())
@@ -707,67 +834,83 @@ def plane_potential(buildings, grid: pd.DataFrame, weather: pd.DataFrame, metada
     lap("shading")
     pv = assumptions.groups.get("pv", {})
     best = float(grid["pv_kwh_per_kwp"].max())
+    pv_table = solar.grid_table(grid, "pv_kwh_per_kwp")
     rack_grid = grid.dropna(subset=["pv_rack_kwh_per_kwp"]) if "pv_rack_kwh_per_kwp" in grid else None
+    if rack_grid is not None:
+        rack_nodes = np.unique(rack_grid["tilt_deg"].to_numpy()), np.unique(rack_grid["azimuth_deg"].to_numpy())
+        rack_table = solar.grid_table(rack_grid, "pv_rack_kwh_per_kwp")
     base_loss = grid.attrs.get("losses_pct", assumptions.get("pv", "losses_pct") if "losses_pct" in pv else 14.08)
     loss_of = {lv: (assumptions.get("pv", "losses_pct", lv) if "losses_pct" in pv else base_loss) for lv in LEVELS}
+    p_central = potential_params(roof_levels, "central")
+    # Output columns preallocated (every family has a fixed number of planes) and filled block
+    # by block: no per-block tables to concatenate, so the result is held once.
+    total = int(PLANES_PER_FAMILY[family].sum()) if n else 0
+    f8, f4 = np.float64, np.float32
+    columns = {"plane": np.int8, "tilt_deg": f8, "azimuth_deg": f8, "area_m2": f8, "usable_m2": f8, "module_m2": f8,
+               "is_flat": bool, "pv_kwh_per_kwp": f8, "relative_yield": f4,
+               **{f"{c}_{lv}": t for lv in ("low", "central") for c, t in (("suitable", bool), ("kwp", f8), ("kwh", f8))},
+               "suitable": bool, "suitable_high": bool, "kwp_high": f8, "kwh_high": f8, "unshaded_pv_kwh_per_kwp": f8, "poa_kwh_per_m2": f8, "unshaded_poa_kwh_per_m2": f8,
+               "shading_loss": f4, "sky_view_factor": f4, "horizon_mean_deg": f4, "horizon_max_deg": f4,
+               "suitable_unshaded": bool, "unshaded_kwp_central": f8, "unshaded_kwh_central": f8}
+    out = {name: np.empty(total, dtype) for name, dtype in columns.items()}
+    building_index, rack_of = np.empty(total, np.int64), np.empty(total, bool)
     # Buildings in spatial blocks (1 km strips): planes, shading and capacity of one block at a
     # time, so memory holds one block's working arrays plus the (lean) results.
     order = np.lexsort((dims[3][:, 0], np.floor(dims[3][:, 1] / 1000.0))) if n else np.empty(0, int)
-    outs, done = [], 0
-    for start in range(0, max(n, 1), block_buildings):
+    done, pos = 0, 0
+    for start in range(0, n, block_buildings):
         idx = np.sort(order[start:start + block_buildings])
-        planes = roof_planes(buildings.iloc[idx], geoms[idx], central, latitude, offset,
-                             dims=tuple(d[idx] for d in dims))
-        planes["building_index"] = idx[planes["building_index"].to_numpy()]
+        a = _plane_arrays(family[idx], dims[0][idx], dims[1][idx], dims[2][idx], dims[3][idx], footprint[idx],
+                          height[idx], perimeter[idx], central, latitude, offset, rack_flat=True)
+        bi = idx[a["building_index"]]
         lap("roof planes")
-        tilt, azimuth = planes["tilt_deg"].to_numpy(), planes["azimuth_deg"].to_numpy()
+        tilt, azimuth = a["tilt_deg"], a["azimuth_deg"]
         if with_shading:
-            shade = shading.shade_planes(planes[["x", "y"]].to_numpy(), planes["z"].to_numpy(), tilt, azimuth,
-                                         planes["building_index"].to_numpy(), shaders, histogram,
+            shade = shading.shade_arrays(np.column_stack([a["x"], a["y"]]), a["z"], tilt, azimuth, bi, shaders, histogram,
                                          radius_m=sp["radius_m"], min_elevation_deg=sp["min_elevation_deg"],
                                          north_offset_deg=offset)
         else:
-            shade = shading.shaded_irradiance(histogram, np.zeros((len(planes), histogram.n_sectors), np.float32),
-                                              tilt, azimuth)
-            shade["horizon_mean_deg"] = 0.0
-            shade["horizon_max_deg"] = 0.0
+            shade = shading.shaded_arrays(histogram, np.zeros((len(bi), histogram.n_sectors), np.float32), tilt, azimuth)
+            shade["horizon_mean_deg"] = shade["horizon_max_deg"] = 0.0
         lap("shading")
-        rack = (planes["mount"] == "rack").to_numpy()
-        unshaded = solar.interpolate_grid(grid, "pv_kwh_per_kwp", tilt, azimuth)
+        rack = a["rack"]
+        unshaded = solar.grid_lookup(tilts, azimuths, tilt, azimuth)(pv_table)
         if rack_grid is not None and rack.any():
-            unshaded[rack] = solar.interpolate_grid(rack_grid, "pv_rack_kwh_per_kwp", tilt[rack], azimuth[rack])
+            unshaded[rack] = solar.grid_lookup(*rack_nodes, tilt[rack], azimuth[rack])(rack_table)
         elif rack.any() and quality is not None:
             quality.default("roofs", "rack_pv_kwh_per_kwp", int(rack.sum()), "roof-mount grid",
                             "grid has no rack-mount column: flat-roof racks use the (warmer) roof-mount yield")
-        specific = unshaded * shade["effective_ratio"].to_numpy()
-        out = plane_capacity(planes, specific, best, roof_levels, inplace=True)
-        out["unshaded_pv_kwh_per_kwp"] = unshaded
-        for col in ("poa_kwh_per_m2", "unshaded_poa_kwh_per_m2", "shading_loss", "sky_view_factor",
-                    "horizon_mean_deg", "horizon_max_deg"):
-            out[col] = shade[col].to_numpy()
-        del shade
+        specific = unshaded * shade["effective_ratio"]
+        cap = _capacity_arrays(a["kind"], a["edge_m"], a["depth_m"], a["area_m2"], rack, specific, best, roof_levels)
         # System losses move yield, not capacity: scale kWh by (1 − loss) relative to the grid's own.
         for level, loss_level in (("low", "high"), ("central", "central"), ("high", "low")):
-            out[f"kwh_{level}"] *= (1 - loss_of[loss_level] / 100) / (1 - base_loss / 100)
+            cap[f"kwh_{level}"] *= (1 - loss_of[loss_level] / 100) / (1 - base_loss / 100)
         # Without shading (central case): suitability on the unshaded yield, for before/after tables.
-        p = potential_params(roof_levels, "central")
-        ok = (out["module_m2"].to_numpy() >= p["min_array_module_m2"]) & (unshaded / best >= p["min_relative_yield"])
-        out["suitable_unshaded"] = ok
-        out["unshaded_kwp_central"] = np.where(ok, out["module_m2"].to_numpy() * p["module_density_kwp_per_m2"], 0.0)
-        out["unshaded_kwh_central"] = (out["unshaded_kwp_central"] * unshaded
-                                       * (1 - loss_of["central"] / 100) / (1 - base_loss / 100))
-        # Lean output (millions of planes): helper columns go, descriptive ones become float32.
-        out.drop(columns=["building_index", "plane_kind", "edge_m", "depth_m", "x", "y", "z", "horizontal_m2",
-                          "usable_m2_low", "usable_m2_central", "usable_m2_high"], inplace=True)
-        for col in ("relative_yield", "shading_loss", "sky_view_factor", "horizon_mean_deg", "horizon_max_deg"):
-            out[col] = out[col].astype(np.float32)
-        outs.append(out)
+        ok = (cap["module_m2"] >= p_central["min_array_module_m2"]) & (unshaded / best >= p_central["min_relative_yield"])
+        unshaded_kwp = np.where(ok, cap["module_m2"] * p_central["module_density_kwp_per_m2"], 0.0)
+        block = {**a, **cap, "unshaded_pv_kwh_per_kwp": unshaded, "suitable_unshaded": ok,
+                 "unshaded_kwp_central": unshaded_kwp,
+                 "unshaded_kwh_central": unshaded_kwp * unshaded * (1 - loss_of["central"] / 100) / (1 - base_loss / 100)}
+        for name in ("poa_kwh_per_m2", "unshaded_poa_kwh_per_m2", "shading_loss", "sky_view_factor",
+                     "horizon_mean_deg", "horizon_max_deg"):
+            block[name] = shade[name]
+        m = len(bi)
+        for name, values in out.items():
+            values[pos:pos + m] = block[name]
+        building_index[pos:pos + m], rack_of[pos:pos + m] = bi, rack
+        pos += m
+        del a, cap, block, shade
         done += len(idx)
         release_memory()
         lap("yields and capacity")
         if progress is not None:
             progress(done, n)
     del shaders
-    out = pd.concat(outs, ignore_index=True) if len(outs) > 1 else outs[0]
+    result = pd.DataFrame({
+        "building_id": _ids_take(buildings["building_id"], building_index), "plane": out.pop("plane"),
+        "roof_family": _str_take(FAMILIES, family[building_index]),
+        **{name: out.pop(name) for name in ("tilt_deg", "azimuth_deg", "area_m2", "usable_m2", "module_m2")},
+        "mount": _str_take(("roof", "rack"), rack_of), "is_flat": out.pop("is_flat"),
+        "roof_shape_assumed": assumed[building_index], **out}, copy=False)
     lap("yields and capacity")
-    return out
+    return result

@@ -685,6 +685,35 @@ def interpolate_totals(hist: SunPathHistogram, column: str, tilt_deg, azimuth_de
     return solar.interpolate_grid(hist.totals, column, tilt_deg, azimuth_deg)
 
 
+def shaded_arrays(hist: SunPathHistogram, horizon_deg, tilt_deg, azimuth_deg) -> dict:
+    """:func:`shaded_irradiance` as a dict of numpy arrays (no table), for the roof step."""
+    horizon = np.asarray(horizon_deg)
+    if horizon.ndim == 1:
+        horizon = horizon.reshape(0, hist.n_sectors) if horizon.size == 0 else horizon[None, :]
+    tilt = np.asarray(tilt_deg, dtype=float)
+    azimuth = np.asarray(azimuth_deg, dtype=float)
+    # One search for the plane's cell in the orientation grid, shared by the six totals.
+    lookup = solar.grid_lookup(hist.tilts, hist.azimuths, tilt, azimuth)
+    comp = {c: lookup(solar.grid_table(hist.totals, c)) for c in
+            ("poa_global", "beam", "isotropic", "horizon", "effective", "beam_effective")}
+    if horizon.ndim != 2 or horizon.shape[1] != hist.n_sectors:
+        raise ValueError(f"horizon must have {hist.n_sectors} sectors per plane, got shape {horizon.shape}")
+    lost = _lookup(hist, _entries(horizon), len(horizon), tilt, azimuth)
+    beam_lost, beam_eff_lost = lost[:, 0], lost[:, 1]
+    svf = np.clip(1 - lost[:, 2], 0.0, 1.0)
+    band = np.clip(1 - lost[:, 3], 0.0, 1.0)
+    diffuse_lost = comp["isotropic"] * (1 - svf) + comp["horizon"] * (1 - band)
+    shaded = comp["poa_global"] - beam_lost - diffuse_lost
+    shaded_eff = comp["effective"] - beam_eff_lost - diffuse_lost
+    with np.errstate(invalid="ignore", divide="ignore"):
+        loss = np.where(comp["poa_global"] > 0, 1 - shaded / comp["poa_global"], 0.0)
+        ratio = np.where(comp["effective"] > 0, shaded_eff / comp["effective"], 1.0)
+        beam_loss = np.where(comp["beam"] > 0, beam_lost / comp["beam"], 0.0)
+    return {"poa_kwh_per_m2": shaded, "unshaded_poa_kwh_per_m2": comp["poa_global"],
+            "effective_ratio": np.clip(ratio, 0.0, 1.0), "shading_loss": np.clip(loss, 0.0, 1.0),
+            "sky_view_factor": svf, "beam_loss": np.clip(beam_loss, 0.0, 1.0)}
+
+
 def shaded_irradiance(hist: SunPathHistogram, horizon_deg, tilt_deg, azimuth_deg) -> pd.DataFrame:
     """Annual plane irradiance with and without the horizon, per plane (the lookup method).
 
@@ -704,29 +733,7 @@ def shaded_irradiance(hist: SunPathHistogram, horizon_deg, tilt_deg, azimuth_deg
         ``shading_loss`` = 1 − shaded/unshaded plane irradiance [-]; ``sky_view_factor`` [-];
         ``beam_loss`` (share of beam + circumsolar blocked) [-].
     """
-    horizon = np.asarray(horizon_deg)
-    if horizon.ndim == 1:
-        horizon = horizon.reshape(0, hist.n_sectors) if horizon.size == 0 else horizon[None, :]
-    tilt = np.asarray(tilt_deg, dtype=float)
-    azimuth = np.asarray(azimuth_deg, dtype=float)
-    comp = {c: interpolate_totals(hist, c, tilt, azimuth) for c in
-            ("poa_global", "beam", "isotropic", "horizon", "effective", "beam_effective")}
-    if horizon.ndim != 2 or horizon.shape[1] != hist.n_sectors:
-        raise ValueError(f"horizon must have {hist.n_sectors} sectors per plane, got shape {horizon.shape}")
-    lost = _lookup(hist, _entries(horizon), len(horizon), tilt, azimuth)
-    beam_lost, beam_eff_lost = lost[:, 0], lost[:, 1]
-    svf = np.clip(1 - lost[:, 2], 0.0, 1.0)
-    band = np.clip(1 - lost[:, 3], 0.0, 1.0)
-    diffuse_lost = comp["isotropic"] * (1 - svf) + comp["horizon"] * (1 - band)
-    shaded = comp["poa_global"] - beam_lost - diffuse_lost
-    shaded_eff = comp["effective"] - beam_eff_lost - diffuse_lost
-    with np.errstate(invalid="ignore", divide="ignore"):
-        loss = np.where(comp["poa_global"] > 0, 1 - shaded / comp["poa_global"], 0.0)
-        ratio = np.where(comp["effective"] > 0, shaded_eff / comp["effective"], 1.0)
-        beam_loss = np.where(comp["beam"] > 0, beam_lost / comp["beam"], 0.0)
-    return pd.DataFrame({"poa_kwh_per_m2": shaded, "unshaded_poa_kwh_per_m2": comp["poa_global"],
-                         "effective_ratio": np.clip(ratio, 0.0, 1.0), "shading_loss": np.clip(loss, 0.0, 1.0),
-                         "sky_view_factor": svf, "beam_loss": np.clip(beam_loss, 0.0, 1.0)})
+    return pd.DataFrame(shaded_arrays(hist, horizon_deg, tilt_deg, azimuth_deg))
 
 
 def hourly_shaded_irradiance(weather: pd.DataFrame, metadata: dict, tilt: float, azimuth: float, horizon_deg,
@@ -772,7 +779,6 @@ def hourly_shaded_irradiance(weather: pd.DataFrame, metadata: dict, tilt: float,
 def shade_planes(points_xy, points_z, tilt_deg, azimuth_deg, exclude, shaders: Shaders, hist: SunPathHistogram, *,
                  radius_m: float = 100.0, min_elevation_deg: float = 5.0, north_offset_deg: float = 0.0,
                  chunk: int = 100_000, progress=None) -> pd.DataFrame:
-    # ``exclude`` (each plane's own building) also groups the planes of a building for the far field.
     """Horizon, sky-view factor and shaded irradiance of many roof planes, in bounded memory.
 
     Planes are taken in spatial order (1 km strips) in chunks; each chunk's horizon profiles
@@ -788,7 +794,8 @@ def shade_planes(points_xy, points_z, tilt_deg, azimuth_deg, exclude, shaders: S
     tilt_deg, azimuth_deg : array (n,)
         Plane tilt and true azimuth [°].
     exclude : array (n,) of int
-        Index in ``shaders`` of each plane's own building (-1 for none).
+        Index in ``shaders`` of each plane's own building (-1 for none); it also groups the
+        planes of a building for the far field (:func:`horizon_profiles`).
     shaders : Shaders
         :func:`prepare_shaders` of targets and context buildings.
     hist : SunPathHistogram
@@ -806,6 +813,15 @@ def shade_planes(points_xy, points_z, tilt_deg, azimuth_deg, exclude, shaders: S
         Columns of :func:`shaded_irradiance` plus ``horizon_mean_deg`` and ``horizon_max_deg``
         (over sectors) [°], in the input order.
     """
+    return pd.DataFrame(shade_arrays(points_xy, points_z, tilt_deg, azimuth_deg, exclude, shaders, hist,
+                                     radius_m=radius_m, min_elevation_deg=min_elevation_deg,
+                                     north_offset_deg=north_offset_deg, chunk=chunk, progress=progress), copy=False)
+
+
+def shade_arrays(points_xy, points_z, tilt_deg, azimuth_deg, exclude, shaders: Shaders, hist: SunPathHistogram, *,
+                 radius_m: float = 100.0, min_elevation_deg: float = 5.0, north_offset_deg: float = 0.0,
+                 chunk: int = 100_000, progress=None) -> dict:
+    """:func:`shade_planes` as a dict of numpy arrays in the input order (no table), for the roof step."""
     xy = np.asarray(points_xy, dtype=float).reshape(-1, 2)
     n = len(xy)
     z = np.asarray(points_z, dtype=float)
@@ -813,15 +829,18 @@ def shade_planes(points_xy, points_z, tilt_deg, azimuth_deg, exclude, shaders: S
     azimuth = np.asarray(azimuth_deg, dtype=float)
     exclude = np.asarray(exclude, dtype=np.int64)
     order = np.lexsort((xy[:, 0], np.floor(xy[:, 1] / 1000.0))) if n else np.empty(0, int)
-    parts = []
+    # Results written in place by chunk (scattered back to the input order): nothing to concatenate.
+    out = {name: np.zeros(n) for name in ("poa_kwh_per_m2", "unshaded_poa_kwh_per_m2", "effective_ratio",
+                                          "shading_loss", "sky_view_factor", "beam_loss")}
+    out["horizon_mean_deg"] = np.zeros(n, np.float32)
+    out["horizon_max_deg"] = np.zeros(n, np.float32)
     reach = radius_m + 1.0
 
     def finish(idx, horizon):
-        part = shaded_irradiance(hist, horizon, tilt[idx], azimuth[idx])
-        part["horizon_mean_deg"] = horizon.mean(axis=1)
-        part["horizon_max_deg"] = horizon.max(axis=1)
-        part.index = idx
-        return part
+        for name, values in shaded_arrays(hist, horizon, tilt[idx], azimuth[idx]).items():
+            out[name][idx] = values
+        out["horizon_mean_deg"][idx] = horizon.mean(axis=1)
+        out["horizon_max_deg"][idx] = horizon.max(axis=1)
 
     # The irradiance of one chunk is computed in a second thread while the next chunk's
     # horizons are found (numpy releases the GIL on large arrays): both cores stay busy.
@@ -837,12 +856,10 @@ def shade_planes(points_xy, points_z, tilt_deg, azimuth_deg, exclude, shaders: S
                                        north_offset_deg=north_offset_deg, candidates=near,
                                        groups=np.where(exclude[idx] >= 0, exclude[idx], -1 - np.arange(len(idx))))
             if pending is not None:
-                parts.append(pending.result())
+                pending.result()
             pending = post.submit(finish, idx, horizon)
             if progress is not None:
                 progress(min(start + chunk, n), n)
         if pending is not None:
-            parts.append(pending.result())
-    if not parts:
-        return shaded_irradiance(hist, np.zeros((0, hist.n_sectors)), [], []).assign(horizon_mean_deg=[], horizon_max_deg=[])
-    return pd.concat(parts).sort_index()
+            pending.result()
+    return out

@@ -371,7 +371,58 @@ def yield_grid(weather: pd.DataFrame, metadata: dict, tilts=DEFAULT_TILTS, azimu
     return pd.DataFrame({"tilt_deg": tt, "azimuth_deg": aa, "pv_kwh_per_kwp": pv, "poa_kwh_per_m2": poa})
 
 
-def interpolate_grid(grid: pd.DataFrame, column: str, tilt, azimuth) -> np.ndarray:
+def grid_table(grid: pd.DataFrame, column: str) -> np.ndarray:
+    """One yield-grid column as a (tilts, azimuths) table, rows and columns in ascending order."""
+    tilts = np.unique(grid["tilt_deg"].to_numpy())
+    azimuths = np.unique(grid["azimuth_deg"].to_numpy())
+    return grid.pivot(index="tilt_deg", columns="azimuth_deg", values=column).loc[tilts, azimuths].to_numpy()
+
+
+@dataclass(frozen=True)
+class GridLookup:
+    """Where many planes fall in a regular (tilt, azimuth) grid: lower cell and weights.
+
+    Made once per set of planes (:func:`grid_lookup`) and applied to as many grid columns as
+    needed (:meth:`__call__`), so the search and the weights are not repeated per column.
+    """
+
+    i: np.ndarray  # lower tilt node
+    j: np.ndarray  # lower azimuth node (the first node repeats at +360°)
+    ft: np.ndarray  # weight of the upper tilt node [-]
+    fa: np.ndarray  # weight of the upper azimuth node [-]
+
+    def __call__(self, table: np.ndarray) -> np.ndarray:
+        """Bilinear interpolation of a (tilts, azimuths) table (:func:`grid_table`) at the planes."""
+        # Azimuth axis periodic: the first column again at +360°.
+        table = np.concatenate([table, table[:, :1]], axis=1)
+        i, j, ft, fa = self.i, self.j, self.ft, self.fa
+        return ((1 - ft) * (1 - fa) * table[i, j] + ft * (1 - fa) * table[i + 1, j]
+                + (1 - ft) * fa * table[i, j + 1] + ft * fa * table[i + 1, j + 1])
+
+
+def grid_lookup(tilts, azimuths, tilt, azimuth) -> GridLookup:
+    """Cells and weights of plane orientations in a regular grid (tilt clamped, azimuth periodic).
+
+    Parameters
+    ----------
+    tilts, azimuths : 1-D array
+        The grid's ascending nodes [°].
+    tilt, azimuth : array-like
+        Plane orientations [°]; azimuth wraps around 360.
+    """
+    tilts = np.asarray(tilts, dtype=float)
+    azimuths = np.asarray(azimuths, dtype=float)
+    tilt = np.clip(np.asarray(tilt, dtype=float), tilts[0], tilts[-1])
+    azimuth = np.mod(np.asarray(azimuth, dtype=float), 360.0)
+    az_nodes = np.append(azimuths, azimuths[0] + 360.0)
+    i = np.clip(np.searchsorted(tilts, tilt, side="right") - 1, 0, len(tilts) - 2)
+    j = np.clip(np.searchsorted(az_nodes, azimuth, side="right") - 1, 0, len(az_nodes) - 2)
+    ft = (tilt - tilts[i]) / (tilts[i + 1] - tilts[i])
+    fa = (azimuth - az_nodes[j]) / (az_nodes[j + 1] - az_nodes[j])
+    return GridLookup(i, j, ft, fa)
+
+
+def interpolate_grid(grid: pd.DataFrame, column: str, tilt, azimuth, lookup: GridLookup | None = None) -> np.ndarray:
     """Bilinear interpolation of a yield-grid column at many plane orientations.
 
     Parameters
@@ -382,26 +433,18 @@ def interpolate_grid(grid: pd.DataFrame, column: str, tilt, azimuth) -> np.ndarr
         Column to interpolate, e.g. ``"pv_kwh_per_kwp"``.
     tilt, azimuth : array-like
         Plane orientations [°]; azimuth wraps around 360.
+    lookup : GridLookup, optional
+        :func:`grid_lookup` of these planes in this grid, if already made (saves the search).
 
     Returns
     -------
     numpy.ndarray
         Interpolated values, one per plane, in the column's unit.
     """
-    tilts = np.unique(grid["tilt_deg"].to_numpy())
-    azimuths = np.unique(grid["azimuth_deg"].to_numpy())
-    table = grid.pivot(index="tilt_deg", columns="azimuth_deg", values=column).loc[tilts, azimuths].to_numpy()
-    tilt = np.clip(np.asarray(tilt, dtype=float), tilts[0], tilts[-1])
-    azimuth = np.mod(np.asarray(azimuth, dtype=float), 360.0)
-    # Tilt axis: clamp; azimuth axis: periodic, so append the first column at +360.
-    table = np.concatenate([table, table[:, :1]], axis=1)
-    az_nodes = np.append(azimuths, azimuths[0] + 360.0)
-    i = np.clip(np.searchsorted(tilts, tilt, side="right") - 1, 0, len(tilts) - 2)
-    j = np.clip(np.searchsorted(az_nodes, azimuth, side="right") - 1, 0, len(az_nodes) - 2)
-    ft = (tilt - tilts[i]) / (tilts[i + 1] - tilts[i])
-    fa = (azimuth - az_nodes[j]) / (az_nodes[j + 1] - az_nodes[j])
-    return ((1 - ft) * (1 - fa) * table[i, j] + ft * (1 - fa) * table[i + 1, j]
-            + (1 - ft) * fa * table[i, j + 1] + ft * fa * table[i + 1, j + 1])
+    if lookup is None:
+        lookup = grid_lookup(np.unique(grid["tilt_deg"].to_numpy()), np.unique(grid["azimuth_deg"].to_numpy()),
+                             tilt, azimuth)
+    return lookup(grid_table(grid, column))
 
 
 #: Tilts of the rack-mount grid (flat roofs carry racks tilted 10-15°).
