@@ -27,7 +27,8 @@ def test_boundary_to_factsheet_as_in_readme(camden_store, tmp_path):
     assert out.returncode == 0, out.stderr
     page = next(tmp_path.glob("factsheet-*.html")).read_text()
     for needle in ("roofs counted", "usable roof area", "MWp", "GWh/yr", "homes' worth", "district-heating",
-                   "Who owns the roofs", "Market-led", "Community co-op", "<svg", "Caveats", "Sources", "synthetic"):
+                   "Who owns the roofs", "Market-led", "Community co-op", "<svg", "Caveats", "Sources",
+                   "© OpenStreetMap contributors", "Storeys were mapped for", "roof owners and leaseholders"):
         assert needle in page
     assert "http://" not in page.replace("http://www.w3.org/2000/svg", "") and "https://" not in page  # offline
 
