@@ -57,6 +57,18 @@ PUBLIC_OPERATOR = re.compile(r"\bnhs\b|university|\bucl\b|college|school|academy
 TYPES = ["house", "converted_flat", "purpose_built_flat", "commercial_flat"]
 
 
+def _matches(pattern: re.Pattern, values) -> np.ndarray:
+    """Whether each value (None/NaN as "") matches ``pattern``; the regex runs once per distinct value."""
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object).fillna("").astype(str).to_numpy(dtype=object))
+    hit = np.array([bool(pattern.search(u)) for u in uniques], dtype=bool)
+    return hit[codes] if len(uniques) else np.zeros(len(codes), dtype=bool)
+
+
+def _operator(buildings: pd.DataFrame):
+    """The ``operator`` tag of every building (None where the column is absent)."""
+    return buildings["operator"].to_numpy(dtype=object) if "operator" in buildings else np.full(len(buildings), None)
+
+
 def _weighted_order_key(rng: np.random.Generator, weights: np.ndarray) -> np.ndarray:
     """Keys whose descending order is a weighted random permutation (Efraimidis & Spirakis 2006)."""
     u = rng.random(len(weights))
@@ -121,10 +133,13 @@ def allocate_tenure(buildings: pd.DataFrame, areas: pd.DataFrame, params: dict, 
     by_type = np.column_stack([buildings[f"dw_{t}"].fillna(0).to_numpy(dtype=np.int64) for t in TYPES])
     dwellings = by_type.sum(axis=1)
     main = np.where(dwellings > 0, by_type.argmax(axis=1), -1)
-    operator = buildings.get("operator", pd.Series(None, index=buildings.index)).astype(object).fillna("").astype(str).to_numpy()
-    op_social = np.array([bool(SOCIAL_OPERATOR.search(o)) for o in operator])  # council or housing association
-    quotas = area_tenure_counts(areas, pd.Series(dwellings, index=buildings.index).groupby(
-        buildings["area_id"].to_numpy()).sum(), log)
+    op_social = _matches(SOCIAL_OPERATOR, _operator(buildings))  # council or housing association
+    # Areas as integer codes: sorting and grouping millions of buildings by strings is slow.
+    area, area_names = pd.factorize(buildings["area_id"].astype(str).to_numpy(dtype=object))
+    area = area.astype(np.int64)
+    quotas = area_tenure_counts(areas, pd.Series(np.bincount(area, weights=dwellings, minlength=len(area_names))
+                                                 .astype(np.int64), index=area_names), log)
+    quota_of = quotas.reindex(area_names).fillna(0)
     rtb = params["rtb_leasehold_share"]
     rng = np.random.default_rng(seed)
     social_key = _weighted_order_key(rng, np.maximum(dwellings, 1).astype(float))
@@ -134,7 +149,6 @@ def allocate_tenure(buildings: pd.DataFrame, areas: pd.DataFrame, params: dict, 
     social_capacity = np.where(main == 2, np.floor(dwellings * (1 - rtb) + 0.5), dwellings).astype(np.int64)
     owner_class = np.select([main == 0, main == 1, main == 2, main == 3], [0, 1, 2, 3], 9)
 
-    area = buildings["area_id"].astype(str).to_numpy()
     social = np.zeros(n, dtype=np.int64)
     owned = np.zeros(n, dtype=np.int64)
     private = np.zeros(n, dtype=np.int64)
@@ -142,33 +156,36 @@ def allocate_tenure(buildings: pd.DataFrame, areas: pd.DataFrame, params: dict, 
     # Sort once by (area, class, key): every quota is then a running sum within the area.
     order_s = np.lexsort((-social_key, social_class, area))
     order_s = order_s[dwellings[order_s] > 0]
-    quota_s = quotas["social_rented"].reindex(area[order_s]).fillna(0).to_numpy()
+    area_s = area[order_s]
+    quota_s = quota_of["social_rented"].to_numpy()[area_s]
     cap = social_capacity[order_s]
-    before = _cumsum_by_group(cap, area[order_s]) - cap
+    before = _cumsum_by_group(cap, area_s) - cap
     take = np.clip(quota_s - before, 0, cap)
     social[order_s] = take
     # Areas where social renting is so common that right-to-buy flats cannot stay private: fill them too.
-    short = quota_s - _cumsum_by_group(take, area[order_s])  # running shortfall; the last row per area counts
-    last = np.r_[area[order_s][1:] != area[order_s][:-1], True] if order_s.size else np.zeros(0, bool)
-    short_by_area = pd.Series(short[last], index=area[order_s][last]).clip(lower=0)
+    short = quota_s - _cumsum_by_group(take, area_s)  # running shortfall; the last row per area counts
+    last = np.r_[area_s[1:] != area_s[:-1], True] if order_s.size else np.zeros(0, bool)
+    short_by_area = np.zeros(len(area_names))
+    short_by_area[area_s[last]] = np.clip(short[last], 0, None)
     if short_by_area.sum() > 0:
         room = dwellings[order_s] - social[order_s]
-        need = short_by_area.reindex(area[order_s]).fillna(0).to_numpy()
-        before = _cumsum_by_group(room, area[order_s]) - room
+        need = short_by_area[area_s]
+        before = _cumsum_by_group(room, area_s) - room
         social[order_s] += np.clip(need - before, 0, room).astype(np.int64)
     chosen[order_s] = social[order_s] > 0
     left = dwellings - social
     order_o = np.lexsort((owner_key, owner_class, area))
     order_o = order_o[left[order_o] > 0]
-    quota_o = quotas["owner_occupied"].reindex(area[order_o]).fillna(0).to_numpy()
+    area_o = area[order_o]
+    quota_o = quota_of["owner_occupied"].to_numpy()[area_o]
     cap = left[order_o]
-    before = _cumsum_by_group(cap, area[order_o]) - cap
+    before = _cumsum_by_group(cap, area_o) - cap
     owned[order_o] = np.clip(quota_o - before, 0, cap)
     left = dwellings - social - owned
     # Private renters fill what is left, then the few who live rent free (same order).
-    quota_p = quotas["private_rented"].reindex(area[order_o]).fillna(0).to_numpy()
+    quota_p = quota_of["private_rented"].to_numpy()[area_o]
     cap = left[order_o]
-    before = _cumsum_by_group(cap, area[order_o]) - cap
+    before = _cumsum_by_group(cap, area_o) - cap
     private[order_o] = np.clip(quota_p - before, 0, cap)
     other = dwellings - social - owned - private
     # Social quota larger than the dwellings' social capacity (rtb kept too many): recorded.
@@ -217,9 +234,9 @@ def roof_owners(buildings: gpd.GeoDataFrame, tenure: pd.DataFrame, log: QualityL
     category = buildings["use_category"].fillna("").to_numpy(dtype=object)
     dtype = buildings["dwelling_type"].to_numpy(dtype=object)
     dwellings = buildings["dwellings"].fillna(0).to_numpy(dtype=np.int64)
-    operator = buildings.get("operator", pd.Series(None, index=buildings.index)).astype(object).fillna("").astype(str).to_numpy()
-    op_public = np.array([bool(PUBLIC_OPERATOR.search(o)) for o in operator])
-    op_social = np.array([bool(SOCIAL_OPERATOR.search(o)) for o in operator])
+    operator = _operator(buildings)
+    op_public = _matches(PUBLIC_OPERATOR, operator)
+    op_social = _matches(SOCIAL_OPERATOR, operator)
     oo, sr = tenure["dw_owner_occupied"].to_numpy(), tenure["dw_social_rented"].to_numpy()
     pr = tenure["dw_private_rented"].to_numpy() + tenure["dw_other"].to_numpy()
     social_block = tenure["social_block"].to_numpy(dtype=bool)
