@@ -267,30 +267,33 @@ def self_sufficiency(curve: SelfConsumptionCurve, profile, ratio, battery_kwh_pe
     """
     ratio = np.asarray(ratio, dtype=float)
     shape = np.broadcast_shapes(ratio.shape, np.shape(battery_kwh_per_mwh), np.shape(profile))
-    r = np.broadcast_to(ratio, shape).ravel()
-    b = np.clip(np.broadcast_to(np.asarray(battery_kwh_per_mwh, dtype=float), shape).ravel(), 0, curve.batteries[-1])
-    nd = np.broadcast_to(np.asarray(profile, dtype=bool), shape).ravel()
-    lr = np.log(np.clip(r, curve.ratios[0], curve.ratios[-1]))
+    r = np.broadcast_to(ratio, shape)
     log_grid = np.log(curve.ratios)
-    j = np.clip(np.searchsorted(curve.batteries, b, side="right") - 1, 0, len(curve.batteries) - 2)
-    w = (b - curve.batteries[j]) / (curve.batteries[j + 1] - curve.batteries[j])
-    out = np.empty(r.size)
-    for name, mask in (("domestic", ~nd), ("non_domestic", nd)):
-        if not mask.any():
-            continue
-        tab = curve.table[name]
-        lo = np.empty(mask.sum())
-        hi = np.empty(mask.sum())
-        jm = j[mask]
-        for col in np.unique(jm):  # at most len(batteries) columns
-            sel = jm == col
-            lo[sel] = np.interp(lr[mask][sel], log_grid, tab[:, col])
-            hi[sel] = np.interp(lr[mask][sel], log_grid, tab[:, col + 1])
-        out[mask] = lo + w[mask] * (hi - lo)
+    lr = np.log(np.clip(r, curve.ratios[0], curve.ratios[-1]))
+    # Linear in log ratio between grid rows i and i + 1, then linear in battery size between columns:
+    # corner values gathered from both tables at once (no masks per profile or battery column).
+    i = np.clip(np.searchsorted(log_grid, lr, side="right") - 1, 0, len(log_grid) - 2)
+    t = (lr - log_grid[i]) / (log_grid[i + 1] - log_grid[i])
+    n_batteries = len(curve.batteries)
+    flat = np.stack([curve.table["domestic"], curve.table["non_domestic"]]).ravel()  # (profile, ratio, battery)
+    row = (np.broadcast_to(np.asarray(profile, dtype=bool), shape) * len(log_grid) + i) * n_batteries
+
+    def column(j):
+        lo = flat[row + j]
+        return lo + t * (flat[row + n_batteries + j] - lo)
+
+    battery = np.asarray(battery_kwh_per_mwh, dtype=float)
+    if battery.ndim == 0 and float(battery) == curve.batteries[0]:  # no battery: the first column only
+        out = column(0)
+    else:
+        b = np.clip(np.broadcast_to(battery, shape), 0, curve.batteries[-1])
+        j = np.clip(np.searchsorted(curve.batteries, b, side="right") - 1, 0, n_batteries - 2)
+        w = (b - curve.batteries[j]) / (curve.batteries[j + 1] - curve.batteries[j])
+        lo = column(j)
+        out = lo + w * (column(j + 1) - lo)
     # Below the grid every kWh is used on site (the curve tends to the ratio); never above 1 or the ratio.
-    small = r < curve.ratios[0]
-    out[small] = r[small]
-    return np.minimum(out, np.minimum(r, 1.0)).reshape(shape)
+    out = np.where(r < curve.ratios[0], r, out)
+    return np.minimum(out, np.minimum(r, 1.0))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -629,7 +632,10 @@ def base_quantities(units: Units, params: dict, curve: SelfConsumptionCurve) -> 
     # Self-consumption at full installation: demand × self-sufficiency, capped by demand and by output.
     sc_plain = np.minimum(np.minimum(self_sufficiency(curve, nd_profile, ratio, 0.0) * factor * demand, kwh), demand)
     kwp_per_building = np.divide(kwp, n, out=np.zeros_like(kwp), where=n > 0)
-    return {"kwp": kwp, "kwh": kwh, "demand": demand, "ratio": ratio, "sc_plain": sc_plain,
+    return {"params": params, "kwp": kwp, "kwh": kwh, "demand": demand, "ratio": ratio, "sc_plain": sc_plain,
+            "om_full": kwp * p["om_gbp_per_kwp_year"][None, :], "rent_full": kwp * p["roof_rent_gbp_per_kwp_year"][None, :],
+            "inverter_kwp": p["inverter_replacement_gbp_per_kwp"][None, :] * kwp,
+            "consent_odds": p["consent_probability_per_party"][None, :] ** np.clip(units.consents - 1, 0, None)[:, None],
             "capex": n * capex_gbp(kwp_per_building, p),  # excl. VAT
             "dom_frac": np.divide(units.demand_dom_kwh, demand[:, 0], out=np.zeros(len(units)),
                                   where=demand[:, 0] > 0)[:, None],
@@ -677,22 +683,141 @@ def generation(units: Units, groups: Groups, params: dict, curve: SelfConsumptio
     G, U = len(groups), len(units)
     ledger = Ledger(G, n_draws)
     g = units.group
-    n = units.n_buildings[:, None]
-    life = p["lifetime_years"][None, :]
     base = base if base is not None else base_quantities(units, p, curve)
-    kwp, kwh, demand, sc_plain, capex = base["kwp"], base["kwh"], base["demand"], base["sc_plain"], base["capex"]
-    dom_frac, split = base["dom_frac"], base["split"]
-    owner = units.roof_owner
-    oo = owner == _roof_owner_index("owner_occupier")
-    third_party = model in ("aggregator", "coop", "public")
-    extra_parties = units.consents[:, None] if third_party else np.clip(units.consents - 1, 0, None)[:, None]
-    consent_cost = n * extra_parties * p["consent_cost_gbp_per_party"][None, :]
-    consent_odds = p["consent_probability_per_party"][None, :] ** np.clip(units.consents - 1, 0, None)[:, None]
+    q = model_quantities(units, p, curve, base, model)
+    kwp = base["kwp"]
+    owner, nd_party = units.roof_owner, units.nd_party
 
     # Prices per kWh
     vat = p["vat_rate_domestic_energy"][None, :]
     retail = p["retail_price_gbp_per_kwh"][None, :]
     price_dom = retail / (1 + vat)  # excl. VAT
+    ns = p["network_policy_share_of_unit_price"][None, :]
+    price_nd = p["retail_price_nondomestic_gbp_per_kwh"][None, :]
+    export_price = p["export_tariff_gbp_per_kwh"][None, :]
+
+    # The model's own uptake (expected share of roofs) — or the given share for equal-capacity runs
+    if share is None:
+        s = own_share(units, p, base, q, model)
+    else:
+        s = np.broadcast_to(np.asarray(share, dtype=float).reshape(U, -1), (U, n_draws))
+        s = np.where(kwp > 0, s, 0.0)
+
+    # Every flow is the installed share times the flow of a full installation (``q``, per model):
+    # one product per flow, then sparse sums by group (and tenure, non-domestic party or roof owner).
+    by_tenure = _block_matrix(G, g, weights=base["split"])
+    by_nd_party = _block_matrix(G, g, category=nd_party, n_categories=len(ND_PARTIES))
+    by_owner = _block_matrix(G, g, category=owner, n_categories=len(ROOF_OWNERS))
+    nd_present = np.bincount(nd_party, minlength=len(ND_PARTIES)) > 0
+    owner_present = np.bincount(owner, minlength=len(ROOF_OWNERS)) > 0
+    sum_g = lambda full: _by_group(G, g, s * full)  # noqa: E731  (U, D) flow of a full installation -> (G, D)
+    sc_dom_t = _block_sum(by_tenure, s * q["sc_dom"], G).transpose(1, 0, 2)  # (G, 4, D) domestic self-consumption
+    sc_nd_k = _block_sum(by_nd_party, s * q["sc_nd"], G)  # (3, G, D) non-domestic self-consumption by party
+    sc_dom_g = sc_dom_t.sum(axis=1)
+    installed_kwp, gen_g, sc_g = sum_g(kwp), sum_g(base["kwh"]), sum_g(q["sc_full"])
+    exported_g = gen_g - sc_g
+    om_g = installed_kwp * p["om_gbp_per_kwp_year"][None, :]
+    cap_ref_g = sum_g(q["cap_ref"])
+    per_hh = np.zeros((U, n_draws))     # £ per household of an installing building, every tenure
+    per_oo = np.zeros((U, n_draws))     # £ more per owner-occupied household there
+    installed_hh = s * q["dwellings"] > 1e-12
+
+    def book_occupant_savings(price_dom_incl_vat, price_nd_saved, component):
+        nonlocal per_hh
+        ledger.book("households", component, sc_dom_t * price_dom_incl_vat[:, None, :])
+        per_hh = per_hh + np.where(installed_hh, q["sc_dom_per_household"] * price_dom_incl_vat, 0.0)
+        for k, party in enumerate(ND_PARTIES):
+            if nd_present[k]:
+                ledger.book(party, component, sc_nd_k[k] * price_nd_saved)
+
+    def book_roof_owner(full, per_oo_household, component):
+        """Money of the roof owner of each unit (``s`` × ``full``, (U, D)) to its party."""
+        nonlocal per_oo
+        per_owner = _block_sum(by_owner, s * full, G)
+        for k, name in enumerate(ROOF_OWNERS):
+            if not owner_present[k]:
+                continue
+            if name == "owner_occupier":
+                own = np.zeros((G, NO_TENURE, n_draws))
+                own[:, 0, :] = per_owner[k]
+                ledger.book("households", component, own)
+                per_oo = per_oo + np.where(s * q["dwellings_oo"] > 1e-12, per_oo_household, 0.0)
+            else:
+                ledger.book(ROOF_OWNER_PARTY[name], component, per_owner[k])
+
+    behind_meter = True
+    pool = None
+    levy = np.zeros(n_draws)
+    if model in ("market", "market_batteries"):
+        book_occupant_savings(retail, price_nd, "bill_savings")
+        ledger.book("treasury", "vat_on_bills", -vat * price_dom * sc_dom_g)
+        book_roof_owner(q["owner_income"], q["owner_income_per_oo"], "owner_income")
+        ledger.book("capital_providers", "interest_above_public_rate", sum_g(q["interest_premium"]))
+        ledger.book("treasury", "vat_on_installation", sum_g(q["vat_on_capex"]))
+    elif model == "aggregator":
+        book_occupant_savings(retail, price_nd, "free_power")
+        ledger.book("treasury", "vat_on_bills", -vat * price_dom * sc_dom_g)
+        tariff = p["aggregator_generation_tariff_gbp_per_kwh"][None, :]
+        ledger.book("aggregator", "profit", sum_g(q["profit"]))
+        ledger.book("capital_providers", "interest_above_public_rate", sum_g(q["interest_premium"]))
+        levy = (gen_g * tariff).sum(axis=0)
+    elif model == "coop":
+        d = p["coop_occupant_discount"][None, :]
+        book_occupant_savings(retail * d, price_nd * d, "bill_savings")
+        # VAT: the grid sale is lost, the co-op's sale at (1 − d) of the price carries VAT again.
+        ledger.book("treasury", "vat_on_bills", -vat * price_dom * sc_dom_g * d)
+        book_roof_owner(q["rent"], q["rent_per_oo"], "roof_rent")
+        ledger.book("community_fund", "surplus", sum_g(q["fund"]))
+        members = membership_weights(groups, p)  # (G, 4, D), sums to 1 over groups and tenures
+        ledger.book("coop_members", "interest_above_public_rate",
+                    members * (s * q["interest_premium"]).sum(axis=0)[None, None, :])
+    else:  # public: on-site power sold through the meter at the retail price (network charges paid)
+        behind_meter = False
+        book_roof_owner(q["rent"], q["rent_per_oo"], "roof_rent")
+        pool = (s * q["pool"]).sum(axis=0)
+        weights = return_weights(groups, distribution)  # (G, 4)
+        ledger.book("households", "pooled_return", weights[:, :, None] * pool[None, None, :])
+
+    ledger.real_value = ((1 - ns) * (price_dom * sc_dom_g + price_nd * sc_nd_k.sum(axis=0)) + exported_g * export_price
+                         - om_g - cap_ref_g)
+    if behind_meter:
+        bm_dom = sc_dom_t
+        bm_nd = sc_nd_k.transpose(1, 0, 2)
+    else:
+        bm_dom = np.zeros((G, NO_TENURE, n_draws))
+        bm_nd = np.zeros((G, len(ND_PARTIES), n_draws))
+    return Generation(model=model, ledger=ledger, share=s, installed_kwp=installed_kwp,
+                      generation_kwh=gen_g, behind_meter_dom=bm_dom, behind_meter_nd=bm_nd,
+                      self_consumed_kwh=sc_g, levy_gbp=levy, unit_per_household=per_hh,
+                      unit_owner_extra=per_oo, capex_gbp=sum_g(q["capex_spent"]), pool_gbp=pool)
+
+
+def model_quantities(units: Units, params: dict, curve: SelfConsumptionCurve, base: dict, model: str) -> dict:
+    """Per-unit quantities of a *full* installation under one generation model ``(U, D)``.
+
+    They do not depend on the installed share, so a model run on several roof sets (its own
+    uptake, all roofs, the market's roofs) computes them once; they are kept in ``base``.
+    Every flow of :func:`generation` is the installed share times one of these. They are kept
+    only for the parameters ``base`` was computed with (other parameters: computed afresh).
+    """
+    cache = base.setdefault("models", {}) if base.get("params") is params else {}
+    if model in cache:
+        return cache[model]
+    p = params
+    n_draws = len(next(iter(p.values())))
+    U = len(units)
+    n = units.n_buildings[:, None]
+    life = p["lifetime_years"][None, :]
+    kwp, kwh, demand, sc_plain, capex = base["kwp"], base["kwh"], base["demand"], base["sc_plain"], base["capex"]
+    dom_frac = base["dom_frac"]
+    owner = units.roof_owner
+    oo = owner == _roof_owner_index("owner_occupier")
+    third_party = model in ("aggregator", "coop", "public")
+    extra_parties = units.consents[:, None] if third_party else np.clip(units.consents - 1, 0, None)[:, None]
+    consent_cost = n * extra_parties * p["consent_cost_gbp_per_party"][None, :]
+
+    vat = p["vat_rate_domestic_energy"][None, :]
+    price_dom = p["retail_price_gbp_per_kwh"][None, :] / (1 + vat)  # excl. VAT
     ns = p["network_policy_share_of_unit_price"][None, :]
     price_nd = p["retail_price_nondomestic_gbp_per_kwh"][None, :]
     export_price = p["export_tariff_gbp_per_kwh"][None, :]
@@ -706,19 +831,21 @@ def generation(units: Units, groups: Groups, params: dict, curve: SelfConsumptio
         rate_kind, rates = np.zeros(U, dtype=np.int64), p[name][None, :]
     vat_install = (p["vat_rate_installation_domestic"][None, :] * _owner_mask(owner, VAT_PAYING_OWNERS)[:, None]
                    if model in ("market", "market_batteries") else np.zeros((1, n_draws)))
-    inverter_kwp = p["inverter_replacement_gbp_per_kwp"][None, :] * kwp
+    inverter_kwp = base["inverter_kwp"]
 
     def annual_capital(kind, rate_classes, gross_capex, battery_capex):
         """Annualised capital of a full installation at each unit's rate (U, D) [£/yr]."""
-        crf = capital_recovery_factor(rate_classes, life)[kind]  # factors per rate class, then per unit
-        inverter = replacement_present_value(1.0, rate_classes, p["inverter_life_years"][None, :], life)[kind]
+        def per_unit(factor):  # factors per rate class (K, D), then per unit (one class: broadcast, no copy)
+            return factor if len(rate_classes) == 1 else factor[kind]
+
+        crf = per_unit(capital_recovery_factor(rate_classes, life))
+        inverter = per_unit(replacement_present_value(1.0, rate_classes, p["inverter_life_years"][None, :], life))
         out = (gross_capex + consent_cost + inverter * inverter_kwp) * crf
         if np.ndim(battery_capex) and np.any(battery_capex):
-            out = out + battery_capex * capital_recovery_factor(rate_classes, p["battery_lifetime_years"][None, :])[kind]
+            out = out + battery_capex * per_unit(capital_recovery_factor(rate_classes, p["battery_lifetime_years"][None, :]))
         return out
 
     # Battery take-up (owner-occupier adopters, market_batteries only)
-    battery_prob = np.zeros((U, 1))
     battery_capex = 0.0
     sc_full = sc_plain
     if model == "market_batteries":
@@ -732,146 +859,95 @@ def generation(units: Units, groups: Groups, params: dict, curve: SelfConsumptio
         sc_full = sc_plain + battery_prob * (sc_batt - sc_plain)
         battery_capex = n * battery_prob * p["battery_capex_gbp"][None, :]
     export_full = kwh - sc_full
-    om_full = kwp * p["om_gbp_per_kwp_year"][None, :]
-    gross_capex = capex * (1 + vat_install)
-    own_capital = annual_capital(rate_kind, rates, gross_capex, battery_capex)
-    rent_full = kwp * p["roof_rent_gbp_per_kwp_year"][None, :]
+    om_full, rent_full = base["om_full"], base["rent_full"]
+    own_capital = annual_capital(rate_kind, rates, capex * (1 + vat_install), battery_capex)
     public_roof = (owner == _roof_owner_index("public_body"))[:, None]
-
-    # The model's own uptake (expected share of roofs) — or the given share for equal-capacity runs
-    if share is None:
-        if model in ("market", "market_batteries"):
-            # The PV decision: the owner's own savings (landlords keep none: the split incentive) and
-            # export, without a battery (batteries are an add-on decision).
-            own_income = (np.where(oo[:, None], sc_plain * dom_frac * retail, 0.0)
-                          + np.where(_owner_mask(owner, ("commercial", "public_body", "faith_community"))[:, None],
-                                     sc_plain * (1 - dom_frac) * price_nd, 0.0)
-                          + (kwh - sc_plain) * export_price - om_full)
-            upfront = capex * (1 + vat_install) + consent_cost
-            payback = np.divide(upfront, own_income, out=np.full_like(upfront, np.inf), where=own_income > 0)
-            s = market_uptake(units, p, payback) * consent_odds
-        elif model == "aggregator":
-            profit = (export_full * export_price + kwh * p["aggregator_generation_tariff_gbp_per_kwh"][None, :]
-                      - own_capital - om_full)
-            rate_up = np.where(oo[:, None], p["aggregator_uptake_owner_occupier"][None, :],
-                               p["aggregator_uptake_landlords"][None, :])
-            s = (profit > 0) * rate_up * consent_odds
-        elif model == "coop":
-            d = p["coop_occupant_discount"][None, :]
-            surplus = ((1 - d) * sc_full * (price_dom * dom_frac + price_nd * (1 - dom_frac))
-                       + export_full * export_price - own_capital - om_full - rent_full)
-            target = np.where(_owner_mask(owner, ("social_landlord", "public_body", "faith_community"))[:, None],
-                              1.0, p["coop_share_of_other_roofs"][None, :])
-            s = (surplus > 0) * target * consent_odds
-        else:  # public: every suitable roof where it breaks even at the public rate and whose parties agree
-            surplus = ((1 - ns) * sc_full * (price_dom * dom_frac + price_nd * (1 - dom_frac))
-                       + export_full * export_price - own_capital - om_full - np.where(public_roof, 0.0, rent_full))
-            s = (surplus >= 0) * consent_odds
-    else:
-        s = np.broadcast_to(np.asarray(share, dtype=float).reshape(U, -1), (U, n_draws))
-    s = np.where(kwp > 0, s, 0.0)
-
-    # Energy actually produced and used, given the installed share
-    gen = s * kwh
-    sc = s * sc_full
-    sc_dom, sc_nd = sc * dom_frac, sc * (1 - dom_frac)
-    exported = s * export_full
-    om = s * om_full
-    cap_own = s * own_capital
     ref_kind = np.zeros(U, dtype=np.int64)
-    cap_ref = s * annual_capital(ref_kind, r_ref, capex, battery_capex)  # real cost: excl. VAT, at the reference rate
-    vat_on_capex = s * capex * vat_install * capital_recovery_factor(r_ref, life)
-    capex_spent = s * (capex + battery_capex)
-
-    nd_party = units.nd_party
-    dwell_total = units.dwellings.sum(axis=1)[:, None]
+    cap_ref = annual_capital(ref_kind, r_ref, capex, battery_capex)  # real cost: excl. VAT, at the reference rate
+    dwellings = units.dwellings.sum(axis=1)[:, None]
     dw_oo = units.dwellings[:, :1]
-    installed_hh = s * dwell_total
-    installed_oo = s * dw_oo
-    per_hh = np.zeros((U, n_draws))     # £ per household of an installing building, every tenure
-    per_oo = np.zeros((U, n_draws))     # £ more per owner-occupied household there
-
-    # Sparse sums by (block, group): tenure shares of each unit's households, non-domestic party and roof owner.
-    by_tenure = _block_matrix(G, g, weights=split)
-    by_nd_party = _block_matrix(G, g, category=nd_party, n_categories=len(ND_PARTIES))
-    by_owner = _block_matrix(G, g, category=owner, n_categories=len(ROOF_OWNERS))
-    nd_present = np.bincount(nd_party, minlength=len(ND_PARTIES)) > 0
-    owner_present = np.bincount(owner, minlength=len(ROOF_OWNERS)) > 0
-    oo_installed = oo[:, None] & (installed_oo > 1e-12)
-
-    def book_occupant_savings(price_dom_incl_vat, price_nd_saved, component):
-        nonlocal per_hh
-        hh = sc_dom * price_dom_incl_vat
-        ledger.book("households", component, _block_sum(by_tenure, hh, G).transpose(1, 0, 2))
-        per_hh = per_hh + np.divide(hh, installed_hh, out=np.zeros_like(hh), where=installed_hh > 1e-12)
-        nd = _block_sum(by_nd_party, sc_nd * price_nd_saved, G)
-        for k, party in enumerate(ND_PARTIES):
-            if nd_present[k]:
-                ledger.book(party, component, nd[k])
-
-    def book_roof_owner(values, component):
-        """Money of the roof owner of each unit (U, D) to its party."""
-        nonlocal per_oo
-        per_owner = _block_sum(by_owner, values, G)
-        for k, name in enumerate(ROOF_OWNERS):
-            if not owner_present[k]:
-                continue
-            if name == "owner_occupier":
-                own = np.zeros((G, NO_TENURE, n_draws))
-                own[:, 0, :] = per_owner[k]
-                ledger.book("households", component, own)
-                per_oo = per_oo + np.divide(values, installed_oo, out=np.zeros_like(per_oo), where=oo_installed)
-            else:
-                ledger.book(ROOF_OWNER_PARTY[name], component, per_owner[k])
-
-    behind_meter = True
-    pool = None
-    levy = np.zeros(n_draws)
+    sc_dom = sc_full * dom_frac
+    q = {"third_party": third_party, "consent_cost": consent_cost, "vat_install": vat_install, "sc_full": sc_full,
+         "export_full": export_full, "om_full": om_full, "own_capital": own_capital, "rent_full": rent_full,
+         "public_roof": public_roof, "cap_ref": cap_ref, "capex_spent": capex + battery_capex,
+         "sc_dom": sc_dom, "sc_nd": sc_full * (1 - dom_frac), "dwellings": dwellings, "dwellings_oo": dw_oo,
+         # £ per household of an installing building, per unit price of the power its occupants use
+         "sc_dom_per_household": np.divide(sc_dom, dwellings, out=np.zeros_like(sc_dom), where=dwellings > 0)}
+    per_oo = lambda full: np.divide(full, dw_oo, out=np.zeros_like(full), where=oo[:, None] & (dw_oo > 0))  # noqa: E731
     if model in ("market", "market_batteries"):
-        book_occupant_savings(retail, price_nd, "bill_savings")
-        ledger.book("treasury", "vat_on_bills", _by_group(G, g, -vat * price_dom * sc_dom))
-        book_roof_owner(exported * export_price - om - cap_own, "owner_income")
-        ledger.book("capital_providers", "interest_above_public_rate", _by_group(G, g, cap_own - cap_ref - vat_on_capex))
-        ledger.book("treasury", "vat_on_installation", _by_group(G, g, vat_on_capex))
+        q["vat_on_capex"] = capex * vat_install * capital_recovery_factor(r_ref, life)
+        q["interest_premium"] = own_capital - cap_ref - q["vat_on_capex"]
+        q["owner_income"] = export_full * export_price - om_full - own_capital
+        q["owner_income_per_oo"] = per_oo(q["owner_income"])
     elif model == "aggregator":
-        book_occupant_savings(retail, price_nd, "free_power")
-        ledger.book("treasury", "vat_on_bills", _by_group(G, g, -vat * price_dom * sc_dom))
-        tariff = gen * p["aggregator_generation_tariff_gbp_per_kwh"][None, :]
-        ledger.book("aggregator", "profit", _by_group(G, g, exported * export_price + tariff - om - cap_own))
-        ledger.book("capital_providers", "interest_above_public_rate", _by_group(G, g, cap_own - cap_ref))
-        levy = tariff.sum(axis=0)
+        q["interest_premium"] = own_capital - cap_ref
+        q["profit"] = (export_full * export_price + kwh * p["aggregator_generation_tariff_gbp_per_kwh"][None, :]
+                       - own_capital - om_full)
     elif model == "coop":
         d = p["coop_occupant_discount"][None, :]
-        book_occupant_savings(retail * d, price_nd * d, "bill_savings")
-        # VAT: the grid sale is lost, the co-op's sale at (1 − d) of the price carries VAT again.
-        ledger.book("treasury", "vat_on_bills", _by_group(G, g, -vat * price_dom * sc_dom * d))
-        rent = s * rent_full
-        book_roof_owner(rent, "roof_rent")
-        fund = (1 - d) * (price_dom * sc_dom + price_nd * sc_nd) + exported * export_price - om - cap_own - rent
-        ledger.book("community_fund", "surplus", _by_group(G, g, fund))
-        members = membership_weights(groups, p)  # (G, 4, D), sums to 1 over groups and tenures
-        ledger.book("coop_members", "interest_above_public_rate", members * (cap_own - cap_ref).sum(axis=0)[None, None, :])
-    else:  # public: on-site power sold through the meter at the retail price (network charges paid)
-        behind_meter = False
-        rent = s * np.where(public_roof, 0.0, rent_full)
-        book_roof_owner(rent, "roof_rent")
-        pool_units = (1 - ns) * (price_dom * sc_dom + price_nd * sc_nd) + exported * export_price - om - cap_ref - rent
-        pool = pool_units.sum(axis=0)
-        weights = return_weights(groups, distribution)  # (G, 4)
-        ledger.book("households", "pooled_return", weights[:, :, None] * pool[None, None, :])
-
-    ledger.real_value = _by_group(G, g, (1 - ns) * (price_dom * sc_dom + price_nd * sc_nd) + exported * export_price
-                                  - om - cap_ref)
-    if behind_meter:
-        bm_dom = _block_sum(by_tenure, sc_dom, G).transpose(1, 0, 2)
-        bm_nd = _block_sum(by_nd_party, sc_nd, G).transpose(1, 0, 2)
+        q["interest_premium"] = own_capital - cap_ref
+        q["rent"], q["rent_per_oo"] = rent_full, per_oo(rent_full)
+        q["fund"] = (1 - d) * (price_dom * sc_dom + price_nd * q["sc_nd"]) + export_full * export_price - om_full - own_capital - rent_full
     else:
-        bm_dom = np.zeros((G, NO_TENURE, n_draws))
-        bm_nd = np.zeros((G, len(ND_PARTIES), n_draws))
-    return Generation(model=model, ledger=ledger, share=s, installed_kwp=_by_group(G, g, s * kwp),
-                      generation_kwh=_by_group(G, g, gen), behind_meter_dom=bm_dom, behind_meter_nd=bm_nd,
-                      self_consumed_kwh=_by_group(G, g, sc), levy_gbp=levy, unit_per_household=per_hh,
-                      unit_owner_extra=per_oo, capex_gbp=_by_group(G, g, capex_spent), pool_gbp=pool)
+        rent = np.where(public_roof, 0.0, rent_full)
+        q["rent"], q["rent_per_oo"] = rent, per_oo(rent)
+        q["pool"] = (1 - ns) * (price_dom * sc_dom + price_nd * q["sc_nd"]) + export_full * export_price - om_full - cap_ref - rent
+    cache[model] = q
+    return q
+
+
+def own_share(units: Units, params: dict, base: dict, q: dict, model: str) -> np.ndarray:
+    """Expected share of each unit's roofs a model installs at its own scale ``(U, D)`` [-] (kept in ``base``).
+
+    The market's PV decision is taken without batteries (an add-on decision), so ``market`` and
+    ``market_batteries`` share it.
+    """
+    key = "market" if model == "market_batteries" else model
+    cache = base.setdefault("own shares", {}) if base.get("params") is params else {}
+    if key in cache:
+        return cache[key]
+    p = params
+    kwp, kwh, sc_plain, capex, dom_frac = base["kwp"], base["kwh"], base["sc_plain"], base["capex"], base["dom_frac"]
+    owner = units.roof_owner
+    oo = owner == _roof_owner_index("owner_occupier")
+    consent_odds = base["consent_odds"]
+    vat = p["vat_rate_domestic_energy"][None, :]
+    retail = p["retail_price_gbp_per_kwh"][None, :]
+    price_dom = retail / (1 + vat)  # excl. VAT
+    ns = p["network_policy_share_of_unit_price"][None, :]
+    price_nd = p["retail_price_nondomestic_gbp_per_kwh"][None, :]
+    export_price = p["export_tariff_gbp_per_kwh"][None, :]
+    sc_full, export_full, own_capital, om_full, rent_full = (q[k] for k in ("sc_full", "export_full", "own_capital",
+                                                                            "om_full", "rent_full"))
+    if key == "market":
+        # The PV decision: the owner's own savings (landlords keep none: the split incentive) and
+        # export, without a battery (batteries are an add-on decision).
+        own_income = (np.where(oo[:, None], sc_plain * dom_frac * retail, 0.0)
+                      + np.where(_owner_mask(owner, ("commercial", "public_body", "faith_community"))[:, None],
+                                 sc_plain * (1 - dom_frac) * price_nd, 0.0)
+                      + (kwh - sc_plain) * export_price - om_full)
+        upfront = capex * (1 + q["vat_install"]) + q["consent_cost"]
+        payback = np.divide(upfront, own_income, out=np.full_like(upfront, np.inf), where=own_income > 0)
+        s = market_uptake(units, p, payback) * consent_odds
+    elif key == "aggregator":
+        profit = (export_full * export_price + kwh * p["aggregator_generation_tariff_gbp_per_kwh"][None, :]
+                  - own_capital - om_full)
+        rate_up = np.where(oo[:, None], p["aggregator_uptake_owner_occupier"][None, :],
+                           p["aggregator_uptake_landlords"][None, :])
+        s = (profit > 0) * rate_up * consent_odds
+    elif key == "coop":
+        d = p["coop_occupant_discount"][None, :]
+        surplus = ((1 - d) * sc_full * (price_dom * dom_frac + price_nd * (1 - dom_frac))
+                   + export_full * export_price - own_capital - om_full - rent_full)
+        target = np.where(_owner_mask(owner, ("social_landlord", "public_body", "faith_community"))[:, None],
+                          1.0, p["coop_share_of_other_roofs"][None, :])
+        s = (surplus > 0) * target * consent_odds
+    else:  # public: every suitable roof where it breaks even at the public rate and whose parties agree
+        surplus = ((1 - ns) * sc_full * (price_dom * dom_frac + price_nd * (1 - dom_frac))
+                   + export_full * export_price - own_capital - om_full - np.where(q["public_roof"], 0.0, rent_full))
+        s = (surplus >= 0) * consent_odds
+    cache[key] = np.where(kwp > 0, s, 0.0)
+    return cache[key]
 
 
 def membership_weights(groups: Groups, p: dict) -> np.ndarray:

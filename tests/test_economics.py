@@ -82,6 +82,27 @@ def test_curve_never_exceeds_demand_or_generation_and_rises_with_size_and_batter
     assert ec.self_sufficiency(curve, False, 1.0, 1.5) > 0.5
 
 
+def test_self_sufficiency_interpolates_the_table_in_log_ratio_then_battery(curve):
+    # Reference, one value at a time: np.interp in log ratio for every battery column, then in battery size.
+    rng = np.random.default_rng(0)
+    n = 400
+    ratio = np.exp(rng.uniform(np.log(5e-4), np.log(300), n))
+    battery = np.where(rng.random(n) < 0.2, 0.0, rng.uniform(0, 15, n))  # beyond the grid: clipped to its end
+    nd = rng.random(n) < 0.3
+    log_ratios = np.log(curve.ratios)
+    ref = np.empty(n)
+    for k in range(n):
+        tab = curve.table["non_domestic" if nd[k] else "domestic"]
+        x = np.log(np.clip(ratio[k], curve.ratios[0], curve.ratios[-1]))
+        columns = [np.interp(x, log_ratios, tab[:, c]) for c in range(len(curve.batteries))]
+        value = ratio[k] if ratio[k] < curve.ratios[0] else np.interp(min(battery[k], curve.batteries[-1]),
+                                                                      curve.batteries, columns)
+        ref[k] = min(value, ratio[k], 1.0)
+    np.testing.assert_allclose(ec.self_sufficiency(curve, nd, ratio, battery), ref, rtol=1e-12, atol=1e-15)
+    no_battery = ec.self_sufficiency(curve, nd[:, None], ratio[:, None], 0.0)[:, 0]  # the fast path
+    np.testing.assert_allclose(no_battery, ec.self_sufficiency(curve, nd, ratio, np.zeros(n)), rtol=1e-12)
+
+
 def test_self_consumption_is_capped_by_demand_for_every_building(curve):
     buildings, potential, areas, _ = scenarios.synthetic_inputs(3000, seed=5)
     units, groups = scenarios.prepare(buildings, potential, areas)
@@ -273,3 +294,21 @@ def test_heat_ownership_ledgers_balance_and_esco_builds_only_where_it_pays(many)
     profit = esco["ledger"].party_group("esco")
     assert np.all(profit[esco["built"]] >= -1e-9)
     assert np.all(res["council"]["ledger"].party_group("capital_providers") == 0)  # council borrows at the reference rate
+
+
+def test_quantities_kept_for_a_model_serve_only_the_same_parameters(many, curve):
+    # Full-installation quantities and own uptake are kept in ``base`` per model; a run with other
+    # parameters on the same base must not reuse them (e.g. the aggregator at another tariff).
+    units, groups, params, _ = many
+    base = ec.base_quantities(units, params, curve)
+    first = ec.generation(units, groups, params, curve, "aggregator", base=base)
+    again = ec.generation(units, groups, params, curve, "aggregator", base=base)
+    assert again.share is first.share  # reused
+    dearer = dict(params, aggregator_generation_tariff_gbp_per_kwh=params["aggregator_generation_tariff_gbp_per_kwh"] + 0.05)
+    on_base = ec.generation(units, groups, dearer, curve, "aggregator", base=base)
+    fresh = ec.generation(units, groups, dearer, curve, "aggregator")
+    np.testing.assert_array_equal(on_base.share, fresh.share)
+    assert on_base.installed_kwp.sum() > first.installed_kwp.sum()  # a tariff makes more roofs pay
+    # The market with and without batteries takes the same PV decision (batteries are an add-on).
+    np.testing.assert_array_equal(ec.generation(units, groups, params, curve, "market", base=base).share,
+                                  ec.generation(units, groups, params, curve, "market_batteries").share)
