@@ -243,6 +243,56 @@ def _horizon_items(px, py, pz, shaders: Shaders, pts, bld, n_sectors, north_offs
     return flat, elev
 
 
+@dataclass
+class _PointGrid:
+    """Points sorted into square cells, for box queries without building geometries."""
+
+    x: np.ndarray
+    y: np.ndarray
+    x0: float
+    y0: float
+    cell: float
+    nx: int
+    ny: int
+    order: np.ndarray  # point indices sorted by cell (row-major: cell = iy * nx + ix)
+    start: np.ndarray  # first position in ``order`` of each cell, length nx * ny + 1
+
+
+def _point_grid(x, y, cell_m: float = 50.0, max_cells: int = 4_000_000) -> _PointGrid:
+    """Index points in square cells of ``cell_m`` (coarser if the extent would need more than ``max_cells``)."""
+    x0, y0 = float(x.min()), float(y.min())
+    extent = max(float(x.max()) - x0, float(y.max()) - y0, 1.0)
+    cell = max(cell_m, extent / np.sqrt(max_cells))
+    ix = np.floor((x - x0) / cell).astype(np.int64)
+    iy = np.floor((y - y0) / cell).astype(np.int64)
+    nx, ny = int(ix.max()) + 1, int(iy.max()) + 1
+    cid = iy * nx + ix
+    order = np.argsort(cid, kind="stable")
+    start = np.concatenate([[0], np.cumsum(np.bincount(cid, minlength=nx * ny))])
+    return _PointGrid(x, y, x0, y0, cell, nx, ny, order, start)
+
+
+def _query_boxes(grid: _PointGrid, qx0, qy0, qx1, qy1) -> tuple[np.ndarray, np.ndarray]:
+    """(box, point) pairs with the point inside the closed box — what an STRtree of the points
+    returns for these boxes, found by cell ranges (one contiguous run of cells per box and row)."""
+    cx0 = np.floor((qx0 - grid.x0) / grid.cell)
+    cx1 = np.floor((qx1 - grid.x0) / grid.cell)
+    cy0 = np.floor((qy0 - grid.y0) / grid.cell)
+    cy1 = np.floor((qy1 - grid.y0) / grid.cell)
+    valid = (cx1 >= 0) & (cx0 <= grid.nx - 1) & (cy1 >= 0) & (cy0 <= grid.ny - 1)
+    cx0, cx1 = np.clip(cx0, 0, grid.nx - 1).astype(np.int64), np.clip(cx1, 0, grid.nx - 1).astype(np.int64)
+    cy0, cy1 = np.clip(cy0, 0, grid.ny - 1).astype(np.int64), np.clip(cy1, 0, grid.ny - 1).astype(np.int64)
+    box, rank = _expand(np.where(valid, cy1 - cy0 + 1, 0))
+    row = cy0[box] + rank
+    lo = grid.start[row * grid.nx + cx0[box]]
+    hi = grid.start[row * grid.nx + cx1[box] + 1]
+    run, rank = _expand(hi - lo)
+    box, point = box[run], grid.order[lo[run] + rank]
+    px, py = grid.x[point], grid.y[point]
+    inside = (px >= qx0[box]) & (px <= qx1[box]) & (py >= qy0[box]) & (py <= qy1[box])
+    return box[inside], point[inside]
+
+
 def _bbox_distance(bounds, x, y):
     """Distance from points to bounding boxes (0 inside) [m]."""
     ddx = np.maximum(np.maximum(bounds[:, 0] - x, x - bounds[:, 2]), 0.0)
@@ -330,7 +380,7 @@ def horizon_profiles(points_xy, points_z, shaders: Shaders, *, n_sectors: int = 
     first = np.concatenate([[0], np.cumsum(count)[:-1]])
     ghorizon = np.zeros(ng * n_sectors, dtype=np.float32)
 
-    tree = shapely.STRtree(shapely.points(np.column_stack([gx, gy])))
+    grid = _point_grid(gx, gy)
     # Reach only of the candidates (a mask, not a set intersection over every shader per call).
     active = (np.arange(len(shaders.height_m)) if candidates is None else np.asarray(candidates, dtype=np.int64))
     reach = np.clip((shaders.height_m[active] - gz.min()) / tan_min, 0.0, radius_m)
@@ -357,7 +407,7 @@ def horizon_profiles(points_xy, points_z, shaders: Shaders, *, n_sectors: int = 
     def task(args):
         chunk, r = args
         b = shaders.bounds[chunk]
-        box_i, grp = tree.query(shapely.box(b[:, 0] - r, b[:, 1] - r, b[:, 2] + r, b[:, 3] + r))
+        box_i, grp = _query_boxes(grid, b[:, 0] - r, b[:, 1] - r, b[:, 2] + r, b[:, 3] + r)
         bld = chunk[box_i]
         dist = _bbox_distance(shaders.bounds[bld], gx[grp], gy[grp])
         keep = (bld != gexclude[grp]) & (shaders.height_m[bld] - gz[grp] > dist * tan_min) & (dist <= radius_m)
