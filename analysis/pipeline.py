@@ -494,8 +494,15 @@ def economics_tables(buildings, planes, areas, heat_tables: dict, cfg, log: Qual
     frame = pd.DataFrame(buildings.drop(columns="geometry", errors="ignore"))
     potential = planes.groupby("building_id")[[f"{q}_{lv}" for q in ("kwp", "kwh") for lv in LEVELS]].sum().reset_index()
     area_frame = pd.DataFrame(areas.drop(columns="geometry", errors="ignore"))
-    weather, meta = weather_and_meta or read_weather(cfg.resolve(cfg.raw["weather"]), cfg.raw.get("weather_format"), log=log)
-    curve = scenarios.build_curve(cfg.assumptions, economics.hourly_pv_shape(weather, meta), log=log)
+    weather_path = cfg.resolve(cfg.raw["weather"])
+    weather, meta = weather_and_meta or read_weather(weather_path, cfg.raw.get("weather_format"), log=log)
+    # The self-consumption curve depends on the weather only through the hourly PV shape: cached by
+    # the weather file (and battery efficiency and code), a rerun skips the shape as well.
+    curve_key = cache.key_of(weather=config_mod.file_sha256(weather_path), fmt=cfg.raw.get("weather_format"),
+                             eff=cfg.assumptions.get("batteries", "battery_round_trip_efficiency"),
+                             code=cache.code_hash("economics.py", "scenarios.py", "solar.py", "ingest/weather.py"))
+    curve = cache.cached("self-consumption-curve-weather", curve_key, lambda: scenarios.build_curve(
+        cfg.assumptions, economics.hourly_pv_shape(weather, meta), log=log))
     observed = None
     spec = cfg.raw.get("observed_adoption")
     if spec:

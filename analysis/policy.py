@@ -210,10 +210,11 @@ def parameter_drivers(draw_table: pd.DataFrame, draw_metrics: dict, metric_names
     pandas.DataFrame
         ``scenario``, ``metric``, ``parameter``, ``rank_correlation`` (the ``top`` largest in size).
     """
-    from scipy.stats import rankdata  # average ranks for ties, as pandas' rank
+    def rankdata(x):
+        return pd.Series(x).rank().to_numpy()
 
     wide = draw_table.pivot(index="draw", columns="name", values="value")
-    ranks = rankdata(wide.to_numpy(), axis=0)
+    ranks = wide.rank().to_numpy()  # every column at once (average ranks for ties)
     ranks = (ranks - ranks.mean(0)) / ranks.std(0)
     rows = []
     for scenario, mets in draw_metrics.items():

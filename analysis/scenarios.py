@@ -429,22 +429,44 @@ def households_losing(gen: ec.Generation, ledger: ec.Ledger, units: ec.Units, gr
     total = ledger.households()  # (G, 4, D)
     s = gen.share  # (U, D)
     G = len(groups)
-    g = units.group
     out = np.zeros_like(total)
-    per_household = gen.unit_per_household * s  # specific money of each unit's installing households
-    for t in range(ec.NO_TENURE):  # four tenures, each vectorised over units and draws
-        hh_t = ec._block_matrix(G, g, weights=units.dwellings, column=t)  # (G, U): households of tenure t
-        specific_u = gen.unit_per_household + gen.unit_owner_extra if t == 0 else gen.unit_per_household
-        installed = hh_t @ s  # (G, D) expected households of installing buildings
-        specific = hh_t @ (per_household + gen.unit_owner_extra * s if t == 0 else per_household)
+    for t, (rows, hh_t, hh_sum) in enumerate(_tenure_rows(units, G)):  # four tenures, each vectorised
+        # Only units with households of this tenure count: (n_t, D) work instead of (U, D).
+        s_t = s[rows]
+        specific_u = gen.unit_per_household[rows]  # £ per household of an installing building
+        if t == 0:
+            specific_u = specific_u + gen.unit_owner_extra[rows]
+        installed = hh_t @ s_t  # (G, D) expected households of installing buildings
+        specific = hh_t @ (specific_u * s_t)
         h = groups.households[:, t:t + 1]
         common = np.divide(total[:, t, :] - specific, h, out=np.zeros_like(specific), where=h > 0)  # (G, D)
         # Installing households lose when common + specific money is below the threshold; the others
         # (all of a group's households of the tenure less the installing ones) when the common part is.
-        loses_installed = hh_t @ (s * ((common[g] + specific_u) < -threshold))
-        not_installed = np.asarray(hh_t.sum(axis=1)) - installed
-        out[:, t, :] = loses_installed + (common < -threshold) * not_installed
+        loses_installed = hh_t @ (s_t * ((common[units.group[rows]] + specific_u) < -threshold))
+        out[:, t, :] = loses_installed + (common < -threshold) * (hh_sum - installed)
     return out
+
+
+_TENURE_ROWS: list = []
+
+
+def _tenure_rows(units: ec.Units, n_groups: int) -> list:
+    """Per tenure: the units with households of it, a sparse ``(G, n_t)`` sum weighted by those
+    households, and its row sums ``(G, 1)``; kept for the last few unit sets (by identity)."""
+    from scipy import sparse
+
+    for dwellings, group, n, value in _TENURE_ROWS:
+        if dwellings is units.dwellings and group is units.group and n == n_groups:
+            return value
+    value = []
+    for t in range(ec.NO_TENURE):
+        rows = np.flatnonzero(units.dwellings[:, t] > 0)
+        matrix = sparse.csr_matrix((units.dwellings[rows, t], (units.group[rows], np.arange(len(rows)))),
+                                   shape=(n_groups, len(rows)))
+        value.append((rows, matrix, np.asarray(matrix.sum(axis=1))))
+    _TENURE_ROWS.insert(0, (units.dwellings, units.group, n_groups, value))
+    del _TENURE_ROWS[4:]
+    return value
 
 
 def _components(ledger: ec.Ledger) -> dict:
@@ -552,16 +574,6 @@ def area_table(name: str, gen: ec.Generation, ledger: ec.Ledger, groups: ec.Grou
     return pd.DataFrame(out)  # built column-wise in one go (adding columns one by one is slow)
 
 
-def _rows_frame(rows: list) -> pd.DataFrame:
-    """Rows (dicts with the same keys) as a frame built column-wise, with ``net_pct_income``."""
-    columns = {k: [r[k] for r in rows] for k in rows[0]} if rows else {}
-    frame = pd.DataFrame(columns)
-    if rows:
-        frame["net_pct_income"] = (np.asarray(columns["net_per_household"], dtype=float)
-                                   / np.asarray(columns["income_mean_gbp"], dtype=float) * 100)
-    return frame
-
-
 def party_records(label: str, ledger: ec.Ledger, draw: int = 0) -> list:
     """``(label, party, component, £/yr)`` of one ledger and draw, as :meth:`analysis.economics.Ledger.frame`."""
     return [(label, party, component, float(arr[:, :, draw].sum())) for (party, component), arr in sorted(ledger.entries.items())]
@@ -582,26 +594,31 @@ def group_tables(name: str, gen, ledger, units, groups, losing: np.ndarray | Non
     h = groups.households
     inc = groups.income_mean_gbp[:, None] * h
     kwp = gen.installed_kwp[:, 0]
-    dec_rows = []
-    for d in range(1, 11):
-        m = groups.decile == d
-        hh = h[m].sum()
-        if hh <= 0:
-            continue
-        dec_rows.append({key: name, "decile": d, "households": hh, "income_mean_gbp": inc[m].sum() / hh,
-                         "installed_kwp": kwp[m].sum(), "net_per_household": net[m].sum() / hh,
-                         "cost_per_household": cost[m].sum() / hh, "benefit_per_household": (net[m] + cost[m]).sum() / hh,
-                         "households_losing": losing[m].sum(), "share_losing": losing[m].sum() / hh})
-    ten_rows = []
-    for t, tenure in enumerate(ec.TENURES):
-        hh = h[:, t].sum()
-        if hh <= 0:
-            continue
-        ten_rows.append({key: name, "tenure": tenure, "households": hh, "income_mean_gbp": inc[:, t].sum() / hh,
-                         "net_per_household": net[:, t].sum() / hh, "cost_per_household": cost[:, t].sum() / hh,
-                         "benefit_per_household": (net[:, t] + cost[:, t]).sum() / hh,
-                         "households_losing": losing[:, t].sum(), "share_losing": losing[:, t].sum() / hh})
-    return _rows_frame(dec_rows), _rows_frame(ten_rows)
+
+    def by_decile(values):  # (G,) -> (10,): sums over the groups of each decile (decile 0: no households)
+        return np.bincount(groups.decile, weights=values, minlength=11)[1:11]
+
+    hh_d = by_decile(h.sum(axis=1))
+    keep = hh_d > 0
+    sums = {k: by_decile(v)[keep] for k, v in (("inc", inc.sum(axis=1)), ("kwp", kwp), ("net", net.sum(axis=1)),
+                                                ("cost", cost.sum(axis=1)), ("losing", losing.sum(axis=1)))}
+    hh_d = hh_d[keep]
+    dec = pd.DataFrame({key: [name] * len(hh_d), "decile": np.arange(1, 11)[keep], "households": hh_d,
+                        "income_mean_gbp": sums["inc"] / hh_d, "installed_kwp": sums["kwp"],
+                        "net_per_household": sums["net"] / hh_d, "cost_per_household": sums["cost"] / hh_d,
+                        "benefit_per_household": (sums["net"] + sums["cost"]) / hh_d,
+                        "households_losing": sums["losing"], "share_losing": sums["losing"] / hh_d,
+                        "net_pct_income": sums["net"] / hh_d / (sums["inc"] / hh_d) * 100})
+    hh_t = h.sum(axis=0)
+    keep = hh_t > 0
+    hh_t = hh_t[keep]
+    inc_t, net_t, cost_t, losing_t = (x.sum(axis=0)[keep] for x in (inc, net, cost, losing))
+    ten = pd.DataFrame({key: [name] * len(hh_t), "tenure": np.asarray(ec.TENURES)[keep], "households": hh_t,
+                        "income_mean_gbp": inc_t / hh_t, "net_per_household": net_t / hh_t,
+                        "cost_per_household": cost_t / hh_t, "benefit_per_household": (net_t + cost_t) / hh_t,
+                        "households_losing": losing_t, "share_losing": losing_t / hh_t,
+                        "net_pct_income": net_t / hh_t / (inc_t / hh_t) * 100})
+    return dec, ten
 
 
 def roof_owner_table(name: str, gen: ec.Generation, units: ec.Units) -> pd.DataFrame:
