@@ -155,15 +155,18 @@ def _ring_edges(footprints):
     same = ring[:-1] == ring[1:]
     i = np.flatnonzero(same)
     x0, y0, x1, y1 = coords[i, 0], coords[i, 1], coords[i + 1, 0], coords[i + 1, 1]
-    ring_id, ring_idx = np.unique(ring[i], return_inverse=True)
-    # Shoelace sign per ring: exteriors must run counter-clockwise, holes clockwise, so the
-    # outward normal of every edge is on its right.
-    twice_area = np.bincount(ring_idx, weights=x0 * y1 - x1 * y0, minlength=len(ring_id))
-    flip = (twice_area[ring_idx] > 0) != exterior[i]
+    # Shoelace sign per ring (ring numbers are small non-negative integers: bincount over them
+    # directly): exteriors must run counter-clockwise, holes clockwise, so the outward normal
+    # of every edge is on its right.
+    twice_area = np.bincount(ring[i], weights=x0 * y1 - x1 * y0)
+    flip = (twice_area[ring[i]] > 0) != exterior[i]
     x0, x1 = np.where(flip, x1, x0), np.where(flip, x0, x1)
     y0, y1 = np.where(flip, y1, y0), np.where(flip, y0, y1)
-    order = np.argsort(building[i], kind="stable")
-    return x0[order], y0[order], x1[order], y1[order], building[i][order]
+    building = building[i]
+    if np.any(building[1:] < building[:-1]):  # rings split from multipolygons come last: regroup by building
+        order = np.argsort(building, kind="stable")
+        return x0[order], y0[order], x1[order], y1[order], building[order]
+    return x0, y0, x1, y1, building
 
 
 def prepare_shaders(footprints, height_m) -> Shaders:
@@ -200,7 +203,7 @@ def _expand(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _horizon_items(px, py, pz, shaders: Shaders, pts, bld, n_sectors, north_offset_deg):
-    """(flat index into points × sectors, elevation [°]) for candidate (point, building) pairs.
+    """(flat index into points × sectors, tangent of the elevation) for candidate (point, building) pairs.
 
     Works in float32 relative to the point (metre-level coordinates stay exact). For an edge
     that faces the point at perpendicular distance d, the bearing to a point s metres along
@@ -237,10 +240,12 @@ def _horizon_items(px, py, pz, shaders: Shaders, pts, bld, n_sectors, north_offs
     # edge inside the sector [max(s0, 0), min(s0 + width, span)].
     foot = -rel_a[item]
     off = np.maximum(np.maximum(np.maximum(s0, 0) - foot, foot - np.minimum(s0 + width, span[item])), 0)
+    # tan(elevation) = ratio · cos(off); the elevation itself is taken once per (point, sector)
+    # after the maximum (arctan is monotonic), not per item.
     ratio = dh[pair] / d
-    elev = np.degrees(np.arctan(ratio[item] * np.cos(np.radians(off))))
+    tan_elev = ratio[item] * np.cos(np.radians(off))
     flat = pts[pair[item]].astype(np.int64) * n_sectors + (k % n_sectors)
-    return flat, elev
+    return flat, tan_elev
 
 
 @dataclass
@@ -433,6 +438,7 @@ def horizon_profiles(points_xy, points_z, shaders: Shaders, *, n_sectors: int = 
             if progress is not None:
                 progress(i + 1, len(chunks))
     horizon = np.maximum(horizon.reshape(n, n_sectors), ghorizon.reshape(ng, n_sectors)[ginv])
+    horizon = np.degrees(np.arctan(horizon))
     horizon[horizon < min_elevation_deg] = 0.0
     return horizon
 
