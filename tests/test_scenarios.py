@@ -262,3 +262,32 @@ def test_self_consumption_curve_is_cached_by_profile_and_efficiency(tmp_path, mo
     other = scenarios.build_curve(a, ec.clear_sky_pv_shape(40.0))  # another place: a new entry
     assert len(list((tmp_path / "cache").glob("self-consumption-curve-*.pkl"))) == 2
     assert not np.array_equal(other.table["domestic"], first.table["domestic"])
+
+
+def test_prepare_reads_codes_from_any_column_type(city):
+    # Area, owner and use lookups give the same units whether the columns are Arrow strings,
+    # Python objects or categoricals; an unknown area is still named.
+    buildings, potential, areas, _ = city
+    ref, _ = scenarios.prepare(buildings, potential, areas)
+    for cast in (lambda c: c.astype(object), lambda c: c.astype("category")):
+        other = buildings.assign(**{c: cast(buildings[c]) for c in ("area_id", "roof_owner", "use_class")})
+        units, _ = scenarios.prepare(other, potential, areas.assign(area_id=cast(areas["area_id"])))
+        for name in ("group", "roof_owner", "nd_party", "demand_dom_kwh", "demand_nd_kwh", "nondomestic_profile"):
+            np.testing.assert_array_equal(getattr(units, name), getattr(ref, name), err_msg=name)
+    with pytest.raises(InputError, match="missing from the areas table"):
+        scenarios.prepare(buildings, potential, areas.iloc[1:])
+
+
+def test_heat_draws_booked_by_decile_give_the_area_results(city):
+    buildings, potential, areas, area_heat = city
+    units, groups = scenarios.prepare(buildings, potential, areas)
+    _, deciles = scenarios.class_units(units, groups)
+    params, _ = scenarios.draw_parameters(load_assumptions(), 16, seed=2)
+    by_area = scenarios.heat_ownership(area_heat, groups, params)
+    by_decile = scenarios.heat_ownership(area_heat, groups, params, book_by_decile=True)
+    for model in scenarios.HEAT_MODELS:
+        assert by_decile[model]["ledger"].n_groups == 10
+        expected, got = scenarios.heat_metrics(by_area[model], groups), scenarios.heat_metrics(by_decile[model], deciles)
+        assert model == "esco" or expected["households_connected"].sum() > 0  # the ESCO may build nowhere
+        for name, values in expected.items():
+            np.testing.assert_allclose(got[name], values, rtol=1e-9, atol=1e-6, err_msg=f"{model} {name}")
