@@ -127,6 +127,16 @@ def allocate_homes(buildings: pd.DataFrame, areas: pd.DataFrame, params: dict, l
     source = np.full(n, None, dtype=object)
     counts = census_counts(areas.reset_index(drop=True))
     area_ids = areas["area_id"].astype(str).to_numpy()
+    typed = any(c in areas for columns in TYPE_COLUMNS.values() for c in columns)
+    if not typed and "households" in areas:  # no accommodation types: houses on house outlines, flats elsewhere
+        total = areas["households"].fillna(0).round().astype(int).to_numpy()
+        outlines = pd.Series(group == "house_form").groupby(buildings["area_id"].astype(str).to_numpy()).sum()
+        houses = np.minimum(total, outlines.reindex(area_ids).fillna(0).astype(int).to_numpy())
+        counts["house"], counts["purpose_built_flat"] = houses, total - houses
+        if log is not None:
+            log.default("homes", "accommodation type", int(total.sum()),
+                        "one house per house-shaped outline, the rest as flats",
+                        note="the place gives households but no accommodation types (Census TS044)")
     stats = {"placed": 0, "census": int(counts.to_numpy().sum()), "no_building": 0, "no_home_candidate": 0,
              "over_capacity": 0, "observed_flats": 0}
     b_area = buildings["area_id"].astype(str).to_numpy()

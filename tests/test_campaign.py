@@ -85,7 +85,9 @@ def test_factsheet_bad_input(camden_store, tmp_path, kind, content, match):
 
 def test_exports_round_trip(camden_store, tmp_path):
     paths = exports.export(camden_store, tmp_path, "EPSG:27700")
-    assert {p.name for p in paths} == {f"{n}.{e}" for n in ("buildings", "areas") for e in ("parquet", "geojson", "csv")}
+    assert {p.name for p in paths} == {f"{n}.{e}" for n in ("buildings", "areas") for e in ("parquet", "geojson", "csv")} \
+        | {"LICENCE.txt"}
+    assert "ODbL" in (tmp_path / "LICENCE.txt").read_text()  # exported footprints are OpenStreetMap data
     b = gpd.read_parquet(tmp_path / "buildings.parquet")
     a = gpd.read_file(tmp_path / "areas.geojson")
     assert len(a) == 133 and a.crs.to_epsg() == 4326 and b.crs.to_epsg() == 27700
@@ -114,9 +116,9 @@ def test_bad_place_configs(tmp_path):
     out = cli("run", "--place", str(latin))
     assert out.returncode == 1 and "UTF-8" in out.stderr
     missing = tmp_path / "c.yml"
-    missing.write_text("name: x\ncrs: EPSG:27700\nareas: {file: nope.geojson}\nweather: w.epw\n")
+    missing.write_text("name: x\ncrs: EPSG:27700\nareas: {file: nope.geojson, id: code}\nweather: w.epw\n")
     out = cli("run", "--place", str(missing))
-    assert out.returncode == 1 and "not found" in out.stderr
+    assert out.returncode == 1 and "does not exist" in out.stderr and len(out.stderr.strip().splitlines()) >= 1
 
 
 def test_place_with_quotes_and_sql_in_names_runs(tmp_path):
@@ -201,6 +203,7 @@ def test_areas_without_crs_fail_the_run_with_one_line(tmp_path):
     folder = tmp_path / "p"
     folder.mkdir()
     gpd.GeoDataFrame({"code": ["A"]}, geometry=[shapely.box(0, 0, 100, 100)]).to_file(folder / "areas.shp")
+    shutil.copy(ROOT / "data" / "weather" / "GBR_London.Gatwick.037760_IWEC.epw", folder / "w.epw")
     (folder / "place.yml").write_text("name: x\ncrs: EPSG:27700\nareas: {file: areas.shp, id: code}\n"
                                       "buildings: {source: synthetic}\nweather: w.epw\n")
     out = cli("run", "--place", str(folder / "place.yml"), "--db", str(tmp_path / "x.duckdb"))
