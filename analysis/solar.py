@@ -20,6 +20,7 @@ References
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -172,6 +173,98 @@ def plane_irradiance(weather: pd.DataFrame, solpos: pd.DataFrame, tilt, azimuth,
     return out
 
 
+def fuentes_cell_temperature(poa_global, temp_air, wind_speed, noct_installed: float, surface_tilt: float,
+                             index) -> np.ndarray:
+    """PVWatts' Fuentes (1987) cell temperature, pvlib's algorithm on plain Python floats.
+
+    :func:`pvlib.temperature.fuentes` steps through the hours with numpy scalars; this is the
+    same loop, the same operations in the same order (with pvlib's defaults for module size,
+    heights, emissivity and absorption), on Python floats: bit-identical to pvlib (tested) and
+    about three times faster. Used to fit :func:`fit_faiman`; validation keeps pvlib's own.
+
+    Parameters
+    ----------
+    poa_global : array-like
+        Plane irradiance [W/m²].
+    temp_air : array-like
+        Air temperature [°C].
+    wind_speed : array-like
+        Wind speed at 9.144 m [m/s].
+    noct_installed : float
+        Installed nominal operating cell temperature [°C].
+    surface_tilt : float
+        Module tilt [°].
+    index : pandas.DatetimeIndex
+        Time stamps (the thermal lag uses the step between them).
+
+    Returns
+    -------
+    numpy.ndarray
+        Cell temperature [°C].
+
+    References
+    ----------
+    .. [1] Fuentes, M. K. (1987). A Simplified Thermal Model for Flat-Plate Photovoltaic
+       Arrays. SAND85-0330, Sandia National Laboratories.
+    """
+    boltz, emiss, absorp = 5.669e-8, 0.84, 0.83
+    module_height, wind_height, module_width, module_length = 5, 9.144, 0.31579, 1.2
+    xlen = 2 * (module_width * module_length) / (module_width + module_length)
+    xlen3, turbulent, laminar = xlen**3, 0.71**0.4, 0.71**0.67
+    sin_tilt = float(np.sin(np.radians(surface_tilt)))
+    tinoct = noct_installed + 273.15
+    # Convection at NOCT, ground temperature ratio, capacitance: as pvlib (Fuentes' Appendix A).
+    tave = (tinoct + 293.15) / 2
+    densair = 0.003484 * 101325.0 / tave
+    visair = 0.24237e-6 * tave**0.76 / densair
+    hforce = 0.8600 / (1.0 * xlen / visair)**0.5 * densair * 1.0 * 1007 / laminar
+    grashof = 9.8 / tave * (tinoct - 293.15) * xlen3 / visair**2 * sin_tilt
+    hfree = 0.21 * (grashof * 0.71)**0.32 * (2.1695e-4 * tave**0.84) / xlen
+    hconv = (hfree**3 + hforce**3)**(1/3)
+    hground = emiss * boltz * (tinoct**2 + 293.15**2) * (tinoct + 293.15)
+    backrat = ((absorp * 800.0 - emiss * boltz * (tinoct**4 - 282.21**4) - hconv * (tinoct - 293.15))
+               / ((hground + hconv) * (tinoct - 293.15)))
+    tground = min(max((tinoct**4 - backrat * (tinoct**4 - 293.15**4))**0.25, 293.15), tinoct)
+    tgrat = (tground - 293.15) / (tinoct - 293.15)
+    convrat = (absorp * 800 - emiss * boltz * (2 * tinoct**4 - 282.21**4 - tground**4)) / (hconv * (tinoct - 293.15))
+    cap = 11000
+    if tinoct > 321.15:
+        cap = cap * (1 + (tinoct - 321.15) / 12)
+    seconds = np.diff(np.asarray(index, dtype="datetime64[ns]")).astype(np.int64) / 1e9
+    hours = np.concatenate([seconds[:1], seconds]) / 3600  # the first step taken equal to the second
+    tamb_array = np.asarray(temp_air, dtype=float) + 273.15
+    sun_array = np.asarray(poa_global, dtype=float) * absorp
+    tsky_array = 0.68 * (0.0552 * tamb_array**1.5) + 0.32 * tamb_array
+    windmod_array = np.asarray(wind_speed, dtype=float) * (module_height / wind_height)**0.2 + 1e-4
+    tmod0, sun0, out, exp = 293.15, 0.0, [], math.exp
+    # A loop over hours is inherent (each hour starts from the last one's temperature).
+    for tamb, sun, windmod, tsky, dtime in zip(tamb_array.tolist(), sun_array.tolist(), windmod_array.tolist(),
+                                             tsky_array.tolist(), hours.tolist()):
+        tmod = tmod0
+        for _ in range(10):
+            tave = (tmod + tamb) / 2
+            densair = 0.003484 * 101325.0 / tave
+            visair = 0.24237e-6 * tave**0.76 / densair
+            reynold = windmod * xlen / visair
+            if reynold > 1.2e5:
+                hforce = 0.0282 / reynold**0.2 * densair * windmod * 1007 / turbulent
+            else:
+                hforce = 0.8600 / reynold**0.5 * densair * windmod * 1007 / laminar
+            grashof = 9.8 / tave * abs(tmod - tamb) * xlen3 / visair**2 * sin_tilt
+            hfree = 0.21 * (grashof * 0.71)**0.32 * (2.1695e-4 * tave**0.84) / xlen
+            hconv = convrat * (hfree**3 + hforce**3)**(1/3)
+            hsky = emiss * boltz * (tmod**2 + tsky**2) * (tmod + tsky)
+            tground = tamb + tgrat * (tmod - tamb)
+            hground = emiss * boltz * (tmod**2 + tground**2) * (tmod + tground)
+            eigen = - (hconv + hsky + hground) / cap * dtime * 3600
+            ex = exp(eigen) if eigen > -10 else 0
+            tmod = tmod0 * ex + ((1 - ex) * (hconv * tamb + hsky * tsky + hground * tground + sun0
+                                             + (sun - sun0) / eigen) + sun - sun0) / (hconv + hsky + hground)
+        out.append(tmod)
+        tmod0, sun0 = tmod, sun
+    return np.array(out) - 273.15
+
+
 def fit_faiman(weather: pd.DataFrame, solpos: pd.DataFrame, mount: str, albedo: float = 0.2,
                quality=None) -> tuple[float, float]:
     """Fit Faiman's U0, U1 to PVWatts' Fuentes model on this weather (one reference plane).
@@ -202,9 +295,7 @@ def fit_faiman(weather: pd.DataFrame, solpos: pd.DataFrame, mount: str, albedo: 
     poa = plane_irradiance(weather, solpos, FIT_TILT_DEG, FIT_AZIMUTH_DEG, albedo)["poa_global"][:, 0]
     temp_air = weather["temp_air"].to_numpy()
     wind = weather["wind_speed"].to_numpy()
-    series = lambda a: pd.Series(a, index=weather.index)  # noqa: E731
-    t_fuentes = pvlib.temperature.fuentes(series(poa), series(temp_air), series(wind), INOCT_C[mount],
-                                          surface_tilt=FIT_TILT_DEG).to_numpy()
+    t_fuentes = fuentes_cell_temperature(poa, temp_air, wind, INOCT_C[mount], FIT_TILT_DEG, weather.index)
     sunny = (poa > 200) & (t_fuentes - temp_air > 1)
     if sunny.sum() < 50:  # polar night or broken file: Faiman's published defaults, never silently
         problem = (f"only {int(sunny.sum())} hours above 200 W/m² on a 30° equator-facing plane: too few to fit "

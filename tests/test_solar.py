@@ -106,3 +106,18 @@ def test_fit_faiman_never_falls_back_silently(london_weather):
     log = QualityLog()
     assert solar.fit_faiman(dark, solpos, "roof", quality=log) == (25.0, 6.84)
     assert log.frame().iloc[0]["defaulted"] == 1
+
+
+@pytest.mark.parametrize("mount", ["roof", "rack"])
+def test_fast_fuentes_is_pvlibs_fuentes_bit_for_bit(london_weather, mount):
+    import pvlib
+
+    weather, meta = london_weather
+    solpos = solar.solar_position(weather, meta)
+    poa = solar.plane_irradiance(weather, solpos, 30.0, 180.0)["poa_global"][:, 0]
+    series = lambda a: pd.Series(np.asarray(a, dtype=float), index=weather.index)  # noqa: E731
+    expected = pvlib.temperature.fuentes(series(poa), series(weather["temp_air"]), series(weather["wind_speed"]),
+                                         solar.INOCT_C[mount], surface_tilt=30.0).to_numpy()
+    got = solar.fuentes_cell_temperature(poa, weather["temp_air"], weather["wind_speed"], solar.INOCT_C[mount], 30.0,
+                                         weather.index)
+    np.testing.assert_array_equal(got, expected)
