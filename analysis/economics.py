@@ -463,6 +463,7 @@ class Generation:
     unit_owner_extra: np.ndarray       # (U, D) £/yr more to each owner-occupied household there (owner income, rent)
     capex_gbp: np.ndarray              # (G, D) capital spent (excl. VAT)
     pool_gbp: np.ndarray | None = None  # (D,) public owner's surplus before it is returned
+    memo: dict = field(default_factory=dict, repr=False, compare=False)  # derived sums kept by their users
 
 
 def _roof_owner_index(name: str) -> int:

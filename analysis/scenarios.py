@@ -292,7 +292,7 @@ def class_units(units: ec.Units, groups: ec.Groups, by: str = "decile") -> tuple
     key = np.zeros(len(units), dtype=np.int64)
     for values, radix in fields:
         key = key * radix + values
-    unique_keys, codes = np.unique(key, return_inverse=True)
+    codes, unique_keys = pd.factorize(key, sort=True)  # as np.unique(key, return_inverse=True), by hashing
     level0 = unique_keys // int(np.prod([r for _, r in fields[1:]]))
     n = len(unique_keys)
     total = lambda x: ec._group_sum(n, codes, np.asarray(x, dtype=float))  # noqa: E731
@@ -452,20 +452,28 @@ def households_losing(gen: ec.Generation, ledger: ec.Ledger, units: ec.Units, gr
     s = gen.share  # (U, D)
     G = len(groups)
     out = np.zeros_like(total)
-    for t, (rows, hh_t, hh_sum) in enumerate(_tenure_rows(units, G)):  # four tenures, each vectorised
+    # Group sums that depend on the generation only (not on the cell's ledger): kept with it, as
+    # the policy matrix books one generation under six network and recovery rules.
+    kept = gen.memo.get("losing")
+    sums = kept[2] if kept is not None and kept[0] is units.dwellings and kept[1] == G else None
+    new_sums = []
+    for t, (rows, group_rows, hh_t, hh_sum) in enumerate(_tenure_rows(units, G)):  # four tenures, each vectorised
         # Only units with households of this tenure count: (n_t, D) work instead of (U, D).
         s_t = s[rows]
         specific_u = gen.unit_per_household[rows]  # £ per household of an installing building
         if t == 0:
             specific_u = specific_u + gen.unit_owner_extra[rows]
-        installed = hh_t @ s_t  # (G, D) expected households of installing buildings
-        specific = hh_t @ (specific_u * s_t)
+        if sums is None:
+            new_sums.append((hh_t @ s_t, hh_t @ (specific_u * s_t)))  # installing households and their money (G, D)
+        installed, specific = sums[t] if sums is not None else new_sums[t]
         h = groups.households[:, t:t + 1]
         common = np.divide(total[:, t, :] - specific, h, out=np.zeros_like(specific), where=h > 0)  # (G, D)
         # Installing households lose when common + specific money is below the threshold; the others
         # (all of a group's households of the tenure less the installing ones) when the common part is.
-        loses_installed = hh_t @ (s_t * ((common[units.group[rows]] + specific_u) < -threshold))
+        loses_installed = hh_t @ (s_t * ((common[group_rows] + specific_u) < -threshold))
         out[:, t, :] = loses_installed + (common < -threshold) * (hh_sum - installed)
+    if sums is None:
+        gen.memo["losing"] = (units.dwellings, G, new_sums)
     return out
 
 
@@ -473,8 +481,8 @@ _TENURE_ROWS: list = []
 
 
 def _tenure_rows(units: ec.Units, n_groups: int) -> list:
-    """Per tenure: the units with households of it, a sparse ``(G, n_t)`` sum weighted by those
-    households, and its row sums ``(G, 1)``; kept for the last few unit sets (by identity)."""
+    """Per tenure: the units with households of it, their groups, a sparse ``(G, n_t)`` sum weighted
+    by those households, and its row sums ``(G, 1)``; kept for the last few unit sets (by identity)."""
     from scipy import sparse
 
     for dwellings, group, n, value in _TENURE_ROWS:
@@ -485,7 +493,7 @@ def _tenure_rows(units: ec.Units, n_groups: int) -> list:
         rows = np.flatnonzero(units.dwellings[:, t] > 0)
         matrix = sparse.csr_matrix((units.dwellings[rows, t], (units.group[rows], np.arange(len(rows)))),
                                    shape=(n_groups, len(rows)))
-        value.append((rows, matrix, np.asarray(matrix.sum(axis=1))))
+        value.append((rows, units.group[rows], matrix, np.asarray(matrix.sum(axis=1))))
     _TENURE_ROWS.insert(0, (units.dwellings, units.group, n_groups, value))
     del _TENURE_ROWS[4:]
     return value
