@@ -10,6 +10,7 @@ import pytest
 
 from analysis import pipeline, store
 from conftest import ROOT
+from test_fuzz import _small_place
 
 
 def q(db, sql):
@@ -66,23 +67,27 @@ def test_area_totals_equal_sum_of_buildings(camden_store):
 
 
 def test_failed_run_leaves_previous_results(tmp_path):
+    (tmp_path / "place").mkdir()
+    place = _small_place(tmp_path / "place")  # one neighbourhood of real footprints (Granary Square)
     db = tmp_path / "s.duckdb"
-    pipeline.run("camden", db_path=db, quiet=True, with_ownership=False)
+    pipeline.run(place, db_path=db, quiet=True, with_ownership=False)
     before = q(db, "SELECT sum(kwh_central) s FROM area_potential").iloc[0].s
     with pytest.raises(RuntimeError, match="simulated"):
-        pipeline.run("camden", db_path=db, quiet=True, fail_after="roof_planes", with_ownership=False)
+        pipeline.run(place, db_path=db, quiet=True, fail_after="roof_planes", with_ownership=False)
     assert q(db, "SELECT sum(kwh_central) s FROM area_potential").iloc[0].s == before
     runs = q(db, "SELECT status FROM runs ORDER BY run_id")["status"].tolist()
     assert runs == ["ok", "failed"]
 
 
 def test_killed_run_leaves_previous_results(tmp_path):
+    (tmp_path / "place").mkdir()
+    place = _small_place(tmp_path / "place")
     db = tmp_path / "k.duckdb"
-    pipeline.run("camden", db_path=db, quiet=True, with_ownership=False)
+    pipeline.run(place, db_path=db, quiet=True, with_ownership=False)
     before = q(db, "SELECT count(*) n, sum(kwh_central) s FROM area_potential").iloc[0]
-    proc = subprocess.Popen([sys.executable, "-m", "analysis", "run", "--db", str(db)], cwd=ROOT,
-                            stderr=subprocess.PIPE, text=True)
-    # Kill it once it reports the ownership step (before the store transaction commits).
+    proc = subprocess.Popen([sys.executable, "-m", "analysis", "run", "--place", str(place), "--db", str(db),
+                             "--force"], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    # Kill it once it reports the heat step (before the store transaction commits).
     deadline = time.time() + 120
     for line in proc.stderr:
         if "heat demand" in line or time.time() > deadline:
@@ -92,7 +97,18 @@ def test_killed_run_leaves_previous_results(tmp_path):
     after = q(db, "SELECT count(*) n, sum(kwh_central) s FROM area_potential").iloc[0]
     assert after.n == before.n and after.s == before.s
     # Rerun is idempotent: same numbers.
-    pipeline.run("camden", db_path=db, quiet=True, with_ownership=False)
+    pipeline.run(place, db_path=db, quiet=True, with_ownership=False)
     assert q(db, "SELECT sum(kwh_central) s FROM area_potential").iloc[0].s == pytest.approx(before.s)
 
 
+def test_unchanged_inputs_reuse_the_store(tmp_path):
+    """`make book` on an unchanged checkout: a run with the same inputs, code and options is reused."""
+    (tmp_path / "place").mkdir()
+    place = _small_place(tmp_path / "place")
+    db = tmp_path / "u.duckdb"
+    first = pipeline.run(place, db_path=db, quiet=True, with_ownership=False, force=False)
+    again = pipeline.run(place, db_path=db, quiet=True, with_ownership=False, force=False)
+    assert not first.up_to_date and again.up_to_date and again.run_id == first.run_id
+    place.write_text(place.read_text() + "\n# edited\n")
+    third = pipeline.run(place, db_path=db, quiet=True, with_ownership=False, force=False)
+    assert not third.up_to_date and third.run_id == first.run_id + 1  # the config changed: a new run
