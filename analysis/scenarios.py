@@ -1239,11 +1239,15 @@ def synthetic_inputs(n_buildings: int, buildings_per_area: int = 400, seed: int 
 def bench_economics(n_buildings: int = 1_000_000, n_draws: int = N_DRAWS, seed: int = 0, with_policy: bool = True) -> dict:
     """Time the economics step (and the policy step) on N synthetic buildings, for ``bench --full``.
 
+    Wall time is what a user waits; CPU time (this process, all threads) is what the work costs
+    and is the figure to compare on a shared, busy machine.
+
     Returns
     -------
     dict
-        ``buildings``, ``seconds`` (economics + policy), ``buildings_per_second``, ``steps``
-        (seconds per part), ``peak_rss_mb``.
+        ``buildings``, ``seconds`` (wall, prepare + economics + policy), ``buildings_per_second``,
+        ``cpu_seconds``, ``buildings_per_cpu_second``, ``steps`` (wall seconds per part),
+        ``steps_cpu`` (CPU seconds per step), ``peak_rss_mb``.
     """
     import resource
 
@@ -1252,25 +1256,30 @@ def bench_economics(n_buildings: int = 1_000_000, n_draws: int = N_DRAWS, seed: 
 
     buildings, potential, areas, area_heat = synthetic_inputs(n_buildings)
     assumptions = load_assumptions()
-    t0 = time.perf_counter()
-    curve = build_curve(assumptions, ec.clear_sky_pv_shape(51.5))
-    t_curve = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    prepared = prepare(buildings, potential, areas)
-    t_prepare = time.perf_counter() - t0
-    t0 = time.perf_counter()
+    steps, steps_cpu = {}, {}
+
+    def timed(name, run):
+        wall, cpu = time.perf_counter(), time.process_time()
+        out = run()
+        steps[name], steps_cpu[name] = time.perf_counter() - wall, time.process_time() - cpu
+        return out
+
+    curve = timed("self-consumption curve", lambda: build_curve(assumptions, ec.clear_sky_pv_shape(51.5)))
+    prepared = timed("prepare (validate, roofs per house)", lambda: prepare(buildings, potential, areas))
     shared: dict = {}
-    tables = economics_step(buildings, potential, areas, area_heat, assumptions, seed, n_draws=n_draws, curve=curve,
-                            prepared=prepared, shared=shared)
-    t_econ = time.perf_counter() - t0 + t_prepare
-    steps = {"self-consumption curve": t_curve, "prepare (validate, roofs per house)": t_prepare, "economics step": t_econ}
-    steps.update({f"  {r.part}": r.seconds for r in tables["economics_timings"].itertuples()})
+    tables = timed("economics step", lambda: economics_step(buildings, potential, areas, area_heat, assumptions, seed,
+                                                            n_draws=n_draws, curve=curve, prepared=prepared, shared=shared))
+    parts = {f"  {r.part}": r.seconds for r in tables["economics_timings"].itertuples()}
     if with_policy:
-        t0 = time.perf_counter()
-        policy.policy_step(buildings, potential, areas, assumptions, seed, n_draws=n_draws, curve=curve, prepared=prepared,
-                           shared=shared)
-        steps["policy step"] = time.perf_counter() - t0
-    seconds = t_econ + steps.get("policy step", 0.0)
+        timed("policy step", lambda: policy.policy_step(buildings, potential, areas, assumptions, seed, n_draws=n_draws,
+                                                        curve=curve, prepared=prepared, shared=shared))
+    counted = ("prepare (validate, roofs per house)", "economics step", "policy step")
+    seconds = sum(steps.get(k, 0.0) for k in counted)
+    cpu_seconds = sum(steps_cpu.get(k, 0.0) for k in counted)
+    ordered = {k: steps[k] for k in steps if k != "policy step"} | parts | ({"policy step": steps["policy step"]}
+                                                                          if with_policy else {})
     return {"buildings": n_buildings, "seconds": round(seconds, 3), "buildings_per_second": round(n_buildings / seconds, 1),
-            "steps": {k: round(v, 3) for k, v in steps.items()},
+            "cpu_seconds": round(cpu_seconds, 3), "buildings_per_cpu_second": round(n_buildings / cpu_seconds, 1),
+            "steps": {k: round(v, 3) for k, v in ordered.items()},
+            "steps_cpu": {k: round(v, 3) for k, v in steps_cpu.items()},
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
