@@ -9,19 +9,23 @@ with shading ≤ 25 s and ≤ 2 GB peak RSS.
 The synthetic city: 1,000 buildings per km² placed at random in 1 km² areas; 85 % houses
 (2-3 storeys, 40-140 m², pitched roofs by the roof rule), 15 % blocks (4-11 storeys,
 200-900 m², flat from 5 storeys); heights are storeys × 3 m plus the pitched roof's rise.
+
+Every step is timed by the wall clock and by the process's CPU time (both cores' work added
+up): on a shared machine the CPU time is the steadier figure. DuckDB runs in memory here
+(ingest and SQL roll-up); writing a store file is the pipeline's store step, measured by
+``bench --full``.
 """
 
 from __future__ import annotations
 
 import resource
-import tempfile
 import time
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pvlib
+import pyarrow as pa
 import shapely
 
 from analysis import config as config_mod
@@ -40,11 +44,42 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def synthetic_city(n: int, seed: int = 1) -> pd.DataFrame:
-    """n rectangular footprints on a grid of 1 km² areas, mixed houses and blocks, with heights (vectorised)."""
+def polygon_wkb(coords: np.ndarray) -> pa.Array:
+    """Well-known binary of single-ring polygons, written by numpy (no Python object per polygon).
+
+    Parameters
+    ----------
+    coords : numpy.ndarray (n, k, 2)
+        Closed rings of k points each [m].
+
+    Returns
+    -------
+    pyarrow.BinaryArray
+        Little-endian WKB (type 3, one ring of k points), one value per polygon.
+    """
+    n, k = coords.shape[:2]
+    record = np.dtype([("order", "u1"), ("type", "<u4"), ("rings", "<u4"), ("points", "<u4"), ("xy", "<f8", (2 * k,))])
+    wkb = np.empty(n, dtype=record)
+    wkb["order"], wkb["type"], wkb["rings"], wkb["points"] = 1, 3, 1, k
+    wkb["xy"] = coords.reshape(n, 2 * k)
+    raw = pa.py_buffer(wkb.tobytes())
+    return pa.FixedSizeBinaryArray.from_buffers(pa.binary(record.itemsize), n, [None, raw]).cast(pa.binary())
+
+
+def synthetic_city(n: int, seed: int = 1) -> tuple[pd.DataFrame, np.ndarray]:
+    """n rectangular footprints on a grid of 1 km² areas, mixed houses and blocks, with heights (vectorised).
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        ``building_id``, ``area_id``, ``footprint_m2`` [m²], ``levels``, ``height_m`` [m], ``use``,
+        ``use_class``, ``roof_shape``.
+    footprints : numpy.ndarray of shapely.Polygon
+        Aligned with ``frame`` (EPSG:27700 metres).
+    """
     rng = np.random.default_rng(seed)
     area_index = np.arange(n) // BUILDINGS_PER_AREA
-    side = int(np.ceil(np.sqrt(area_index.max() + 1)))
+    side = int(np.ceil(np.sqrt(area_index.max() + 1))) if n else 1
     ax, ay = area_index % side, area_index // side
     cx = ax * 1000 + rng.uniform(0, 1000, n)
     cy = ay * 1000 + rng.uniform(0, 1000, n)
@@ -57,17 +92,17 @@ def synthetic_city(n: int, seed: int = 1) -> pd.DataFrame:
     levels = np.where(block, rng.integers(4, 12, n), rng.integers(2, 4, n)).astype(float)
     pitched = levels < 5  # the roof rule: houses and 4-storey blocks get gables
     height = levels * 3.0 + np.where(pitched, width / 2 * np.tan(np.radians(35.0)), 0.0)
-    return pd.DataFrame({
+    frame = pd.DataFrame({
         "building_id": np.arange(n, dtype=np.int64),
         "area_id": area_index.astype(np.int64),
         "footprint_m2": shapely.area(geoms),
         "levels": levels,
         "height_m": height,
-        "use": np.where(block, "apartments", "house"),
-        "use_class": "domestic",
+        "use": pd.array(["house", "apartments"], dtype="str").take(block.astype(np.intp)),
+        "use_class": pd.array(["domestic"], dtype="str").take(np.zeros(n, dtype=np.intp)),
         "roof_shape": None,
-        "geom": shapely.to_wkb(geoms),
     })
+    return frame, geoms
 
 
 def naive_seconds_per_building(weather, meta, buildings, geoms, params, sample: int) -> float:
@@ -94,73 +129,79 @@ def run_benchmark(n_buildings: int, naive_sample: int = 20, verbose: bool = True
     -------
     dict
         ``buildings``, ``seconds`` (with shading), ``seconds_without_shading``,
-        ``buildings_per_second``, ``peak_rss_mb``, ``naive_seconds_per_building``,
-        ``speedup_vs_naive``, ``total_gwh`` (shaded) and ``unshaded_gwh``, ``planes``,
-        ``shading_loss_pct`` (of the unshaded potential), ``steps`` (seconds per step).
+        ``buildings_per_second``, ``cpu_seconds`` (both cores added up), ``peak_rss_mb``,
+        ``naive_seconds_per_building``, ``speedup_vs_naive``, ``total_gwh`` (shaded) and
+        ``unshaded_gwh``, ``planes``, ``shading_loss_pct`` (of the unshaded potential),
+        ``steps`` (wall seconds per step) and ``cpu_steps`` (CPU seconds per step).
     """
     assumptions = config_mod.load_assumptions()
     params = assumptions.level("roofs")
     weather, meta = read_weather(WEATHER)
-    steps = {}
-    t0 = time.perf_counter()
+    steps, cpu_steps = {}, {}
+    t0, c0 = time.perf_counter(), time.process_time()
+    clock = [t0, c0]
 
-    t = time.perf_counter()
-    frame = synthetic_city(n_buildings)
-    steps["generate"] = time.perf_counter() - t
+    def lap(name):
+        wall, cpu = time.perf_counter(), time.process_time()
+        steps[name], cpu_steps[name] = wall - clock[0], cpu - clock[1]
+        clock[:] = [wall, cpu]
 
-    with tempfile.TemporaryDirectory() as tmp:
-        con = store.connect(Path(tmp) / "bench.duckdb")
-        t = time.perf_counter()
-        con.register("incoming", frame)
-        con.execute("CREATE TABLE buildings AS SELECT * EXCLUDE (geom), ST_GeomFromWKB(geom) AS geom FROM incoming")
-        con.unregister("incoming")
-        footprints = shapely.from_wkb(frame.pop("geom").to_numpy())  # the WKB copy is not needed any more
-        roofs.release_memory()
-        steps["ingest (DuckDB + spatial)"] = time.perf_counter() - t
+    frame, footprints = synthetic_city(n_buildings)
+    lap("generate")
 
-        t = time.perf_counter()
-        grid = solar.place_yield_grid(weather, meta, assumptions)
-        steps["yield grid (pvlib, roof + rack)"] = time.perf_counter() - t
+    con = store.connect(":memory:")
+    lap("DuckDB in memory, spatial extension")
+    incoming = pa.Table.from_pandas(frame[["building_id", "area_id", "footprint_m2", "levels", "height_m"]],
+                                    preserve_index=False).append_column(
+        "wkb", polygon_wkb(shapely.get_coordinates(footprints).reshape(n_buildings, -1, 2)))
+    con.register("incoming", incoming)
+    con.execute("CREATE TABLE buildings AS SELECT * EXCLUDE (wkb), ST_GeomFromWKB(wkb) AS geom FROM incoming")
+    con.unregister("incoming")
+    del incoming
+    lap("ingest (DuckDB + spatial)")
 
-        city = gpd.GeoDataFrame(frame, geometry=footprints, crs="EPSG:27700")
-        sub = {}
-        planes = roofs.plane_potential(city, grid, weather, meta, assumptions, meta["latitude"], timings=sub)
-        del city
-        roofs.release_memory()
-        steps["roofs"] = sub["roof planes"]
-        steps["sun-path histogram"] = sub["sun-path histogram"]
-        steps["shading (horizons, sky view, beam loss)"] = sub["shading"]
-        steps["yields"] = sub["yields and capacity"]
+    grid = solar.place_yield_grid(weather, meta, assumptions)
+    lap("yield grid (pvlib, roof + rack)")
 
-        t = time.perf_counter()
-        grid = heat.add_heat_to_grid(grid, weather, meta)
-        steps["heat grid (collectors, 3 levels)"] = time.perf_counter() - t
+    city = gpd.GeoDataFrame(frame, geometry=footprints, crs="EPSG:27700")
+    sub = {}
+    planes = roofs.plane_potential(city, grid, weather, meta, assumptions, meta["latitude"], timings=sub)
+    del city
+    roofs.release_memory()
+    lap("roof step")
+    for name, key in (("roofs", "roof planes"), ("sun-path histogram", "sun-path histogram"),
+                      ("shading (horizons, sky view, beam loss)", "shading"), ("yields", "yields and capacity")):
+        steps[name], cpu_steps[name] = sub[key], sub["cpu"][key]
+    del steps["roof step"], cpu_steps["roof step"]
 
-        t = time.perf_counter()
-        kind = heat.building_kind(None, frame["use"], frame["levels"])
-        demand = heat.heat_demand(frame["footprint_m2"], frame["levels"], kind, np.full(n_buildings, "1945-1964"),
-                                  heat.read_typology(), assumptions.get("heat", "heated_floor_factor"))
-        bounds = shapely.bounds(footprints)  # cell from the bounding-box centre, as the pipeline does
-        cells = pd.DataFrame({"x": np.floor((bounds[:, 0] + bounds[:, 2]) / 200), "y": np.floor((bounds[:, 1] + bounds[:, 3]) / 200),
-                              "kwh": demand["heat_kwh_central"].to_numpy()}).groupby(["x", "y"])["kwh"].sum()
-        fp70 = solar.interpolate_grid(grid, "heat_fp70_kwh_per_m2", planes["tilt_deg"], planes["azimuth_deg"])
-        solar_heat = float(np.sum(np.where(planes["suitable"], planes["module_m2"], 0) * fp70))
-        steps["heat demand, density, solar heat"] = time.perf_counter() - t
+    grid = heat.add_heat_to_grid(grid, weather, meta)
+    lap("heat grid (collectors, 3 levels)")
 
-        t = time.perf_counter()
-        slim = planes[["building_id", "kwp_central", "kwh_low", "kwh_central", "kwh_high", "unshaded_kwh_central"]]
-        con.register("planes", slim)
-        con.execute("""
-            CREATE TABLE area_potential AS
-            SELECT b.area_id, count(DISTINCT b.building_id) AS buildings, sum(p.kwp_central) AS kwp,
-                   sum(p.kwh_low) AS kwh_low, sum(p.kwh_central) AS kwh_central, sum(p.kwh_high) AS kwh_high,
-                   sum(p.unshaded_kwh_central) AS unshaded_kwh_central
-            FROM planes p JOIN buildings b USING (building_id) GROUP BY b.area_id""")
-        total, unshaded = con.execute("SELECT sum(kwh_central), sum(unshaded_kwh_central) FROM area_potential").fetchone()
-        steps["roll-up (SQL)"] = time.perf_counter() - t
-        con.close()
-    seconds = time.perf_counter() - t0
+    kind = heat.building_kind(None, frame["use"], frame["levels"])
+    demand = heat.heat_demand(frame["footprint_m2"], frame["levels"], kind, np.full(n_buildings, "1945-1964"),
+                              heat.read_typology(), assumptions.get("heat", "heated_floor_factor"))
+    bounds = shapely.bounds(footprints)  # cell from the bounding-box centre, as the pipeline does
+    cells = pd.DataFrame({"x": np.floor((bounds[:, 0] + bounds[:, 2]) / 200), "y": np.floor((bounds[:, 1] + bounds[:, 3]) / 200),
+                          "kwh": demand["heat_kwh_central"].to_numpy()}).groupby(["x", "y"])["kwh"].sum()
+    fp70 = solar.interpolate_grid(grid, "heat_fp70_kwh_per_m2", planes["tilt_deg"], planes["azimuth_deg"])
+    solar_heat = float(np.sum(np.where(planes["suitable"], planes["module_m2"], 0) * fp70))
+    lap("heat demand, density, solar heat")
+
+    slim = pa.Table.from_pandas(planes[["building_id", "kwp_central", "kwh_low", "kwh_central", "kwh_high",
+                                        "unshaded_kwh_central"]], preserve_index=False)
+    con.register("planes", slim)
+    con.execute("""
+        CREATE TABLE area_potential AS
+        SELECT b.area_id, count(DISTINCT b.building_id) AS buildings, sum(p.kwp_central) AS kwp,
+               sum(p.kwh_low) AS kwh_low, sum(p.kwh_central) AS kwh_central, sum(p.kwh_high) AS kwh_high,
+               sum(p.unshaded_kwh_central) AS unshaded_kwh_central
+        FROM planes p JOIN buildings b ON b.building_id = CAST(p.building_id AS BIGINT) GROUP BY b.area_id""")
+    total, unshaded = con.execute("SELECT sum(kwh_central), sum(unshaded_kwh_central) FROM area_potential").fetchone()
+    con.close()
+    lap("roll-up (SQL)")
+    seconds, cpu_seconds = time.perf_counter() - t0, time.process_time() - c0
     without = seconds - sum(steps[s] for s in SHADING_STEPS)
+    cpu_without = cpu_seconds - sum(cpu_steps[s] for s in SHADING_STEPS)
     naive = naive_seconds_per_building(weather, meta, frame, footprints, params, min(naive_sample, n_buildings))
     result = {
         "buildings": n_buildings,
@@ -168,6 +209,8 @@ def run_benchmark(n_buildings: int, naive_sample: int = 20, verbose: bool = True
         "seconds": round(seconds, 3),
         "seconds_without_shading": round(without, 3),
         "buildings_per_second": round(n_buildings / seconds, 1),
+        "cpu_seconds": round(cpu_seconds, 3),
+        "cpu_seconds_without_shading": round(cpu_without, 3),
         "peak_rss_mb": round(peak_rss_mb(), 1),
         "naive_seconds_per_building": round(naive, 5),
         "speedup_vs_naive": round(naive * n_buildings / seconds, 1),
@@ -179,14 +222,18 @@ def run_benchmark(n_buildings: int, naive_sample: int = 20, verbose: bool = True
         "heat_share_of_runtime": round((steps["heat grid (collectors, 3 levels)"]
                                         + steps["heat demand, density, solar heat"]) / seconds, 3),
         "steps": {k: round(v, 3) for k, v in steps.items()},
+        "cpu_steps": {k: round(v, 3) for k, v in cpu_steps.items()},
     }
     if verbose:
         print(f"benchmark: {n_buildings:,} synthetic buildings ({len(planes):,} roof planes), London weather")
+        print(f"  {'step':<40} {'wall':>8}  {'CPU':>8}  buildings/s (wall)")
         for name, secs in steps.items():
-            rate = f"{n_buildings / secs:,.0f} buildings/s" if secs > 0 else ""
-            print(f"  {name:<40} {secs:7.2f} s  {rate}")
-        print(f"  {'end to end, with shading':<40} {seconds:7.2f} s  {result['buildings_per_second']:,.0f} buildings/s")
-        print(f"  {'end to end, without the shading steps':<40} {without:7.2f} s  {n_buildings / without:,.0f} buildings/s")
+            rate = f"{n_buildings / secs:,.0f}" if secs > 0 else ""
+            print(f"  {name:<40} {secs:7.2f} s {cpu_steps[name]:7.2f} s  {rate}")
+        print(f"  {'end to end, with shading':<40} {seconds:7.2f} s {cpu_seconds:7.2f} s  "
+              f"{result['buildings_per_second']:,.0f}")
+        print(f"  {'end to end, without the shading steps':<40} {without:7.2f} s {cpu_without:7.2f} s  "
+              f"{n_buildings / without:,.0f}")
         print(f"  potential {result['total_gwh']:,.1f} GWh/yr with shading, {result['unshaded_gwh']:,.1f} without "
               f"({result['shading_loss_pct']:.1f} % lost to neighbours' shade)")
         print(f"  heat steps: {result['heat_share_of_runtime']:.0%} of the run time")

@@ -51,6 +51,7 @@ References
 
 from __future__ import annotations
 
+import contextlib
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -308,7 +309,7 @@ def _bbox_distance(bounds, x, y):
 def horizon_profiles(points_xy, points_z, shaders: Shaders, *, n_sectors: int = 36, radius_m: float = 100.0,
                      min_elevation_deg: float = 5.0, exclude=None, north_offset_deg: float = 0.0,
                      candidates=None, groups=None, far_factor: float = 10.0, near_min_m: float = 25.0,
-                     progress=None) -> np.ndarray:
+                     progress=None, workers: int | None = None) -> np.ndarray:
     """Horizon elevation per point and azimuth sector from neighbouring LOD1 blocks.
 
     Each shader searches for the points it can shade: within ``radius_m`` and no farther than
@@ -350,6 +351,8 @@ def horizon_profiles(points_xy, points_z, shaders: Shaders, *, n_sectors: int = 
         The far-field rule above [-] and [m].
     progress : callable, optional
         ``progress(done, total)`` after each chunk of shaders (``total`` counts chunks).
+    workers : int, optional
+        Threads over chunks of shaders (default :data:`WORKERS`; 1 runs in the calling thread).
 
     Returns
     -------
@@ -429,8 +432,9 @@ def horizon_profiles(points_xy, points_z, shaders: Shaders, *, n_sectors: int = 
 
     # Worker threads: shapely and numpy release the GIL on large arrays; the maximum is taken
     # in this thread, in chunk order, so the result does not depend on scheduling.
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        for i, (far_parts, near_parts) in enumerate(pool.map(task, chunks)):
+    workers = WORKERS if workers is None else workers
+    with ThreadPoolExecutor(max_workers=workers) if workers > 1 else contextlib.nullcontext() as pool:
+        for i, (far_parts, near_parts) in enumerate(pool.map(task, chunks) if pool else map(task, chunks)):
             for flat, elev in far_parts:
                 np.maximum.at(ghorizon, flat, elev)
             for flat, elev in near_parts:
@@ -892,30 +896,29 @@ def shade_arrays(points_xy, points_z, tilt_deg, azimuth_deg, exclude, shaders: S
     out["horizon_max_deg"] = np.zeros(n, np.float32)
     reach = radius_m + 1.0
 
-    def finish(idx, horizon):
+    def work(idx):
+        # One chunk of planes, start to finish: its neighbours, horizons and irradiance. Chunks
+        # write disjoint rows of ``out``, so two run at once (numpy and the index release the
+        # GIL on large arrays); each chunk's horizons are found in its own thread.
+        lo, hi = xy[idx].min(axis=0) - reach, xy[idx].max(axis=0) + reach
+        b = shaders.bounds
+        near = np.flatnonzero((b[:, 2] >= lo[0]) & (b[:, 0] <= hi[0]) & (b[:, 3] >= lo[1]) & (b[:, 1] <= hi[1]))
+        horizon = horizon_profiles(xy[idx], z[idx], shaders, n_sectors=hist.n_sectors, radius_m=radius_m,
+                                   min_elevation_deg=min_elevation_deg, exclude=exclude[idx],
+                                   north_offset_deg=north_offset_deg, candidates=near,
+                                   groups=np.where(exclude[idx] >= 0, exclude[idx], -1 - np.arange(len(idx))),
+                                   workers=1)
         for name, values in shaded_arrays(hist, horizon, tilt[idx], azimuth[idx]).items():
             out[name][idx] = values
         out["horizon_mean_deg"][idx] = horizon.mean(axis=1)
         out["horizon_max_deg"][idx] = horizon.max(axis=1)
+        return len(idx)
 
-    # The irradiance of one chunk is computed in a second thread while the next chunk's
-    # horizons are found (numpy releases the GIL on large arrays): both cores stay busy.
-    with ThreadPoolExecutor(max_workers=1) as post:
-        pending = None
-        for start in range(0, n, chunk):
-            idx = order[start:start + chunk]
-            lo, hi = xy[idx].min(axis=0) - reach, xy[idx].max(axis=0) + reach
-            b = shaders.bounds
-            near = np.flatnonzero((b[:, 2] >= lo[0]) & (b[:, 0] <= hi[0]) & (b[:, 3] >= lo[1]) & (b[:, 1] <= hi[1]))
-            horizon = horizon_profiles(xy[idx], z[idx], shaders, n_sectors=hist.n_sectors, radius_m=radius_m,
-                                       min_elevation_deg=min_elevation_deg, exclude=exclude[idx],
-                                       north_offset_deg=north_offset_deg, candidates=near,
-                                       groups=np.where(exclude[idx] >= 0, exclude[idx], -1 - np.arange(len(idx))))
-            if pending is not None:
-                pending.result()
-            pending = post.submit(finish, idx, horizon)
+    chunks = [order[start:start + chunk] for start in range(0, n, chunk)]
+    done = 0
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        for size in pool.map(work, chunks):
+            done += size
             if progress is not None:
-                progress(min(start + chunk, n), n)
-        if pending is not None:
-            pending.result()
+                progress(done, n)
     return out
