@@ -272,7 +272,11 @@ def self_sufficiency(curve: SelfConsumptionCurve, profile, ratio, battery_kwh_pe
     lr = np.log(np.clip(r, curve.ratios[0], curve.ratios[-1]))
     # Linear in log ratio between grid rows i and i + 1, then linear in battery size between columns:
     # corner values gathered from both tables at once (no masks per profile or battery column).
-    i = np.clip(np.searchsorted(log_grid, lr, side="right") - 1, 0, len(log_grid) - 2)
+    step = (log_grid[-1] - log_grid[0]) / (len(log_grid) - 1)
+    if np.allclose(np.diff(log_grid), step, rtol=1e-9, atol=0):  # a geometric grid: the row by arithmetic
+        i = np.clip(((lr - log_grid[0]) / step).astype(np.int64), 0, len(log_grid) - 2)
+    else:
+        i = np.clip(np.searchsorted(log_grid, lr, side="right") - 1, 0, len(log_grid) - 2)
     t = (lr - log_grid[i]) / (log_grid[i + 1] - log_grid[i])
     n_batteries = len(curve.batteries)
     flat = np.stack([curve.table["domestic"], curve.table["non_domestic"]]).ravel()  # (profile, ratio, battery)
@@ -870,7 +874,8 @@ def model_quantities(units: Units, params: dict, curve: SelfConsumptionCurve, ba
     sc_dom = sc_full * dom_frac
     q = {"third_party": third_party, "consent_cost": consent_cost, "vat_install": vat_install, "sc_full": sc_full,
          "export_full": export_full, "om_full": om_full, "own_capital": own_capital, "rent_full": rent_full,
-         "public_roof": public_roof, "cap_ref": cap_ref, "capex_spent": capex + battery_capex,
+         "public_roof": public_roof, "cap_ref": cap_ref,
+         "capex_spent": capex + battery_capex if model == "market_batteries" else capex,
          "sc_dom": sc_dom, "sc_nd": sc_full * (1 - dom_frac), "dwellings": dwellings, "dwellings_oo": dw_oo,
          # £ per household of an installing building, per unit price of the power its occupants use
          "sc_dom_per_household": np.divide(sc_dom, dwellings, out=np.zeros_like(sc_dom), where=dwellings > 0)}

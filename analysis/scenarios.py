@@ -415,7 +415,11 @@ def run_scenarios(units: ec.Units, groups: ec.Groups, params: dict, curve: ec.Se
     if "base" not in cache:
         cache["base"] = ec.base_quantities(units, params, curve)
     base = cache["base"]
-    for name in names:
+    # One model's runs together (models in order of first appearance), so that its full-installation
+    # flows can be freed after its last run: one model's at a time in memory, not five.
+    models = list(dict.fromkeys(SCENARIOS[n][0] for n in names))
+    runs_left = {m: sum(SCENARIOS[n][0] == m for n in names) for m in models}
+    for name in sorted(names, key=lambda n: models.index(SCENARIOS[n][0])):
         model, roof_set, distribution = SCENARIOS[name]
         share = None
         if roof_set == "all_roofs":
@@ -436,7 +440,11 @@ def run_scenarios(units: ec.Units, groups: ec.Groups, params: dict, curve: ec.Se
             market_share = gen.share
         ledger = gen.ledger.merge(ec.network_and_supply(gen, groups, params))
         out[name] = (gen, ledger)
-    return out
+        runs_left[model] -= 1
+        if not runs_left[model]:
+            base.get("models", {}).pop(model, None)
+    base.pop("models", None)  # any left (e.g. the market's, run only for its roofs)
+    return {name: out[name] for name in names}
 
 
 def households_losing(gen: ec.Generation, ledger: ec.Ledger, units: ec.Units, groups: ec.Groups,
