@@ -132,12 +132,13 @@ def policy_step(buildings: pd.DataFrame, potential: pd.DataFrame, areas: pd.Data
         scenario = GENERATION_MODEL[generation]  # the ownership scenario of this model at its own scale
         if (network, recovery) == ("private", "volumetric") and scenario in scenario_results:
             ledger, m, dec, ten = scenario_results[scenario]
-            dec, ten = (t.rename(columns={"scenario": "cell"}).assign(cell=name) for t in (dec, ten))
+            dec, ten = ({("cell" if k == "scenario" else k): (name if k == "scenario" else v) for k, v in t.items()}
+                        for t in (dec, ten))
         else:
             ledger = run_cell(gen, groups, params, network, recovery)
             losing = scenarios.households_losing(gen, ledger, units, groups)
             m = {k: float(v[0]) for k, v in scenarios.metrics(gen, ledger, units, groups, losing=losing).items()}
-            dec, ten = scenarios.group_tables(name, gen, ledger, units, groups, losing=losing, key="cell")
+            dec, ten = scenarios.group_columns(name, gen, ledger, units, groups, losing=losing, key="cell")
         dec_rows.append(dec)
         ten_rows.append(ten)
         party_rows += scenarios.party_records(name, ledger)
@@ -195,8 +196,8 @@ def policy_step(buildings: pd.DataFrame, potential: pd.DataFrame, areas: pd.Data
                                       "social_rented_net_per_household")}
         robust = scenarios.robustness(dmetrics, central, comparisons).rename(columns={"scenario": "framing"})
         drivers = parameter_drivers(draw_table, dmetrics, DRIVER_METRICS)
-    return {"policy_cells": pd.DataFrame(rows), "policy_decile": pd.concat(dec_rows, ignore_index=True),
-            "policy_tenure": pd.concat(ten_rows, ignore_index=True),
+    return {"policy_cells": pd.DataFrame(rows), "policy_decile": scenarios.frame_of(dec_rows),
+            "policy_tenure": scenarios.frame_of(ten_rows),
             "policy_parties": pd.DataFrame(party_rows, columns=["cell", "party", "component", "gbp_per_year"]),
             "policy_framings": pd.DataFrame(framing_rows), "policy_robustness": robust,
             "policy_aggregator": pd.DataFrame(agg_rows), "policy_drivers": drivers}

@@ -592,6 +592,11 @@ def fixed_by_construction(name: str) -> str:
 
 def area_table(name: str, gen: ec.Generation, ledger: ec.Ledger, groups: ec.Groups) -> pd.DataFrame:
     """Per area: households, installed kWp, money by component and per household (central draw)."""
+    return pd.DataFrame(area_columns(name, gen, ledger, groups))
+
+
+def area_columns(name: str, gen: ec.Generation, ledger: ec.Ledger, groups: ec.Groups) -> dict:
+    """The columns of :func:`area_table` as arrays (``scenario`` as one string; see :func:`frame_of`)."""
     comps = _components(ledger)
     h = groups.households.sum(axis=1)
     div = lambda x: np.divide(x, h, out=np.zeros_like(h), where=h > 0)  # noqa: E731
@@ -609,7 +614,18 @@ def area_table(name: str, gen: ec.Generation, ledger: ec.Ledger, groups: ec.Grou
     out["benefit_per_household"] = div(net + cost)
     out["community_fund_per_household"] = div(ledger.party_group("community_fund")[:, 0])
     out["net_pct_income"] = out["net_per_household"] / out["income_mean_gbp"] * 100
-    return pd.DataFrame(out)  # built column-wise in one go (adding columns one by one is slow)
+    return out
+
+
+def frame_of(parts: list) -> pd.DataFrame:
+    """One frame from column dicts with the same keys: arrays are concatenated, a string is
+    repeated to its part's length (one frame at the end instead of one per scenario and a concat)."""
+    if not parts:
+        return pd.DataFrame()
+    lengths = [next(len(v) for v in part.values() if not isinstance(v, str)) for part in parts]
+    return pd.DataFrame({key: np.concatenate([np.repeat(np.asarray(part[key]), n) if isinstance(part[key], str)
+                                              else np.asarray(part[key]) for part, n in zip(parts, lengths)])
+                         for key in parts[0]})
 
 
 def party_records(label: str, ledger: ec.Ledger, draw: int = 0) -> list:
@@ -624,6 +640,13 @@ def group_tables(name: str, gen, ledger, units, groups, losing: np.ndarray | Non
     ``losing`` is :func:`households_losing` of the same arguments when already computed; ``key``
     names the column that holds ``name``.
     """
+    dec, ten = group_columns(name, gen, ledger, units, groups, losing, key)
+    return pd.DataFrame(dec), pd.DataFrame(ten)
+
+
+def group_columns(name: str, gen, ledger, units, groups, losing: np.ndarray | None = None, key: str = "scenario"
+                  ) -> tuple[dict, dict]:
+    """The columns of :func:`group_tables` as arrays (``key`` as one string; see :func:`frame_of`)."""
     net = ledger.households()[:, :, 0]
     comps = _components(ledger)
     cost = -sum(comps[c][:, :, 0] for c in COST_COMPONENTS if c in comps) if any(c in comps for c in COST_COMPONENTS) \
@@ -641,7 +664,7 @@ def group_tables(name: str, gen, ledger, units, groups, losing: np.ndarray | Non
     sums = {k: by_decile(v)[keep] for k, v in (("inc", inc.sum(axis=1)), ("kwp", kwp), ("net", net.sum(axis=1)),
                                                 ("cost", cost.sum(axis=1)), ("losing", losing.sum(axis=1)))}
     hh_d = hh_d[keep]
-    dec = pd.DataFrame({key: [name] * len(hh_d), "decile": np.arange(1, 11)[keep], "households": hh_d,
+    dec = dict({key: name, "decile": np.arange(1, 11)[keep], "households": hh_d,
                         "income_mean_gbp": sums["inc"] / hh_d, "installed_kwp": sums["kwp"],
                         "net_per_household": sums["net"] / hh_d, "cost_per_household": sums["cost"] / hh_d,
                         "benefit_per_household": (sums["net"] + sums["cost"]) / hh_d,
@@ -651,7 +674,7 @@ def group_tables(name: str, gen, ledger, units, groups, losing: np.ndarray | Non
     keep = hh_t > 0
     hh_t = hh_t[keep]
     inc_t, net_t, cost_t, losing_t = (x.sum(axis=0)[keep] for x in (inc, net, cost, losing))
-    ten = pd.DataFrame({key: [name] * len(hh_t), "tenure": np.asarray(ec.TENURES)[keep], "households": hh_t,
+    ten = dict({key: name, "tenure": np.asarray(ec.TENURES)[keep], "households": hh_t,
                         "income_mean_gbp": inc_t / hh_t, "net_per_household": net_t / hh_t,
                         "cost_per_household": cost_t / hh_t, "benefit_per_household": (net_t + cost_t) / hh_t,
                         "households_losing": losing_t, "share_losing": losing_t / hh_t,
@@ -661,12 +684,16 @@ def group_tables(name: str, gen, ledger, units, groups, losing: np.ndarray | Non
 
 def roof_owner_table(name: str, gen: ec.Generation, units: ec.Units) -> pd.DataFrame:
     """Installed kWp by roof owner (central draw)."""
+    return pd.DataFrame(roof_owner_columns(name, gen, units))
+
+
+def roof_owner_columns(name: str, gen: ec.Generation, units: ec.Units) -> dict:
+    """The columns of :func:`roof_owner_table` as arrays (see :func:`frame_of`)."""
     kwp, _ = ec._scaled_potential(units, np.zeros(1))
-    inst = gen.share[:, 0] * kwp[:, 0]
-    rows = [{"scenario": name, "roof_owner": o, "installed_kwp": float(inst[units.roof_owner == k].sum()),
-             "buildings_installed": float((gen.share[:, 0] * units.n_buildings)[units.roof_owner == k].sum())}
-            for k, o in enumerate(ec.ROOF_OWNERS)]
-    return pd.DataFrame(rows)
+    by_owner = lambda x: np.bincount(units.roof_owner, weights=x, minlength=len(ec.ROOF_OWNERS))  # noqa: E731
+    return {"scenario": name, "roof_owner": np.asarray(ec.ROOF_OWNERS),
+            "installed_kwp": by_owner(gen.share[:, 0] * kwp[:, 0]),
+            "buildings_installed": by_owner(gen.share[:, 0] * units.n_buildings)}
 
 
 def robustness(draw_metrics: dict, central: dict, comparisons: dict | None = None) -> pd.DataFrame:
@@ -1126,18 +1153,19 @@ def economics_step(buildings: pd.DataFrame, potential: pd.DataFrame, areas: pd.D
         losing = households_losing(gen, ledger, units, groups)
         m = {k: float(v[0]) for k, v in metrics(gen, ledger, units, groups, losing=losing).items()}
         central[name] = m
-        area = area_table(name, gen, ledger, groups)
+        area = area_columns(name, gen, ledger, groups)
         area_rows.append(area)
-        dec, ten = group_tables(name, gen, ledger, units, groups, losing=losing)
+        dec, ten = group_columns(name, gen, ledger, units, groups, losing=losing)
         central_results[name] = (ledger, m, dec, ten)
         dec_rows.append(dec)
         ten_rows.append(ten)
         party_rows += party_records(name, ledger)
-        owner_rows.append(roof_owner_table(name, gen, units))
+        owner_rows.append(roof_owner_columns(name, gen, units))
         ok = area["households"] > 0
-        ci_net = _safe_ci(area.loc[ok, "net_per_household"], area.loc[ok, "income_mean_gbp"], area.loc[ok, "households"])
-        ci_ben = _safe_ci(area.loc[ok, "benefit_per_household"], area.loc[ok, "income_mean_gbp"], area.loc[ok, "households"])
-        same_sign = bool((area.loc[ok, "net_per_household"] >= 0).all() or (area.loc[ok, "net_per_household"] <= 0).all())
+        net_ok = area["net_per_household"][ok]
+        ci_net = _safe_ci(net_ok, area["income_mean_gbp"][ok], area["households"][ok])
+        ci_ben = _safe_ci(area["benefit_per_household"][ok], area["income_mean_gbp"][ok], area["households"][ok])
+        same_sign = bool((net_ok >= 0).all() or (net_ok <= 0).all())
         summary_rows.append({"scenario": name, "model": model, "roof_set": roof_set, "distribution": distribution, **m,
                              "self_consumed_gwh": float(gen.self_consumed_kwh[:, 0].sum() / 1e6),
                              "generation_gwh": float(gen.generation_kwh[:, 0].sum() / 1e6),
@@ -1174,12 +1202,12 @@ def economics_step(buildings: pd.DataFrame, potential: pd.DataFrame, areas: pd.D
 
     summary = pd.DataFrame(summary_rows)
     tables.update({
-        "scenario_area": pd.concat(area_rows, ignore_index=True),
-        "scenario_decile": pd.concat(dec_rows, ignore_index=True),
-        "scenario_tenure": pd.concat(ten_rows, ignore_index=True),
+        "scenario_area": frame_of(area_rows),
+        "scenario_decile": frame_of(dec_rows),
+        "scenario_tenure": frame_of(ten_rows),
         "scenario_parties": pd.DataFrame(party_rows, columns=["scenario", "party", "component", "gbp_per_year"]),
         "scenario_summary": summary,
-        "scenario_roof_owners": pd.concat(owner_rows, ignore_index=True),
+        "scenario_roof_owners": frame_of(owner_rows),
         "scenario_robustness": robust,
         "scenario_draws": pd.concat(draws_long, ignore_index=True) if draws_long else pd.DataFrame(
             columns=["scenario", "metric", "draw", "value"]),
