@@ -607,13 +607,14 @@ def market_uptake(units: Units, p: dict, payback_years) -> np.ndarray:
         Upfront cost over first-year net income of the owner [yr]; ``inf`` when it never pays.
     """
     o = units.roof_owner
-    oo = units.income_ratio[:, None] ** p["adoption_income_elasticity"][None, :]
-    by_owner = {"owner_occupier": oo, "private_landlord": p["adoption_private_landlord"],
+    by_owner = {"private_landlord": p["adoption_private_landlord"],
                 "private_freeholder": p["adoption_private_landlord"], "social_landlord": p["adoption_social_landlord"],
                 "public_body": p["adoption_public_body"], "commercial": p["adoption_commercial"],
                 "faith_community": p["adoption_commercial"]}
     rate = np.zeros((len(units), len(p["adoption_commercial"])))
-    for name, value in by_owner.items():  # seven owner types, each a vectorised assignment
+    mask = o == _roof_owner_index("owner_occupier")  # the income term on their rows only (a power per value)
+    rate[mask] = units.income_ratio[mask, None] ** p["adoption_income_elasticity"][None, :]
+    for name, value in by_owner.items():  # six other owner types, each a vectorised assignment
         mask = o == _roof_owner_index(name)
         rate[mask] = np.broadcast_to(np.atleast_2d(value), rate.shape)[mask]
     with np.errstate(over="ignore", invalid="ignore"):
@@ -719,13 +720,14 @@ def generation(units: Units, groups: Groups, params: dict, curve: SelfConsumptio
     sc_dom_t = _block_sum(by_tenure, s * q["sc_dom"], G).transpose(1, 0, 2)  # (G, 4, D) domestic self-consumption
     sc_nd_k = _block_sum(by_nd_party, s * q["sc_nd"], G)  # (3, G, D) non-domestic self-consumption by party
     sc_dom_g = sc_dom_t.sum(axis=1)
-    installed_kwp, gen_g, sc_g = sum_g(kwp), sum_g(base["kwh"]), sum_g(q["sc_full"])
+    installed_kwp, gen_g = sum_g(kwp), sum_g(base["kwh"])
+    sc_g = sc_dom_t.sum(axis=1) + sc_nd_k.sum(axis=0)  # domestic + non-domestic shares of each unit's use sum to 1
     exported_g = gen_g - sc_g
     om_g = installed_kwp * p["om_gbp_per_kwp_year"][None, :]
     cap_ref_g = sum_g(q["cap_ref"])
     per_hh = np.zeros((U, n_draws))     # £ per household of an installing building, every tenure
     per_oo = np.zeros((U, n_draws))     # £ more per owner-occupied household there
-    installed_hh = s * q["dwellings"] > 1e-12
+    installed_hh = s > q["share_floor"]  # s × households > 1e-12
 
     def book_occupant_savings(price_dom_incl_vat, price_nd_saved, component):
         nonlocal per_hh
@@ -746,7 +748,7 @@ def generation(units: Units, groups: Groups, params: dict, curve: SelfConsumptio
                 own = np.zeros((G, NO_TENURE, n_draws))
                 own[:, 0, :] = per_owner[k]
                 ledger.book("households", component, own)
-                per_oo = per_oo + np.where(s * q["dwellings_oo"] > 1e-12, per_oo_household, 0.0)
+                per_oo = per_oo + np.where(s > q["share_floor_oo"], per_oo_household, 0.0)
             else:
                 ledger.book(ROOF_OWNER_PARTY[name], component, per_owner[k])
 
@@ -854,9 +856,9 @@ def model_quantities(units: Units, params: dict, curve: SelfConsumptionCurve, ba
     battery_capex = 0.0
     sc_full = sc_plain
     if model == "market_batteries":
-        battery_prob = np.where(oo[:, None], np.clip(p["battery_adoption_owner_occupier_adopters"][None, :]
-                                                      * units.income_ratio[:, None] ** p["battery_income_elasticity"][None, :],
-                                                      0, 1), 0.0)
+        battery_prob = np.zeros((U, n_draws))  # owner-occupiers' rows only (a power per value)
+        battery_prob[oo] = np.clip(p["battery_adoption_owner_occupier_adopters"][None, :]
+                                   * units.income_ratio[oo, None] ** p["battery_income_elasticity"][None, :], 0, 1)
         per_building_mwh = np.divide(demand, n * 1000, out=np.ones_like(demand), where=demand > 0)
         sc_batt = np.minimum(np.minimum(self_sufficiency(curve, units.nondomestic_profile[:, None], base["ratio"],
                                                          p["battery_kwh"][None, :] / per_building_mwh)
@@ -871,12 +873,14 @@ def model_quantities(units: Units, params: dict, curve: SelfConsumptionCurve, ba
     cap_ref = annual_capital(ref_kind, r_ref, capex, battery_capex)  # real cost: excl. VAT, at the reference rate
     dwellings = units.dwellings.sum(axis=1)[:, None]
     dw_oo = units.dwellings[:, :1]
+    # Smallest installed share at which a unit's households count as installing (s × households > 1e-12).
+    floor = lambda dw: np.divide(1e-12, dw, out=np.full_like(dw, np.inf), where=dw > 0)  # noqa: E731
     sc_dom = sc_full * dom_frac
     q = {"third_party": third_party, "consent_cost": consent_cost, "vat_install": vat_install, "sc_full": sc_full,
          "export_full": export_full, "om_full": om_full, "own_capital": own_capital, "rent_full": rent_full,
          "public_roof": public_roof, "cap_ref": cap_ref,
          "capex_spent": capex + battery_capex if model == "market_batteries" else capex,
-         "sc_dom": sc_dom, "sc_nd": sc_full * (1 - dom_frac), "dwellings": dwellings, "dwellings_oo": dw_oo,
+         "sc_dom": sc_dom, "sc_nd": sc_full * (1 - dom_frac), "share_floor": floor(dwellings), "share_floor_oo": floor(dw_oo),
          # £ per household of an installing building, per unit price of the power its occupants use
          "sc_dom_per_household": np.divide(sc_dom, dwellings, out=np.zeros_like(sc_dom), where=dwellings > 0)}
     per_oo = lambda full: np.divide(full, dw_oo, out=np.zeros_like(full), where=oo[:, None] & (dw_oo > 0))  # noqa: E731
