@@ -505,11 +505,6 @@ def _by_group(groups_n: int, group: np.ndarray, per_unit: np.ndarray) -> np.ndar
     return _group_sum(groups_n, group, np.asarray(per_unit, dtype=float))
 
 
-def _by_group_tenure(groups_n: int, group: np.ndarray, per_unit: np.ndarray, split: np.ndarray) -> np.ndarray:
-    """Split ``(U, D)`` over tenures by ``split`` ``(U, 4)`` and sum into ``(G, 4, D)``."""
-    return _block_sum(_block_matrix(groups_n, group, weights=split), per_unit, groups_n).transpose(1, 0, 2)
-
-
 _BLOCK_CACHE: list = []
 
 
@@ -622,6 +617,16 @@ def market_uptake(units: Units, p: dict, payback_years) -> np.ndarray:
     return np.clip(rate * np.nan_to_num(share, nan=0.0), 0, 0.9)
 
 
+def unit_prices(p: dict) -> tuple:
+    """Prices per kWh of every draw, each ``(1, D)``: domestic VAT rate [-], domestic retail price
+    incl. VAT, domestic price excl. VAT, network and policy share of it [-], non-domestic price
+    and export tariff [£/kWh]."""
+    vat = p["vat_rate_domestic_energy"][None, :]
+    retail = p["retail_price_gbp_per_kwh"][None, :]
+    return (vat, retail, retail / (1 + vat), p["network_policy_share_of_unit_price"][None, :],
+            p["retail_price_nondomestic_gbp_per_kwh"][None, :], p["export_tariff_gbp_per_kwh"][None, :])
+
+
 def base_quantities(units: Units, params: dict, curve: SelfConsumptionCurve) -> dict:
     """Model-independent quantities of every unit and draw (potential, demand, self-consumption, capex).
 
@@ -694,13 +699,7 @@ def generation(units: Units, groups: Groups, params: dict, curve: SelfConsumptio
     kwp = base["kwp"]
     owner, nd_party = units.roof_owner, units.nd_party
 
-    # Prices per kWh
-    vat = p["vat_rate_domestic_energy"][None, :]
-    retail = p["retail_price_gbp_per_kwh"][None, :]
-    price_dom = retail / (1 + vat)  # excl. VAT
-    ns = p["network_policy_share_of_unit_price"][None, :]
-    price_nd = p["retail_price_nondomestic_gbp_per_kwh"][None, :]
-    export_price = p["export_tariff_gbp_per_kwh"][None, :]
+    vat, retail, price_dom, ns, price_nd, export_price = unit_prices(p)
 
     # The model's own uptake (expected share of roofs) — or the given share for equal-capacity runs
     if share is None:
@@ -721,7 +720,7 @@ def generation(units: Units, groups: Groups, params: dict, curve: SelfConsumptio
     sc_nd_k = _block_sum(by_nd_party, s * q["sc_nd"], G)  # (3, G, D) non-domestic self-consumption by party
     sc_dom_g = sc_dom_t.sum(axis=1)
     installed_kwp, gen_g = sum_g(kwp), sum_g(base["kwh"])
-    sc_g = sc_dom_t.sum(axis=1) + sc_nd_k.sum(axis=0)  # domestic + non-domestic shares of each unit's use sum to 1
+    sc_g = sc_dom_g + sc_nd_k.sum(axis=0)  # the domestic and non-domestic shares of each unit's use sum to 1
     exported_g = gen_g - sc_g
     om_g = installed_kwp * p["om_gbp_per_kwp_year"][None, :]
     cap_ref_g = sum_g(q["cap_ref"])
@@ -823,11 +822,7 @@ def model_quantities(units: Units, params: dict, curve: SelfConsumptionCurve, ba
     extra_parties = units.consents[:, None] if third_party else np.clip(units.consents - 1, 0, None)[:, None]
     consent_cost = n * extra_parties * p["consent_cost_gbp_per_party"][None, :]
 
-    vat = p["vat_rate_domestic_energy"][None, :]
-    price_dom = p["retail_price_gbp_per_kwh"][None, :] / (1 + vat)  # excl. VAT
-    ns = p["network_policy_share_of_unit_price"][None, :]
-    price_nd = p["retail_price_nondomestic_gbp_per_kwh"][None, :]
-    export_price = p["export_tariff_gbp_per_kwh"][None, :]
+    _, _, price_dom, ns, price_nd, export_price = unit_prices(p)
     r_ref = p["discount_rate_public"][None, :]
 
     # Cost of capital by model: a few rate classes ``(K, D)`` and each unit's class ``(U,)``
@@ -921,12 +916,7 @@ def own_share(units: Units, params: dict, base: dict, q: dict, model: str) -> np
     owner = units.roof_owner
     oo = owner == _roof_owner_index("owner_occupier")
     consent_odds = base["consent_odds"]
-    vat = p["vat_rate_domestic_energy"][None, :]
-    retail = p["retail_price_gbp_per_kwh"][None, :]
-    price_dom = retail / (1 + vat)  # excl. VAT
-    ns = p["network_policy_share_of_unit_price"][None, :]
-    price_nd = p["retail_price_nondomestic_gbp_per_kwh"][None, :]
-    export_price = p["export_tariff_gbp_per_kwh"][None, :]
+    _, retail, price_dom, ns, price_nd, export_price = unit_prices(p)
     sc_full, export_full, own_capital, om_full, rent_full = (q[k] for k in ("sc_full", "export_full", "own_capital",
                                                                             "om_full", "rent_full"))
     if key == "market":
