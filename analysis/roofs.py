@@ -834,6 +834,7 @@ def plane_potential(buildings, grid: pd.DataFrame, weather: pd.DataFrame, metada
                                                sp["elevation_step_deg"], albedo)
     lap("sun-path histogram")
     shaders = building_shaders(buildings, context, central, quality, target_heights) if with_shading else None
+    release_memory()  # the edge arrays' temporaries
     lap("shading")
     pv = assumptions.groups.get("pv", {})
     best = float(grid["pv_kwh_per_kwp"].max())

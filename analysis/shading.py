@@ -67,6 +67,8 @@ from analysis.errors import InputError
 
 #: Items (point × neighbour × edge × sector) processed at once per worker; bounds memory to ~0.2 GB.
 MAX_ITEMS = 1_500_000
+#: Planes whose horizons are turned into irradiance at once (bounds the lookup's index arrays).
+LOOKUP_PLANES = 16_384
 #: Worker threads for the horizon kernel (the machine's cores, at most 4).
 WORKERS = max(1, min(4, os.cpu_count() or 1))
 
@@ -200,7 +202,7 @@ def _expand(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For items with ``counts`` sub-items: the owning item and the rank within it, per sub-item."""
     owner = np.repeat(np.arange(len(counts)), counts)
     first = np.cumsum(counts) - counts
-    return owner, np.arange(owner.size) - first[owner]
+    return owner, np.arange(owner.size) - np.repeat(first, counts)
 
 
 def _horizon_items(px, py, pz, shaders: Shaders, pts, bld, n_sectors, north_offset_deg):
@@ -221,11 +223,12 @@ def _horizon_items(px, py, pz, shaders: Shaders, pts, bld, n_sectors, north_offs
     ay = (shaders.y0[edge] - py[pts][pair]).astype(f32)
     ex, ey = shaders.ex[edge], shaders.ey[edge]
     d = ay * ex - ax * ey  # distance to the edge's line, > 0 when the edge faces the point
-    keep = d > 1e-3
-    pair, edge, ax, ay, ex, ey, d = pair[keep], edge[keep], ax[keep], ay[keep], ex[keep], ey[keep], d[keep]
-    if pair.size == 0:
-        return np.empty(0, np.int64), np.empty(0, f32)
     s_a = ax * ex + ay * ey  # along-edge position of the start, from the foot of the perpendicular
+    del ax, ay, ex, ey
+    facing = np.flatnonzero(d > 1e-3)
+    if facing.size == 0:
+        return np.empty(0, np.int64), np.empty(0, f32)
+    pair, edge, d, s_a = pair[facing], edge[facing], d[facing], s_a[facing]
     rel_a = np.degrees(np.arctan(s_a / d))
     rel_b = np.degrees(np.arctan((s_a + shaders.length[edge]) / d))
     lo = (shaders.normal_az[edge] - f32(north_offset_deg) + rel_a) % f32(360.0)
@@ -236,7 +239,10 @@ def _horizon_items(px, py, pz, shaders: Shaders, pts, bld, n_sectors, north_offs
     k_hi = np.floor((lo_shift + span) / width).astype(np.int64)
     item, m = _expand(k_hi - k_lo + 1)
     k = k_lo[item] + m
-    s0 = (k * width).astype(f32) - lo_shift[item]
+    # Sector starts and sector numbers (mod n) from small tables of k (0 <= k < 2n): no
+    # float64 multiply and no integer division per item.
+    ks = np.arange(int(k_hi.max()) + 1)
+    s0 = (ks * width).astype(f32)[k] - lo_shift[item]
     # Angle from the foot of the perpendicular (at -rel_a from lo) to the nearest part of the
     # edge inside the sector [max(s0, 0), min(s0 + width, span)].
     foot = -rel_a[item]
@@ -245,7 +251,8 @@ def _horizon_items(px, py, pz, shaders: Shaders, pts, bld, n_sectors, north_offs
     # after the maximum (arctan is monotonic), not per item.
     ratio = dh[pair] / d
     tan_elev = ratio[item] * np.cos(np.radians(off))
-    flat = pts[pair[item]].astype(np.int64) * n_sectors + (k % n_sectors)
+    base = pts[pair].astype(np.int64) * n_sectors
+    flat = base[item] + (ks % n_sectors)[k]
     return flat, tan_elev
 
 
@@ -577,9 +584,11 @@ class SunPathHistogram:
         return self.cum[..., 1]
 
 
-def _components(weather, solpos, tilt, azimuth, albedo):
+def _components(weather, solpos, tilt, azimuth, albedo, for_pv: bool = False):
     """Hourly Perez components on planes (hours × planes) [W/m²]: direct, circumsolar, isotropic,
-    horizon, ground, and the physical IAM of the direct beam."""
+    horizon, ground, and the physical IAM of the direct beam; with ``for_pv`` also the plane
+    totals exactly as :func:`analysis.solar.plane_irradiance` adds them (``poa_diffuse`` =
+    sky + ground, ``poa_global`` = direct + that), for the PV chain."""
     tilt = np.atleast_1d(np.asarray(tilt, dtype=float))[None, :]
     azimuth = np.atleast_1d(np.asarray(azimuth, dtype=float))[None, :]
     col = lambda s: np.asarray(s, dtype=float)[:, None]  # noqa: E731 - hours as a column
@@ -596,7 +605,73 @@ def _components(weather, solpos, tilt, azimuth, albedo):
            "horizon": parts["poa_horizon"], "ground": ground}
     out = {k: np.nan_to_num(np.broadcast_to(np.asarray(v, dtype=float), direct.shape)) for k, v in out.items()}
     out["iam"] = np.nan_to_num(np.asarray(iam, dtype=float), nan=0.0)
+    if for_pv:  # pvlib's poa_components order, NaN cleaned after adding (as plane_irradiance does)
+        diffuse = parts["poa_sky_diffuse"] + ground
+        out["poa_global_pv"] = np.nan_to_num(np.asarray(direct + diffuse, dtype=float))
+        out["poa_diffuse_pv"] = np.nan_to_num(np.asarray(diffuse, dtype=float))
     return out
+
+
+def place_grid_and_histogram(weather: pd.DataFrame, metadata: dict, assumptions, n_sectors: int = 36,
+                             elevation_step_deg: float = 0.5, tilts=solar.DEFAULT_TILTS,
+                             azimuths=solar.DEFAULT_AZIMUTHS, quality=None) -> tuple[pd.DataFrame, SunPathHistogram]:
+    """The place's PV yield grid and its sun-path histogram in one pass over the orientation bins.
+
+    The same values as :func:`analysis.solar.place_yield_grid` and :func:`sun_path_histogram`
+    called one after the other (tested), with the transposition and IAM of every bin and hour
+    computed once instead of twice (roof grid, rack grid, histogram).
+
+    Parameters
+    ----------
+    weather, metadata
+        The place's hourly weather.
+    assumptions : analysis.config.Assumptions
+        ``pv`` group (losses, albedo) as for :func:`analysis.solar.place_yield_grid`.
+    n_sectors, elevation_step_deg
+        As for :func:`sun_path_histogram`.
+    tilts, azimuths : 1-D array
+        Orientation bins [°].
+    quality : analysis.quality.QualityLog, optional
+        Passed to :func:`analysis.solar.fit_faiman`.
+
+    Returns
+    -------
+    (pandas.DataFrame, SunPathHistogram)
+    """
+    import dataclasses
+
+    tilts = np.asarray(tilts, dtype=float)
+    azimuths = np.asarray(azimuths, dtype=float)
+    solpos = solar.solar_position(weather, metadata)
+    systems = {}
+    for mount in ("roof", "rack"):
+        system = solar.system_from_assumptions(assumptions, mount)
+        u0, u1 = solar.fit_faiman(weather, solpos, mount, system.albedo, quality)
+        systems[mount] = dataclasses.replace(system, faiman_u0=u0, faiman_u1=u1)
+    n_bins = len(tilts) * len(azimuths)
+    rack_bins = int((tilts <= solar.RACK_TILTS.max()).sum()) * len(azimuths)  # a prefix: tilts ascend
+    pv, poa, rack = np.empty(n_bins), np.empty(n_bins), np.full(n_bins, np.nan)
+
+    def pv_sums(sl, c):
+        irr = {"poa_global": c["poa_global_pv"], "poa_direct": c["direct"], "poa_diffuse": c["poa_diffuse_pv"]}
+        system = systems["roof"]
+        pv[sl] = solar.pv_from_irradiance(irr, c["iam"], weather, system,
+                                          (system.faiman_u0, system.faiman_u1))["ac_w"].sum(axis=0) / 1000
+        poa[sl] = irr["poa_global"].sum(axis=0) / 1000
+        cols = min(sl.stop, rack_bins) - sl.start
+        if cols > 0:
+            system = systems["rack"]
+            part = {k: v[:, :cols] for k, v in irr.items()}
+            rack[sl.start:sl.start + cols] = solar.pv_from_irradiance(
+                part, c["iam"][:, :cols], weather, system, (system.faiman_u0, system.faiman_u1))["ac_w"].sum(axis=0) / 1000
+
+    hist = _sun_path_histogram(weather, solpos, tilts, azimuths, n_sectors, elevation_step_deg,
+                               systems["roof"].albedo, 96, pv_sums)
+    tt, aa = np.meshgrid(tilts, azimuths, indexing="ij")
+    grid = pd.DataFrame({"tilt_deg": tt.ravel(), "azimuth_deg": aa.ravel(), "pv_kwh_per_kwp": pv,
+                         "poa_kwh_per_m2": poa, "pv_rack_kwh_per_kwp": rack})
+    grid.attrs.update(losses_pct=systems["roof"].losses_pct, albedo=systems["roof"].albedo)
+    return grid, hist
 
 
 def sun_path_histogram(weather: pd.DataFrame, metadata: dict, tilts=solar.DEFAULT_TILTS,
@@ -625,7 +700,13 @@ def sun_path_histogram(weather: pd.DataFrame, metadata: dict, tilts=solar.DEFAUL
     """
     tilts = np.asarray(tilts, dtype=float)
     azimuths = np.asarray(azimuths, dtype=float)
-    solpos = solar.solar_position(weather, metadata)
+    return _sun_path_histogram(weather, solar.solar_position(weather, metadata), tilts, azimuths, n_sectors,
+                               elevation_step_deg, albedo, chunk)
+
+
+def _sun_path_histogram(weather, solpos, tilts, azimuths, n_sectors, elevation_step_deg, albedo, chunk,
+                        on_chunk=None) -> SunPathHistogram:
+    """:func:`sun_path_histogram`; ``on_chunk(bins, components)`` also sees each chunk's components."""
     elevation = 90.0 - solpos["apparent_zenith"].to_numpy()
     n_elev = int(round(90.0 / elevation_step_deg))
     up = elevation > 0
@@ -642,7 +723,9 @@ def sun_path_histogram(weather: pd.DataFrame, metadata: dict, tilts=solar.DEFAUL
     totals = {k: np.empty(tt.size) for k in keys}
     for start in range(0, tt.size, chunk):
         sl = slice(start, start + chunk)
-        c = _components(weather, solpos, tt[sl], aa[sl], albedo)
+        c = _components(weather, solpos, tt[sl], aa[sl], albedo, for_pv=on_chunk is not None)
+        if on_chunk is not None:
+            on_chunk(slice(start, min(start + chunk, tt.size)), c)
         beam = c["direct"] + c["circumsolar"]
         beam_eff = c["direct"] * c["iam"] + c["circumsolar"]
         hist_poa[sl] = (onehot @ beam).T / 1000.0
@@ -758,7 +841,11 @@ def shaded_arrays(hist: SunPathHistogram, horizon_deg, tilt_deg, azimuth_deg) ->
             ("poa_global", "beam", "isotropic", "horizon", "effective", "beam_effective")}
     if horizon.ndim != 2 or horizon.shape[1] != hist.n_sectors:
         raise ValueError(f"horizon must have {hist.n_sectors} sectors per plane, got shape {horizon.shape}")
-    lost = _lookup(hist, _entries(horizon), len(horizon), tilt, azimuth)
+    # In runs of planes: the per-(plane, sector) index arrays stay small (memory, cache).
+    lost = np.zeros((len(horizon), hist.cum.shape[-1]))
+    for start in range(0, len(horizon), LOOKUP_PLANES):
+        part = slice(start, start + LOOKUP_PLANES)
+        lost[part] = _lookup(hist, _entries(horizon[part]), len(horizon[part]), tilt[part], azimuth[part])
     beam_lost, beam_eff_lost = lost[:, 0], lost[:, 1]
     svf = np.clip(1 - lost[:, 2], 0.0, 1.0)
     band = np.clip(1 - lost[:, 3], 0.0, 1.0)

@@ -370,10 +370,9 @@ def pv_ac_per_kwp(weather: pd.DataFrame, solpos: pd.DataFrame, tilt, azimuth, sy
     scalar = np.ndim(tilt) == 0 and np.ndim(azimuth) == 0
     irr = plane_irradiance(weather, solpos, tilt, azimuth, system.albedo)
     iam = np.nan_to_num(pvlib.iam.physical(irr["aoi"]), nan=0.0)
-    effective = irr["poa_direct"] * iam + irr["poa_diffuse"]
     if scalar:
         irr = {k: v[:, 0] for k, v in irr.items()}
-        effective = effective[:, 0]
+        iam = iam[:, 0]
     if system.temperature_model == "fuentes" and not scalar:
         raise InputError("the Fuentes temperature model runs one plane at a time",
                          fix="use PVSystem(temperature_model='faiman') for many planes")
@@ -382,8 +381,35 @@ def pv_ac_per_kwp(weather: pd.DataFrame, solpos: pd.DataFrame, tilt, azimuth, sy
         faiman_u = (system.faiman_u0, system.faiman_u1)
         if None in faiman_u:
             faiman_u = fit_faiman(weather, solpos, system.mount, system.albedo)
+    return pv_from_irradiance(irr, iam, weather, system, faiman_u, float(np.max(tilt)))
+
+
+def pv_from_irradiance(irr: dict, iam, weather: pd.DataFrame, system: PVSystem, faiman_u=None,
+                       tilt: float | None = None) -> dict:
+    """The PVWatts chain after transposition: IAM on the beam, cell temperature, DC, inverter.
+
+    Parameters
+    ----------
+    irr : dict of numpy.ndarray
+        ``poa_global``, ``poa_direct``, ``poa_diffuse`` [W/m²], (hours,) or (hours, planes).
+    iam : numpy.ndarray
+        Incidence-angle modifier of the beam [-], shaped like ``irr``'s arrays.
+    weather : pandas.DataFrame
+        ``temp_air`` [°C], ``wind_speed`` [m/s].
+    system : PVSystem
+    faiman_u : (float, float), optional
+        Faiman U0 [W/m²K], U1 [W/m³sK] (Faiman model).
+    tilt : float, optional
+        Plane tilt [°] (Fuentes model).
+
+    Returns
+    -------
+    dict
+        As :func:`pv_ac_per_kwp`.
+    """
+    effective = irr["poa_direct"] * iam + irr["poa_diffuse"]
     temp_cell = cell_temperature(irr["poa_global"], weather["temp_air"], weather["wind_speed"],
-                                 float(np.max(tilt)), system, weather.index, faiman_u)
+                                 tilt, system, weather.index, faiman_u)
     pdc0 = 1000.0  # W, 1 kWdc
     dc = pvlib.pvsystem.pvwatts_dc(effective, temp_cell, pdc0, system.gamma_pdc)
     dc = dc * (1 - system.losses_pct / 100)

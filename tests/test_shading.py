@@ -333,3 +333,15 @@ def test_spatial_blocks_do_not_change_results(place, hist):
     one, many = one.sort_values(key).reset_index(drop=True), many.sort_values(key).reset_index(drop=True)
     pd.testing.assert_frame_equal(one, many)
     assert one["shading_loss"].max() > 0  # neighbours do shade here
+
+
+def test_grid_and_histogram_in_one_pass_equal_the_two_apart(london_weather):
+    weather, meta = london_weather
+    assumptions = config.load_assumptions()
+    tilts, azimuths = np.array([0.0, 10.0, 20.0, 30.0, 40.0]), np.array([0.0, 90.0, 180.0, 270.0])
+    grid, hist = shading.place_grid_and_histogram(weather, meta, assumptions, 36, 0.5, tilts, azimuths)
+    expected = solar.place_yield_grid(weather, meta, assumptions, tilts, azimuths)
+    pd.testing.assert_frame_equal(grid, expected, check_exact=True)
+    alone = shading.sun_path_histogram(weather, meta, tilts, azimuths, 36, 0.5, expected.attrs["albedo"])
+    np.testing.assert_array_equal(hist.cum, alone.cum)
+    pd.testing.assert_frame_equal(hist.totals, alone.totals, check_exact=True)
