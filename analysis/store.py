@@ -397,7 +397,7 @@ def write_results(con: duckdb.DuckDBPyConnection, tables: dict, geometry_columns
                 if not re.fullmatch(r"[a-z_][a-z0-9_]*", name) or name in PROVENANCE_TABLES:
                     raise ValueError(f"bad table name {name!r}")
                 view = f"__incoming_{name}"
-                con.register(view, frame)
+                con.register(view, as_arrow(frame))
                 geoms = geometry_columns.get(name, [])
                 select = ", ".join(
                     f"ST_GeomFromWKB({quote_identifier(c)}) AS {quote_identifier(c)}" if c in geoms else quote_identifier(c)
@@ -449,6 +449,24 @@ def write_results(con: duckdb.DuckDBPyConnection, tables: dict, geometry_columns
             raise _disk_full_error(con, exc, path) from None
         raise
     return run_id
+
+
+def as_arrow(frame):
+    """A pandas frame as an Arrow table for DuckDB to scan in bulk (the frame itself if it cannot be).
+
+    DuckDB scans pandas string and object columns value by value under the GIL (about 3x slower
+    for the big tables); an Arrow table is read column by column. Same SQL types and values
+    (NaN and None become NULL either way; tests/test_pipeline.py checks). A column Arrow cannot
+    type (mixed Python objects) leaves the frame to DuckDB's pandas scan.
+    """
+    import pyarrow as pa
+
+    if not isinstance(frame, pd.DataFrame):
+        return frame
+    try:
+        return pa.Table.from_pandas(pd.DataFrame(frame), preserve_index=False)
+    except (pa.ArrowException, TypeError, ValueError):
+        return frame
 
 
 def _rollback(con) -> None:

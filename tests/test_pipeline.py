@@ -112,3 +112,21 @@ def test_unchanged_inputs_reuse_the_store(tmp_path):
     place.write_text(place.read_text() + "\n# edited\n")
     third = pipeline.run(place, db_path=db, quiet=True, with_ownership=False, force=False)
     assert not third.up_to_date and third.run_id == first.run_id + 1  # the config changed: a new run
+
+
+def test_store_writes_frames_as_arrow_with_the_same_values(tmp_path):
+    """write_results hands DuckDB an Arrow table: NaN and None become NULL, strings and bools survive."""
+    import numpy as np
+    import pandas as pd
+
+    from analysis import store
+
+    frame = pd.DataFrame({"id": ["a", None, "c"], "x": [1.5, np.nan, 3.0], "flag": [True, False, True],
+                          "mixed": [1, "two", 3.0]})  # a column Arrow cannot type falls back to pandas
+    assert store.as_arrow(frame.drop(columns="mixed")).__class__.__name__ == "Table"
+    con = store.connect(tmp_path / "s.duckdb")
+    store.write_results(con, {"t": frame.drop(columns="mixed"), "m": frame[["mixed"]].astype(str)})
+    rows = con.execute("SELECT id, x, flag FROM t ORDER BY rowid").fetchall()
+    assert rows == [("a", 1.5, True), (None, None, False), ("c", 3.0, True)]
+    assert store.as_arrow(frame) is frame
+    con.close()
