@@ -679,7 +679,7 @@ def generation(units: Units, groups: Groups, params: dict, curve: SelfConsumptio
         (and consent is needed from every party on the roof).
     distribution : str
         ``public`` only: return the surplus ``equal`` per household or ``progressive`` (in
-        proportion to 1/income).
+        proportion to 1/income; a loss in proportion to income, see :func:`return_weights`).
     base : dict, optional
         :func:`base_quantities` of these units and draws (computed when omitted).
 
@@ -781,8 +781,8 @@ def generation(units: Units, groups: Groups, params: dict, curve: SelfConsumptio
         behind_meter = False
         book_roof_owner(q["rent"], q["rent_per_oo"], "roof_rent")
         pool = (s * q["pool"]).sum(axis=0)
-        weights = return_weights(groups, distribution)  # (G, 4)
-        ledger.book("households", "pooled_return", weights[:, :, None] * pool[None, None, :])
+        weights = return_weights(groups, distribution, pool)  # (G, 4, D)
+        ledger.book("households", "pooled_return", weights * pool[None, None, :])
 
     ledger.real_value = ((1 - ns) * (price_dom * sc_dom_g + price_nd * sc_nd_k.sum(axis=0)) + exported_g * export_price
                          - om_g - cap_ref_g)
@@ -965,17 +965,25 @@ def membership_weights(groups: Groups, p: dict) -> np.ndarray:
     return members / members.sum(axis=(0, 1), keepdims=True)
 
 
-def return_weights(groups: Groups, distribution: str) -> np.ndarray:
-    """Share of a pooled return for each group and tenure ``(G, 4)``: equal per household or ∝ 1/income."""
+def return_weights(groups: Groups, distribution: str, pool=None) -> np.ndarray:
+    """Share of a pooled result for each group, tenure and draw ``(G, 4, D)``.
+
+    ``equal``: the same per household. ``progressive``: a surplus in proportion to 1/income, a
+    loss in proportion to income (a progressive rule must not charge a loss to the poorest
+    first). ``pool`` (``(D,)`` £/yr) gives each draw's sign; without it the pool is taken as a
+    surplus and the result has one draw.
+    """
     h = groups.households.astype(float)
+    sign = np.ones(1) if pool is None else np.sign(np.asarray(pool, dtype=float))
     if distribution == "equal":
-        w = h
+        w = np.broadcast_to(h[:, :, None], (*h.shape, sign.size))
     elif distribution == "progressive":
         income = np.nan_to_num(groups.income_mean_gbp, nan=np.nanmedian(groups.income_mean_gbp))
-        w = h / income[:, None]
+        gain, loss = h / income[:, None], h * income[:, None]
+        w = np.where(sign[None, None, :] < 0, (loss / loss.sum())[:, :, None], (gain / gain.sum())[:, :, None])
     else:
         raise ValueError(f"unknown distribution {distribution!r}")
-    return w / w.sum()
+    return w / w.sum(axis=(0, 1), keepdims=True)
 
 
 def _weighted_median(values, weights) -> float:
@@ -998,7 +1006,9 @@ def network_and_supply(gen: Generation, groups: Groups, params: dict, network: s
     """Network and policy charges, levies and supply margins after a generation model [£/yr].
 
     The network and policy costs to recover are what the networks cost today, ``R = r0 · demand``
-    (less a saving under public ownership, booked to ``network_owners``), recovered in full:
+    (less a saving under public ownership on the network part of ``r0`` —
+    ``network_share_of_network_policy`` — booked to ``network_owners``; policy levies are not
+    saved), recovered in full:
     from domestic customers per kWh bought from the grid (``volumetric``), the same per
     household (``fixed``) or in proportion to income (``progressive``); from non-domestic
     customers always per kWh. Each group's change is booked against what the generation model
@@ -1023,7 +1033,10 @@ def network_and_supply(gen: Generation, groups: Groups, params: dict, network: s
     price_dom = p["retail_price_gbp_per_kwh"] / (1 + p["vat_rate_domestic_energy"])
     r0 = (p["network_policy_share_of_unit_price"] * price_dom)[None, None, :]
     r0_nd = (p["network_policy_share_of_unit_price"] * p["retail_price_nondomestic_gbp_per_kwh"])[None, None, :]
-    saving = p["public_network_saving_share"] if network == "public" else np.zeros(D)
+    # Public ownership saves on the networks (capital, dividends), not on policy levies, which are
+    # the same whoever owns the wires: the saving applies to the network part of r0 only.
+    saving = (p["public_network_saving_share"] * p["network_share_of_network_policy"] if network == "public"
+              else np.zeros(D))
     demand_dom = groups.demand_dom_kwh[:, :, None]
     demand_nd = groups.demand_nd_kwh[:, :, None]
     grid_dom = np.clip(demand_dom - gen.behind_meter_dom, 0, None)

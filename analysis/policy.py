@@ -7,7 +7,8 @@ The cell ``private/volumetric/<g>`` is exactly the ownership scenario ``<g>`` of
 :mod:`analysis.scenarios` (tested); ``municipal`` is the scenario ``public``.
 
 * **network** — ``private`` (regulated, investor-owned) or ``public`` (saves
-  ``public_network_saving_share`` of network costs, booked against ``network_owners``);
+  ``public_network_saving_share`` of the network part of the charges — policy levies are not
+  saved — booked against ``network_owners``);
 * **recovery** of domestic network and policy costs — ``volumetric`` (per kWh bought from the
   grid), ``fixed`` (the same per household) or ``progressive`` (in proportion to income);
   non-domestic customers always pay per kWh;

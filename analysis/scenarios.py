@@ -387,7 +387,7 @@ def redistribute(gen: ec.Generation, groups: ec.Groups, distribution: str) -> ec
     ledger = ec.Ledger(gen.ledger.n_groups, gen.ledger.n_draws,
                        {k: v.copy() for k, v in gen.ledger.entries.items() if k != ("households", "pooled_return")},
                        gen.ledger.real_value.copy())
-    ledger.book("households", "pooled_return", ec.return_weights(groups, distribution)[:, :, None] * gen.pool_gbp[None, None, :])
+    ledger.book("households", "pooled_return", ec.return_weights(groups, distribution, gen.pool_gbp) * gen.pool_gbp[None, None, :])
     out = ec.Generation(**{**gen.__dict__, "ledger": ledger})
     return out
 
@@ -576,12 +576,27 @@ def metrics(gen: ec.Generation, ledger: ec.Ledger, units: ec.Units, groups: ec.G
     return out
 
 
-def fixed_by_construction(name: str) -> str:
-    """Why an index of this scenario is set by its rule rather than found ('' when it is not)."""
+#: Headline metrics whose value a scenario's return rule sets, not the data (never reported as findings).
+FIXED_METRICS = {"equal": ("concentration_benefit_deciles", "top_minus_bottom_gbp"),
+                 "progressive": ("concentration_benefit_deciles",)}
+
+
+def fixed_by_construction(name: str, metric: str | None = None) -> str:
+    """Why an index of this scenario is set by its rule rather than found ('' when it is not).
+
+    With ``metric``, '' unless that metric is one the rule fixes (:data:`FIXED_METRICS`): an
+    equal public return makes the concentration 0 and the richest-minus-poorest gap 0 apart
+    from roof rent; a progressive one makes the concentration negative whenever there is a surplus.
+    """
     model, _, distribution = SCENARIOS.get(name, (name, "own", "equal"))
-    if model == "public" and distribution == "equal":
-        return "public surplus returned equally per household: concentration of gains is 0 by construction"
-    if model == "public" and distribution == "progressive":
+    if model != "public":
+        return ""
+    if metric is not None and metric not in FIXED_METRICS.get(distribution, ()):
+        return ""
+    if distribution == "equal":
+        return ("public surplus returned equally per household: concentration of gains 0 and the "
+                "richest-minus-poorest gap 0 (but for roof rent) by construction")
+    if distribution == "progressive":
         return "public surplus returned in proportion to 1/income: negative concentration by construction"
     return ""
 
@@ -722,7 +737,7 @@ def robustness(draw_metrics: dict, central: dict, comparisons: dict | None = Non
         for metric, values in mets.items():
             if metric == "ledger_imbalance_gbp" or metric not in central.get(scenario, {}):
                 continue
-            if metric == "concentration_benefit_deciles" and fixed_by_construction(scenario):
+            if fixed_by_construction(scenario, metric):
                 continue  # set by the return rule, not a finding
             row(scenario, metric, values, central[scenario][metric], "level")
     for label, (a, b, metric) in (comparisons or {}).items():

@@ -223,6 +223,90 @@ def test_aggregator_by_hand():
     assert real == -11.00 and sum(flows.values()) == pytest.approx(real, abs=0.011)
 
 
+def battery_curve():
+    """As :func:`flat_curve`, plus a battery column (1 kWh per MWh of demand) lifting self-sufficiency to 0.5."""
+    ratios = np.geomspace(1e-3, 100, 61)
+    tab = np.stack([np.minimum(ratios, 0.3), np.minimum(ratios, 0.5)], axis=1)
+    return ec.SelfConsumptionCurve(ratios, np.array([0.0, 1.0]), {"domestic": tab, "non_domestic": tab})
+
+
+def test_market_batteries_by_hand():
+    """Owner-occupier at median income: 40 % take a 3.6 kWh battery (£1,000, 10 years), capital at 0 %."""
+    units, groups = one_building()
+    p = hand_params(discount_rate_household=0.0, battery_kwh=3.6, battery_capex_gbp=1000.0, battery_lifetime_years=10.0,
+                    battery_adoption_owner_occupier_adopters=0.4, battery_income_elasticity=1.0)
+    gen = ec.generation(units, groups, p, battery_curve(), "market_batteries", share=np.ones(1))
+    ledger = gen.ledger.merge(ec.network_and_supply(gen, groups, p))
+    flows = {k: round(float(v.sum()), 2) for k, v in ledger.entries.items() if abs(v.sum()) > 1e-9}
+    # Self-consumed 1,080 + 0.4 × (1,800 − 1,080) = 1,368 kWh; exported 2,232 kWh.
+    assert flows[("households", "bill_savings")] == 287.28  # 1,368 kWh × 21 p
+    assert flows[("households", "owner_income")] == round(111.60 - 40.00 - 4000 / 20 - 400 / 10, 2)  # −168.40
+    assert flows[("households", "network_charges")] == -143.64  # (360 − 10 p × 2,232) × 1.05
+    assert flows[("treasury", "vat_on_bills")] == round(-13.68 + 6.84, 2)
+    assert ("capital_providers", "interest_above_public_rate") not in flows  # all capital at 0 %
+    real = round(float(ledger.real_value.sum()), 2)
+    assert real == -31.60  # 0.5 × 20 p × 1,368 + 111.60 − 40 − 200 − 40
+    assert sum(flows.values()) == pytest.approx(real, abs=0.011)
+    assert float(gen.capex_gbp.sum()) == pytest.approx(4000 + 0.4 * 1000)
+
+
+def test_public_progressive_return_by_hand():
+    """Two households, incomes £20k and £40k: a surplus is shared 2/3 : 1/3, a loss 1/3 : 2/3."""
+    groups = ec.Groups(ids=np.array(["poor", "rich"]), households=np.array([[1.0, 0, 0, 0], [1.0, 0, 0, 0]]),
+                       income_mean_gbp=np.array([20_000.0, 40_000.0]), demand_dom_kwh=np.zeros((2, 4)),
+                       demand_nd_kwh=np.zeros((2, 3)), decile=np.array([1, 10]))
+    w = ec.return_weights(groups, "progressive", np.array([30.0, -30.0]))
+    assert w[:, 0, 0] * 30 == pytest.approx([20.0, 10.0])
+    assert w[:, 0, 1] * -30 == pytest.approx([-10.0, -20.0])
+    assert ec.return_weights(groups, "equal", np.array([30.0]))[:, 0, 0] * 30 == pytest.approx([15.0, 15.0])
+
+
+def heat_case(**changes):
+    """One candidate area, 100 owner-occupied homes all connected, 1 GWh of heat, 40 % solar."""
+    import pandas as pd
+
+    area_heat = pd.DataFrame({"area_id": ["a"], "dh_candidate_area": [True], "share_buildings_in_dh_zone": [1.0],
+                              "heat_kwh_domestic": [1e6], "heat_kwh_central": [1e6], "sdh_solar_fraction": [0.4],
+                              "sdh_collector_m2": [1000.0], "sdh_store_m3": [2000.0]})
+    groups = ec.Groups(ids=np.array(["a"]), households=np.array([[100.0, 0, 0, 0]]), income_mean_gbp=np.array([40_000.0]),
+                       demand_dom_kwh=np.zeros((1, 4)), demand_nd_kwh=np.zeros((1, 3)), decile=np.array([5]))
+    p = dict(hand_params())
+    p.update({k: np.array([float(v)]) for k, v in ({**dict(
+        boiler_efficiency=0.8, gas_price_gbp_per_kwh=0.06, vat_rate_domestic_energy=0.05, gas_boiler_annual_cost_gbp=200,
+        heat_connection_share=1.0, lifetime_years=20, heat_network_lifetime_years=40, sdh_collector_capex_gbp_per_m2=500,
+        sdh_store_capex_gbp_per_m3=100, heat_network_capex_gbp_per_dwelling=5000, heat_network_om_share_of_capex=0.01,
+        backup_heat_cost_gbp_per_kwh=0.05, discount_rate_public=0.0, discount_rate_coop=0.05,
+        discount_rate_aggregator=0.0, esco_gas_parity_discount=0.05), **changes}).items()})
+    res = scenarios.heat_ownership(area_heat, groups, p)
+    return {m: {k: round(float(v.sum()), 2) for k, v in r["ledger"].entries.items()} | {
+        "real": round(float(r["ledger"].real_value.sum()), 2), "built": bool(r["built"].all())} for m, r in res.items()}
+
+
+def test_heat_schemes_by_hand():
+    """Gas today: 1 GWh / 0.8 at 6 p incl. VAT = £75,000 + 100 boilers × £200 = £95,000 a year.
+    Scheme at 0 %: collectors 500k/20 + store and network (200k + 500k)/40 + O&M 1 % of 1.2 M + backup
+    600 MWh × 5 p = £84,500 a year."""
+    out = heat_case()
+    council = out["council"]
+    assert council["built"]
+    assert council[("households", "heat_bill_saving")] == 6275.00  # 95,000 − 84,500 × 1.05
+    assert council[("treasury", "vat_on_bills")] == 653.57  # 5 % × (84,500 − 71,428.57 gas excl. VAT)
+    assert council["real"] == 6928.57  # 71,428.57 + 20,000 − 84,500
+    crf = lambda r, n: r / (1 - (1 + r) ** -n)  # noqa: E731
+    coop_cost = 500_000 * crf(0.05, 20) + 700_000 * crf(0.05, 40) + 42_000
+    coop = out["coop"]
+    assert coop[("households", "heat_bill_saving")] == round(95_000 - 1.05 * coop_cost, 2)
+    assert coop[("coop_members", "interest_above_public_rate")] == round(coop_cost - 84_500, 2)
+    assert coop["real"] == 6928.57
+    esco = out["esco"]  # charges 95 % of the gas bill: 85,952.38 excl. VAT, at a cost of 84,500
+    assert esco["built"] and esco[("esco", "profit")] == 1452.38
+    assert esco[("households", "heat_bill_saving")] == 4750.00
+    assert esco[("treasury", "vat_on_bills")] == 726.19
+    for model in out.values():
+        assert sum(v for k, v in model.items() if isinstance(k, tuple)) == pytest.approx(model["real"], abs=0.02)
+    assert not heat_case(discount_rate_aggregator=0.08)["esco"]["built"]  # at 8 % it does not pay
+
+
 def test_commercial_roof_savings_land_with_the_commercial_owner():
     units, groups = one_building("commercial", use="non_domestic", dwellings=0)
     p = hand_params()
@@ -264,12 +348,39 @@ def test_ledger_balances_for_every_model_cell_and_draw(many, curve, model, netwo
     ledger = gen.ledger.merge(ec.network_and_supply(gen, groups, params, network, recovery, "public"))
     scale = max(1.0, float(np.abs(ledger.real_value).sum()))
     assert np.all(np.abs(ledger.imbalance()) <= 1e-9 * scale + 1e-6)
-    # Network costs are recovered in full (less any public saving) under every rule.
+    # Network costs are recovered in full (less any public saving, on the network part only) under every rule.
     charges = ledger.extras["domestic_charges_gbp"].sum(axis=(0, 1))
     r0 = params["network_policy_share_of_unit_price"] * params["retail_price_gbp_per_kwh"] / (1 + params["vat_rate_domestic_energy"])
-    saving = params["public_network_saving_share"] if network == "public" else 0.0
+    saving = (params["public_network_saving_share"] * params["network_share_of_network_policy"]
+              if network == "public" else 0.0)
     expected = r0 * groups.demand_dom_kwh.sum() * (1 - saving) * (1 + params["vat_rate_domestic_energy"])
     assert charges == pytest.approx(expected, rel=1e-9)
+
+
+def test_public_network_saving_leaves_policy_levies_whole(many, curve):
+    """Public networks save on the network part of the charges; policy levies are recovered in full."""
+    units, groups, params, _ = many
+    gen = ec.generation(units, groups, params, curve, "market")
+    private = ec.network_and_supply(gen, groups, params, "private").extras["domestic_charges_gbp"].sum(axis=(0, 1))
+    public = ec.network_and_supply(gen, groups, params, "public").extras["domestic_charges_gbp"].sum(axis=(0, 1))
+    network_part = private * params["network_share_of_network_policy"]
+    assert private - public == pytest.approx(network_part * params["public_network_saving_share"], rel=1e-9)
+    assert np.all(private - public < private * params["public_network_saving_share"])  # not the levies too
+
+
+def test_progressive_return_charges_a_loss_to_the_richest_first(many):
+    """A pooled loss shared 'progressively' falls on higher incomes, a surplus on lower ones."""
+    _, groups, _, _ = many
+    pool = np.array([100.0, -100.0])
+    w = ec.return_weights(groups, "progressive", pool)
+    per_household = w.sum(axis=1) / groups.households.sum(axis=1)[:, None]
+    ok = groups.households.sum(axis=1) > 0
+    rich, poor = np.nanargmax(np.where(ok, groups.income_mean_gbp, np.nan)), np.nanargmin(np.where(ok, groups.income_mean_gbp, np.nan))
+    assert per_household[poor, 0] > per_household[rich, 0]  # surplus: the poorest get more per household
+    assert per_household[rich, 1] > per_household[poor, 1]  # loss: the richest pay more per household
+    assert np.allclose(w.sum(axis=(0, 1)), 1.0)
+    equal = ec.return_weights(groups, "equal", pool)
+    assert np.allclose(equal[..., 0], equal[..., 1])
 
 
 def test_cost_shift_equals_avoided_network_charges(many, curve):
