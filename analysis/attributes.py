@@ -30,9 +30,9 @@ import pandas as pd
 
 from analysis.quality import DERIVED, IMPUTED, OBSERVED, QualityLog
 
-HOUSE_FORM = {"house", "detached", "semidetached_house", "semi_detached", "semi", "terrace", "terraced_house",
-              "bungalow", "villa", "cottage", "townhouse", "farm", "cabin"}
-BLOCK_FORM = {"apartments", "flats", "maisonettes"}
+HOUSE_FORM = {"house", "houses", "detached", "semidetached_house", "semi_detached", "semi", "terrace",
+              "terraced_house", "bungalow", "villa", "cottage", "townhouse", "farm", "cabin"}
+BLOCK_FORM = {"apartments", "flats", "maisonettes", "council_flats", "flat"}
 DOMESTIC = HOUSE_FORM | BLOCK_FORM | {"residential", "houseboat", "static_caravan"}
 ANCILLARY = {"garage", "garages", "shed", "carport", "roof", "hut", "kiosk", "air_shaft", "ventilation_shaft",
              "service", "transformer_tower", "toilets", "bunker", "ruins", "construction", "container", "greenhouse",
@@ -54,7 +54,9 @@ CATEGORY = {
     **dict.fromkeys(["church", "chapel", "cathedral", "mosque", "synagogue", "temple", "shrine", "religious",
                      "place_of_worship", "monastery", "convent", "presbytery", "gurdwara"], "worship"),
     **dict.fromkeys(["hotel", "hostel", "guest_house", "motel", "apartment"], "hotel"),
-    **dict.fromkeys(["dormitory", "student_accommodation"], "accommodation"),
+    # Halls of residence are communal establishments: the census counts no households in them.
+    **dict.fromkeys(["dormitory", "student_accommodation", "student_residence", "hall_of_residence",
+                     "halls_of_residence"], "accommodation"),
     **dict.fromkeys(["nursing_home", "care_home", "social_facility", "retirement_home"], "residential_care"),
     **dict.fromkeys(["restaurant", "cafe", "fast_food", "food_court", "ice_cream"], "restaurant"),
     **dict.fromkeys(["pub", "bar", "nightclub", "biergarten", "casino"], "pub"),
@@ -360,3 +362,75 @@ def age_bands(year_built, kind) -> pd.DataFrame:
     missing = ~np.isfinite(year)
     return pd.DataFrame({"age_band": np.where(missing, imputed, labels[idx]),
                          "age_source": np.where(missing, IMPUTED, OBSERVED)})
+
+
+def complete_provenance(buildings: pd.DataFrame, planes: pd.DataFrame, log: QualityLog | None = None) -> pd.DataFrame:
+    """Provenance of the fields that later steps fill, so that every building field has one.
+
+    * ``roof_shape`` — where no ``roof:shape`` was mapped, the roof family the roof step chose
+      (:func:`analysis.roofs.plane_potential`): ``derived`` when the rule read observed or derived
+      storeys, ``imputed`` when the storeys were imputed themselves.
+    * ``floor_source`` — floor areas are footprint × storeys: ``derived`` from observed or derived
+      storeys, else ``imputed``.
+    * ``dwellings_source`` / ``tenure_source`` of buildings without homes: ``derived`` (none by
+      their use or by the allocation of the census homes).
+    * ``consents_source`` — ``derived`` where roof owner and tenure are both observed or derived,
+      else ``imputed``; ``elec_demand_source`` — ``imputed`` (area mean per home, benchmarks).
+
+    Parameters
+    ----------
+    buildings : pandas.DataFrame
+        The buildings after homes, tenure and roof owners (``levels_source``, ``roof_shape``,
+        ``roof_shape_source``, ``dwellings``, ``dwellings_source``, ``tenure_source``,
+        ``roof_owner_source``, optional ``elec_demand_kwh``).
+    planes : pandas.DataFrame
+        Roof planes with ``building_id`` and ``roof_family``.
+    log : QualityLog, optional
+        Gets the roof-shape and age rows (derived and imputed counts).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like ``buildings``: ``roof_shape``, ``roof_shape_source``, ``floor_source``,
+        ``dwellings_source``, ``tenure_source``, ``consents_source``, ``elec_demand_source``.
+    """
+    n = len(buildings)
+    levels_src = buildings["levels_source"].to_numpy(dtype=object)
+    storeys_known = np.isin(levels_src, [OBSERVED, DERIVED])
+    shape = buildings["roof_shape"].to_numpy(dtype=object).copy()
+    shape_src = buildings["roof_shape_source"].to_numpy(dtype=object).copy() if "roof_shape_source" in buildings \
+        else np.full(n, None, dtype=object)
+    observed_shape = shape_src == OBSERVED
+    family = (planes.drop_duplicates("building_id").set_index("building_id")["roof_family"]
+              .reindex(buildings["building_id"].to_numpy()).to_numpy(dtype=object))
+    fill = ~observed_shape
+    shape[fill] = family[fill]
+    shape_src[fill] = np.where(storeys_known[fill], DERIVED, IMPUTED)
+    shape_src[fill & pd.isna(family)] = None  # no roof plane at all (nothing to describe)
+    dwellings = buildings["dwellings"].fillna(0).to_numpy(dtype=float)
+    no_homes = dwellings <= 0
+    dw_src = buildings["dwellings_source"].to_numpy(dtype=object).copy()
+    dw_src[no_homes & pd.isna(dw_src)] = DERIVED
+    ten_src = buildings["tenure_source"].to_numpy(dtype=object).copy()
+    ten_src[no_homes & pd.isna(ten_src)] = DERIVED
+    owner_src = buildings["roof_owner_source"].to_numpy(dtype=object)
+    known = np.isin(owner_src, [OBSERVED, DERIVED]) & (np.isin(ten_src, [OBSERVED, DERIVED]) | no_homes)
+    demand = buildings["elec_demand_kwh"] if "elec_demand_kwh" in buildings else pd.Series(np.nan, index=buildings.index)
+    out = pd.DataFrame({
+        "roof_shape": shape, "roof_shape_source": shape_src,
+        "floor_source": np.where(storeys_known, DERIVED, IMPUTED),
+        "dwellings_source": dw_src, "tenure_source": ten_src,
+        "consents_source": np.where(known, DERIVED, IMPUTED),
+        "elec_demand_source": np.where(demand.fillna(0).to_numpy(dtype=float) > 0, IMPUTED, None),
+    }, index=buildings.index)
+    if log is not None:
+        log.record("buildings", "roof_shape", derived=int(np.sum(fill & (shape_src == DERIVED))),
+                   imputed=int(np.sum(fill & (shape_src == IMPUTED))),
+                   note="untagged roofs: flat or pitched by a rule on storeys, use and footprint (derived when the "
+                        "storeys were mapped, imputed when they were imputed too)")
+        if "age_source" in buildings:
+            imputed_age = int(np.sum(buildings["age_source"].to_numpy(dtype=object) == IMPUTED))
+            log.record("buildings", "year_built", imputed=imputed_age,
+                       note="no construction year mapped: the kind's most common age band is stored (imputed); heat "
+                            "demand averages over the kind's age distribution instead of using that one band")
+    return out

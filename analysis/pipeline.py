@@ -40,7 +40,8 @@ BUILDING_COLUMNS = [
     "residential_floor_m2", "nondomestic_floor_m2", "dwellings", "dwelling_type", "dwellings_source",
     "dw_house", "dw_converted_flat", "dw_purpose_built_flat", "dw_commercial_flat",
     "dw_owner_occupied", "dw_social_rented", "dw_private_rented", "dw_other", "social_block", "tenure_source",
-    "roof_owner", "roof_owner_source", "consents", "elec_demand_kwh", "operator", "name", "synthetic",
+    "roof_owner", "roof_owner_source", "consents", "consents_source", "elec_demand_kwh", "elec_demand_source",
+    "floor_source", "operator", "name", "synthetic",
 ]
 
 BUILDING_POTENTIAL_SQL = """
@@ -433,6 +434,8 @@ def _run(cfg, db_path, options, started, quiet, fail_after, with_heat, with_owne
     if with_heat:  # occupants' electricity demand, for self-consumption (homes: metered mean; others: TM46)
         demand = extra_tables["building_heat"].set_index("building_id")["elec_demand_kwh"]
         buildings["elec_demand_kwh"] = buildings["building_id"].map(demand).to_numpy()
+    provenance = attributes.complete_provenance(buildings, planes, log)
+    buildings[provenance.columns] = provenance
     if with_ownership:
         own_tables, own_sql = economics_tables(buildings, planes, areas, extra_tables, cfg, log, (weather, meta))
         extra_tables.update(own_tables)

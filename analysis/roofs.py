@@ -671,7 +671,11 @@ def check_buildings(buildings, quality=None, storey_height_m: float = 3.0):
     out = buildings.copy()
     out["building_id"] = out["building_id"].astype(str)
     out["footprint_m2"] = out.geometry.area
-    out["levels"] = np.maximum(pd.to_numeric(out["levels"], errors="coerce").fillna(1.0).to_numpy(float), 1.0)
+    levels = pd.to_numeric(out["levels"], errors="coerce")
+    if quality is not None and levels.isna().any():
+        quality.default("roofs", "levels", int(levels.isna().sum()), "1 storey",
+                        "storeys missing when the roofs were built (not imputed upstream)")
+    out["levels"] = np.maximum(levels.fillna(1.0).to_numpy(float), 1.0)
     height = pd.to_numeric(out["height_m"], errors="coerce") if "height_m" in out else pd.Series(np.nan, index=out.index)
     missing = height.isna() | (height <= 0)
     if missing.any():

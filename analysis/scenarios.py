@@ -161,9 +161,14 @@ def prepare(buildings: pd.DataFrame, potential: pd.DataFrame, areas: pd.DataFram
     per_meter = np.divide(elec, meters, out=np.full(len(a), np.nan), where=meters > 0)
     no_meter = np.isnan(per_meter)
     if no_meter.any():
-        fill = np.nanmedian(per_meter) if (~no_meter).any() else 3000.0
-        log.record("economics", "kwh_per_meter", records=len(a), imputed=int(no_meter.sum()),
-                   note=f"areas without metered electricity use {fill:,.0f} kWh per meter (place median, or 3,000)")
+        if (~no_meter).any():  # other areas of the place have meters: their median (imputed)
+            fill = float(np.nanmedian(per_meter))
+            log.record("economics", "kwh_per_meter", records=len(a), imputed=int(no_meter.sum()),
+                       note=f"areas without metered electricity use {fill:,.0f} kWh per meter (the place's median)")
+        else:  # no electricity statistics at all: a fixed default, reported as such
+            fill = 3000.0
+            log.default("economics", "kwh_per_meter", int(no_meter.sum()), "3,000 kWh per meter",
+                        note="the place has no metered electricity statistics (DESNZ/BEIS)")
         per_meter = np.where(no_meter, fill, per_meter)
     demand = (b["elec_demand_kwh"].to_numpy(dtype=float) if "elec_demand_kwh" in b else np.full(len(b), np.nan))
     no_demand = np.isnan(demand)

@@ -38,12 +38,21 @@ def test_store_has_all_tables_and_a_run(camden_store):
 def test_every_building_field_has_its_provenance(camden_store):
     src = q(camden_store, """SELECT count(*) FILTER (WHERE levels_source IS NULL) a, count(*) FILTER (WHERE use_source IS NULL) b,
         count(*) FILTER (WHERE age_source IS NULL) c, count(*) FILTER (WHERE roof_owner_source IS NULL) d,
-        count(*) FILTER (WHERE dwellings > 0 AND dwellings_source IS NULL) e,
-        count(DISTINCT levels_source) kinds FROM buildings""").iloc[0]
-    assert (src[["a", "b", "c", "d", "e"]] == 0).all() and src.kinds == 3  # observed, derived and imputed all occur
+        count(*) FILTER (WHERE dwellings_source IS NULL) e, count(*) FILTER (WHERE tenure_source IS NULL) f,
+        count(*) FILTER (WHERE height_source IS NULL) g, count(*) FILTER (WHERE floor_source IS NULL) h,
+        count(*) FILTER (WHERE consents_source IS NULL) i,
+        count(*) FILTER (WHERE roof_shape_source IS NULL AND building_id IN (SELECT building_id FROM roof_planes)) j,
+        count(*) FILTER (WHERE elec_demand_kwh > 0 AND elec_demand_source IS NULL) k,
+        count(DISTINCT levels_source) kinds, count(DISTINCT roof_shape_source) shapes FROM buildings""").iloc[0]
+    assert (src[list("abcdefghijk")] == 0).all() and src.kinds == 3 and src.shapes == 3  # observed, derived, imputed
+    unshaped = q(camden_store, "SELECT count(*) n FROM buildings WHERE roof_shape IS NULL AND building_id IN "
+                               "(SELECT building_id FROM roof_planes)").iloc[0]
+    assert unshaped.n == 0  # untagged roofs carry the family the roof step chose
     dq = q(camden_store, "SELECT * FROM data_quality").set_index(["step", "field"])
     assert dq.loc[("buildings", "levels"), "observed"] > 4000 and dq.loc[("buildings", "levels"), "imputed"] > 10_000
     assert dq.loc[("buildings", "year_built"), "records"] > 20_000
+    assert dq.loc[("buildings", "year_built"), "imputed"] > 20_000  # imputed ages are counted, not hidden
+    assert dq.loc[("buildings", "roof_shape"), "derived"] + dq.loc[("buildings", "roof_shape"), "imputed"] > 15_000
 
 
 def test_homes_and_tenure_add_up_to_the_census(camden_store):

@@ -127,7 +127,8 @@ def allocate_roof_scenarios(planes: pd.DataFrame, dwellings: pd.Series, area_per
     out["pv_m2_heat_only"], out["heat_m2_heat_only"] = 0.0, usable
     # Split: collectors go on each building's best planes first, up to its hot-water target.
     order = planes.assign(_usable=usable).sort_values(["building_id", "relative_yield"], ascending=[True, False])
-    target = order["building_id"].map(dwellings.fillna(1).clip(lower=1) * area_per_dwelling_m2).to_numpy()
+    # Rule: every building gets at least one home's worth of hot-water collectors (offices, shops use some).
+    target = order["building_id"].map(dwellings.fillna(0).clip(lower=1) * area_per_dwelling_m2).to_numpy()
     before = order.groupby("building_id")["_usable"].cumsum().to_numpy() - order["_usable"].to_numpy()
     heat = np.clip(target - before, 0, order["_usable"].to_numpy())
     split_heat = pd.Series(heat, index=order.index).reindex(planes.index).to_numpy()
