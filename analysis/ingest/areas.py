@@ -46,6 +46,8 @@ TENURE_PARTS = {
     "private_rented": ["private_rented_landlord", "private_rented_other"],
     "other_tenure": ["rent_free"],
 }
+#: File endings read by GDAL's GeoJSON driver (untyped fields: see :func:`read_vector`).
+GEOJSON_SUFFIXES = (".geojson", ".json", ".geojsonl", ".geojsons")
 NUMERIC_HINTS = ("households", "population", "income", "kwh", "meters", "dwellings", "owned", "rented", "rent_free",
                  "imd", "shared")
 
@@ -77,16 +79,44 @@ def read_vector(path, crs: str | None, layer=None, what: str = "boundaries") -> 
             if path.suffix.lower() in (".parquet", ".geoparquet"):
                 frame = gpd.read_parquet(path)
             else:
-                frame = gpd.read_file(path, layer=layer)
+                # GeoJSON has no field types: GDAL guesses them, and reads an id such as "T0001" as the
+                # time 00:01:00. Ids and tags are text; dates we need are parsed by our own checks.
+                options = {"DATE_AS_STRING": "YES"} if path.suffix.lower() in GEOJSON_SUFFIXES else {}
+                frame = gpd.read_file(path, layer=layer, **options)
+    except ValueError as exc:
+        if "geo metadata" in str(exc):  # a plain Parquet table: no geometry column at all
+            raise no_geometry_error(path, what) from None
+        raise InputError(f"cannot read {what} ({type(exc).__name__}: {str(exc).splitlines()[0][:140]})", path=path,
+                         fix="check the file opens in QGIS; supported: GeoJSON, GPKG, Shapefile, GeoParquet") from exc
     except Exception as exc:  # pyogrio / arrow errors: one line with the file
         raise InputError(f"cannot read {what} ({type(exc).__name__}: {str(exc).splitlines()[0][:140]})", path=path,
                          fix="check the file opens in QGIS; supported: GeoJSON, GPKG, Shapefile, GeoParquet") from exc
+    if not isinstance(frame, gpd.GeoDataFrame):  # e.g. a CSV: GDAL reads it as a table without geometry
+        raise no_geometry_error(path, what, list(frame.columns))
     if len(frame) == 0:
         raise InputError(f"no {what} in the file", path=path, fix="check the layer or the export")
     if frame.crs is None:
         raise InputError("has no CRS", path=path, fix="set it (e.g. ogr2ogr -a_srs EPSG:27700) or add a .prj file")
     checks.check_coordinates_match_crs(frame, path, what)
     return clean_geometries(frame.to_crs(crs) if crs else frame, path, what)
+
+
+def no_geometry_error(path, what: str, columns: list | None = None) -> InputError:
+    """The one-line error for a table of attributes without geometry (a CSV, a plain Parquet file).
+
+    Parameters
+    ----------
+    path : path
+        The file.
+    what : str
+        "buildings", "area boundaries", ...
+    columns : list, optional
+        The columns the file does have (the first few are named, so the user sees what was read).
+    """
+    have = f" (it has columns {', '.join(map(str, columns[:6]))}{', ...' if len(columns) > 6 else ''})" if columns else ""
+    return InputError(f"the file has no geometry{have}: {what} need polygons", path=path,
+                      fix="give a GeoJSON, GPKG, Shapefile or GeoParquet file of polygons with a CRS (e.g. ogr2ogr "
+                          "-f GPKG out.gpkg in.shp); a CSV table of attributes cannot be used here")
 
 
 def clean_geometries(frame: gpd.GeoDataFrame, path, what: str) -> gpd.GeoDataFrame:
