@@ -1,7 +1,8 @@
 """Exports for GIS users: per-building and per-area results as GeoParquet, GeoJSON and CSV.
 
 CSV cells are data, not formulas: text starting with ``= + - @`` is neutralised
-(:func:`neutralise_formulas`) so a hostile building id cannot run in a spreadsheet.
+(:func:`neutralise_formulas`) so a hostile building id cannot run in a spreadsheet, and a line
+break inside a cell cannot split a row (:func:`write_csv`, used by every CSV the package writes).
 """
 
 from __future__ import annotations
@@ -44,6 +45,30 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
             if risky.any():
                 out[col] = text.mask(risky, "'" + text.astype(str))
     return out
+
+
+def write_csv(frame: pd.DataFrame, path) -> Path:
+    """Write ``frame`` as a CSV whose cells are data: formulas neutralised, no row can be split.
+
+    Text starting with ``= + - @``, tab or CR is prefixed (:func:`neutralise_formulas`); rows end in
+    CRLF (RFC 4180), which makes the writer quote every cell holding a CR or LF, so a carriage
+    return inside an id cannot start a new row in a spreadsheet (with LF endings a bare CR is
+    written unquoted).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+    path : path
+        The file to write (its folder must exist).
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    path = Path(path)
+    neutralise_formulas(frame).to_csv(path, index=False, lineterminator="\r\n")
+    return path
+
 
 BUILDINGS_SQL = """
 SELECT b.building_id, b.area_id, b.use, b.use_class, b.use_category, b.use_source, b.levels, b.levels_source,
@@ -108,7 +133,7 @@ def export(db, out_dir, crs: str, formats=FORMATS) -> list[Path]:
                 else:
                     path = out_dir / f"{name}.csv"
                     table = gdf.assign(geometry_wkt=shapely.to_wkt(geoms, rounding_precision=2)).drop(columns="geometry")
-                    neutralise_formulas(pd.DataFrame(table)).to_csv(path, index=False)
+                    write_csv(pd.DataFrame(table), path)
                 written.append(path)
         if "buildings" in present:
             run = store.last_run(con) or {}

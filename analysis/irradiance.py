@@ -184,12 +184,17 @@ def roof_irradiance(buildings_path, weather_path, context_path=None, height_colu
 
 
 def write_csv(result: RoofIrradiance, out) -> Path:
-    """Write the per-building table to ``out`` (folders created), rounded sensibly."""
+    """Write the per-building table to ``out`` (folders created), rounded sensibly.
+
+    Ids are data, not formulas: text cells starting with ``= + - @``, tab or CR are neutralised
+    and line breaks quoted, as in every other CSV export (:func:`analysis.exports.write_csv`).
+    """
+    from analysis.exports import write_csv as write_data_csv
+
     out = Path(out)
     if out.suffix.lower() != ".csv":
         raise InputError("the output must be a .csv file", path=out, fix="give --out results.csv")
     out.parent.mkdir(parents=True, exist_ok=True)
     table = result.table.round({"roof_kwh_per_m2": 1, "unshaded_kwh_per_m2": 1, "shading_loss_pct": 2,
                                 "sky_view_factor": 4})
-    table.to_csv(out, index=False)
-    return out
+    return write_data_csv(table, out)
