@@ -78,6 +78,21 @@ class _BoundedLoader(yaml.SafeLoader):
         finally:
             self._depth -= 1
 
+    def construct_mapping(self, node, deep=False):
+        # PyYAML keeps the last of two equal keys silently: one of the user's values would be ignored.
+        seen = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                first = seen.get(key)
+            except TypeError:  # an unhashable key (a list as key): the base class reports it
+                continue
+            if first is not None:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r} (first given at line {first})", key_node.start_mark)
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
 
 def read_yaml(path) -> dict:
     """Read a YAML mapping with a bounded safe loader and one-line errors.
@@ -116,8 +131,12 @@ def read_yaml(path) -> dict:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else None
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        fix = ("write the values out in full instead of using &anchors and *aliases" if "alias" in problem
-               or "anchor" in problem else "fix the indentation or quoting at that line")
+        if "alias" in problem or "anchor" in problem:
+            fix = "write the values out in full instead of using &anchors and *aliases"
+        elif problem.startswith("duplicate key"):
+            fix = "keep one of the two entries (YAML would silently use only the last)"
+        else:
+            fix = "fix the indentation or quoting at that line"
         raise InputError(f"invalid YAML ({problem})", path=path, record=where, fix=fix) from exc
     if not isinstance(data, dict):
         raise InputError("expected a YAML mapping (key: value lines)", path=path, fix="see the template from new-place")
@@ -246,6 +265,8 @@ def load_assumptions(extra_files=(), overrides: dict | None = None, overrides_pa
     """
     groups: dict = {}
     sources = []
+    problems = []  # every violation, one line each, reported together (not one per run)
+    broken = set()  # file entries already reported: an override of one is not "unknown" too
     packaged = resources.files("analysis") / "data"
     files = sorted(p for p in packaged.iterdir() if p.name.endswith(".yml"))
     for path in list(files) + [Path(p) for p in extra_files]:
@@ -255,40 +276,58 @@ def load_assumptions(extra_files=(), overrides: dict | None = None, overrides_pa
             if entries is None:
                 continue
             if not isinstance(entries, dict):
-                raise ConfigError([f"{path}: key {group}: expected a mapping of assumptions, got "
-                                   f"{type(entries).__name__} — e.g. {group}: {{name: {{value: 1, low: 0, high: 2, "
-                                   f"unit: m, source: ...}}}}"], path=path)
+                problems.append(f"{path}: key {group}: expected a mapping of assumptions, got "
+                                f"{type(entries).__name__} — e.g. {group}: {{name: {{value: 1, low: 0, high: 2, "
+                                f"unit: m, source: ...}}}}")
+                continue
             for name, entry in entries.items():
-                groups.setdefault(group, {})[name] = _check_assumption(group, name, entry, path)
+                try:
+                    groups.setdefault(group, {})[name] = _check_assumption(group, name, entry, path)
+                except InputError as exc:
+                    problems.append(exc.one_line())
+                    broken.add((group, name))
     where = overrides_path or "place config"
     for group, entries in (overrides or {}).items():
         if not isinstance(entries, dict):
-            raise InputError(f"assumptions.{group} is {entries!r}, expected a mapping of name: value", path=where,
-                             fix=f"e.g. assumptions: {{{group}: {{some_name: 0.5}}}}")
+            problems.append(InputError(f"assumptions.{group} is {entries!r}, expected a mapping of name: value",
+                                       path=where, fix=f"e.g. assumptions: {{{group}: {{some_name: 0.5}}}}").one_line())
+            continue
         for name, entry in entries.items():
-            if group not in groups or name not in groups[group]:
-                known = sorted(groups.get(group, {})) if group in groups else sorted(groups)
-                close = difflib.get_close_matches(str(name if group in groups else group), known, n=3, cutoff=0.5)
-                shown = close + [k for k in known if k not in close][:12 - len(close)]
-                raise InputError(f"unknown assumption {group}.{name}", path=where, record="assumptions",
-                                 fix=f"known {'names in ' + group if group in groups else 'groups'}: "
-                                     f"{', '.join(shown)}{', ...' if len(known) > len(shown) else ''}")
-            merged = copy.deepcopy(groups[group][name])
-            if isinstance(entry, dict):
-                unknown = set(entry) - {"value", "low", "high", "unit", "source", "date"}
-                if unknown:
-                    raise InputError(f"assumptions.{group}.{name} has unknown keys {sorted(unknown)}", path=where,
-                                     fix="use value, low, high, unit, source, date")
-                merged.update(entry)
-            else:
-                if not isinstance(entry, (int, float)) or isinstance(entry, bool):
-                    raise InputError(f"assumptions.{group}.{name} is {entry!r}, expected a number", path=where,
-                                     fix=f"e.g. {name}: {merged['value']} ({merged['unit']})")
-                merged["value"] = entry
-                merged["low"], merged["high"] = min(merged["low"], entry), max(merged["high"], entry)
-                merged["source"] = f"place override ({merged['source']})"
-            groups[group][name] = _check_assumption(group, name, merged, where)
+            if (group, name) in broken:
+                continue
+            try:
+                groups[group][name] = _override(groups, group, name, entry, where)
+            except InputError as exc:
+                problems.append(exc.one_line())
+    if problems:
+        raise ConfigError(problems, path=where)
     return Assumptions(groups, sources)
+
+
+def _override(groups: dict, group: str, name: str, entry, where) -> dict:
+    """One place override of a packaged assumption, merged and checked (raises :class:`InputError`)."""
+    if group not in groups or name not in groups[group]:
+        known = sorted(groups.get(group, {})) if group in groups else sorted(groups)
+        close = difflib.get_close_matches(str(name if group in groups else group), known, n=3, cutoff=0.5)
+        shown = close + [k for k in known if k not in close][:12 - len(close)]
+        raise InputError(f"unknown assumption {group}.{name}", path=where, record="assumptions",
+                         fix=f"known {'names in ' + group if group in groups else 'groups'}: "
+                             f"{', '.join(shown)}{', ...' if len(known) > len(shown) else ''}")
+    merged = copy.deepcopy(groups[group][name])
+    if isinstance(entry, dict):
+        unknown = set(entry) - {"value", "low", "high", "unit", "source", "date"}
+        if unknown:
+            raise InputError(f"assumptions.{group}.{name} has unknown keys {sorted(unknown)}", path=where,
+                             fix="use value, low, high, unit, source, date")
+        merged.update(entry)
+    else:
+        if not isinstance(entry, (int, float)) or isinstance(entry, bool):
+            raise InputError(f"assumptions.{group}.{name} is {entry!r}, expected a number", path=where,
+                             fix=f"e.g. {name}: {merged['value']} ({merged['unit']})")
+        merged["value"] = entry
+        merged["low"], merged["high"] = min(merged["low"], entry), max(merged["high"], entry)
+        merged["source"] = f"place override ({merged['source']})"
+    return _check_assumption(group, name, merged, where)
 
 
 # --------------------------------------------------------------------------------------------
