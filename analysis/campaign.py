@@ -143,13 +143,48 @@ def select_list(con, path, crs: str) -> tuple[list[str], str, dict]:
     return ids, path.stem, {"rows": len(table), "matched": int(matched.sum()), "unmatched_rows": unmatched[:20]}
 
 
+def _columns(con, table: str) -> set[str]:
+    """Column names of a store table (empty when the table is absent)."""
+    return {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = ?",
+                                      [table]).fetchall()}
+
+
+def defaults_used(con) -> pd.DataFrame:
+    """Defaults the place's run used in place of missing data: one row per field.
+
+    Read from the store's ``data_quality`` table (which field, how many records, which default);
+    a store without that table falls back to the run summary's ``defaults_used`` lines.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``step``, ``field``, ``defaulted`` (records), ``default`` (text); largest first.
+    """
+    if {"step", "field", "defaulted", "default"} <= _columns(con, "data_quality"):
+        return con.execute('SELECT step, field, defaulted, "default" FROM data_quality WHERE defaulted > 0 '
+                           "ORDER BY defaulted DESC, step, field").df()
+    run = store.last_run(con) or {}
+    lines = json.loads(run.get("summary") or "{}").get("defaults_used", [])
+    rows = []
+    for line in lines:  # "step.field: N record(s) set to DEFAULT" (analysis.quality.QualityLog.defaults_used)
+        match = re.match(r"^([^.]+)\.(.+?): ([\d,]+) record\(s\) set to (.*)$", line)
+        if match:
+            rows.append({"step": match[1], "field": match[2], "defaulted": int(match[3].replace(",", "")),
+                         "default": match[4]})
+    return pd.DataFrame(rows, columns=["step", "field", "defaulted", "default"])
+
+
 def factsheet_data(con, building_ids: list[str]) -> dict:
     """All numbers for a fact sheet of the given buildings, read from the store."""
     _selection_ids(con, building_ids)
     one = lambda sql: con.execute(sql).df().iloc[0]  # noqa: E731
-    pv = one("""SELECT count(*) AS buildings, count(*) FILTER (WHERE suitable_planes > 0) AS suitable,
+    # Potential without neighbours' shade (stores from before shading was modelled lack it: n/a).
+    unshaded = ("sum(unshaded_kwh_central)" if "unshaded_kwh_central" in _columns(con, "building_potential")
+                else "NULL::DOUBLE")
+    pv = one(f"""SELECT count(*) AS buildings, count(*) FILTER (WHERE suitable_planes > 0) AS suitable,
         sum(usable_m2) AS usable_m2, sum(kwp_low) kwp_low, sum(kwp_central) kwp_central, sum(kwp_high) kwp_high,
-        sum(kwh_low) kwh_low, sum(kwh_central) kwh_central, sum(kwh_high) kwh_high
+        sum(kwh_low) kwh_low, sum(kwh_central) kwh_central, sum(kwh_high) kwh_high,
+        {unshaded} AS unshaded_kwh_central
         FROM building_potential JOIN selection USING (building_id)""")
     b = one("""SELECT sum(dwellings) AS dwellings, bool_and(synthetic) AS synthetic, avg(roof_shape_assumed::INT) AS roof_assumed,
         count(DISTINCT area_id) AS areas, sum(dw_owner_occupied) AS owner_occupied, sum(dw_social_rented) AS social_rented,
@@ -178,7 +213,7 @@ def factsheet_data(con, building_ids: list[str]) -> dict:
     run = store.last_run(con) or {}
     summary = json.loads(run.get("summary") or "{}")
     return {"pv": pv, "buildings": b, "kwh_per_home": per_home["kwh_per_home"], "heat": heat, "owners": owners,
-            "money": money, "geoms": geoms, "run": run, "summary": summary}
+            "money": money, "geoms": geoms, "run": run, "summary": summary, "defaults": defaults_used(con)}
 
 
 def svg_map(geoms: pd.DataFrame, boundary=None, width: int = 640, height: int = 360) -> str:
@@ -216,6 +251,45 @@ def svg_map(geoms: pd.DataFrame, boundary=None, width: int = 640, height: int = 
             f'aria-label="Map of the selected buildings coloured by roof owner">{"".join(items)}</svg>')
 
 
+def shading_caveat(shaded_kwh, unshaded_kwh) -> str:
+    """The caveat on shade: neighbouring buildings are modelled (with their effect), trees are not.
+
+    Parameters
+    ----------
+    shaded_kwh, unshaded_kwh : float
+        Central annual generation with and without neighbours' shade [kWh/yr]; ``unshaded`` is
+        NaN for stores made before shading was modelled.
+    """
+    if unshaded_kwh is None or pd.isna(unshaded_kwh) or not unshaded_kwh > 0:
+        return ("Shading by neighbouring buildings is not in this store (made before it was modelled: rerun); trees "
+                "are not modelled either, so potential is on the high side.")
+    loss = 100 * (1 - shaded_kwh / unshaded_kwh)
+    energy = lambda kwh: f"{kwh / 1e6:,.2f} GWh/yr" if unshaded_kwh >= 1e6 else f"{kwh / 1e3:,.1f} MWh/yr"  # noqa: E731
+    return (f"Shade from neighbouring buildings is modelled: it takes {loss:.1f} % off these roofs' electricity "
+            f"({energy(unshaded_kwh)} without it, {energy(shaded_kwh)} with it). Trees are not modelled, so where "
+            "trees shade roofs the potential is on the high side.")
+
+
+def defaults_caveat(defaults: pd.DataFrame | None, limit: int = 4) -> str:
+    """One caveat naming the defaults used in place of missing data (HTML-escaped), or "".
+
+    Parameters
+    ----------
+    defaults : pandas.DataFrame, optional
+        :func:`defaults_used` rows (step, field, defaulted, default).
+    limit : int
+        At most this many fields are named (the rest are counted; all are in the store).
+    """
+    if defaults is None or defaults.empty:
+        return ""
+    items = [f"{html.escape(str(r.field))}: {int(r.defaulted):,} record{'s' * (int(r.defaulted) != 1)} set to "
+             f"{html.escape(str(r.default))}" for r in defaults.head(limit).itertuples()]
+    more = len(defaults) - limit
+    return ("Defaults were used in place of missing data in this place's run — " + "; ".join(items)
+            + (f"; and {more} more field{'s' * (more > 1)} (see the store's data_quality table)" if more > 0 else "")
+            + ".")
+
+
 def render_factsheet(title: str, data: dict, place: str, boundary=None, selection_note: str = "") -> str:
     """The fact sheet as a complete, self-contained HTML page (A4 print layout)."""
     pv, b, heat, money = data["pv"], data["buildings"], data["heat"], data["money"]
@@ -237,10 +311,13 @@ def render_factsheet(title: str, data: dict, place: str, boundary=None, selectio
     synthetic = bool(b["synthetic"])
     caveats = [
         "Ranges (low–high) come from the assumption ranges: usable roof share, module density, system losses.",
-        "No shading by neighbours or trees is modelled, so potential is on the high side.",
+        shading_caveat(pv["kwh_central"], pv["unshaded_kwh_central"]),
         "Money figures are per household per year for the neighbourhoods these buildings are in, at 2024 UK prices; "
         "they compare ownership structures and are not a forecast.",
     ]
+    defaults = defaults_caveat(data.get("defaults"))
+    if defaults:
+        caveats.append(defaults)
     if synthetic:
         caveats.insert(0, "<strong>The buildings are synthetic</strong>: generated from real census counts of "
                           "dwelling types; footprints, storeys, ages and owners are assumed.")
@@ -282,7 +359,7 @@ small, .foot {{ font-size: 8pt; color: #444; }} ul {{ margin: 2px 0; padding-lef
 <div class="kpi"><b>{f0(pv['buildings'])}</b><span>roofs counted ({f0(pv['suitable'])} with a suitable plane)</span></div>
 <div class="kpi"><b>{f0(pv['usable_m2'])} m²</b><span>usable roof area</span></div>
 <div class="kpi"><b>{f1(pv['kwp_central'] / 1000)} MWp</b><span>solar capacity ({f1(pv['kwp_low'] / 1000)}–{f1(pv['kwp_high'] / 1000)})</span></div>
-<div class="kpi"><b>{f1(pv['kwh_central'] / 1e6)} GWh/yr</b><span>electricity ({f1(pv['kwh_low'] / 1e6)}–{f1(pv['kwh_high'] / 1e6)})</span></div>
+<div class="kpi"><b>{f1(pv['kwh_central'] / 1e6)} GWh/yr</b><span>electricity ({f1(pv['kwh_low'] / 1e6)}–{f1(pv['kwh_high'] / 1e6)}); {f1(pv['unshaded_kwh_central'] / 1e6)} without neighbours' shade</span></div>
 <div class="kpi"><b>{f0(homes)}</b><span>homes' worth of electricity a year</span></div>
 <div class="kpi"><b>{f1((heat['solar_heat_kwh'] or 0) / 1e6)} GWh/yr</b><span>solar heat if roofs carried collectors instead</span></div>
 <div class="kpi"><b>{f1((heat['demand_kwh'] or 0) / 1e6)} GWh/yr</b><span>heat demand of these buildings</span></div>

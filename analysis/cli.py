@@ -160,11 +160,26 @@ def _cmd_run(args) -> int:
                   + (" (buildings are SYNTHETIC, generated from census counts)"
                      if result.summary["synthetic_buildings"] else ""))
             print(table.T.to_string(header=False))
+            _print_defaults(result.summary.get("defaults_used") or [])
         except BaseException as exc:
             if isinstance(exc, KeyboardInterrupt) or RECEIVED:  # say what the store holds, found by looking at it
                 raise store.explain_interrupt(_as_interrupt(exc), db, before) from None
             raise
     return 0
+
+
+def _print_defaults(lines: list[str]) -> None:
+    """The run's defaults used in place of missing data: which field, how many records, which default.
+
+    ``lines`` are the run summary's ``defaults_used`` (``step.field: N record(s) set to DEFAULT``);
+    the same rows are in the store's ``data_quality`` table, the book and the fact sheets.
+    """
+    if not lines:
+        return
+    print(f"defaults used in place of missing data ({len(lines)} field{'s' * (len(lines) > 1)}; "
+          "table data_quality in the store):")
+    for line in lines:
+        print(f"  {line}")
 
 
 def _cmd_yield(args, kind: str) -> int:
