@@ -224,7 +224,10 @@ def check_areas(areas, log=None, path=None):
     * counts (households, dwellings, tenure ...) must be finite and >= 0 — negative values are
       set to missing (counted);
     * tenure totals must not exceed households (+ :data:`TENURE_TOLERANCE`): such areas get
-      their tenure counts scaled down to households (counted, area ids noted);
+      their tenure counts scaled down to households (counted, area ids noted). Tenure cannot
+      outnumber the homes placed on buildings either: :func:`analysis.ownership.area_tenure_counts`
+      applies each area's tenure *shares* to the dwellings actually placed, so the per-area
+      tenure sums equal the homes by construction (no separate check is needed);
     * areas must have a positive area in a projected CRS.
 
     Parameters
@@ -391,26 +394,3 @@ def check_buildings(buildings, areas=None, log=None, path=None, min_kept_share: 
     kept.attrs.update(buildings.attrs, implausible_dropped=int(drop.sum()))
     return kept
 
-
-def check_tenure_against_homes(areas, buildings, log=None, path=None) -> None:
-    """Owner-occupiers (or any tenure) cannot outnumber the homes counted in an area.
-
-    Raises when an area's tenure counts exceed the dwellings placed on its buildings by more
-    than :data:`TENURE_TOLERANCE` in most areas (e.g. 1,100 owner-occupiers on 80 homes).
-    Areas where it happens in a minority are logged.
-    """
-    if "dwellings" not in buildings or "owner_occupied" not in areas:
-        return
-    homes = buildings.groupby("area_id")["dwellings"].sum()
-    a = areas.set_index("area_id")
-    households = a["households"] if "households" in a else homes.reindex(a.index)
-    cap = np.maximum(households.fillna(0), homes.reindex(a.index).fillna(0))
-    present = [c for c in TENURE_TOTALS if c in a]
-    over = a[present].sum(axis=1) > cap * (1 + TENURE_TOLERANCE) + 1
-    if over.mean() > MIN_KEPT_SHARE:
-        first = over[over].index[0]
-        raise InputError(f"tenure counts exceed homes in {int(over.sum())} of {len(a)} areas (e.g. {first})",
-                         path=path, fix="check the tenure columns and the households column")
-    if over.any() and log is not None:
-        log.record("areas", "tenure_vs_homes", records=len(a), dropped=int(over.sum()),
-                   note=f"tenure above homes in {', '.join(map(str, over[over].index[:3]))}")

@@ -410,10 +410,10 @@ def check_location(meta: dict, path=None) -> None:
     """The header's latitude and longitude must be real coordinates."""
     lat, lon = meta.get("latitude"), meta.get("longitude")
     if lat is None or not np.isfinite(lat) or not -90 <= lat <= 90:
-        raise InputError(f"header latitude {lat} is outside −90…90", path=path, record="header",
+        raise InputError(f"latitude {lat} is outside −90…90", path=path, record="header",
                          fix="fix the LOCATION line (decimal degrees, north positive) or download the file again")
     if lon is None or not np.isfinite(lon) or not -180 <= lon <= 180:
-        raise InputError(f"header longitude {lon} is outside −180…180", path=path, record="header",
+        raise InputError(f"longitude {lon} is outside −180…180", path=path, record="header",
                          fix="fix the LOCATION line (decimal degrees, east positive) or download the file again")
 
 
