@@ -118,16 +118,16 @@ def place_labels(con, n: int = 5, min_distance_m: float = 1200.0) -> pd.DataFram
 
     from analysis.config import load_place as _load
 
-    crs = _load(DEFAULT_PLACE).crs
-    cand = con.execute(f"""
+    crs = _load(DEFAULT_PLACE).crs  # bound as a parameter: a config value is data, never SQL text
+    cand = con.execute("""
         SELECT name, ST_X(c) x, ST_Y(c) y,
-               ST_X(ST_Transform(c, '{crs}', 'EPSG:4326', always_xy := true)) lon,
-               ST_Y(ST_Transform(c, '{crs}', 'EPSG:4326', always_xy := true)) lat
+               ST_X(ST_Transform(c, $crs, 'EPSG:4326', always_xy := true)) lon,
+               ST_Y(ST_Transform(c, $crs, 'EPSG:4326', always_xy := true)) lat
         FROM (SELECT name, footprint_m2, ST_Centroid(geom) c FROM buildings
               WHERE name IS NOT NULL AND length(name) BETWEEN 3 AND 32 AND use_class = 'non_domestic'
                     AND use_category IN ('transport', 'cultural', 'hospital', 'university', 'public')
                     AND NOT regexp_matches(name, '(?i)^((main|north|south|east|west|new|old|central) )?(building|block|wing|house|hall)s?$'))
-        ORDER BY footprint_m2 DESC LIMIT 200""").df()
+        ORDER BY footprint_m2 DESC LIMIT 200""", {"crs": crs}).df()
     keep = []
     for i, row in cand.iterrows():  # greedy spacing over at most 200 rows; vectorised per row
         if keep and (np.hypot(cand.loc[keep, "x"] - row.x, cand.loc[keep, "y"] - row.y) < min_distance_m).any():
@@ -208,7 +208,7 @@ def write_downloads(out_dir, db=None) -> list:
     finally:
         con.close()
     for name, items in (("key_findings.csv", kf), ("evidence_against.csv", ev)):
-        findings.frame(items).to_csv(out_dir / name, index=False)
+        exports.write_csv(findings.frame(items), out_dir / name)  # sentences are data, never formulas
         written.append(out_dir / name)
     readme = out_dir / "README.txt"
     readme.write_text(
