@@ -44,10 +44,14 @@ def pvwatts_roof():
 
 def pytest_collection_modifyitems(config, items):
     """Markers for the fast lane (``make test-fast`` = ``-m "not slow"``): tests that need the
-    Camden pipeline run or the book build are ``slow``; those that drive Chromium also ``browser``."""
+    Camden pipeline run or the book build are ``slow``; those that drive Chromium also ``browser``
+    (written into the JUnit report as the property ``marker=browser``, read by ``.ci/run``)."""
     for item in items:
         module = item.module.__name__.rsplit(".", 1)[-1]
         if "camden_store" in getattr(item, "fixturenames", ()) or module in ("test_book", "test_book_layout"):
             item.add_marker(pytest.mark.slow)
         if module in ("test_book", "test_book_layout") or "chromium" in item.name.lower() or "screenshot" in item.name:
             item.add_marker(pytest.mark.browser)
+    for item in items:  # the JUnit report says which tests drive a browser: CI (.ci/run) fails if one was skipped
+        if item.get_closest_marker("browser") is not None:
+            item.user_properties.append(("marker", "browser"))

@@ -11,9 +11,8 @@ import shapely
 
 from analysis import campaign, exports, store
 from analysis.errors import InputError
+from book_build import CHROMIUM, require_chromium
 from conftest import DATA, ROOT
-
-CHROMIUM = shutil.which("chromium")
 
 
 def cli(*args):
@@ -163,8 +162,8 @@ def test_overture_parquet_read_by_duckdb(tmp_path):
     assert (b["footprint_m2"] > 100).all()
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium not installed (.ci/run installs it)")
 def test_factsheet_screenshot_and_pdf(camden_store, tmp_path):
+    require_chromium()  # skips on a developer's machine without Chromium; with CI=true it fails
     from playwright.sync_api import sync_playwright
     result = campaign.make_factsheet(db=camden_store, boundary=DATA / "boundary_inside_camden.geojson", out_dir=tmp_path, pdf=True)
     assert result["pdf"].read_bytes()[:4] == b"%PDF"
@@ -208,3 +207,25 @@ def test_areas_without_crs_fail_the_run_with_one_line(tmp_path):
                                       "buildings: {source: synthetic}\nweather: w.epw\n")
     out = cli("run", "--place", str(folder / "place.yml"), "--db", str(tmp_path / "x.duckdb"))
     assert out.returncode == 1 and "has no CRS" in out.stderr and len(out.stderr.strip().splitlines()) == 1
+
+
+def test_ci_fails_when_a_marked_browser_test_is_skipped(tmp_path):
+    """Issue 13: with CI=true no browser test may skip — not only the book's. The fact-sheet screenshot is
+    marked ``browser`` (conftest), the mark reaches the JUnit report, and .ci/run's guard fails on it."""
+    import re
+
+    collected = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-m", "browser",
+                                "tests/test_campaign.py"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert "tests/test_campaign.py::test_factsheet_screenshot_and_pdf" in collected.stdout, collected.stdout[-2000:]
+    tests = tmp_path / "tests"
+    tests.mkdir()
+    shutil.copy(ROOT / "tests" / "conftest.py", tests / "conftest.py")  # the real marking hook
+    (tests / "test_x.py").write_text("import pytest\n\ndef test_factsheet_screenshot_and_pdf():\n    pytest.skip('no "
+                                     "chromium')\n\ndef test_other():\n    pytest.skip('not a browser test')\n")
+    report = tmp_path / "junit.xml"
+    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tests), f"--junitxml={report}"],
+                   cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    guard = re.search(r"<<'PY'\n(.*?)\nPY\n", (ROOT / ".ci" / "run").read_text(), re.S).group(1)
+    out = subprocess.run([sys.executable, "-c", guard, str(report)], capture_output=True, text=True)
+    assert out.returncode == 1 and "tests.test_x.test_factsheet_screenshot_and_pdf" in out.stderr
+    assert "test_other" not in out.stderr
