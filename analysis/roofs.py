@@ -792,8 +792,9 @@ def plane_potential(buildings, grid: pd.DataFrame, weather: pd.DataFrame, metada
         ``horizon_max_deg`` [°], ``relative_yield``, ``suitable`` and ``suitable_<level>``,
         ``kwp_<level>`` [kWp], ``kwh_<level>`` (shaded) [kWh/yr]; the potential as it would be
         without shading, central case: ``suitable_unshaded``, ``unshaded_kwp_central`` [kWp],
-        ``unshaded_kwh_central`` [kWh/yr]. Shares and horizon columns are float32. Rows come
-        in spatial blocks (1 km strips), planes of a building together.
+        ``unshaded_kwh_central`` [kWh/yr]; ``building_row`` (row of the plane's building in
+        ``buildings``, for lookups without string keys). Shares and horizon columns are
+        float32. Rows come in spatial blocks (1 km strips), planes of a building together.
     """
     import time
 
@@ -919,6 +920,7 @@ def plane_potential(buildings, grid: pd.DataFrame, weather: pd.DataFrame, metada
         "roof_family": _str_take(FAMILIES, family[building_index]),
         **{name: out.pop(name) for name in ("tilt_deg", "azimuth_deg", "area_m2", "usable_m2", "module_m2")},
         "mount": _str_take(("roof", "rack"), rack_of), "is_flat": out.pop("is_flat"),
-        "roof_shape_assumed": assumed[building_index], **out}, copy=False)
+        "roof_shape_assumed": assumed[building_index], **out,
+        "building_row": building_index}, copy=False)
     lap("yields and capacity")
     return result

@@ -171,23 +171,33 @@ def specific_domestic_demand(kind, band, band_imputed, typology: pd.DataFrame) -
     """
     table = typology.set_index(["building_kind", "age_band"])
     labels = [label for label, _ in AGE_BANDS]
-    out = {}
-    kind = np.asarray(kind, dtype=object)
-    band = np.asarray(band, dtype=object)
+    # Kinds and bands as integer codes of their few distinct values: the lookup is one gather.
+    kind_codes, kinds = pd.factorize(pd.Series(np.asarray(kind, dtype=object)), use_na_sentinel=False)
+    band_codes, bands = pd.factorize(pd.Series(np.asarray(band, dtype=object)), use_na_sentinel=False)
+    band_index = np.array([labels.index(b) if b in labels else 0 for b in bands], dtype=np.int64)[band_codes] \
+        if len(bands) else np.zeros(0, np.int64)
     imputed = np.asarray(band_imputed, dtype=bool)
+    out = {}
     for column in ("space_heat_low", "space_heat_kwh_per_m2", "space_heat_high", "dhw_kwh_per_m2"):
-        values = np.full(len(kind), np.nan)
-        for k in np.unique(kind):
-            sel = kind == k
+        by_kind = np.empty((len(kinds), len(labels)))
+        prior_mean = np.empty(len(kinds))
+        for j, k in enumerate(kinds):
             by_band = table.loc[k][column].reindex(labels).to_numpy(dtype=float)
             if np.isnan(by_band).any():
                 raise InputError(f"typology has no complete row set for kind {k!r}", path=TYPOLOGY_PATH,
                                  fix="give every age band for each kind")
             prior = np.asarray(AGE_PRIOR.get(k, AGE_PRIOR["flat"]), dtype=float)
-            idx = np.array([labels.index(b) if b in labels else 0 for b in band[sel]])
-            values[sel] = np.where(imputed[sel], float(prior @ by_band / prior.sum()), by_band[idx])
-        out[column] = values
+            by_kind[j], prior_mean[j] = by_band, float(prior @ by_band / prior.sum())
+        out[column] = np.where(imputed, prior_mean[kind_codes], by_kind[kind_codes, band_index])
     return out
+
+
+def area_rows(buildings: pd.DataFrame, areas: pd.DataFrame) -> np.ndarray:
+    """Row of each building's area in ``areas`` (−1 where none): the ``area_row`` column when the
+    pipeline set it (integer codes made once), else looked up by ``area_id``."""
+    if "area_row" in buildings:
+        return buildings["area_row"].to_numpy(dtype=np.int64)
+    return pd.Index(areas["area_id"].astype(str)).get_indexer(buildings["area_id"].astype(str))
 
 
 def building_energy(buildings: pd.DataFrame, areas: pd.DataFrame, assumptions, log: QualityLog | None = None) -> pd.DataFrame:
@@ -247,31 +257,37 @@ def building_energy(buildings: pd.DataFrame, areas: pd.DataFrame, assumptions, l
            * (spec["space_heat_high"] + spec["dhw_kwh_per_m2"])}
 
     bench = read_benchmarks()
-    category = pd.Series(buildings["use_category"].fillna("").to_numpy(dtype=object))
-    unknown = ~category.isin(bench.index) | category.isin(["", "other"])  # unclassified: general office
-    category[unknown] = "other"
-    row = bench.reindex(category.to_numpy())
+    # Benchmarks per distinct category (a few dozen), then one gather for every building.
+    cat_codes, cats = pd.factorize(buildings["use_category"].fillna("").astype(object), use_na_sentinel=False)
+    cats = np.asarray(cats, dtype=object)
+    cat_unknown = ~np.isin(cats, bench.index.to_numpy()) | np.isin(cats, ["", "other"])  # unclassified: general office
+    per_cat = bench.reindex(np.where(cat_unknown, "other", cats))
+    cat_heat = np.select([per_cat["heat_basis"].to_numpy() == "fossil", per_cat["heat_basis"].to_numpy() == "assumed"],
+                         [per_cat["fossil_kwh_per_m2"].to_numpy(dtype=float) * a.get("heat", "boiler_efficiency"),
+                          np.full(len(cats), a.get("heat", "retail_heat_kwh_per_m2"))], 0.0)
+    unknown = cat_unknown[cat_codes] if len(cats) else np.zeros(n, bool)
     gia = nd_floor * a.get("heat", "nondomestic_gia_factor")
-    heat_per_m2 = np.select([row["heat_basis"].to_numpy() == "fossil", row["heat_basis"].to_numpy() == "assumed"],
-                            [row["fossil_kwh_per_m2"].to_numpy(dtype=float) * a.get("heat", "boiler_efficiency"),
-                             np.full(n, a.get("heat", "retail_heat_kwh_per_m2"))], 0.0)
-    nd_heat = gia * heat_per_m2
-    nd_elec = gia * row["elec_kwh_per_m2"].to_numpy(dtype=float)
+    nd_heat = gia * (cat_heat[cat_codes] if len(cats) else 0.0)
+    nd_elec = gia * (per_cat["elec_kwh_per_m2"].to_numpy(dtype=float)[cat_codes] if len(cats) else 0.0)
     nd = {"low": nd_heat * a.get("heat", "nondomestic_benchmark_low") * storeys["low"], "central": nd_heat,
           "high": nd_heat * a.get("heat", "nondomestic_benchmark_high") * storeys["high"]}
 
-    per_meter = areas.set_index("area_id").eval("elec_kwh / elec_meters") if {"elec_kwh", "elec_meters"} <= set(areas) \
-        else pd.Series(np.nan, index=areas["area_id"])
-    per_meter = per_meter.replace([np.inf, -np.inf], np.nan)
-    b_per_meter = per_meter.reindex(buildings["area_id"].to_numpy()).to_numpy(dtype=float)
+    if {"elec_kwh", "elec_meters"} <= set(areas):
+        meters = areas["elec_meters"].to_numpy(dtype=float)
+        per_meter = np.divide(areas["elec_kwh"].to_numpy(dtype=float), meters, out=np.full(len(areas), np.nan),
+                              where=meters > 0)
+    else:
+        per_meter = np.full(len(areas), np.nan)
+    row = area_rows(buildings, areas)
+    b_per_meter = np.where(row >= 0, per_meter[np.maximum(row, 0)], np.nan) if len(areas) else np.full(n, np.nan)
     fallback = a.get("heat", "domestic_elec_kwh_per_dwelling")
     missing = homes & ~np.isfinite(b_per_meter)
     if log is not None:
         log.default("energy", "domestic electricity per dwelling", int(dwellings[missing].sum()), f"{fallback:,.0f} kWh/yr",
                     note="areas without DESNZ/BEIS electricity statistics")
         log.record("energy", "non-domestic benchmarks", records=int(np.sum(nd_floor > 0)),
-                   derived=int(np.sum((nd_floor > 0) & ~unknown.to_numpy())),
-                   imputed=int(np.sum((nd_floor > 0) & unknown.to_numpy())),
+                   derived=int(np.sum((nd_floor > 0) & ~unknown)),
+                   imputed=int(np.sum((nd_floor > 0) & unknown)),
                    note="CIBSE TM46 typical benchmarks by category; unclassified buildings as general offices")
     elec_dom = dwellings * np.where(np.isfinite(b_per_meter), b_per_meter, fallback)
     return pd.DataFrame({

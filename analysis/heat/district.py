@@ -18,7 +18,6 @@ References
 
 from __future__ import annotations
 
-import duckdb
 import numpy as np
 import pandas as pd
 import shapely
@@ -103,17 +102,21 @@ def solar_district_heating(collector_m2: float, monthly_yield_kwh_per_m2, monthl
     }
 
 
-def allocate_roof_scenarios(planes: pd.DataFrame, dwellings: pd.Series, area_per_dwelling_m2: float) -> pd.DataFrame:
+def allocate_roof_scenarios(planes: pd.DataFrame, dwellings, area_per_dwelling_m2: float,
+                            building_row=None) -> pd.DataFrame:
     """Module/collector area per plane under three roof-use scenarios (no roof m² counted twice).
 
     Parameters
     ----------
     planes : pandas.DataFrame
         Roof planes with ``building_id``, ``suitable``, ``module_m2`` [m²], ``relative_yield``.
-    dwellings : pandas.Series
-        Dwellings per building, indexed by ``building_id``.
+    dwellings : pandas.Series or array
+        Dwellings per building: a Series indexed by ``building_id``, or with ``building_row``
+        an array indexed by those rows.
     area_per_dwelling_m2 : float
         Hot-water collector area per dwelling in the split scenario [m²].
+    building_row : array of int, optional
+        Each plane's building as a row number (integer codes: no string lookups).
 
     Returns
     -------
@@ -121,20 +124,28 @@ def allocate_roof_scenarios(planes: pd.DataFrame, dwellings: pd.Series, area_per
         Per plane: ``pv_m2_<s>`` and ``heat_m2_<s>`` for s in pv_only, heat_only, split, with
         ``pv_m2 + heat_m2 <= module_m2``.
     """
-    usable = np.where(planes["suitable"], planes["module_m2"], 0.0)
-    out = pd.DataFrame(index=planes.index)
-    out["pv_m2_pv_only"], out["heat_m2_pv_only"] = usable, 0.0
-    out["pv_m2_heat_only"], out["heat_m2_heat_only"] = 0.0, usable
-    # Split: collectors go on each building's best planes first, up to its hot-water target.
-    order = planes.assign(_usable=usable).sort_values(["building_id", "relative_yield"], ascending=[True, False])
+    usable = np.where(planes["suitable"].to_numpy(dtype=bool), planes["module_m2"].to_numpy(dtype=float), 0.0)
+    if building_row is None:
+        building_row, ids = pd.factorize(planes["building_id"].astype(str))
+        per_building = pd.Series(dwellings).reindex(ids).to_numpy(dtype=float)
+    else:
+        building_row = np.asarray(building_row, dtype=np.int64)
+        per_building = np.asarray(dwellings, dtype=float)
     # Rule: every building gets at least one home's worth of hot-water collectors (offices, shops use some).
-    target = order["building_id"].map(dwellings.fillna(0).clip(lower=1) * area_per_dwelling_m2).to_numpy()
-    before = order.groupby("building_id")["_usable"].cumsum().to_numpy() - order["_usable"].to_numpy()
-    heat = np.clip(target - before, 0, order["_usable"].to_numpy())
-    split_heat = pd.Series(heat, index=order.index).reindex(planes.index).to_numpy()
-    out["heat_m2_split"] = split_heat
-    out["pv_m2_split"] = usable - split_heat
-    return out
+    target_of = np.clip(np.nan_to_num(per_building, nan=0.0), 1, None) * area_per_dwelling_m2
+    # Split: collectors go on each building's best planes first, up to its hot-water target.
+    order = np.lexsort((-planes["relative_yield"].to_numpy(dtype=float), building_row))
+    row_sorted, usable_sorted = building_row[order], usable[order]
+    running = np.cumsum(usable_sorted)
+    first = np.r_[True, row_sorted[1:] != row_sorted[:-1]] if len(order) else np.zeros(0, bool)
+    start_total = (running - usable_sorted)[first]  # cumulative sum before each building's first plane
+    before = running - usable_sorted - np.repeat(start_total, np.diff(np.r_[np.flatnonzero(first), len(order)]))
+    heat_sorted = np.clip(target_of[row_sorted] - before, 0, usable_sorted)
+    split_heat = np.empty_like(usable)
+    split_heat[order] = heat_sorted
+    return pd.DataFrame({"pv_m2_pv_only": usable, "heat_m2_pv_only": 0.0, "pv_m2_heat_only": 0.0,
+                         "heat_m2_heat_only": usable, "heat_m2_split": split_heat, "pv_m2_split": usable - split_heat},
+                        index=planes.index)
 
 
 def heat_step(buildings, planes, areas, grid, weather, meta, cfg, log=None):
@@ -143,9 +154,11 @@ def heat_step(buildings, planes, areas, grid, weather, meta, cfg, log=None):
     Parameters
     ----------
     buildings : geopandas.GeoDataFrame
-        Buildings with use, dwellings and age (see :func:`analysis.heat.demand.building_energy`).
+        Buildings with use, dwellings and age (see :func:`analysis.heat.demand.building_energy`);
+        optional ``area_row`` (row of the building's area in ``areas``).
     planes : pandas.DataFrame
-        Roof planes with ``suitable``, ``module_m2``, ``kwp_central``, ``pv_kwh_per_kwp``.
+        Roof planes with ``suitable``, ``module_m2``, ``kwp_central``, ``pv_kwh_per_kwp``;
+        optional ``building_row`` (row of the plane's building in ``buildings``).
     areas : pandas.DataFrame
         Areas with domestic electricity statistics.
     grid : pandas.DataFrame
@@ -157,8 +170,10 @@ def heat_step(buildings, planes, areas, grid, weather, meta, cfg, log=None):
     -------
     (dict of pandas.DataFrame, list of str)
         Tables to store (``building_heat``, ``roof_scenarios``, ``heat_cells``, ``area_sdh``,
-        ``heat_checks``) and SQL roll-ups to run in the store's transaction.
+        ``area_heat``, ``heat_checks``); no SQL roll-ups are left for the store (empty list).
     """
+    from analysis.heat.demand import area_rows
+
     a = cfg.assumptions
     energy = building_energy(buildings, areas, a, log)
     # Cell of each building from its bounding-box centre (cheaper than centroids; same cell at 100 m).
@@ -168,28 +183,39 @@ def heat_step(buildings, planes, areas, grid, weather, meta, cfg, log=None):
         age_band=buildings["age_band"].to_numpy(), age_assumed=buildings["age_source"].to_numpy() != "observed",
         cell_x=np.floor((bounds[:, 0] + bounds[:, 2]) / 2 / cell).astype(np.int64),
         cell_y=np.floor((bounds[:, 1] + bounds[:, 3]) / 2 / cell).astype(np.int64)).reset_index(drop=True)
+    n_areas = len(areas)
+    b_area = area_rows(buildings, areas)
+    if "building_row" in planes:
+        p_row = planes["building_row"].to_numpy(dtype=np.int64)
+    else:
+        p_row = pd.Index(buildings["building_id"].astype(str)).get_indexer(planes["building_id"].astype(str))
 
     # Collector yields per plane (70 °C flat plate for district heating, 50 °C for hot water).
     fp70 = solar.interpolate_grid(grid, "heat_fp70_kwh_per_m2", planes["tilt_deg"], planes["azimuth_deg"])
     fp50 = solar.interpolate_grid(grid, "heat_fp50_kwh_per_m2", planes["tilt_deg"], planes["azimuth_deg"])
-    by_id = buildings.set_index("building_id")[["dwellings", "area_id"]]  # indexed once (millions of rows)
-    alloc = allocate_roof_scenarios(planes, by_id["dwellings"].astype(float), a.get("heat", "collector_area_per_dwelling_m2"))
-    density = planes["kwp_central"].to_numpy() / np.where(planes["module_m2"] > 0, planes["module_m2"], 1)
-    density = np.where(planes["suitable"], density, 0.0)
-    scen = pd.DataFrame({"building_id": planes["building_id"].to_numpy(), "plane": planes["plane"].to_numpy()})
-    for s in ("pv_only", "heat_only", "split"):
-        scen[f"pv_kwh_{s}"] = alloc[f"pv_m2_{s}"].to_numpy() * density * planes["pv_kwh_per_kwp"].to_numpy()
-        heat_yield = fp50 if s == "split" else fp70  # split = household hot water at 50 °C
-        scen[f"heat_kwh_{s}"] = alloc[f"heat_m2_{s}"].to_numpy() * heat_yield
-        scen[f"heat_m2_{s}"] = alloc[f"heat_m2_{s}"].to_numpy()
+    alloc = allocate_roof_scenarios(planes, buildings["dwellings"].to_numpy(dtype=float),
+                                    a.get("heat", "collector_area_per_dwelling_m2"), building_row=p_row)
+    module = planes["module_m2"].to_numpy(dtype=float)
+    density = planes["kwp_central"].to_numpy(dtype=float) / np.where(module > 0, module, 1)
+    density = np.where(planes["suitable"].to_numpy(dtype=bool), density, 0.0)
+    pv_per_kwp = planes["pv_kwh_per_kwp"].to_numpy(dtype=float)
+    scen = {"building_id": planes["building_id"].to_numpy(), "plane": planes["plane"].to_numpy()}
+    for s_name in ("pv_only", "heat_only", "split"):
+        heat_yield = fp50 if s_name == "split" else fp70  # split = household hot water at 50 °C
+        scen[f"pv_kwh_{s_name}"] = alloc[f"pv_m2_{s_name}"].to_numpy() * density * pv_per_kwp
+        scen[f"heat_kwh_{s_name}"] = alloc[f"heat_m2_{s_name}"].to_numpy() * heat_yield
+        scen[f"heat_m2_{s_name}"] = alloc[f"heat_m2_{s_name}"].to_numpy()
     scen["collector_m2_max"] = alloc["heat_m2_heat_only"].to_numpy()
+    scen = pd.DataFrame(scen, copy=False)
 
-    # Heat-density grid in DuckDB, then contiguous candidate zones (8-neighbour labelling).
-    with duckdb.connect() as con:
-        con.register("bheat", bheat[["cell_x", "cell_y", "heat_kwh_central"]])
-        cells = con.execute(
-            "SELECT cell_x, cell_y, sum(heat_kwh_central) / 1000 AS heat_mwh, count(*) AS buildings "
-            "FROM bheat GROUP BY cell_x, cell_y ORDER BY cell_x, cell_y").df()
+    # Heat-density grid, then contiguous candidate zones (8-neighbour labelling).
+    cell_keys = pd.MultiIndex.from_arrays([bheat["cell_x"].to_numpy(), bheat["cell_y"].to_numpy()])
+    cell_code, cell_index = pd.factorize(cell_keys, sort=True)
+    cell_xy = np.array(cell_index.tolist(), dtype=np.int64).reshape(-1, 2)
+    cells = pd.DataFrame({"cell_x": cell_xy[:, 0], "cell_y": cell_xy[:, 1],
+                          "heat_mwh": np.bincount(cell_code, weights=bheat["heat_kwh_central"].to_numpy(),
+                                                  minlength=len(cell_xy)) / 1000,
+                          "buildings": np.bincount(cell_code, minlength=len(cell_xy)).astype(np.int64)})
     cell_ha = (cell / 100.0) ** 2
     cells["heat_mwh_per_ha"] = cells["heat_mwh"] / cell_ha
     cells["candidate"] = cells["heat_mwh_per_ha"] >= a.get("heat", "dh_density_threshold_mwh_per_ha")
@@ -204,20 +230,22 @@ def heat_step(buildings, planes, areas, grid, weather, meta, cfg, log=None):
     month_cols = [f"fp70_m{m:02d}" for m in range(1, 13)]
     best = grid.loc[grid["heat_fp70_kwh_per_m2"].idxmax()]
     profile = best[month_cols].to_numpy(dtype=float) / best["heat_fp70_kwh_per_m2"]
-    per_area = scen.assign(area_id=planes["building_id"].map(by_id["area_id"]).to_numpy())
-    area_collect = per_area.groupby("area_id").agg(collector_m2=("collector_m2_max", "sum"),
-                                                   heat_kwh_heat_only=("heat_kwh_heat_only", "sum"))
-    area_demand = bheat.groupby("area_id")[["space_heat_kwh", "dhw_kwh"]].sum()
+    p_area = np.where(p_row >= 0, b_area[np.maximum(p_row, 0)], -1) if len(p_row) else np.zeros(0, np.int64)
+    by_area = lambda rows, values: _area_sum(rows, values, n_areas)  # noqa: E731
+    collector_m2 = by_area(p_area, scen["collector_m2_max"].to_numpy())
+    heat_only_kwh = by_area(p_area, scen["heat_kwh_heat_only"].to_numpy())
+    space_kwh = by_area(b_area, bheat["space_heat_kwh"].to_numpy())
+    dhw_kwh = by_area(b_area, bheat["dhw_kwh"].to_numpy())
+    has_buildings = np.bincount(b_area[b_area >= 0], minlength=n_areas) > 0
     store_ratio = a.get("heat", "store_m3_per_m2_collector")
     rows = []
-    for area_id, dem in area_demand.iterrows():  # one small balance per area (hundreds), not per building
-        m2 = float(area_collect["collector_m2"].get(area_id, 0.0))
-        annual = float(area_collect["heat_kwh_heat_only"].get(area_id, 0.0))
+    for i in np.flatnonzero(has_buildings):  # one small balance per area (hundreds), not per building
+        m2, annual = float(collector_m2[i]), float(heat_only_kwh[i])
         result = solar_district_heating(
-            m2, profile * (annual / m2 if m2 else 0.0), monthly_demand(dem["space_heat_kwh"], dem["dhw_kwh"]),
+            m2, profile * (annual / m2 if m2 else 0.0), monthly_demand(space_kwh[i], dhw_kwh[i]),
             m2 * store_ratio, a.get("heat", "store_usable_delta_t_k"),
             a.get("heat", "store_loss_per_month"), a.get("heat", "network_loss_share"))
-        rows.append({"area_id": area_id, "sdh_collector_m2": m2, "sdh_store_m3": m2 * store_ratio,
+        rows.append({"area_id": areas["area_id"].iloc[i], "sdh_collector_m2": m2, "sdh_store_m3": m2 * store_ratio,
                      "sdh_solar_fraction": result["solar_fraction"],
                      "sdh_solar_fraction_no_store": result["solar_fraction_no_store"],
                      "sdh_delivered_kwh": result["solar_delivered_kwh"]})
@@ -227,11 +255,95 @@ def heat_step(buildings, planes, areas, grid, weather, meta, cfg, log=None):
     checks = pd.DataFrame([{"check": "ackermannbogen", **{k: v for k, v in ACKERMANNBOGEN.items()}, **check,
                             "reported_solar_fraction_low": 0.45, "reported_solar_fraction_high": 0.50,
                             "reported_delivered_kwh_per_m2": 310.0}])
-    tables = {"building_heat": bheat, "roof_scenarios": scen, "heat_cells": cells, "area_sdh": sdh, "heat_checks": checks}
-    sql = [AREA_HEAT_SQL.format(
-        boiler=float(a.get("heat", "boiler_efficiency")),
-        threshold=float(a.get("heat", "dh_density_threshold_mwh_per_ha")))]
-    return tables, sql
+    area_heat = area_heat_table(areas, bheat, b_area, scen, p_area, cells["dh_zone"].to_numpy()[cell_code], sdh,
+                                a.get("heat", "boiler_efficiency"), a.get("heat", "dh_density_threshold_mwh_per_ha"))
+    tables = {"building_heat": bheat, "roof_scenarios": scen, "heat_cells": cells, "area_sdh": sdh,
+              "area_heat": area_heat, "heat_checks": checks}
+    return tables, []
+
+
+def _area_sum(rows: np.ndarray, values, n_areas: int) -> np.ndarray:
+    """Sum of ``values`` per area row (rows < 0 — no area — are left out)."""
+    ok = rows >= 0
+    return np.bincount(rows[ok], weights=np.asarray(values, dtype=float)[ok], minlength=n_areas)
+
+
+def area_heat_table(areas: pd.DataFrame, bheat: pd.DataFrame, b_area: np.ndarray, scen: pd.DataFrame,
+                    p_area: np.ndarray, in_zone: np.ndarray, sdh: pd.DataFrame, boiler_efficiency: float,
+                    threshold_mwh_per_ha: float) -> pd.DataFrame:
+    """Heat per area: demand, density, district-heating candidacy, roof scenarios, solar district
+    heat and the comparison with metered gas (one row per area; NaN where an area has no buildings).
+
+    Parameters
+    ----------
+    areas : pandas.DataFrame
+        ``area_id``, ``name``, ``households``, ``area_ha`` [ha], ``gas_kwh``, ``gas_meters``,
+        ``dwellings``, ``elec_meters`` (optional statistics may be NaN).
+    bheat : pandas.DataFrame
+        Per building heat (:func:`heat_step`), rows aligned with ``b_area``.
+    b_area, p_area : array of int
+        Area row of each building and each plane (−1: none).
+    scen : pandas.DataFrame
+        Roof scenarios per plane, aligned with ``p_area``.
+    in_zone : array of bool
+        Per building: its 100 m cell is in a qualifying district-heating zone.
+    sdh : pandas.DataFrame
+        Solar district heating per area (``area_sdh``).
+    boiler_efficiency : float
+        Gas boiler efficiency [-] (observed gas → heat).
+    threshold_mwh_per_ha : float
+        District-heating candidacy threshold [MWh/ha·yr].
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns as the store's ``area_heat`` table [kWh/yr, m², MWh/ha·yr, shares].
+    """
+    n = len(areas)
+    count = np.bincount(b_area[b_area >= 0], minlength=n)
+    has = count > 0
+    plane_count = np.bincount(p_area[p_area >= 0], minlength=n)
+
+    def per_area(values, rows=b_area, present=has):
+        return np.where(present, _area_sum(rows, values, n), np.nan)
+
+    def col(name):
+        return areas[name].to_numpy(dtype=float) if name in areas else np.full(n, np.nan)
+
+    area_ha = col("area_ha")
+    heat_central = per_area(bheat["heat_kwh_central"].to_numpy())
+    density = heat_central / 1000 / area_ha
+    out = {"area_id": areas["area_id"].to_numpy(), "name": areas["name"].to_numpy() if "name" in areas else None,
+           "households": col("households"), "area_ha": area_ha}
+    for name in ("heated_floor_m2", "nondomestic_floor_m2", "heat_kwh_low"):
+        out[name] = per_area(bheat[name].to_numpy())
+    out["heat_kwh_central"] = heat_central
+    for name in ("heat_kwh_high", "heat_kwh_domestic", "heat_kwh_nondomestic", "elec_kwh_nondomestic"):
+        out[name] = per_area(bheat[name].to_numpy())
+    out["heat_density_mwh_per_ha"] = density
+    out["dh_candidate_area"] = pd.array(np.where(np.isfinite(density), density >= threshold_mwh_per_ha, pd.NA),
+                                        dtype="boolean")
+    out["share_buildings_in_dh_zone"] = per_area(in_zone.astype(float)) / np.where(has, count, 1)
+    out["share_age_assumed"] = per_area(bheat["age_assumed"].to_numpy(dtype=float)) / np.where(has, count, 1)
+    has_planes = plane_count > 0
+    for name in ("pv_kwh_pv_only", "heat_kwh_pv_only", "pv_kwh_heat_only", "heat_kwh_heat_only", "pv_kwh_split",
+                 "heat_kwh_split"):
+        out[name] = per_area(scen[name].to_numpy(), p_area, has_planes)
+    out["collector_m2_max"] = per_area(scen["heat_m2_heat_only"].to_numpy(), p_area, has_planes)
+    s = sdh.set_index("area_id").reindex(areas["area_id"].to_numpy())
+    for name in ("sdh_collector_m2", "sdh_store_m3", "sdh_solar_fraction", "sdh_solar_fraction_no_store",
+                 "sdh_delivered_kwh"):
+        out[name] = s[name].to_numpy(dtype=float)
+    gas = col("gas_kwh")
+    out["observed_gas_kwh"] = gas
+    out["observed_gas_heat_kwh"] = gas * boiler_efficiency
+    dwellings = col("dwellings")
+    denominator = np.where(np.isfinite(dwellings), dwellings, col("elec_meters"))
+    share = np.divide(col("gas_meters"), denominator, out=np.full(n, np.nan), where=denominator != 0)
+    share = np.where(np.isfinite(share), np.minimum(1.0, share), 1.0)  # as SQL least(1.0, NULL) = 1.0
+    out["gas_share_of_dwellings"] = share
+    out["modelled_gas_heat_kwh"] = out["heat_kwh_domestic"] * share
+    return pd.DataFrame(out)
 
 
 def label_zones(cells: pd.DataFrame) -> np.ndarray:
@@ -249,43 +361,6 @@ def label_zones(cells: pd.DataFrame) -> np.ndarray:
     labelled, _ = ndimage.label(raster, structure=np.ones((3, 3), dtype=int))
     labels[cells["candidate"].to_numpy()] = labelled[(cand["cell_x"] - x0).to_numpy(), (cand["cell_y"] - y0).to_numpy()]
     return labels
-
-
-AREA_HEAT_SQL = """
-CREATE OR REPLACE TABLE area_heat AS
-WITH bh AS (
-    SELECT area_id, sum(heated_floor_m2) AS heated_floor_m2, sum(nondomestic_floor_m2) AS nondomestic_floor_m2,
-           sum(heat_kwh_low) AS heat_kwh_low, sum(heat_kwh_central) AS heat_kwh_central,
-           sum(heat_kwh_high) AS heat_kwh_high, sum(heat_kwh_domestic) AS heat_kwh_domestic,
-           sum(heat_kwh_nondomestic) AS heat_kwh_nondomestic, sum(elec_kwh_nondomestic) AS elec_kwh_nondomestic,
-           avg(age_assumed::INTEGER) AS share_age_assumed
-    FROM building_heat GROUP BY area_id),
-rs AS (
-    SELECT b.area_id,
-           sum(pv_kwh_pv_only) AS pv_kwh_pv_only, sum(heat_kwh_pv_only) AS heat_kwh_pv_only,
-           sum(pv_kwh_heat_only) AS pv_kwh_heat_only, sum(heat_kwh_heat_only) AS heat_kwh_heat_only,
-           sum(pv_kwh_split) AS pv_kwh_split, sum(heat_kwh_split) AS heat_kwh_split,
-           sum(heat_m2_heat_only) AS collector_m2_max
-    FROM roof_scenarios r JOIN buildings b USING (building_id) GROUP BY b.area_id),
-zone AS (
-    SELECT b.area_id, avg(c.dh_zone::INTEGER) AS share_buildings_in_dh_zone
-    FROM building_heat b JOIN heat_cells c USING (cell_x, cell_y) GROUP BY b.area_id)
-SELECT a.area_id, a.name, a.households, a.area_ha,
-       bh.heated_floor_m2, bh.nondomestic_floor_m2, bh.heat_kwh_low, bh.heat_kwh_central, bh.heat_kwh_high,
-       bh.heat_kwh_domestic, bh.heat_kwh_nondomestic, bh.elec_kwh_nondomestic,
-       bh.heat_kwh_central / 1000 / a.area_ha AS heat_density_mwh_per_ha,
-       bh.heat_kwh_central / 1000 / a.area_ha >= {threshold} AS dh_candidate_area,
-       zone.share_buildings_in_dh_zone, bh.share_age_assumed,
-       rs.* EXCLUDE (area_id),
-       s.sdh_collector_m2, s.sdh_store_m3, s.sdh_solar_fraction, s.sdh_solar_fraction_no_store, s.sdh_delivered_kwh,
-       a.gas_kwh AS observed_gas_kwh, a.gas_kwh * {boiler} AS observed_gas_heat_kwh,
-       least(1.0, a.gas_meters / nullif(coalesce(a.dwellings, a.elec_meters), 0)) AS gas_share_of_dwellings,
-       bh.heat_kwh_domestic * least(1.0, a.gas_meters / nullif(coalesce(a.dwellings, a.elec_meters), 0))
-           AS modelled_gas_heat_kwh
-FROM areas a
-LEFT JOIN bh USING (area_id) LEFT JOIN rs USING (area_id) LEFT JOIN zone USING (area_id)
-LEFT JOIN area_sdh s USING (area_id)
-"""
 
 
 #: Munich Ackermannbogen solar district heating (Solites / SWM project data, as reported by
