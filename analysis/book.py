@@ -44,13 +44,41 @@ def q(con, sql: str, params=None) -> pd.DataFrame:
     return con.execute(sql, params or []).df()
 
 
+def true_minus(text: str) -> str:
+    """Replace the hyphen-minus of negative numbers in formatted text with a true minus sign (U+2212),
+    and drop the sign of a negative zero: ``"-0.13" → "−0.13"``, ``"-0.0" → "0.0"``, ``"£-2" → "−£2"``."""
+    import re
+
+    text = re.sub(r"£-(?=\d)", "-£", text)
+    text = re.sub(r"(?<![\w.])-(?=£?0+(?:\.0+)?(?![\d.]))", "", text)  # -0, -0.00, -£0: no sign
+    return re.sub(r"(?<![\w.])-(?=£?\d)", "\u2212", text)
+
+
 def glue(name: str, value, fmt: str = "{:,.0f}") -> str:
-    """Glue a formatted number into the page (``{glue:text}`name```) and return the text."""
+    """Glue a formatted number into the page (``{glue:text}`name```) and return the text.
+
+    Negative numbers carry a true minus sign (:func:`true_minus`), whatever ``fmt`` writes.
+    """
     from myst_nb import glue as _glue
 
-    text = fmt.format(value) if value is not None and not (isinstance(value, float) and pd.isna(value)) else "n/a"
+    text = (true_minus(fmt.format(value)) if value is not None and not (isinstance(value, float) and pd.isna(value))
+            else "n/a")
     _glue(name, text, display=False)
     return text
+
+
+def glue_signed(name: str, value, decimals: int | None = None, digits: int = 2, unit: str = "") -> str:
+    """Glue a signed number with a true minus sign: ``+0.27``, ``−0.13``, ``−0.00036`` (never ``-0.0003``).
+
+    ``decimals`` fixes the digits after the point (:func:`analysis.findings.num`); without it the
+    number has ``digits`` significant figures (:func:`analysis.findings.num_sig`), for small shares
+    and indices. ``unit`` follows after a non-breaking space.
+    """
+    from analysis import findings
+
+    text = (findings.num(value, decimals, signed=True, unit=unit) if decimals is not None
+            else findings.num_sig(value, digits, signed=True, unit=unit))
+    return glue_text(name, text)
 
 
 def glue_text(name: str, text: str) -> str:
@@ -89,11 +117,12 @@ def markdown(text: str):
     return Markdown(text) if text else None
 
 
-def show_findings(findings_list, numbered: bool = True):
-    """Findings (:class:`analysis.findings.Finding`) as a Markdown list with links to their chapters."""
+def show_findings(findings_list, numbered: bool = True, links: bool = True):
+    """Findings (:class:`analysis.findings.Finding`) as a Markdown list with links to their chapters
+    (``links=False`` on the chapter the links would point to)."""
     from analysis import findings as _f
 
-    return markdown(_f.to_markdown(findings_list, numbered=numbered))
+    return markdown(_f.to_markdown(findings_list, numbered=numbered, links=links))
 
 
 def place_labels(con, n: int = 5, min_distance_m: float = 1200.0) -> pd.DataFrame:
@@ -171,6 +200,18 @@ def footer_html() -> str:
 
 
 DOWNLOAD_FORMATS = ("csv", "geoparquet")
+#: Result tables written as CSV beside the per-area and per-building files: file -> (store tables, what).
+#: Each row keeps the store's codes and gains a column of the words the book shows (``*_label``).
+DOWNLOAD_TABLES = {
+    "who_gains.csv": (("scenario_summary",), "Who gains: every ownership scenario at its own scale and on the same roofs"),
+    "who_gains_by_decile.csv": (("scenario_decile",), "Who gains by neighbourhood income decile"),
+    "who_gains_by_tenure.csv": (("scenario_tenure",), "Who gains by occupant tenure"),
+    "robustness.csv": (("scenario_robustness", "policy_robustness"),
+                       "Every headline with its range over the parameter draws, the share of draws with its sign, "
+                       "robust or fragile"),
+    "policy_framings.csv": (("policy_framings",), "The four policy framings (central values)"),
+    "heat_ownership.csv": (("heat_ownership",), "Solar district heating by owner (central values)"),
+}
 
 
 def write_downloads(out_dir, db=None) -> list:
@@ -207,6 +248,7 @@ def write_downloads(out_dir, db=None) -> list:
         info = build_info(con)
     finally:
         con.close()
+    written += write_result_tables(out_dir, db)
     for name, items in (("key_findings.csv", kf), ("evidence_against.csv", ev)):
         exports.write_csv(findings.frame(items), out_dir / name)  # sentences are data, never formulas
         written.append(out_dir / name)
@@ -220,8 +262,48 @@ def write_downloads(out_dir, db=None) -> list:
         "             (c) OpenStreetMap contributors, ODbL 1.0 (https://opendatacommons.org/licenses/odbl/1-0/):\n"
         "             a database derived from OpenStreetMap; share-alike applies to derived databases.\n"
         "key_findings.csv, evidence_against.csv: the sentences of the book's first pages with their numbers.\n"
+        + "".join(f"{f:<24s} {what}.\n" for f, (_, what) in DOWNLOAD_TABLES.items() if (out_dir / f).is_file())
+        + "             Money in GBP a year (2024 prices); codes as in the store, with *_label columns in words.\n"
         "CSV geometry is WKT in the place CRS (EPSG:27700); GeoParquet carries its CRS.\n")
     written.append(readme)
+    return written
+
+
+def write_result_tables(out_dir, db=None) -> list:
+    """Write :data:`DOWNLOAD_TABLES` as CSV into ``out_dir`` (tables this store lacks are skipped).
+
+    Codes stay as in the store (for joins and scripts); each code column gets a ``<column>_label``
+    column with the words the book shows (:func:`analysis.charts.label`). Text cells a spreadsheet
+    would run as a formula are neutralised.
+    """
+    from pathlib import Path
+
+    from analysis import exports, findings
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    con = store.connect(db or store_path(), read_only=True)
+    written = []
+    try:
+        present = findings.tables(con)
+        for name, (sources, _what) in DOWNLOAD_TABLES.items():
+            frames = []
+            for table in sources:
+                if table not in present:
+                    continue
+                frame = con.execute(f'SELECT * FROM "{table}"').df()  # table names from the constant above
+                if len(sources) > 1:
+                    frame.insert(0, "table", table)
+                frames.append(frame)
+            if not frames:
+                continue
+            frame = pd.concat(frames, ignore_index=True)
+            for col in [c for c in ("scenario", "framing", "model", "tenure", "metric", "cell") if c in frame]:
+                frame.insert(frame.columns.get_loc(col) + 1, f"{col}_label", frame[col].map(charts.label))
+            exports.neutralise_formulas(frame).to_csv(out_dir / name, index=False)
+            written.append(out_dir / name)
+    finally:
+        con.close()
     return written
 
 

@@ -90,7 +90,33 @@ LABELS = {
     "top_minus_bottom_gbp": "Richest minus poorest tenth (£/household/yr)",
     "bottom_decile_net": "Poorest tenth, net (£/household/yr)", "top_decile_net": "Richest tenth, net (£/household/yr)",
     "concentration_benefit_deciles": "Concentration index of gains",
+    "households_net_per_mwp": "Households' net gain per MWp (£/yr)",
+    "households_net_gbp": "Households' net gain (£/yr)", "real_value_gbp": "Value created (£/yr)",
+    "cost_shift_per_household": "Cost shifted to other bills (£/household/yr)",
+    "community_fund_per_household": "Community fund per household (£/yr)",
+    "owner_occupied_net_per_household": "Owner-occupiers, net (£/household/yr)",
+    "social_rented_net_per_household": "Social renters, net (£/household/yr)",
+    "private_rented_net_per_household": "Private renters, net (£/household/yr)",
+    "bottom_decile_net_pct_income": "Poorest tenth, net (% of income)",
+    "top_decile_net_pct_income": "Richest tenth, net (% of income)", "net_pct_income": "Net gain (% of income)",
+    "income_mean_gbp": "Mean household income (£/yr)", "households_losing": "Households losing",
+    "suits_network_charges": "Suits index of network charges", "gbp_per_year": "£ a year",
+    "scenario": "Scenario", "tenure": "Tenure", "party": "Party", "component": "Component", "cell": "Policy cell",
+    "framing": "Policy framing", "model": "Owner", "metric": "Measure", "verdict": "Verdict",
+    "share_same_sign": "Share of draws with the central sign",
+    # heat ownership (solar district heating by owner)
+    "heat_council": "Solar district heat, council", "heat_coop": "Solar district heat, co-op",
+    "heat_esco": "Solar district heat, private company", "saving_per_connected_household":
+    "Saving per connected household (£/yr)", "bill_ratio": "Heat bill as a multiple of the gas bill",
+    "share_connected_losing": "Share of connected households losing", "households_connected": "Households connected",
+    "solar_heat_gwh": "Solar heat (GWh/yr)", "areas_built": "Areas built", "owner_gbp": "Owner's return (£/yr)",
+    "bottom3_decile_saving_gbp": "Saving of the poorest three tenths (£/yr)", "capex_gbp": "Capital cost (£)",
+    "ledger_imbalance_gbp": "Ledger imbalance (£/yr)", "treasury_gbp": "Treasury (£/yr)",
 }
+#: Parts of a policy-matrix cell id ("public/progressive/municipal"): who owns the networks and how their
+#: costs are recovered (the generation part is labelled by :data:`LABELS`).
+NETWORK_LABELS = {"private": "Private networks", "public": "Public networks"}
+RECOVERY_LABELS = {"volumetric": "charges per kWh", "fixed": "charges per household", "progressive": "charges by income"}
 #: Kept for existing callers: views of :data:`LABELS`.
 SCENARIO_LABELS = {k: LABELS[k] for k in ("market", "public", "public_progressive", "coop")}
 OWNER_LABELS = {k: LABELS[k] for k in ("owner_occupier", "private_landlord", "social_landlord", "private_freeholder",
@@ -139,11 +165,17 @@ def label(code) -> str:
         return str(code)
     if code in LABELS:
         return LABELS[code]
+    m = re.fullmatch(r"(.+?) minus (.+?)(?:: ([a-z0-9_]+))?", code)
+    if m:  # a difference of two scenarios ("public@all_roofs minus market@all_roofs: net_per_household")
+        return f"{label(m.group(1))} minus {label(m.group(2))}"
     if "@" in code:
         head, tail = code.split("@", 1)
         return f"{label(head)}, {label(tail)}"
     if "/" in code and " " not in code:
-        return " / ".join(label(part) for part in code.split("/"))
+        parts = code.split("/")
+        if len(parts) == 3 and parts[0] in NETWORK_LABELS:  # a policy cell: network / recovery / generation
+            return f"{NETWORK_LABELS[parts[0]]}, {RECOVERY_LABELS.get(parts[1], label(parts[1]))}, {label(parts[2])}"
+        return " / ".join(label(part) for part in parts)
     if not re.fullmatch(r"[a-z0-9_]+", code):
         return code  # already words
     unit = ""

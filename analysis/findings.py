@@ -22,14 +22,19 @@ silently dropped.
 
 Thresholds (stated on the pages that use them):
 
-==========================  =====  ==========================================================
-constant                    value  meaning
-==========================  =====  ==========================================================
-:data:`SAME_REL`            0.05   two amounts within 5 % of the larger are "about the same"
-:data:`INDEX_BAND`          0.05   an index within ±0.05 of zero is "proportional"/"even"
-:data:`ROBUST_SHARE`        0.90   a sign that holds in ≥ 90 % of parameter draws is "robust"
-:data:`MONEY_TOL`           1.0    £ per household a year under which two sums are the same
-==========================  =====  ==========================================================
+=============================  ======  =======================================================
+constant                       value   meaning
+=============================  ======  =======================================================
+:data:`SAME_REL`               0.05    two amounts within 5 % of the larger are "about the same"
+:data:`INDEX_BAND`             0.05    an index within ±0.05 of zero is "proportional"/"even"
+:data:`ROBUST_SHARE`           0.90    a sign that holds in ≥ 90 % of parameter draws is "robust"
+:data:`MONEY_TOL`              1.0     £ per household a year under which two sums are the same
+:data:`VALUE_TOL`              10,000  £ a year under which a place's total value is "about zero"
+:data:`MUNICH_HALVING_RATIO`   0.50    heat bill / gas bill at or below which Munich's halving
+                                       "carries over"
+:data:`MUNICH_PART_RATIO`      0.75    … up to which it "carries over in part"
+:data:`DRAW_INTERVAL_PCT`      90      the interval over parameter draws (5th–95th percentile)
+=============================  ======  =======================================================
 """
 
 from __future__ import annotations
@@ -52,6 +57,18 @@ INDEX_BAND = 0.05
 ROBUST_SHARE = 0.90
 #: Money amounts per household that differ by less than this are "about the same" [£/household/yr].
 MONEY_TOL = 1.0
+#: A place's total value a year within ± this counts as "about zero" [£/yr].
+VALUE_TOL = 10_000.0
+#: A scheme's heat bill at or below this multiple of the gas bill carries Munich's reported halving
+#: over ("halved": 0.5 of the bill) [-].
+MUNICH_HALVING_RATIO = 0.5
+#: Up to this multiple of the gas bill the halving carries over in part; above it, not at all [-].
+MUNICH_PART_RATIO = 0.75
+#: The interval shown with every headline over the parameter draws: 5th to 95th percentile
+#: (:func:`analysis.scenarios.robustness`), i.e. the central 90 % of draws [%]. A test checks it
+#: against the draws in the store.
+DRAW_INTERVAL_PCT = 90
+DRAW_QUANTILES = (0.05, 0.95)
 
 
 # --------------------------------------------------------------------------------------------
@@ -130,12 +147,53 @@ def gbp_range(low, high, decimals: int = 0) -> str:
     return f"{gbp(lo, decimals)} to {gbp(hi, decimals)}"
 
 
+#: Amounts per household below this size are shown in pence (``−£0.66``), larger ones in whole pounds [£].
+PENCE_BELOW = 10.0
+
+
+def money_decimals(*values) -> int:
+    """Decimals for amounts of money shown together: 2 when every one is below :data:`PENCE_BELOW`
+    (so ``−£0.38`` is not shown as ``£0``), else 0."""
+    finite = [abs(float(v)) for v in values if _finite(v)]
+    return 2 if finite and max(finite) < PENCE_BELOW else 0
+
+
+def gbp_auto(value, signed: bool = False) -> str:
+    """Money per household with pence when small: ``−£0.66``, ``£27.88``… ``£114``."""
+    return gbp(value, money_decimals(value), signed)
+
+
+def gbp_auto_range(low, high) -> str:
+    """A money range with the decimals of :func:`gbp_auto` for its larger end: ``−£2.39 to −£0.13``."""
+    return gbp_range(low, high, money_decimals(low, high))
+
+
+def num_sig(value, digits: int = 2, signed: bool = False, unit: str = "") -> str:
+    """A number to ``digits`` significant figures with a true minus sign: ``−0.00036``, ``+0.27``, ``−0.13``.
+
+    For small shares and indices whose size is what matters (``"{:+.2g}"`` would print a hyphen).
+    """
+    if not _finite(value):
+        return "n/a"
+    v = float(value)
+    if v == 0:
+        return "0" + (NBSP + unit if unit else "")
+    text = f"{abs(v):.{digits}g}"
+    if "e" in text:  # very small or large: fixed notation, never "3.6e-04"
+        exponent = int(math.floor(math.log10(abs(v))))
+        text = f"{abs(v):.{max(digits - 1 - exponent, 0)}f}"
+    sign = MINUS if v < 0 else ("+" if signed else "")
+    return sign + text + (NBSP + unit if unit else "")
+
+
 def num_range(low, high, decimals: int = 0, unit: str = "") -> str:
     """A range of plain numbers: ``195–550 GWh``; with a negative end ``−3 to 5 %``."""
     if not (_finite(low) and _finite(high)):
         return "n/a"
     lo, hi = sorted((float(low), float(high)))
     a, b = num(lo, decimals), num(hi, decimals)
+    if a == b:  # both ends round to the same number: one number, not "33–33 %"
+        return a + (NBSP + unit if unit else "")
     sep = " to " if (a.startswith(MINUS) or b.startswith(MINUS)) else "–"
     return a + sep + b + (NBSP + unit if unit else "")
 
@@ -150,6 +208,19 @@ def pct_range(low, high, decimals: int = 0) -> str:
     if not (_finite(low) and _finite(high)):
         return "n/a"
     return num_range(float(low) * 100, float(high) * 100, decimals, unit="%")
+
+
+def ordinal(n) -> str:
+    """``5 → "5th"``, ``1 → "1st"``, ``22 → "22nd"``, ``95 → "95th"``."""
+    n = int(round(float(n)))
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def interval_words() -> str:
+    """The interval over the parameter draws in words: ``"the central 90 % of draws, 5th to 95th percentile"``."""
+    lo, hi = DRAW_QUANTILES
+    return f"the central {DRAW_INTERVAL_PCT}{NBSP}% of draws, {ordinal(lo * 100)} to {ordinal(hi * 100)} percentile"
 
 
 def count(n, singular: str, plural: str | None = None) -> str:
@@ -198,10 +269,31 @@ def higher_or_lower(value, reference, rel_tol: float = SAME_REL, words=("higher"
 
 
 def wider_or_narrower(gap, reference_gap, rel_tol: float = SAME_REL,
-                      words=("wider", "narrower", "about as wide"), abs_tol: float = 0.0) -> str:
-    """Compare the *absolute* size of two gaps (e.g. richest-minus-poorest £): ``"wider"`` when
-    ``|gap|`` exceeds ``|reference_gap|`` by more than ``rel_tol`` of the larger (and ``abs_tol``)."""
-    return _compare(abs(float(gap)), abs(float(reference_gap)), rel_tol, tuple(words), abs_tol)
+                      words=("wider", "narrower", "about as wide", "reversed"), abs_tol: float = 0.0) -> str:
+    """Compare two gaps (e.g. richest-minus-poorest £), a reversal first.
+
+    ``"reversed"`` when the gaps point opposite ways and each is larger than ``abs_tol`` (the
+    poorest gain more under one, the richest under the other: a change of direction, whatever
+    the sizes); otherwise the *absolute* sizes are compared: ``"wider"`` when ``|gap|`` exceeds
+    ``|reference_gap|`` by more than ``rel_tol`` of the larger (and ``abs_tol``), ``"narrower"``,
+    or ``"about as wide"``. Give three ``words`` to compare sizes only.
+    """
+    if not (_finite(gap) and _finite(reference_gap)):
+        raise ValueError(f"cannot compare {gap!r} with {reference_gap!r}")
+    gap, reference_gap = float(gap), float(reference_gap)
+    if len(words) > 3 and gap * reference_gap < 0 and min(abs(gap), abs(reference_gap)) > abs_tol:
+        return words[3]
+    return _compare(abs(gap), abs(reference_gap), rel_tol, tuple(words[:3]), abs_tol)
+
+
+def gap_side(gap, abs_tol: float = 0.0, words=("the richest tenth gains more", "the poorest tenth gains more",
+                                              "the richest and the poorest tenth gain about the same")) -> str:
+    """Which end of the income scale a richest-minus-poorest gap favours (``abs_tol``: a gap no
+    larger than this is "about the same")."""
+    if not _finite(gap):
+        raise ValueError("no gap")
+    g = float(gap)
+    return words[2] if abs(g) <= abs_tol else (words[0] if g > 0 else words[1])
 
 
 def gain_progressivity(concentration_index, band: float = INDEX_BAND) -> str:
@@ -260,6 +352,27 @@ def gain_or_loss(value, words=("gain", "loss", "no change")) -> str:
     return words[0] if v > 0 else (words[1] if v < 0 else words[2])
 
 
+def sign_choice(value, positive: str, negative: str, zero: str, tol: float) -> str:
+    """A word for the sign of ``value``: ``zero`` within ±``tol`` (a stated tolerance, e.g.
+    :data:`MONEY_TOL` per household or :data:`VALUE_TOL` for a place's total), else ``positive`` or
+    ``negative``."""
+    if not _finite(value):
+        raise ValueError("no value")
+    v = float(value)
+    return zero if abs(v) <= tol else (positive if v > 0 else negative)
+
+
+def munich_carries_over(bill_ratio) -> str:
+    """Whether Munich's reported halving of heating bills carries over, from a scheme's heat bill
+    as a multiple of the gas bill: ``"carries over"`` at or below :data:`MUNICH_HALVING_RATIO`,
+    ``"carries over in part"`` up to :data:`MUNICH_PART_RATIO`, else ``"does not carry over"``."""
+    if not _finite(bill_ratio):
+        raise ValueError("no bill ratio")
+    r = float(bill_ratio)
+    return "carries over" if r <= MUNICH_HALVING_RATIO else (
+        "carries over in part" if r <= MUNICH_PART_RATIO else "does not carry over")
+
+
 # --------------------------------------------------------------------------------------------
 # Findings
 # --------------------------------------------------------------------------------------------
@@ -295,6 +408,9 @@ class Finding:
         The threshold or rule that chose each direction word.
     sources : tuple of str
         Store tables read.
+    basis : str
+        For numbers shown without a range, why (e.g. "counts from one seeded allocation, not
+        estimates with a range"); rendered after the sentence.
     """
 
     key: str
@@ -305,6 +421,7 @@ class Finding:
     ranges: dict = field(default_factory=dict)
     rule: str = ""
     sources: tuple = ()
+    basis: str = ""
 
 
 @dataclass(frozen=True)
@@ -376,30 +493,89 @@ def pv_potential(con) -> Finding:
                    sources=("area_potential",))
 
 
+#: Published LiDAR-based shares to compare the roof rules with: key -> (share, what it is a share of, citation).
+SUITABILITY_ANCHORS = {
+    "sunroof_buildings": (0.79, "of rooftops analysed technically viable for solar (Google Project Sunroof, "
+                                "all US states)", "google_sunroof2017"),
+    "gagnon_small_buildings": (0.83, "of small buildings with at least one suitable roof plane (Gagnon et al., US)",
+                               "gagnon2016"),
+    "gagnon_small_area": (0.26, "of small buildings' roof area suitable for PV (Gagnon et al., US)", "gagnon2016"),
+}
+#: Gagnon et al.'s "small building": a footprint under 5,000 ft² [m²].
+SMALL_BUILDING_M2 = 5000 * 0.09290304
+
+
+def suitability(con) -> pd.DataFrame:
+    """Share of buildings with a suitable plane and share of roof area on suitable planes, low/central/high.
+
+    Rows: ``measure`` (``buildings`` or ``roof_area``) × ``group`` (``all`` or ``small``: footprint
+    under :data:`SMALL_BUILDING_M2`, Gagnon et al.'s small buildings); columns ``low``, ``central``,
+    ``high`` (the roof assumptions' cases, ``roof_planes.suitable_low/central/high``, after shading)
+    and ``unshaded`` (central rules, no neighbours) [fractions].
+    """
+    require(con, "roof_planes", ["building_id", "area_m2", "suitable_low", "suitable_central", "suitable_high",
+                                 "suitable_unshaded"])
+    require(con, "buildings", ["building_id", "footprint_m2"])
+    rows = []
+    for group, where in (("all", "TRUE"), ("small", "b.footprint_m2 < $small")):
+        t = con.execute(f"""
+            WITH per AS (SELECT p.building_id, sum(p.area_m2) a,
+                     bool_or(p.suitable_low) sl, bool_or(p.suitable_central) sc, bool_or(p.suitable_high) sh,
+                     bool_or(p.suitable_unshaded) su,
+                     coalesce(sum(p.area_m2) FILTER (WHERE p.suitable_low), 0) al,
+                     coalesce(sum(p.area_m2) FILTER (WHERE p.suitable_central), 0) ac,
+                     coalesce(sum(p.area_m2) FILTER (WHERE p.suitable_high), 0) ah,
+                     coalesce(sum(p.area_m2) FILTER (WHERE p.suitable_unshaded), 0) au
+                 FROM roof_planes p JOIN buildings b USING (building_id) WHERE {where} GROUP BY 1)
+            SELECT count(*) n, avg(sl::INT) bl, avg(sc::INT) bc, avg(sh::INT) bh, avg(su::INT) bu,
+                   sum(al) / sum(a) al, sum(ac) / sum(a) ac, sum(ah) / sum(a) ah, sum(au) / sum(a) au FROM per""",
+                        {"small": SMALL_BUILDING_M2} if group == "small" else {}).df().iloc[0]
+        rows.append({"measure": "buildings", "group": group, "buildings": int(t.n), "low": t.bl, "central": t.bc,
+                     "high": t.bh, "unshaded": t.bu})
+        rows.append({"measure": "roof_area", "group": group, "buildings": int(t.n), "low": t.al, "central": t.ac,
+                     "high": t.ah, "unshaded": t.au})
+    frame = pd.DataFrame(rows)
+    # the low and high cases need not order the shares the same way: keep low <= high for ranges
+    lo, hi = frame[["low", "high"]].min(axis=1), frame[["low", "high"]].max(axis=1)
+    frame["low"], frame["high"] = lo, hi
+    return frame
+
+
 def roof_owners(con) -> Finding:
-    """Whose roofs carry the capacity, against owner-occupiers' share of households."""
+    """Whose roofs carry the capacity (low–high over the roof assumptions), against owner-occupiers'
+    share of homes."""
     require(con, "buildings", ["roof_owner", "dw_owner_occupied"])
-    require(con, "building_potential", ["kwp_central"])
+    require(con, "building_potential", ["kwp_low", "kwp_central", "kwp_high"])
     from analysis.charts import label
 
     own = con.execute("""SELECT b.roof_owner, sum(p.kwp_central) kwp, sum(p.kwp_low) lo, sum(p.kwp_high) hi
                          FROM buildings b JOIN building_potential p USING (building_id)
-                         GROUP BY 1 ORDER BY kwp DESC""").df()
+                         GROUP BY 1 ORDER BY kwp DESC""").df().set_index("roof_owner")
     hh = _one(con, "SELECT sum(dw_owner_occupied) oo, sum(dwellings) dw FROM buildings")
-    share = own.set_index("roof_owner")["kwp"] / own["kwp"].sum()
-    oo_share = float(share.get("owner_occupier", 0.0))
+    shares = own / own.sum()  # per roof-assumption case: central, low and high capacity
+    oo = shares.reindex(["owner_occupier"]).fillna(0.0).iloc[0]
+    oo_share, oo_lo, oo_hi = float(oo.kwp), float(min(oo.lo, oo.hi, oo.kwp)), float(max(oo.lo, oo.hi, oo.kwp))
     oo_hh = hh.oo / hh.dw
-    top = own.iloc[0]
+    top = shares.index[0]
     word = more_or_less(oo_share, oo_hh, words=THAN)
-    lead_owner = label(top.roof_owner).lower()
-    sentence = (f"Owner-occupiers' own roofs carry **{pct(oo_share)}** of the solar capacity — **{word}** "
-                f"their {pct(oo_hh)} share of homes; the largest share, **{pct(share.iloc[0])}**, is on roofs "
-                f"owned by {_plural_owner(lead_owner)}.")
+    lead_owner = label(top).lower()
+    top_lo, top_hi = sorted((float(shares.loc[top, "lo"]), float(shares.loc[top, "hi"])))
+    def rng(lo, hi, central, what=""):  # no "(33 %)" when both ends round to the central share
+        text = pct_range(lo, hi)
+        return "" if text == pct(central) else f" ({text}{what})"
+
+    sentence = (f"Owner-occupiers' own roofs carry **{pct(oo_share)}** of the solar capacity"
+                f"{rng(oo_lo, oo_hi, oo_share, ' over the roof assumptions')} — **{word}** their {pct(oo_hh)} share of "
+                f"homes; the largest share, **{pct(shares.loc[top, 'kwp'])}**"
+                f"{rng(top_lo, top_hi, shares.loc[top, 'kwp'])}, is on roofs owned by {_plural_owner(lead_owner)}.")
     return Finding("roof_owners", "Who owns the roofs", sentence, CHAPTERS["ownership"],
                    values={"owner_occupier_capacity_share": oo_share, "owner_occupier_home_share": oo_hh,
-                           "largest_owner": top.roof_owner, "largest_owner_share": float(share.iloc[0])},
+                           "largest_owner": top, "largest_owner_share": float(shares.loc[top, "kwp"])},
+                   ranges={"owner_occupier_capacity_share": (oo_lo, oo_hi), "largest_owner_share": (top_lo, top_hi)},
                    rule=f"'more'/'less' when the shares differ by more than {pct(SAME_REL)} of the larger",
-                   sources=("buildings", "building_potential"))
+                   sources=("buildings", "building_potential"),
+                   basis="the share of homes is a count of the census households placed on buildings, not an "
+                         "estimate with a range")
 
 
 def _plural_owner(label_text: str) -> str:
@@ -407,6 +583,13 @@ def _plural_owner(label_text: str) -> str:
     special = {"council or housing association": "the council or housing associations", "business": "businesses",
                "public body": "public bodies", "faith or community group": "faith or community groups"}
     return special.get(label_text, label_text + "s")
+
+
+#: Why counts of homes carry no range (said under the finding).
+HOMES_BASIS = ("counts of the census households placed on buildings by one seeded allocation (tenure by "
+               "neighbourhood is observed; which building holds which home is imputed), not estimates with a range")
+#: The same for a sentence about homes inside a longer finding.
+HOMES_BASIS_IN = "the homes are " + HOMES_BASIS
 
 
 def homes_under_others_roofs(con) -> Finding:
@@ -428,7 +611,15 @@ def homes_under_others_roofs(con) -> Finding:
                    values={"share_homes_not_owning_roof": share, "homes": t.dw,
                            "owner_occupied_share_not_owning_roof": t.oo_other / t.oo,
                            "median_consents_multi_home": t.consents_blocks},
-                   sources=("buildings",))
+                   sources=("buildings",), basis=HOMES_BASIS)
+
+
+def roofs_and_homes(con) -> Finding:
+    """Who owns the roofs and the homes under them, in one finding (the key-findings page)."""
+    r, h = roof_owners(con), homes_under_others_roofs(con)
+    return Finding("roofs_and_homes", "Who owns the roofs", r.sentence + " " + h.sentence, CHAPTERS["ownership"],
+                   values=r.values | h.values, ranges=r.ranges, rule=r.rule, sources=r.sources + h.sources,
+                   basis=HOMES_BASIS_IN)
 
 
 def heat_demand(con) -> Finding:
@@ -528,11 +719,21 @@ ECONOMICS_TABLES = {
     "summary": "scenario_summary",        # one row per scenario: installed_mwp, net_per_household, ...
     "robustness": "scenario_robustness",  # scenario, metric, kind, central, low, high, share_same_sign
     "tenure": "scenario_tenure",          # scenario, tenure, net_per_household, ...
+    "framings": "policy_framings",        # framing, network, recovery, generation, supply, net_per_household, ...
+    "framing_robustness": "policy_robustness",  # framing, metric, kind, central, low, high, share_same_sign
+    "cells": "policy_cells",              # cell ("network/recovery/generation"), net_per_household, ...
+    "heat": "heat_ownership",             # model (council, coop, esco), saving_per_connected_household, ...
+    "roof_owners": "scenario_roof_owners",  # scenario, roof_owner, installed_kwp
 }
 #: Scenario ids of the economics step: the market at its own scale, and the equal-capacity variants
 #: (every model on the same roofs) that separate ownership from scale.
-SCENARIOS = {"market": "market", "public": "public", "coop": "coop",
-             "equal_market": "market@all_roofs", "equal_public": "public@all_roofs", "equal_coop": "coop@all_roofs"}
+SCENARIOS = {"market": "market", "public": "public", "coop": "coop", "market_batteries": "market_batteries",
+             "equal_market": "market@all_roofs", "equal_public": "public@all_roofs", "equal_coop": "coop@all_roofs",
+             "equal_aggregator": "aggregator@all_roofs"}
+#: The policy framings, in the order the book shows them (names as in the store).
+FRAMINGS = ("Liberalised market", "Bringing Energy Home", "Community energy", "Green New Deal")
+#: Heat-ownership models and their scenario ids in the robustness table.
+HEAT_MODELS = {"council": "heat_council", "coop": "heat_coop", "esco": "heat_esco"}
 
 
 def _summary(con, keys) -> pd.DataFrame:
@@ -547,23 +748,30 @@ def _summary(con, keys) -> pd.DataFrame:
     return frame.set_index("scenario")
 
 
-def _interval(con, scenario: str, metric: str):
+def _interval(con, scenario: str, metric: str, table: str | None = None, key: str = "scenario"):
     """(low, high, share of draws with the central sign) of a metric, or None without draws."""
-    table = ECONOMICS_TABLES["robustness"]
+    table = table or ECONOMICS_TABLES["robustness"]
     if table not in tables(con):
         return None
-    row = con.execute(f"SELECT low, high, share_same_sign FROM {table} WHERE scenario = ? AND metric = ? "
+    row = con.execute(f"SELECT low, high, share_same_sign FROM {table} WHERE {key} = ? AND metric = ? "
                       "AND kind = 'level'", [scenario, metric]).fetchone()
     return row
 
 
-def _difference(con, scenario: str, reference: str, metric: str):
+def _difference(con, scenario: str, reference: str, metric: str, table: str | None = None, key: str = "scenario"):
     """(low, high, share of draws with the central sign) of ``scenario − reference`` for a metric, or None."""
-    table = ECONOMICS_TABLES["robustness"]
+    table = table or ECONOMICS_TABLES["robustness"]
     if table not in tables(con):
         return None
     return con.execute(f"SELECT low, high, share_same_sign FROM {table} WHERE kind = 'difference' AND metric = ? "
-                       "AND scenario = ?", [metric, f"{scenario} minus {reference}: {metric}"]).fetchone()
+                       f"AND {key} = ?", [metric, f"{scenario} minus {reference}: {metric}"]).fetchone()
+
+
+def _range_text(iv, what: str = "over the parameter draws") -> str:
+    """``"−£2.39 to −£0.13 over the parameter draws, a sign that is **robust**"`` (empty without draws)."""
+    if not iv or not all(_finite(v) for v in iv):
+        return ""
+    return f"{gbp_auto_range(iv[0], iv[1])} {what}, a sign that is **{robustness(iv[2])}**"
 
 
 def who_gains_market(con) -> Finding:
@@ -573,13 +781,14 @@ def who_gains_market(con) -> Finding:
     word = (gain_progressivity(own.concentration_benefit_deciles) if abs(own.concentration_benefit_deciles) <= 1
             else "mixed (gains and losses across deciles)")
     iv = _interval(con, SCENARIOS["market"], "top_minus_bottom_gbp")
-    rng = (f"; {gbp_range(iv[0], iv[1])} over the parameter draws, a sign that is **{robustness(iv[2])}**"
-           if iv else "")
+    rng = f"; {_range_text(iv)}" if _range_text(iv) else ""
     sentence = (f"Left to the market, owners install {num(own.installed_mwp)}{NBSP}MWp of the "
                 f"{num(cap.installed_mwp)}{NBSP}MWp the roofs could take ({pct(own.installed_mwp / cap.installed_mwp)}); "
                 f"its benefits are **{word}** (concentration index {num(own.concentration_benefit_deciles, 2, signed=True)}), "
-                f"and net of costs the richest tenth of households gets {gbp(own.top_decile_net)} a year per household "
-                f"against {gbp(own.bottom_decile_net)} for the poorest tenth (a gap of {gbp(own.top_minus_bottom_gbp)}{rng}).")
+                f"and net of costs the richest tenth of households gets {gbp_auto(own.top_decile_net)} a year per "
+                f"household against {gbp_auto(own.bottom_decile_net)} for the poorest tenth: "
+                f"{gap_side(own.top_minus_bottom_gbp, MONEY_TOL / 100)} (a gap of "
+                f"{gbp_auto(own.top_minus_bottom_gbp)}{rng}).")
     return Finding("who_gains_market", "Who gains from a market-led roll-out", sentence, CHAPTERS["gains"],
                    values={"installed_mwp": own.installed_mwp, "possible_mwp": cap.installed_mwp,
                            "top_decile_net": own.top_decile_net, "bottom_decile_net": own.bottom_decile_net,
@@ -587,7 +796,8 @@ def who_gains_market(con) -> Finding:
                    ranges={"gap": (iv[0], iv[1])} if iv else {},
                    rule=f"'regressive' if the concentration index of benefits exceeds +{INDEX_BAND}, 'progressive' "
                         f"below −{INDEX_BAND}; 'robust' if the sign holds in at least {pct(ROBUST_SHARE)} of draws",
-                   sources=(ECONOMICS_TABLES["summary"], ECONOMICS_TABLES["robustness"]))
+                   sources=(ECONOMICS_TABLES["summary"], ECONOMICS_TABLES["robustness"]),
+                   basis="" if iv else "no parameter draws in this store: central values only")
 
 
 def equal_capacity(con) -> Finding:
@@ -597,23 +807,31 @@ def equal_capacity(con) -> Finding:
     word_p = more_or_less(p.net_per_household, m.net_per_household, words=THAN, abs_tol=MONEY_TOL)
     word_c = more_or_less(c.net_per_household, m.net_per_household, words=THAN, abs_tol=MONEY_TOL)
     diff = _difference(con, SCENARIOS["equal_public"], SCENARIOS["equal_market"], "net_per_household")
-    rng = (f"; over the parameter draws the difference ranges {gbp_range(diff[0], diff[1])}, a sign that is "
-           f"**{robustness(diff[2])}**" if diff else "")
+    diff_c = _difference(con, SCENARIOS["equal_coop"], SCENARIOS["equal_market"], "net_per_household")
+    rng = f"; over the parameter draws the difference ranges {_range_text(diff, '')}" if _range_text(diff) else ""
+    rng = rng.replace(" , a sign", ", a sign")
+    rng_c = f"; difference {_range_text(diff_c, '')}".replace(" , a sign", ", a sign") if _range_text(diff_c) else ""
     sentence = (f"With the same {num(m.installed_mwp)}{NBSP}MWp on the same roofs, public ownership leaves households "
-                f"**{word_p}** the market does ({gbp(p.net_per_household)} against {gbp(m.net_per_household)} per "
-                f"household a year{rng}); a co-operative leaves them **{word_c}** the market does "
-                f"({gbp(c.net_per_household)}).")
+                f"**{word_p}** the market does ({gbp_auto(p.net_per_household)} against {gbp_auto(m.net_per_household)} "
+                f"per household a year{rng}); a co-operative leaves them **{word_c}** the market does "
+                f"({gbp_auto(c.net_per_household)}{rng_c}).")
+    ranges = {}
+    if diff:
+        ranges["public_minus_market"] = (diff[0], diff[1])
+    if diff_c:
+        ranges["coop_minus_market"] = (diff_c[0], diff_c[1])
     return Finding("equal_capacity", "Ownership at equal scale", sentence, CHAPTERS["gains"],
                    values={"mwp": m.installed_mwp, "market": m.net_per_household, "public": p.net_per_household,
                            "coop": c.net_per_household},
-                   ranges={"public_minus_market": (diff[0], diff[1])} if diff else {},
+                   ranges=ranges,
                    rule=f"'more'/'less' when the amounts differ by more than {pct(SAME_REL)} of the larger and "
                         f"by more than {gbp(MONEY_TOL)} a year",
-                   sources=(ECONOMICS_TABLES["summary"],))
+                   sources=(ECONOMICS_TABLES["summary"], ECONOMICS_TABLES["robustness"]),
+                   basis="" if ranges else "no parameter draws in this store: central values only")
 
 
 def tenure_gains(con) -> Finding:
-    """SLOT (economics): social renters against owner-occupiers under market and public ownership."""
+    """SLOT (economics): social renters against owner-occupiers under market and public ownership, with ranges."""
     table = ECONOMICS_TABLES["tenure"]
     require(con, table, ["scenario", "tenure", "net_per_household"])
     ids = [SCENARIOS["market"], SCENARIOS["public"]]
@@ -624,48 +842,234 @@ def tenure_gains(con) -> Finding:
     mk, pb = t.loc[ids[0]], t.loc[ids[1]]
     word_m = more_or_less(mk.social_rented, mk.owner_occupied, words=THAN, abs_tol=MONEY_TOL)
     word_p = more_or_less(pb.social_rented, pb.owner_occupied, words=THAN, abs_tol=MONEY_TOL)
-    sentence = (f"Under the market, social renters net **{word_m}** owner-occupiers ({gbp(mk.social_rented)} against "
-                f"{gbp(mk.owner_occupied)} a year per household); under public ownership they net **{word_p}** owner-occupiers "
-                f"({gbp(pb.social_rented)} against {gbp(pb.owner_occupied)}).")
+    ranges = {}
+    for key, scen in (("market", ids[0]), ("public", ids[1])):
+        for ten in ("social_rented", "owner_occupied"):
+            iv = _interval(con, scen, f"{ten}_net_per_household")
+            if iv and all(_finite(v) for v in iv):
+                ranges[f"{key}_{ten}"] = (iv[0], iv[1])
+
+    def r(key):
+        return f" ({gbp_auto_range(*ranges[key])} over the draws)" if key in ranges else ""
+
+    summary_table = ECONOMICS_TABLES["summary"]
+    fixed = None
+    if summary_table in tables(con) and "fixed_by_construction" in _columns(con, summary_table):
+        fixed = con.execute(f"SELECT fixed_by_construction FROM {summary_table} WHERE scenario = ?", [ids[1]]).fetchone()
+    rule_note = (", equal shares per household as its return rule sets"
+                 if fixed and fixed[0] and word_p.startswith("about") else "")
+    sentence = (f"Under the market, social renters net **{word_m}** owner-occupiers: {gbp_auto(mk.social_rented)} a year "
+                f"per household{r('market_social_rented')} against {gbp_auto(mk.owner_occupied)}"
+                f"{r('market_owner_occupied')}; under public ownership they net **{word_p}** owner-occupiers"
+                f"{rule_note}: {gbp_auto(pb.social_rented)}{r('public_social_rented')} against "
+                f"{gbp_auto(pb.owner_occupied)}{r('public_owner_occupied')}.")
     return Finding("tenure_gains", "Renters and owners", sentence, CHAPTERS["gains"],
                    values={"market_social": mk.social_rented, "market_owner": mk.owner_occupied,
                            "public_social": pb.social_rented, "public_owner": pb.owner_occupied},
+                   ranges=ranges,
                    rule=f"'more'/'less' when the amounts differ by more than {pct(SAME_REL)} of the larger and "
                         f"by more than {gbp(MONEY_TOL)} a year",
-                   sources=(table,))
+                   sources=(table, ECONOMICS_TABLES["robustness"]),
+                   basis="" if ranges else "no parameter draws in this store: central values only")
+
+
+def _framings(con) -> pd.DataFrame:
+    table = ECONOMICS_TABLES["framings"]
+    require(con, table, ["framing", "network", "recovery", "generation", "supply", "net_per_household"])
+    f = con.execute(f"SELECT * FROM {table}").df().set_index("framing")
+    missing = [n for n in FRAMINGS if n not in f.index]
+    if missing:
+        raise Unavailable(f"{table} has no framing {', '.join(missing)}")
+    return f.loc[list(FRAMINGS)]
+
+
+def policy_framings(con) -> Finding:
+    """SLOT (policy): the four policy framings side by side, each with its range over the draws."""
+    f = _framings(con)
+    rob = ECONOMICS_TABLES["framing_robustness"]
+    parts, ranges = [], {}
+    for name in FRAMINGS:
+        iv = _interval(con, name, "net_per_household", table=rob, key="framing")
+        text = f"{gbp_auto(f.loc[name, 'net_per_household'])} under *{name}*"
+        if iv and all(_finite(v) for v in iv):
+            ranges[name] = (iv[0], iv[1])
+            text += f" ({gbp_auto_range(iv[0], iv[1])})"
+        parts.append(text)
+    order = f["net_per_household"].sort_values(ascending=False)
+    best, second = order.index[0], order.index[1]
+    word = more_or_less(order.iloc[0], order.iloc[1], words=THAN, abs_tol=MONEY_TOL)
+    lead = _difference(con, best, FRAMINGS[0], "net_per_household", table=rob, key="framing") \
+        if best != FRAMINGS[0] else None
+    lead_text = (f"; its lead over the *{FRAMINGS[0]}* is **{robustness(lead[2])}** over the draws"
+                 if lead and _finite(lead[2]) else "")
+    sentence = (f"Households net {', '.join(parts[:-1])} and {parts[-1]} a year per household (ranges over the "
+                f"parameter draws): *{best}* leaves them **{word}** *{second}*, the next{lead_text}.")
+    return Finding("policy_framings", "Four policy framings", sentence, CHAPTERS["gains"],
+                   values={name: float(f.loc[name, "net_per_household"]) for name in FRAMINGS} | {"best": best},
+                   ranges=ranges,
+                   rule=f"'more'/'less' when the amounts differ by more than {pct(SAME_REL)} of the larger and by more "
+                        f"than {gbp(MONEY_TOL)} a year; 'robust' if the lead holds in at least {pct(ROBUST_SHARE)} of draws",
+                   sources=(ECONOMICS_TABLES["framings"], rob),
+                   basis="" if ranges else "no parameter draws in this store: central values only")
+
+
+def heat_ownership(con) -> Finding:
+    """SLOT (heat ownership): what a council-owned solar district-heating scheme would do to heat bills."""
+    table = ECONOMICS_TABLES["heat"]
+    require(con, table, ["model", "areas_built", "households_connected", "solar_heat_gwh",
+                         "saving_per_connected_household", "bill_ratio", "share_connected_losing"])
+    h = con.execute(f"SELECT * FROM {table}").df().set_index("model")
+    if "council" not in h.index:
+        raise Unavailable(f"{table} has no council row")
+    c = h.loc["council"]
+    if not c.households_connected:
+        raise Unavailable("no household would be connected to a council scheme in this store")
+    saving = float(c.saving_per_connected_household)
+    iv = _interval(con, HEAT_MODELS["council"], "saving_per_connected_household")
+    verb = sign_choice(saving, "save", "lose", "neither save nor lose", MONEY_TOL)
+    bills = higher_or_lower(c.bill_ratio, 1.0, words=("higher than", "lower than", "about the same as"))
+    rng = f" ({_range_text(iv)})" if _range_text(iv) else ""
+    esco = h.loc["esco"] if "esco" in h.index else None
+    esco_text = (f"; a private energy company, charging just under the gas bill, would build in "
+                 f"{count(esco.areas_built, 'area')}" if esco is not None else "")
+    sentence = (f"A council-owned solar district-heating scheme would connect {num(c.households_connected)} households "
+                f"and supply {num(c.solar_heat_gwh)}{NBSP}GWh of solar heat a year; their heat bill would be "
+                f"**{bills}** their gas bill ({num(c.bill_ratio, 2)} times), so connected households would **{verb}** "
+                f"{gbp_auto(abs(saving))} a year each{rng}{esco_text}.")
+    return Finding("heat_ownership", "Who would own solar district heat", sentence, CHAPTERS["gains"],
+                   values={"households_connected": c.households_connected, "saving": saving,
+                           "bill_ratio": c.bill_ratio, "share_connected_losing": c.share_connected_losing},
+                   ranges={"saving": (iv[0], iv[1])} if iv else {},
+                   rule=f"'save'/'lose' beyond {gbp(MONEY_TOL)} a year; bills 'about the same' within {pct(SAME_REL)}",
+                   sources=(table, ECONOMICS_TABLES["robustness"]),
+                   basis="" if iv else "no parameter draws in this store: central values only")
+
+
+def heat_and_district(con) -> Finding:
+    """Heat demand, the district-heating zones and (when the store has it) who would own a solar scheme."""
+    h, d = heat_demand(con), district_heat(con)
+    parts, values, ranges = [h, d], h.values | d.values, h.ranges | d.ranges
+    try:
+        o = heat_ownership(con)
+        parts.append(o)
+        values |= {f"ownership_{k}": v for k, v in o.values.items()}
+        ranges |= {f"ownership_{k}": v for k, v in o.ranges.items()}
+    except Unavailable:
+        pass
+    return Finding("heat_and_district", "Heat and district heating", " ".join(p.sentence for p in parts),
+                   CHAPTERS["heat"], values=values, ranges=ranges,
+                   rule="; ".join(p.rule for p in parts if p.rule),
+                   sources=tuple(t for p in parts for t in p.sources),
+                   basis="the zones are counted against stated thresholds, not estimated with a range (the thresholds' ranges are "
+                         "in the heat chapter)")
+
+
+#: Headline metrics of the robust-or-fragile table, and the models it covers (own scale, then equal capacity).
+ROBUST_METRICS = ("net_per_household", "top_minus_bottom_gbp", "bottom_decile_net")
+ROBUST_SCENARIOS = ("market", "public", "coop", "equal_market", "equal_public", "equal_coop")
+
+
+def _robust_rows(con, metrics=ROBUST_METRICS, scenario_keys=ROBUST_SCENARIOS, differences=False) -> pd.DataFrame:
+    table = ECONOMICS_TABLES["robustness"]
+    require(con, table, ["scenario", "metric", "kind", "central", "low", "high", "share_same_sign"])
+    ids = [SCENARIOS[k] for k in scenario_keys]
+    r = con.execute(f"""SELECT scenario, metric, kind, central, low, high, share_same_sign FROM {table}
+                        WHERE kind = 'level' AND metric IN ({', '.join('?' * len(metrics))})
+                        AND scenario IN ({', '.join('?' * len(ids))})""", list(metrics) + ids).df()
+    if differences:
+        d = con.execute(f"""SELECT scenario, metric, kind, central, low, high, share_same_sign FROM {table}
+                            WHERE kind = 'difference' AND metric IN ({', '.join('?' * len(metrics))})
+                            AND scenario LIKE '%@all_roofs minus market@all_roofs:%'""", list(metrics)).df()
+        r = pd.concat([r, d], ignore_index=True)
+    order = {s: i for i, s in enumerate(ids)}
+    r["_s"] = r.scenario.map(order).fillna(len(ids))
+    r["_m"] = r.metric.map({m: i for i, m in enumerate(metrics)})
+    return r.sort_values(["kind", "_s", "scenario", "_m"], ascending=[False, True, True, True]).drop(columns=["_s", "_m"])
 
 
 def robust_or_fragile(con) -> Finding:
     """SLOT (economics): how many headline signs survive the joint parameter draws."""
-    table = ECONOMICS_TABLES["robustness"]
-    require(con, table, ["scenario", "metric", "kind", "share_same_sign"])
-    heads = ["net_per_household", "top_minus_bottom_gbp", "bottom_decile_net"]
-    ids = [SCENARIOS[k] for k in ("market", "public", "coop", "equal_market", "equal_public", "equal_coop")]
-    r = con.execute(f"""SELECT scenario, metric, share_same_sign FROM {table} WHERE kind = 'level'
-                        AND metric IN ({', '.join('?' * len(heads))}) AND scenario IN ({', '.join('?' * len(ids))})""",
-                    heads + ids).df()
+    r = _robust_rows(con)
     if r.empty:
-        raise Unavailable(f"{table} has no headline metrics")
+        raise Unavailable(f"{ECONOMICS_TABLES['robustness']} has no headline metrics")
     robust = int((r.share_same_sign >= ROBUST_SHARE).sum())
     sentence = (f"Of {count(len(r), 'headline sign')} (net gain, richest-minus-poorest gap and the poorest tenth's "
-                f"gain under each ownership model), {num(robust)} {'is' if robust == 1 else 'are'} **robust** and "
-                f"{num(len(r) - robust)} **fragile** over the joint parameter draws.")
+                f"gain under each ownership model, at its own scale and on all suitable roofs), {num(robust)} "
+                f"{'is' if robust == 1 else 'are'} **robust** and {num(len(r) - robust)} **fragile** over the joint "
+                f"parameter draws (table below).")
     return Finding("robust_or_fragile", "How sure", sentence, CHAPTERS["gains"],
                    values={"headlines": len(r), "robust": robust},
                    rule=f"'robust' if the central sign holds in ≥ {pct(ROBUST_SHARE)} of draws",
-                   sources=(table,))
+                   sources=(ECONOMICS_TABLES["robustness"],),
+                   basis="a count of the rows of the table below, not an estimate")
+
+
+def _is_total(metric: str) -> bool:
+    """A place's total in £ a year (``real_value_gbp``, ``treasury_gbp`` …), not an amount per household."""
+    return metric.endswith("_gbp") and metric != "top_minus_bottom_gbp"
+
+
+def _metric_value(metric: str, value) -> str:
+    """A headline value as a reader sees it: shares in %, indices to two figures, totals in words, else £."""
+    if metric.startswith("share"):
+        return pct(value, 1)
+    if metric.startswith("concentration") or metric.endswith("pct_income"):
+        return num_sig(value, 2, signed=True)
+    if metric == "installed_mwp":
+        return num(value, 1, unit="MWp")
+    if _is_total(metric):
+        return gbp_compact(value)
+    return gbp_auto(value)
+
+
+def _metric_range(metric: str, low, high) -> str:
+    """A headline's range in the units of :func:`_metric_value`."""
+    lo, hi = sorted((float(low), float(high)))
+    if metric.startswith("share"):
+        return pct_range(lo, hi, 1)
+    if metric.startswith("concentration") or metric.endswith("pct_income"):
+        return f"{num_sig(lo, 2)} to {num_sig(hi, 2)}"
+    if metric == "installed_mwp":
+        return num_range(lo, hi, 1, unit="MWp")
+    if _is_total(metric):
+        return f"{gbp_compact(lo)} to {gbp_compact(hi)}"
+    return gbp_auto_range(lo, hi)
+
+
+def robustness_table(con, metrics=ROBUST_METRICS, scenario_keys=ROBUST_SCENARIOS, differences=False) -> pd.DataFrame:
+    """The robust-or-fragile table for a reader: labels, not codes; money with a true minus sign.
+
+    Columns: ``Ownership model``, ``Measure``, ``Central``, ``<N> % range over the draws``,
+    ``Sign holds in`` and ``Verdict`` (rule: :data:`ROBUST_SHARE`). Rows fixed by a scenario's own
+    rule are not in the store's table (the economics step leaves them out).
+    """
+    from analysis.charts import label
+
+    r = _robust_rows(con, metrics, scenario_keys, differences)
+    return pd.DataFrame({
+        "Ownership model": r.scenario.map(label),
+        "Measure": r.metric.map(label),
+        "Central": [_metric_value(m, v) for m, v in zip(r.metric, r.central)],
+        f"{DRAW_INTERVAL_PCT}{NBSP}% range over the draws": [_metric_range(m, lo, hi)
+                                                             for m, lo, hi in zip(r.metric, r.low, r.high)],
+        "Sign holds in": [pct(v) + " of draws" for v in r.share_same_sign],
+        "Verdict": [robustness(v) for v in r.share_same_sign],
+    })
 
 
 #: Findings on the key-findings page, in order: (function, lead used when it is pending).
 KEY_FINDINGS: list[tuple[Callable, str]] = [
     (pv_potential, "Solar electricity"),
-    (roof_owners, "Who owns the roofs"),
-    (homes_under_others_roofs, "Roofs are not the homes under them"),
+    (roofs_and_homes, "Who owns the roofs"),
     (who_gains_market, "Who gains from a market-led roll-out"),    # economics slot
     (equal_capacity, "Ownership at equal scale"),                  # economics slot
     (tenure_gains, "Renters and owners"),                          # economics slot
-    (heat_and_district, "Heat and district heating"),
+    (policy_framings, "Four policy framings"),                     # policy slot
+    (heat_and_district, "Heat and district heating"),              # incl. heat ownership
 ]
+#: Finding functions whose evidence is in the who-gains chapter (pending ones link there).
+_GAINS_SLOTS = ("who_gains_market", "equal_capacity", "tenure_gains", "robust_or_fragile", "policy_framings",
+                "heat_ownership")
 
 
 def run_all(con, entries) -> tuple[list[Finding], list[Pending]]:
@@ -675,8 +1079,7 @@ def run_all(con, entries) -> tuple[list[Finding], list[Pending]]:
         try:
             done.append(func(con))
         except Unavailable as exc:
-            chapter = CHAPTERS["gains"] if func in (who_gains_market, equal_capacity, tenure_gains, robust_or_fragile) \
-                else ""  # noqa: E501
+            chapter = CHAPTERS["gains"] if func.__name__ in _GAINS_SLOTS else ""
             pending.append(Pending(func.__name__, lead, str(exc), chapter))
     return done, pending
 
@@ -711,10 +1114,11 @@ def sign_flips(con) -> list[Finding]:
             if row is None or not all(_finite(v) for v in row):
                 continue
             central, low, high, share = row
-            if share >= ROBUST_SHARE or round(low) * round(high) >= 0:
-                continue  # the sign holds, or the range does not cross zero in whole pounds
-            parts.append(f"{what} ({gbp(central)} a year in the central case, {gbp_range(low, high)} over the draws; "
-                         f"its sign holds in {pct(share)} of them)")
+            d = money_decimals(low, high)
+            if share >= ROBUST_SHARE or round(low, d) * round(high, d) >= 0:
+                continue  # the sign holds, or the range does not cross zero at the precision shown
+            parts.append(f"{what} ({gbp_auto(central)} a year in the central case, {gbp_auto_range(low, high)} over "
+                         f"the draws; its sign holds in {pct(share)} of them)")
             values[metric] = {"central": central, "low": low, "high": high, "share_same_sign": share}
         if not parts:
             continue
@@ -737,22 +1141,33 @@ def equal_capacity_short(con) -> list[Finding]:
 
 
 def wider_gaps(con) -> list[Finding]:
-    """Favoured models whose richest-minus-poorest gap is wider than the market's at the same scale."""
+    """Favoured models whose richest-minus-poorest gap, at the market's scale, is wider than the market's
+    or points the other way (the richest gain more where under the market the poorest do)."""
     s = _summary(con, ["equal_market", "equal_public", "equal_coop"])
     m = s.loc[SCENARIOS["equal_market"]]
     out = []
     for key in ("equal_public", "equal_coop"):
         row = s.loc[SCENARIOS[key]]
         word = wider_or_narrower(row.top_minus_bottom_gbp, m.top_minus_bottom_gbp, abs_tol=MONEY_TOL)
-        if word != "wider":
+        if word not in ("wider", "reversed"):
             continue
+        name = FAVOURED[key].replace(" at equal capacity", "")
+        if word == "reversed":
+            sentence = (f"With the same roofs built, the gap between the richest and the poorest tenth of households "
+                        f"**reverses** under {name}: {gap_side(row.top_minus_bottom_gbp)} "
+                        f"({gbp_auto(row.top_minus_bottom_gbp)} a year per household, richest minus poorest), where under "
+                        f"the market {gap_side(m.top_minus_bottom_gbp)} ({gbp_auto(m.top_minus_bottom_gbp)}).")
+            lead = "A gap that reverses"
+        else:
+            sentence = (f"With the same roofs built, the gap between the richest and the poorest tenth of households is "
+                        f"**{word}** under {name} ({gbp_auto(row.top_minus_bottom_gbp)} a year per household) than "
+                        f"under the market ({gbp_auto(m.top_minus_bottom_gbp)}).")
+            lead = "A wider gap"
         out.append(Finding(
-            f"wider_gap_{key}", "A wider gap",
-            f"With the same roofs built, the gap between the richest and the poorest tenth of households is "
-            f"**{word}** under {FAVOURED[key].replace(' at equal capacity', '')} ({gbp(row.top_minus_bottom_gbp)} "
-            f"a year per household) than under the market ({gbp(m.top_minus_bottom_gbp)}).", CHAPTERS["gains"],
-            values={"gap": row.top_minus_bottom_gbp, "market_gap": m.top_minus_bottom_gbp},
-            rule=f"listed when the absolute gap exceeds the market's by more than {pct(SAME_REL)}",
+            f"wider_gap_{key}", lead, sentence, CHAPTERS["gains"],
+            values={"gap": row.top_minus_bottom_gbp, "market_gap": m.top_minus_bottom_gbp, "word": word},
+            rule=f"listed when the gaps point opposite ways (each beyond {gbp(MONEY_TOL)}), or when the absolute gap "
+                 f"exceeds the market's by more than {pct(SAME_REL)}",
             sources=(ECONOMICS_TABLES["summary"],)))
     return out
 
@@ -764,8 +1179,10 @@ def concentrated_gains(con) -> list[Finding]:
     for key in ("coop", "equal_coop", "public", "equal_public"):
         row = s.loc[SCENARIOS[key]]
         c = row.concentration_benefit_deciles
-        # |C| > 1 happens only when gains change sign across deciles (a mean near zero): not a finding.
-        if not _finite(c) or abs(c) > 1 or gain_progressivity(c) != "regressive":
+        fixed = str(row.get("fixed_by_construction", "") or "")
+        # |C| > 1 happens only when gains change sign across deciles (a mean near zero): not a finding;
+        # nor is an index the scenario's own return rule sets.
+        if not _finite(c) or abs(c) > 1 or gain_progressivity(c) != "regressive" or "concentration" in fixed:
             continue
         out.append(Finding(
             f"concentrated_{key}", "Gains that concentrate",
@@ -775,6 +1192,168 @@ def concentrated_gains(con) -> list[Finding]:
             rule=f"listed when the concentration index of gains exceeds +{INDEX_BAND} (and lies within ±1, i.e. "
                  "gains do not change sign across deciles)",
             sources=(ECONOMICS_TABLES["summary"],)))
+    return out
+
+
+def value_by_ownership(con) -> Finding:
+    """Whether who owns the panels changes the value they create (all suitable roofs), not only who gets it."""
+    s = _summary(con, ["equal_market", "equal_public", "equal_coop"])
+    if "real_value_gbp" not in s.columns:
+        raise Unavailable(f"{ECONOMICS_TABLES['summary']} lacks real_value_gbp")
+    m, p, c = (float(s.loc[SCENARIOS[k], "real_value_gbp"]) for k in ("equal_market", "equal_public", "equal_coop"))
+    word = more_or_less(p, m, words=THAN, abs_tol=VALUE_TOL)
+    iv = _interval(con, SCENARIOS["equal_public"], "real_value_gbp")
+    rng = (f" ({gbp_compact(min(iv[0], iv[1]))} to {gbp_compact(max(iv[0], iv[1]))} over the draws, a sign that is "
+           f"**{robustness(iv[2])}**)" if iv and all(_finite(v) for v in iv) else "")
+    same_third = abs(p - c) <= VALUE_TOL
+    third = ("a public owner or a co-operative" if same_third else "a public owner")
+    why = (" Third-party owners need the agreement of every party with a say over a roof, each consent at a cost; "
+           "a roof owner's own decision costs nothing ({doc}`02_data_methods`)." if word == "less than" else "")
+    sentence = (f"Who owns the panels changes the value they create, not only who gets it: on all suitable roofs, "
+                f"panels held by {third} create {gbp_compact(p)} a year{rng} — **{word}** the {gbp_compact(m)} when "
+                f"each roof's owner holds them." + why) if word != "about as much as" else (
+                f"On all suitable roofs, panels held by {third} create {gbp_compact(p)} a year{rng}, **about as much "
+                f"as** the {gbp_compact(m)} when each roof's owner holds them: ownership decides who gets the value.")
+    return Finding("value_by_ownership", "Ownership and value", sentence, CHAPTERS["gains"],
+                   values={"owner_held_gbp": m, "public_gbp": p, "coop_gbp": c, "word": word},
+                   ranges={"public_gbp": (iv[0], iv[1])} if iv else {},
+                   rule=f"'more'/'less' when the totals differ by more than {pct(SAME_REL)} of the larger and by more "
+                        f"than {gbp_compact(VALUE_TOL)} a year",
+                   sources=(ECONOMICS_TABLES["summary"],))
+
+
+def third_party_value_short(con) -> list[Finding]:
+    """Public or co-operative panels creating less value than owner-held ones on the same roofs."""
+    f = value_by_ownership(con)
+    return [f] if f.values["word"] == "less than" else []
+
+
+def cost_shift_small(con) -> list[Finding]:
+    """The market's cost shift onto other bill payers, when it is under :data:`MONEY_TOL` per household."""
+    s = _summary(con, ["market", "market_batteries"])
+    if "cost_shift_per_household" not in s.columns:
+        raise Unavailable(f"{ECONOMICS_TABLES['summary']} lacks cost_shift_per_household")
+    mk, mb = (float(s.loc[SCENARIOS[k], "cost_shift_per_household"]) for k in ("market", "market_batteries"))
+    if max(abs(mk), abs(mb)) >= MONEY_TOL:
+        return []
+    iv = _interval(con, SCENARIOS["market"], "cost_shift_per_household")
+    rng = f" ({gbp_auto_range(iv[0], iv[1])} over the draws)" if iv and all(_finite(v) for v in iv) else ""
+    return [Finding(
+        "cost_shift_small", "A small cost shift",
+        f"At the scale the market would build, the network and policy costs that self-consumers avoid and other bill "
+        f"payers pick up come to {gbp_auto(mk)} per household a year{rng}, {gbp_auto(mb)} with batteries: "
+        f"**{more_or_less(max(abs(mk), abs(mb)), MONEY_TOL, words=THAN, rel_tol=0)}** {gbp(MONEY_TOL)}.",
+        CHAPTERS["gains"], values={"market": mk, "market_batteries": mb},
+        rule=f"listed when the shift is under {gbp(MONEY_TOL)} per household a year", sources=(ECONOMICS_TABLES["summary"],))]
+
+
+def heat_ownership_losing(con) -> list[Finding]:
+    """Solar district heat owned by the council or a co-op that leaves connected households worse off than gas."""
+    table = ECONOMICS_TABLES["heat"]
+    require(con, table, ["model", "households_connected", "saving_per_connected_household", "bill_ratio",
+                         "share_connected_losing"])
+    h = con.execute(f"SELECT * FROM {table}").df().set_index("model")
+    losing = [m for m in ("council", "coop") if m in h.index and h.loc[m, "households_connected"] > 0
+              and h.loc[m, "saving_per_connected_household"] < -MONEY_TOL]
+    if not losing:
+        return []
+    c = h.loc[losing[0]]
+    names = {"council": "the council", "coop": "a co-operative"}
+    iv = _interval(con, HEAT_MODELS[losing[0]], "saving_per_connected_household")
+    rng = f" ({_range_text(iv)})" if _range_text(iv) else ""
+    other = [m for m in losing[1:]]
+    other_text = "".join(f"; owned by {names[m]}, {gbp_auto(h.loc[m, 'saving_per_connected_household'])} "
+                         f"({num(h.loc[m, 'bill_ratio'], 2)} times the gas bill)" for m in other)
+    munich = munich_carries_over(c.bill_ratio)
+    sentence = (f"A solar district-heating scheme owned by {names[losing[0]]} would **lose money** for the households it "
+                f"connects: their heat would cost {num(c.bill_ratio, 2)} times their gas bill, "
+                f"{gbp_auto(c.saving_per_connected_household)} a year per connected household{rng}, and "
+                f"{pct(c.share_connected_losing)} of connected households would lose{other_text}. Munich's reported "
+                f"halving of heating bills **{munich}** at these costs (it carries over at a bill ratio of "
+                f"{num(MUNICH_HALVING_RATIO, 2)} or less, in part up to {num(MUNICH_PART_RATIO, 2)}).")
+    return [Finding("heat_ownership_losing", "Solar district heat that costs more", sentence, CHAPTERS["gains"],
+                    values={"model": losing[0], "saving": c.saving_per_connected_household, "bill_ratio": c.bill_ratio,
+                            "share_connected_losing": c.share_connected_losing, "munich": munich},
+                    ranges={"saving": (iv[0], iv[1])} if iv else {},
+                    rule=f"listed when connected households lose more than {gbp(MONEY_TOL)} a year; Munich's halving "
+                         f"carries over at a bill ratio ≤ {num(MUNICH_HALVING_RATIO, 2)}, in part ≤ "
+                         f"{num(MUNICH_PART_RATIO, 2)}",
+                    sources=(table, ECONOMICS_TABLES["robustness"]))]
+
+
+#: A change in the value created smaller than this counts as batteries "about paying for themselves" [£/yr].
+BATTERY_VALUE_TOL = 1_000.0
+
+
+def battery_assumption(con) -> list[Finding]:
+    """Framings whose generation includes home batteries, whose take-up is an assumed share (no payback test)."""
+    f = _framings(con)
+    with_batteries = [n for n in FRAMINGS if f.loc[n, "generation"] == "market_batteries"]
+    if not with_batteries:
+        return []
+    s = _summary(con, ["market", "market_batteries"])
+    mk, mb = s.loc[SCENARIOS["market"]], s.loc[SCENARIOS["market_batteries"]]
+    take = assumption(con, "batteries", "battery_adoption_owner_occupier_adopters")
+    extra = float(mb.real_value_gbp - mk.real_value_gbp)  # what the batteries add to the value created [£/yr]
+    pays = sign_choice(extra, "they save more than they cost", "they cost more than they save",
+                       "they about pay for themselves", BATTERY_VALUE_TOL)
+    net_word = more_or_less(mb.net_per_household, mk.net_per_household, words=THAN, abs_tol=MONEY_TOL / 10)
+    names = " and ".join(f"*{n}*" for n in with_batteries)
+    sentence = (f"The {names} framing{'s' if len(with_batteries) > 1 else ''} add home batteries to the market: "
+                f"{pct(take.value)} of owner-occupiers who install panels are **assumed** to add one "
+                f"({pct_range(take.low, take.high)} over the draws, more often the richer they are), with no payback "
+                f"test. With batteries the panels create {gbp_compact(mb.real_value_gbp)} of value a year against "
+                f"{gbp_compact(mk.real_value_gbp)} without, a change of {gbp_compact(extra)}: **{pays}** — and households net "
+                f"{gbp_auto(mb.net_per_household)} a year each, **{net_word}** the {gbp_auto(mk.net_per_household)} "
+                f"without them. That part of these framings' results is an assumption about who buys batteries, not a "
+                f"finding about them.")
+    return [Finding("battery_assumption", "An assumption behind two framings" if len(with_batteries) > 1
+                    else "An assumption behind a framing", sentence, CHAPTERS["gains"],
+                    values={"framings": with_batteries, "take_up": take.value, "value_with": mb.real_value_gbp,
+                            "value_without": mk.real_value_gbp, "net_with": mb.net_per_household,
+                            "net_without": mk.net_per_household},
+                    ranges={"take_up": (take.low, take.high)},
+                    rule=f"listed whenever a framing includes batteries; they 'cost more than they save' when they lower "
+                         f"the value created by more than {gbp_compact(BATTERY_VALUE_TOL)} a year",
+                    sources=(ECONOMICS_TABLES["framings"], ECONOMICS_TABLES["summary"], "assumptions"))]
+
+
+def framing_vs_cell(con) -> list[Finding]:
+    """Framings whose result differs from their cell of the policy matrix, and why (from the data)."""
+    f = _framings(con)
+    table = ECONOMICS_TABLES["cells"]
+    require(con, table, ["cell", "net_per_household"])
+    cells = con.execute(f"SELECT cell, net_per_household FROM {table}").df().set_index("cell")["net_per_household"]
+    from analysis.charts import label
+
+    out = []
+    for name in FRAMINGS:
+        row = f.loc[name]
+        cell = f"{row.network}/{row.recovery}/{row.generation}"
+        if cell not in cells.index:
+            continue
+        diff = float(row.net_per_household - cells[cell])
+        if abs(diff) <= MONEY_TOL:
+            continue
+        word = more_or_less(row.net_per_household, cells[cell], words=THAN, abs_tol=MONEY_TOL)
+        if row.supply != "private":
+            try:
+                margin = assumption(con, "policy", "public_supply_margin_share")
+                margin_text = (f" — the supplier's margin, {pct(margin.value, 1)} of the electricity bill "
+                               f"({pct_range(margin.low, margin.high, 1)}), returned to households")
+            except Unavailable:
+                margin_text = ""
+            why = (f"every cell of the matrix keeps electricity supply private, while the framing also takes supply "
+                   f"into public ownership{margin_text}: {gbp_auto(diff, signed=True)} per household a year")
+        else:
+            why = f"the two differ by {gbp_auto(diff, signed=True)} per household a year for a reason not in the store"
+        out.append(Finding(
+            f"framing_vs_cell_{name.lower().replace(' ', '_')}", "One policy, two numbers",
+            f"*{name}* leaves households {gbp_auto(row.net_per_household)} a year each, **{word}** the "
+            f"{gbp_auto(cells[cell])} of its cell in the policy matrix ({label(cell)}): {why}.", CHAPTERS["gains"],
+            values={"framing": float(row.net_per_household), "cell": float(cells[cell]), "difference": diff},
+            rule=f"listed when a framing and its cell differ by more than {gbp(MONEY_TOL)} per household a year",
+            sources=(ECONOMICS_TABLES["framings"], table, "assumptions")))
     return out
 
 
@@ -796,15 +1375,26 @@ def owner_occupiers_small(con) -> list[Finding]:
 EVIDENCE_CHECKS: list[tuple[Callable, str]] = [
     (sign_flips, "gains of public or co-operative ownership whose sign changes across parameter draws"),
     (equal_capacity_short, "public or co-operative ownership leaving households less than the market on the same roofs"),
-    (wider_gaps, "richest-minus-poorest gaps wider under public or co-operative ownership than under the market"),
+    (wider_gaps, "richest-minus-poorest gaps that are wider under public or co-operative ownership than under the "
+                 "market, or that point the other way"),
     (concentrated_gains, "public or co-operative gains that still concentrate among richer households"),
+    (third_party_value_short, "public or co-operative panels creating less value than owner-held panels on the same "
+                              "roofs"),
+    (cost_shift_small, "a cost shift onto other bill payers under the stated threshold per household a year"),
+    (battery_assumption, "framings whose result rests on an assumed take-up of home batteries"),
+    (heat_ownership_losing, "a council- or co-op-owned solar district-heating scheme that costs connected households "
+                            "more than gas"),
     (owner_occupiers_small, "owner-occupiers' roofs carrying less capacity than their share of homes"),
     (solar_heat_short, "a modelled Ackermannbogen solar fraction below the one reported for the real scheme"),
 ]
+#: Numbers that differ between two tables, explained on the evidence page (not evidence against the argument).
+RECONCILIATIONS: list[tuple[Callable, str]] = [
+    (framing_vs_cell, "policy framings whose result differs from their cell of the policy matrix"),
+]
 
 
-def evidence_against(con) -> tuple[list[Finding], list[str], list[Pending]]:
-    """Run every check of :data:`EVIDENCE_CHECKS`.
+def evidence_against(con, checks=None) -> tuple[list[Finding], list[str], list[Pending]]:
+    """Run every check of :data:`EVIDENCE_CHECKS` (or ``checks``).
 
     Returns
     -------
@@ -816,7 +1406,7 @@ def evidence_against(con) -> tuple[list[Finding], list[str], list[Pending]]:
         Checks this store cannot run, and why.
     """
     found, clear, pending = [], [], []
-    for func, what in EVIDENCE_CHECKS:
+    for func, what in (EVIDENCE_CHECKS if checks is None else checks):
         try:
             hits = func(con)
         except Unavailable as exc:
@@ -826,17 +1416,24 @@ def evidence_against(con) -> tuple[list[Finding], list[str], list[Pending]]:
     return found, clear, pending
 
 
+def reconciliations(con) -> tuple[list[Finding], list[str], list[Pending]]:
+    """Run :data:`RECONCILIATIONS` (same returns as :func:`evidence_against`)."""
+    return evidence_against(con, RECONCILIATIONS)
+
+
 # --------------------------------------------------------------------------------------------
 # Rendering
 # --------------------------------------------------------------------------------------------
 
-def to_markdown(findings, numbered: bool = True, link_text: str = "evidence") -> str:
-    """Findings as a Markdown list, each with a link to its chapter (MyST ``{doc}`` role)."""
+def to_markdown(findings, numbered: bool = True, link_text: str = "evidence", links: bool = True) -> str:
+    """Findings as a Markdown list, each with a link to its chapter (MyST ``{doc}`` role; ``links=False``
+    on the chapter itself)."""
     lines = []
     for i, f in enumerate(findings, 1):
         bullet = f"{i}." if numbered else "-"
-        link = f" ({{doc}}`{link_text} <{f.chapter}>`)" if f.chapter else ""
-        lines.append(f"{bullet} **{f.lead}.** {f.sentence}{link}")
+        link = f" ({{doc}}`{link_text} <{f.chapter}>`)" if f.chapter and links else ""
+        basis = f" *{f.basis[:1].upper() + f.basis[1:]}.*" if f.basis else ""
+        lines.append(f"{bullet} **{f.lead}.** {f.sentence}{basis}{link}")
     return "\n".join(lines)
 
 
@@ -862,6 +1459,12 @@ def rules_markdown(findings) -> str:
 
 def frame(findings) -> pd.DataFrame:
     """Findings as a table (key, lead, sentence, chapter, values, ranges, rule) for downloads."""
-    return pd.DataFrame([{"key": f.key, "lead": f.lead, "sentence": f.sentence.replace("**", ""),
+    import re
+
+    def plain(text: str) -> str:  # MyST roles and emphasis to plain text
+        text = re.sub(r"\{[\w:.-]+\}`(?:[^`<]*<)?([^`>]*)>?`", r"\1", text)
+        return text.replace("**", "").replace("*", "")
+
+    return pd.DataFrame([{"key": f.key, "lead": f.lead, "sentence": plain(f.sentence),
                           "chapter": f.chapter, "values": f.values, "ranges": f.ranges, "rule": f.rule,
-                          "sources": ", ".join(f.sources)} for f in findings])
+                          "basis": f.basis, "sources": ", ".join(f.sources)} for f in findings])

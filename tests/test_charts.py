@@ -12,7 +12,12 @@ from analysis import charts
 @pytest.mark.parametrize("code, words", [
     ("electricity_gwh", "Electricity (GWh/yr)"), ("bill_payers_cost_shift", "Cost shifted to other bill payers"),
     ("converted_flat", "Converted flat"), ("owner_occupier", "Owner-occupier"), ("market", "Market-led"),
-    ("private/volumetric/market", "Private / Per kWh / Market-led"),
+    ("private/volumetric/market", "Private networks, charges per kWh, Market-led"),
+    ("public/progressive/municipal", "Public networks, charges by income, Municipal"),
+    ("public@all_roofs minus market@all_roofs: net_per_household",
+     "Public (equal return), all suitable roofs minus Market-led, all suitable roofs"),
+    ("households_net_per_mwp", "Households' net gain per MWp (£/yr)"),
+    ("heat_council", "Solar district heat, council"),
     ("public@all_roofs", "Public (equal return), all suitable roofs"),
     ("heat_kwh_nondomestic", "Heat non-domestic (kWh)"), ("usable_m2", "Usable roof area (m²)"),
     ("Already words", "Already words"),

@@ -1,5 +1,7 @@
 """Findings driven by data: direction words, formats, and findings read from a real store."""
 
+import re
+
 import duckdb
 import pandas as pd
 import pytest
@@ -42,10 +44,34 @@ def test_more_or_less_with_its_tolerance():
         F.more_or_less(float("nan"), 1)
 
 
-def test_wider_or_narrower_compares_absolute_gaps():
-    assert F.wider_or_narrower(-30, 10) == "wider"  # a gap of −£30 is wider than one of £10
-    assert F.wider_or_narrower(10, -30) == "narrower"
+def test_wider_or_narrower_reports_a_reversal_before_comparing_sizes():
+    # the market's gap −£24.5 (the poorest gain more) against public +£10.9 (the richest gain more): a reversal
+    assert F.wider_or_narrower(10.9, -24.5, abs_tol=F.MONEY_TOL) == "reversed"
+    assert F.wider_or_narrower(21.2, -24.5) == "reversed"
+    assert F.wider_or_narrower(-30, -10) == "wider" and F.wider_or_narrower(10, 30) == "narrower"
     assert F.wider_or_narrower(10.2, 10) == "about as wide"
+    assert F.wider_or_narrower(0.4, -20, abs_tol=F.MONEY_TOL) == "narrower"  # pennies do not point anywhere
+    assert F.wider_or_narrower(-30, 10, words=("wider", "narrower", "about as wide")) == "wider"  # sizes only
+    assert F.gap_side(10.9) == "the richest tenth gains more" and F.gap_side(-24.5) == "the poorest tenth gains more"
+    assert F.gap_side(0.2, abs_tol=1).startswith("the richest and the poorest")
+
+
+def test_signed_numbers_use_a_true_minus_sign():
+    assert F.num_sig(-0.000356) == "−0.00036" and F.num_sig(0.2667, signed=True) == "+0.27"
+    assert F.num_sig(-0.1277, signed=True) == "−0.13" and F.num_sig(0) == "0"
+    assert "-" not in F.num_sig(-3.6e-7) and "e" not in F.num_sig(-3.6e-7)
+    assert F.gbp_auto(-0.378) == "−£0.38" and F.gbp_auto(64.2) == "£64" and F.gbp_auto(-703.6) == "−£704"
+    assert F.gbp_auto_range(-2.39, -0.13) == "−£2.39 to −£0.13" and F.gbp_auto_range(-104, 95) == "−£104 to £95"
+    assert F.pct_range(0.331, 0.334) == "33\u00a0%"  # both ends round alike: one number, not "33–33 %"
+    assert F.ordinal(5) == "5th" and F.ordinal(95) == "95th" and F.ordinal(22) == "22nd" and F.ordinal(11) == "11th"
+
+
+def test_munich_words_follow_their_stated_thresholds():
+    assert F.munich_carries_over(F.MUNICH_HALVING_RATIO) == "carries over"
+    assert F.munich_carries_over((F.MUNICH_HALVING_RATIO + F.MUNICH_PART_RATIO) / 2) == "carries over in part"
+    assert F.munich_carries_over(1.62) == "does not carry over"
+    assert F.sign_choice(-703, "save", "lose", "neither", F.MONEY_TOL) == "lose"
+    assert F.sign_choice(0.4, "save", "lose", "neither", F.MONEY_TOL) == "neither"
 
 
 def test_progressivity_words_follow_the_sign_conventions():
@@ -77,8 +103,11 @@ def con(camden_store):
 def test_key_findings_from_the_camden_store(con):
     key, pending = F.key_findings(con)
     keys = {f.key for f in key}
-    assert {"pv_potential", "roof_owners", "homes_under_others_roofs", "heat_and_district"} <= keys
+    assert {"pv_potential", "roofs_and_homes", "heat_and_district"} <= keys
     assert 5 <= len(F.KEY_FINDINGS) <= 7  # five to seven quotable findings
+    assert {"policy_framings", "heat_and_district"} <= {func.__name__ for func, _ in F.KEY_FINDINGS}
+    for f in key:  # every finding carries its range, or says why it has none
+        assert f.ranges or f.basis, f.key
     assert len(key) + len(pending) == len(F.KEY_FINDINGS)
     pv = next(f for f in key if f.key == "pv_potential")
     gwh = con.execute("SELECT sum(kwh_central)/1e6 FROM area_potential").fetchone()[0]
@@ -88,7 +117,8 @@ def test_key_findings_from_the_camden_store(con):
     assert lo <= gwh <= hi
     for f in key:
         assert f.chapter and f.sentence and "-£" not in f.sentence and "£-" not in f.sentence
-        assert not any(w in f.sentence for w in (" 1 zones", "zone(s)", "−0 ", "−£0"))
+        assert not any(w in f.sentence for w in (" 1 zones", "zone(s)", "−0 "))
+        assert not re.search(r"−£?0(?![.,\d])", f.sentence), f.sentence  # no negative zero (−£0.38 is fine)
 
 
 def test_roof_owner_word_follows_the_data(con):
@@ -131,8 +161,12 @@ def test_evidence_mechanism_flags_sign_flips_wider_gaps_and_concentration():
     flips = F.sign_flips(c)
     assert [f.key for f in flips] == ["sign_flip_equal_public"] and "**fragile**" in flips[0].sentence
     assert "−£20 to £90" in flips[0].sentence
-    gaps = F.wider_gaps(c)
-    assert [f.key for f in gaps] == ["wider_gap_equal_public"] and "**wider**" in gaps[0].sentence
+    gaps = F.wider_gaps(c)  # market +£10 (richest gain more), public −£25 (poorest gain more): a reversal
+    assert [f.key for f in gaps] == ["wider_gap_equal_public"] and "**reverses**" in gaps[0].sentence
+    assert "the poorest tenth gains more" in gaps[0].sentence and "−£25" in gaps[0].sentence
+    rows_w = [dict(r) for r in rows]
+    rows_w[4] = _row("public@all_roofs", 400, 30, 25, 0.01)   # same direction, wider: "wider"
+    assert "**wider**" in F.wider_gaps(_toy_store(rows_w, rob))[0].sentence
     conc = {f.key for f in F.concentrated_gains(c)}
     assert conc == {"concentrated_coop", "concentrated_equal_coop"}
     short = F.equal_capacity_short(c)
@@ -142,6 +176,61 @@ def test_evidence_mechanism_flags_sign_flips_wider_gaps_and_concentration():
     c2 = _toy_store(rows, rob)
     assert F.wider_gaps(c2) == []
     assert "**more than**" in F.equal_capacity(c2).sentence
+
+
+def test_evidence_reports_heat_losses_batteries_and_framing_gaps_from_the_data(con):
+    heat = con.execute("SELECT model, saving_per_connected_household s, households_connected h FROM heat_ownership"
+                       ).df().set_index("model")
+    found = F.heat_ownership_losing(con)
+    loses = heat.loc["council", "h"] > 0 and heat.loc["council", "s"] < -F.MONEY_TOL
+    assert bool(found) == bool(loses)
+    if found:
+        assert F.gbp_auto(heat.loc["council", "s"]) in found[0].sentence and "**lose money**" in found[0].sentence
+        assert found[0].values["munich"] == F.munich_carries_over(found[0].values["bill_ratio"])
+    framings = con.execute("SELECT framing, generation FROM policy_framings").df()
+    batteries = F.battery_assumption(con)
+    assert bool(batteries) == bool((framings.generation == "market_batteries").any())
+    if batteries:
+        take = F.assumption(con, "batteries", "battery_adoption_owner_occupier_adopters")
+        assert "**assumed**" in batteries[0].sentence and F.pct(take.value) in batteries[0].sentence
+    for f in F.framing_vs_cell(con):  # a framing and its matrix cell differ: by how much, and why
+        assert abs(f.values["framing"] - f.values["cell"] - f.values["difference"]) < 1e-9
+        assert "supply" in f.sentence
+
+
+def test_value_by_ownership_follows_the_store(con):
+    f = F.value_by_ownership(con)
+    v = con.execute("SELECT scenario, real_value_gbp FROM scenario_summary").df().set_index("scenario").real_value_gbp
+    assert f.values["word"] == F.more_or_less(v["public@all_roofs"], v["market@all_roofs"], words=F.THAN,
+                                               abs_tol=F.VALUE_TOL)
+    assert F.gbp_compact(v["market@all_roofs"]) in f.sentence
+
+
+def test_stated_draw_interval_is_the_one_in_the_store(con):
+    import numpy as np
+
+    row = con.execute("""SELECT r.scenario, r.metric, r.low, r.high FROM scenario_robustness r
+                         WHERE kind = 'level' AND metric = 'net_per_household' AND scenario = 'market'""").fetchone()
+    draws = con.execute("SELECT value FROM scenario_draws WHERE scenario = ? AND metric = ?", row[:2]).df().value
+    lo, hi = np.quantile(draws, F.DRAW_QUANTILES)
+    assert row[2] == pytest.approx(lo, rel=1e-6, abs=1e-9) and row[3] == pytest.approx(hi, rel=1e-6, abs=1e-9)
+    assert F.DRAW_INTERVAL_PCT == round((F.DRAW_QUANTILES[1] - F.DRAW_QUANTILES[0]) * 100)
+
+
+def test_robustness_table_shows_words_not_codes(con):
+    t = F.robustness_table(con)
+    assert len(t) == F.robust_or_fragile(con).values["headlines"]
+    text = " ".join(t.astype(str).to_numpy().ravel())
+    assert "@" not in text and "_" not in text and "-£" not in text and "£-" not in text
+    assert set(t.Verdict) <= {"robust", "fragile"}
+
+
+def test_suitability_shares_are_ordered_and_anchored(con):
+    s = F.suitability(con)
+    assert set(s.measure) == {"buildings", "roof_area"} and set(s.group) == {"all", "small"}
+    assert ((s.low <= s.central + 1e-12) & (s.central <= s.high + 1e-12)).all()
+    assert ((s.central <= s.unshaded + 1e-12)).all()  # shading never adds suitable roofs
+    assert {k for k in F.SUITABILITY_ANCHORS} == {"sunroof_buildings", "gagnon_small_buildings", "gagnon_small_area"}
 
 
 def test_missing_economics_tables_are_pending_not_silent():
@@ -162,3 +251,6 @@ def test_book_glue_helpers_format_like_the_findings(monkeypatch):
     assert book.glue_range("b", -8.3, -0.2) == "−£8 to £0"
     assert book.glue_range("c", 0.45, 0.5, kind="pct") == "45–50\u00a0%"
     assert book.glue_range("d", 195.4, 549.5, kind="num", unit="GWh") == "195–550\u00a0GWh"
+    assert book.glue_signed("e", -0.000356, unit="%") == "−0.00036\u00a0%" and book.glue_signed("f", -0.1277, decimals=2) == "−0.13"
+    assert book.glue("g", -0.13, "{:+.2f}") == "−0.13" and book.glue("h", -0.0003, "{:.1f}") == "0.0"
+    assert book.glue("i", -2, "£{:,.0f}") == "−£2" and book.true_minus("gap -3 to -1") == "gap −3 to −1"
