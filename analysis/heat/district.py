@@ -169,8 +169,9 @@ def heat_step(buildings, planes, areas, grid, weather, meta, cfg, log=None):
     Returns
     -------
     (dict of pandas.DataFrame, list of str)
-        Tables to store (``building_heat``, ``roof_scenarios``, ``heat_cells``, ``area_sdh``,
-        ``area_heat``, ``heat_checks``); no SQL roll-ups are left for the store (empty list).
+        Tables to store (``building_heat``, ``roof_scenarios`` — roof use per building under the
+        PV-only, heat-only and split scenarios —, ``heat_cells``, ``area_sdh``, ``area_heat``,
+        ``heat_checks``); no SQL roll-ups are left for the store (empty list).
     """
     from analysis.heat.demand import area_rows
 
@@ -199,13 +200,20 @@ def heat_step(buildings, planes, areas, grid, weather, meta, cfg, log=None):
     density = planes["kwp_central"].to_numpy(dtype=float) / np.where(module > 0, module, 1)
     density = np.where(planes["suitable"].to_numpy(dtype=bool), density, 0.0)
     pv_per_kwp = planes["pv_kwh_per_kwp"].to_numpy(dtype=float)
-    scen = {"building_id": planes["building_id"].to_numpy(), "plane": planes["plane"].to_numpy()}
+    # Roof use per building: the planes' allocations summed (one row per building, not per plane).
+    n_buildings = len(buildings)
+    p_ok = p_row >= 0
+
+    def per_building(values):
+        return np.bincount(p_row[p_ok], weights=np.asarray(values, dtype=float)[p_ok], minlength=n_buildings)
+
+    scen = {"building_id": buildings["building_id"].to_numpy()}
     for s_name in ("pv_only", "heat_only", "split"):
         heat_yield = fp50 if s_name == "split" else fp70  # split = household hot water at 50 °C
-        scen[f"pv_kwh_{s_name}"] = alloc[f"pv_m2_{s_name}"].to_numpy() * density * pv_per_kwp
-        scen[f"heat_kwh_{s_name}"] = alloc[f"heat_m2_{s_name}"].to_numpy() * heat_yield
-        scen[f"heat_m2_{s_name}"] = alloc[f"heat_m2_{s_name}"].to_numpy()
-    scen["collector_m2_max"] = alloc["heat_m2_heat_only"].to_numpy()
+        scen[f"pv_kwh_{s_name}"] = per_building(alloc[f"pv_m2_{s_name}"].to_numpy() * density * pv_per_kwp)
+        scen[f"heat_kwh_{s_name}"] = per_building(alloc[f"heat_m2_{s_name}"].to_numpy() * heat_yield)
+        scen[f"heat_m2_{s_name}"] = per_building(alloc[f"heat_m2_{s_name}"].to_numpy())
+    scen["collector_m2_max"] = scen["heat_m2_heat_only"]
     scen = pd.DataFrame(scen, copy=False)
 
     # Heat-density grid, then contiguous candidate zones (8-neighbour labelling).
@@ -230,10 +238,9 @@ def heat_step(buildings, planes, areas, grid, weather, meta, cfg, log=None):
     month_cols = [f"fp70_m{m:02d}" for m in range(1, 13)]
     best = grid.loc[grid["heat_fp70_kwh_per_m2"].idxmax()]
     profile = best[month_cols].to_numpy(dtype=float) / best["heat_fp70_kwh_per_m2"]
-    p_area = np.where(p_row >= 0, b_area[np.maximum(p_row, 0)], -1) if len(p_row) else np.zeros(0, np.int64)
     by_area = lambda rows, values: _area_sum(rows, values, n_areas)  # noqa: E731
-    collector_m2 = by_area(p_area, scen["collector_m2_max"].to_numpy())
-    heat_only_kwh = by_area(p_area, scen["heat_kwh_heat_only"].to_numpy())
+    collector_m2 = by_area(b_area, scen["collector_m2_max"].to_numpy())
+    heat_only_kwh = by_area(b_area, scen["heat_kwh_heat_only"].to_numpy())
     space_kwh = by_area(b_area, bheat["space_heat_kwh"].to_numpy())
     dhw_kwh = by_area(b_area, bheat["dhw_kwh"].to_numpy())
     has_buildings = np.bincount(b_area[b_area >= 0], minlength=n_areas) > 0
@@ -255,7 +262,8 @@ def heat_step(buildings, planes, areas, grid, weather, meta, cfg, log=None):
     checks = pd.DataFrame([{"check": "ackermannbogen", **{k: v for k, v in ACKERMANNBOGEN.items()}, **check,
                             "reported_solar_fraction_low": 0.45, "reported_solar_fraction_high": 0.50,
                             "reported_delivered_kwh_per_m2": 310.0}])
-    area_heat = area_heat_table(areas, bheat, b_area, scen, p_area, cells["dh_zone"].to_numpy()[cell_code], sdh,
+    has_planes = np.bincount(p_row[p_ok], minlength=n_buildings) > 0
+    area_heat = area_heat_table(areas, bheat, b_area, scen, has_planes, cells["dh_zone"].to_numpy()[cell_code], sdh,
                                 a.get("heat", "boiler_efficiency"), a.get("heat", "dh_density_threshold_mwh_per_ha"))
     tables = {"building_heat": bheat, "roof_scenarios": scen, "heat_cells": cells, "area_sdh": sdh,
               "area_heat": area_heat, "heat_checks": checks}
@@ -269,7 +277,7 @@ def _area_sum(rows: np.ndarray, values, n_areas: int) -> np.ndarray:
 
 
 def area_heat_table(areas: pd.DataFrame, bheat: pd.DataFrame, b_area: np.ndarray, scen: pd.DataFrame,
-                    p_area: np.ndarray, in_zone: np.ndarray, sdh: pd.DataFrame, boiler_efficiency: float,
+                    has_planes: np.ndarray, in_zone: np.ndarray, sdh: pd.DataFrame, boiler_efficiency: float,
                     threshold_mwh_per_ha: float) -> pd.DataFrame:
     """Heat per area: demand, density, district-heating candidacy, roof scenarios, solar district
     heat and the comparison with metered gas (one row per area; NaN where an area has no buildings).
@@ -281,10 +289,12 @@ def area_heat_table(areas: pd.DataFrame, bheat: pd.DataFrame, b_area: np.ndarray
         ``dwellings``, ``elec_meters`` (optional statistics may be NaN).
     bheat : pandas.DataFrame
         Per building heat (:func:`heat_step`), rows aligned with ``b_area``.
-    b_area, p_area : array of int
-        Area row of each building and each plane (−1: none).
+    b_area : array of int
+        Area row of each building (−1: none).
     scen : pandas.DataFrame
-        Roof scenarios per plane, aligned with ``p_area``.
+        Roof scenarios per building, aligned with ``b_area``.
+    has_planes : array of bool
+        Per building: it has at least one roof plane.
     in_zone : array of bool
         Per building: its 100 m cell is in a qualifying district-heating zone.
     sdh : pandas.DataFrame
@@ -302,7 +312,7 @@ def area_heat_table(areas: pd.DataFrame, bheat: pd.DataFrame, b_area: np.ndarray
     n = len(areas)
     count = np.bincount(b_area[b_area >= 0], minlength=n)
     has = count > 0
-    plane_count = np.bincount(p_area[p_area >= 0], minlength=n)
+    plane_count = np.bincount(b_area[(b_area >= 0) & has_planes], minlength=n)
 
     def per_area(values, rows=b_area, present=has):
         return np.where(present, _area_sum(rows, values, n), np.nan)
@@ -325,11 +335,11 @@ def area_heat_table(areas: pd.DataFrame, bheat: pd.DataFrame, b_area: np.ndarray
                                         dtype="boolean")
     out["share_buildings_in_dh_zone"] = per_area(in_zone.astype(float)) / np.where(has, count, 1)
     out["share_age_assumed"] = per_area(bheat["age_assumed"].to_numpy(dtype=float)) / np.where(has, count, 1)
-    has_planes = plane_count > 0
+    any_planes = plane_count > 0
     for name in ("pv_kwh_pv_only", "heat_kwh_pv_only", "pv_kwh_heat_only", "heat_kwh_heat_only", "pv_kwh_split",
                  "heat_kwh_split"):
-        out[name] = per_area(scen[name].to_numpy(), p_area, has_planes)
-    out["collector_m2_max"] = per_area(scen["heat_m2_heat_only"].to_numpy(), p_area, has_planes)
+        out[name] = per_area(scen[name].to_numpy(), b_area, any_planes)
+    out["collector_m2_max"] = per_area(scen["heat_m2_heat_only"].to_numpy(), b_area, any_planes)
     s = sdh.set_index("area_id").reindex(areas["area_id"].to_numpy())
     for name in ("sdh_collector_m2", "sdh_store_m3", "sdh_solar_fraction", "sdh_solar_fraction_no_store",
                  "sdh_delivered_kwh"):
