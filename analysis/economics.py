@@ -978,8 +978,11 @@ def return_weights(groups: Groups, distribution: str, pool=None) -> np.ndarray:
     if distribution == "equal":
         w = np.broadcast_to(h[:, :, None], (*h.shape, sign.size))
     elif distribution == "progressive":
-        income = np.nan_to_num(groups.income_mean_gbp, nan=np.nanmedian(groups.income_mean_gbp))
-        gain, loss = h / income[:, None], h * income[:, None]
+        income = np.asarray(groups.income_mean_gbp, dtype=float)
+        known = np.isfinite(income) & (income > 0) & (h.sum(axis=1) > 0)  # groups without households weigh nothing
+        income = np.where(known, income, np.median(income[known]) if known.any() else 1.0)
+        gain = np.divide(h, income[:, None], out=np.zeros_like(h), where=h > 0)
+        loss = h * income[:, None]
         w = np.where(sign[None, None, :] < 0, (loss / loss.sum())[:, :, None], (gain / gain.sum())[:, :, None])
     else:
         raise ValueError(f"unknown distribution {distribution!r}")

@@ -1112,10 +1112,8 @@ def test_missing_pvwatts_file_is_not_run_never_passed(tmp_path):
     assert none["status"].tolist() == ["not run", "not run"] and "pass" not in set(none["status"])
 
 
-@pytest.mark.xfail(strict=True, reason="analysis/economics.py return_weights divides 0/0 for a group with no "
-                                       "households and no income (empty deciles of small places): a surplus pool "
-                                       "then gets NaN weights; remove this mark when fixed")
 def test_progressive_return_with_an_empty_group_has_finite_weights():
+    """Empty deciles of small places (no households, no income) once made 0/0 weights."""
     import warnings
 
     from analysis import economics as ec
