@@ -12,6 +12,7 @@ call these helpers; no model code runs in a notebook. Where the stores are:
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pandas as pd
 
@@ -25,7 +26,7 @@ def store_path(place: str | None = None):
     default = load_place(DEFAULT_PLACE).slug
     override = os.environ.get("ENERGY_HOME_DB") if slug == default else None
     override = override or os.environ.get(f"ENERGY_HOME_DB_{slug.upper().replace('-', '_')}")
-    return override or store.default_db_path(slug)
+    return Path(override) if override else Path(store.default_db_path(slug))
 
 
 def open_store(place: str | None = None):
@@ -42,6 +43,18 @@ def setup():
 def q(con, sql: str, params=None) -> pd.DataFrame:
     """Run a read-only query and return a DataFrame."""
     return con.execute(sql, params or []).df()
+
+
+#: Word joiner (U+2060): no line break inside "−£2" (a browser may break between the minus and the pound sign).
+WORD_JOINER = "\u2060"
+
+
+def no_break(text: str) -> str:
+    """Keep a signed amount on one line on the page: a word joiner after the minus sign of ``−£2`` / ``+£8``
+    (display only; the findings' own text, the CSV files and the tests keep the plain form)."""
+    import re
+
+    return re.sub(r"([\u2212+])(?=£)", "\\1" + WORD_JOINER, str(text))
 
 
 def true_minus(text: str) -> str:
@@ -63,7 +76,7 @@ def glue(name: str, value, fmt: str = "{:,.0f}") -> str:
 
     text = (true_minus(fmt.format(value)) if value is not None and not (isinstance(value, float) and pd.isna(value))
             else "n/a")
-    _glue(name, text, display=False)
+    _glue(name, no_break(text), display=False)
     return text
 
 
@@ -85,7 +98,7 @@ def glue_text(name: str, text: str) -> str:
     """Glue a word or phrase chosen from data (e.g. :func:`analysis.findings.more_or_less`) into the page."""
     from myst_nb import glue as _glue
 
-    _glue(name, str(text), display=False)
+    _glue(name, no_break(str(text)), display=False)
     return str(text)
 
 
@@ -114,7 +127,7 @@ def markdown(text: str):
     """
     from IPython.display import Markdown
 
-    return Markdown(text) if text else None
+    return Markdown(no_break(text)) if text else None
 
 
 def show_findings(findings_list, numbered: bool = True, links: bool = True):

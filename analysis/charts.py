@@ -551,6 +551,14 @@ def _fmt_cell(value, floatfmt: str) -> str:
     return _NEG.sub("\u2212", text)
 
 
+#: Word joiner (U+2060) kept between a minus sign and "£" so that "−£2" never breaks over two lines.
+_JOIN = re.compile("(\u2212)(?=£)")
+
+
+def _no_break(value):
+    return _JOIN.sub("\\1\u2060", value) if isinstance(value, str) else value
+
+
 def data_table(frame: pd.DataFrame, caption: str, max_rows: int = 20, floatfmt: str = "{:,.1f}",
                labels: bool = True, collapsed: bool = True):
     """A collapsible HTML table that scrolls inside its box: the text alternative for a chart.
@@ -565,6 +573,9 @@ def data_table(frame: pd.DataFrame, caption: str, max_rows: int = 20, floatfmt: 
     if labels:
         shown = relabel(shown, values=[c for c in shown.columns if _is_text(shown[c])
                                        and shown[c].map(lambda v: isinstance(v, str) and v in LABELS).any()])
+    shown = shown.copy()
+    for col in [c for c in shown.columns if _is_text(shown[c])]:
+        shown[col] = shown[col].map(_no_break)
     table = shown.to_html(index=False, float_format=lambda v: _fmt_cell(v, floatfmt), border=0, classes="table")
     more = f"<p>Showing {len(shown)} of {len(frame)} rows.</p>" if len(frame) > max_rows else ""
     if not collapsed:

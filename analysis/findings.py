@@ -40,6 +40,7 @@ constant                       value   meaning
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -164,8 +165,17 @@ def gbp_auto(value, signed: bool = False) -> str:
 
 
 def gbp_auto_range(low, high) -> str:
-    """A money range with the decimals of :func:`gbp_auto` for its larger end: ``−£2.39 to −£0.13``."""
-    return gbp_range(low, high, money_decimals(low, high))
+    """A money range with the decimals of :func:`gbp_auto` for its larger end: ``−£2.39 to −£0.13``; an
+    end that would round to ``£0`` keeps its pence (``£0.35 to £39``, never a false ``£0``)."""
+    if not (_finite(low) and _finite(high)):
+        return gbp_range(low, high)
+    lo, hi = sorted((float(low), float(high)))
+    d = money_decimals(lo, hi)
+
+    def end(v):
+        return gbp(v, 2 if (d == 0 and v != 0 and round(v) == 0) else d)
+
+    return f"{end(lo)} to {end(hi)}"
 
 
 def num_sig(value, digits: int = 2, signed: bool = False, unit: str = "") -> str:
@@ -329,6 +339,16 @@ def cost_progressivity(suits_index, band: float = INDEX_BAND) -> str:
         raise ValueError("no Suits index")
     s = float(suits_index)
     return "progressive" if s > band else ("regressive" if s < -band else "proportional")
+
+
+def share_of_draws(share, threshold: float = ROBUST_SHARE) -> str:
+    """A share of draws as a percentage that never contradicts its verdict: ``"89.7 %"`` (not ``"90 %"``)
+    when it falls just short of the threshold, whole percentages otherwise."""
+    if not _finite(share):
+        return "n/a"
+    whole = pct(share)
+    crosses = (round(float(share) * 100) >= threshold * 100) != (float(share) >= threshold)
+    return pct(share, 1) if crosses else whole
 
 
 def robustness(share_same_sign, threshold: float = ROBUST_SHARE) -> str:
@@ -975,7 +995,7 @@ def _robust_rows(con, metrics=ROBUST_METRICS, scenario_keys=ROBUST_SCENARIOS, di
     ids = [SCENARIOS[k] for k in scenario_keys]
     r = con.execute(f"""SELECT scenario, metric, kind, central, low, high, share_same_sign FROM {table}
                         WHERE kind = 'level' AND metric IN ({', '.join('?' * len(metrics))})
-                        AND scenario IN ({', '.join('?' * len(ids))})""", list(metrics) + ids).df()
+                        AND scenario IN ({', '.join('?' * len(ids)) or 'NULL'})""", list(metrics) + ids).df()
     if differences:
         d = con.execute(f"""SELECT scenario, metric, kind, central, low, high, share_same_sign FROM {table}
                             WHERE kind = 'difference' AND metric IN ({', '.join('?' * len(metrics))})
@@ -983,8 +1003,21 @@ def _robust_rows(con, metrics=ROBUST_METRICS, scenario_keys=ROBUST_SCENARIOS, di
         r = pd.concat([r, d], ignore_index=True)
     order = {s: i for i, s in enumerate(ids)}
     r["_s"] = r.scenario.map(order).fillna(len(ids))
+    r["_p"] = r.scenario.str.split(":").str[0]  # a difference row's pair of scenarios, without its metric
     r["_m"] = r.metric.map({m: i for i, m in enumerate(metrics)})
-    return r.sort_values(["kind", "_s", "scenario", "_m"], ascending=[False, True, True, True]).drop(columns=["_s", "_m"])
+    return r.sort_values(["kind", "_s", "_p", "_m"], ascending=[False, True, True, True]).drop(columns=["_s", "_p", "_m"])
+
+
+def _model_label(scenario: str, short: bool = False) -> str:
+    """Words for a table's model column; a difference ``"A@roofs minus market@roofs: m"`` reads
+    ``"<A> vs market-led, <roofs>"`` (shorter than both labels in full), or ``"<A>"`` with ``short``
+    (a table whose caption says what every row is compared with)."""
+    from analysis.charts import label
+
+    m = re.fullmatch(r"(.+?)@(\w+) minus market@\2(?:: \w+)?", scenario)
+    if m:
+        return label(m.group(1)) if short else f"{label(m.group(1))} vs market-led, {label(m.group(2))}"
+    return label(scenario)
 
 
 def robust_or_fragile(con) -> Finding:
@@ -997,7 +1030,7 @@ def robust_or_fragile(con) -> Finding:
                 f"gain under each ownership model, at its own scale and on all suitable roofs), {num(robust)} "
                 f"{'is' if robust == 1 else 'are'} **robust** and {num(len(r) - robust)} **fragile** over the joint "
                 f"parameter draws (table below).")
-    return Finding("robust_or_fragile", "How sure", sentence, CHAPTERS["gains"],
+    return Finding("robust_or_fragile", "Robust or fragile", sentence, CHAPTERS["gains"],
                    values={"headlines": len(r), "robust": robust},
                    rule=f"'robust' if the central sign holds in ≥ {pct(ROBUST_SHARE)} of draws",
                    sources=(ECONOMICS_TABLES["robustness"],),
@@ -1036,24 +1069,25 @@ def _metric_range(metric: str, low, high) -> str:
     return gbp_auto_range(lo, hi)
 
 
-def robustness_table(con, metrics=ROBUST_METRICS, scenario_keys=ROBUST_SCENARIOS, differences=False) -> pd.DataFrame:
+def robustness_table(con, metrics=ROBUST_METRICS, scenario_keys=ROBUST_SCENARIOS, differences=False,
+                     short_models: bool = False) -> pd.DataFrame:
     """The robust-or-fragile table for a reader: labels, not codes; money with a true minus sign.
 
-    Columns: ``Ownership model``, ``Measure``, ``Central``, ``<N> % range over the draws``,
-    ``Sign holds in`` and ``Verdict`` (rule: :data:`ROBUST_SHARE`). Rows fixed by a scenario's own
+    Columns: ``Ownership model``, ``Measure``, ``Central``, ``Verdict`` (rule: :data:`ROBUST_SHARE`),
+    ``Sign holds in`` and ``<N> % range over the draws``. Rows fixed by a scenario's own
     rule are not in the store's table (the economics step leaves them out).
     """
     from analysis.charts import label
 
     r = _robust_rows(con, metrics, scenario_keys, differences)
-    return pd.DataFrame({
-        "Ownership model": r.scenario.map(label),
+    return pd.DataFrame({  # the verdict early: on a phone the first columns are the ones seen without scrolling
+        "Ownership model": [_model_label(v, short_models) for v in r.scenario],
         "Measure": r.metric.map(label),
         "Central": [_metric_value(m, v) for m, v in zip(r.metric, r.central)],
+        "Verdict": [robustness(v) for v in r.share_same_sign],
+        "Sign holds in": [share_of_draws(v) + " of draws" for v in r.share_same_sign],
         f"{DRAW_INTERVAL_PCT}{NBSP}% range over the draws": [_metric_range(m, lo, hi)
                                                              for m, lo, hi in zip(r.metric, r.low, r.high)],
-        "Sign holds in": [pct(v) + " of draws" for v in r.share_same_sign],
-        "Verdict": [robustness(v) for v in r.share_same_sign],
     })
 
 
@@ -1118,7 +1152,7 @@ def sign_flips(con) -> list[Finding]:
             if share >= ROBUST_SHARE or round(low, d) * round(high, d) >= 0:
                 continue  # the sign holds, or the range does not cross zero at the precision shown
             parts.append(f"{what} ({gbp_auto(central)} a year in the central case, {gbp_auto_range(low, high)} over "
-                         f"the draws; its sign holds in {pct(share)} of them)")
+                         f"the draws; its sign holds in {share_of_draws(share)} of them)")
             values[metric] = {"central": central, "low": low, "high": high, "share_same_sign": share}
         if not parts:
             continue
@@ -1459,8 +1493,6 @@ def rules_markdown(findings) -> str:
 
 def frame(findings) -> pd.DataFrame:
     """Findings as a table (key, lead, sentence, chapter, values, ranges, rule) for downloads."""
-    import re
-
     def plain(text: str) -> str:  # MyST roles and emphasis to plain text
         text = re.sub(r"\{[\w:.-]+\}`(?:[^`<]*<)?([^`>]*)>?`", r"\1", text)
         return text.replace("**", "").replace("*", "")

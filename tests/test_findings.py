@@ -247,7 +247,7 @@ def test_book_glue_helpers_format_like_the_findings(monkeypatch):
 
     glued = {}
     monkeypatch.setattr("myst_nb.glue", lambda name, value, display=False: glued.__setitem__(name, value))
-    assert book.glue_gbp("a", -2.2) == "−£2" and glued["a"] == "−£2"
+    assert book.glue_gbp("a", -2.2) == "−£2" and glued["a"] == "−\u2060£2"  # never broken over two lines
     assert book.glue_range("b", -8.3, -0.2) == "−£8 to £0"
     assert book.glue_range("c", 0.45, 0.5, kind="pct") == "45–50\u00a0%"
     assert book.glue_range("d", 195.4, 549.5, kind="num", unit="GWh") == "195–550\u00a0GWh"
