@@ -312,7 +312,8 @@ def write_result_tables(out_dir, db=None) -> list:
                 continue
             frame = pd.concat(frames, ignore_index=True)
             for col in [c for c in ("scenario", "framing", "model", "tenure", "metric", "cell") if c in frame]:
-                frame.insert(frame.columns.get_loc(col) + 1, f"{col}_label", frame[col].map(charts.label))
+                frame.insert(frame.columns.get_loc(col) + 1, f"{col}_label",
+                             frame[col].map(lambda v: charts.label(v) if isinstance(v, str) else v))
             exports.neutralise_formulas(frame).to_csv(out_dir / name, index=False)
             written.append(out_dir / name)
     finally:

@@ -1003,7 +1003,9 @@ def _robust_rows(con, metrics=ROBUST_METRICS, scenario_keys=ROBUST_SCENARIOS, di
         r = pd.concat([r, d], ignore_index=True)
     order = {s: i for i, s in enumerate(ids)}
     r["_s"] = r.scenario.map(order).fillna(len(ids))
-    r["_p"] = r.scenario.str.split(":").str[0]  # a difference row's pair of scenarios, without its metric
+    pair = r.scenario.str.split(":").str[0]  # a difference row's pair of scenarios, without its metric
+    models = ("public", "public_progressive", "coop", "aggregator", "market_batteries")  # favoured models first
+    r["_p"] = [f"{next((i for i, m in enumerate(models) if p.startswith(m + '@')), len(models))}{p}" for p in pair]
     r["_m"] = r.metric.map({m: i for i, m in enumerate(metrics)})
     return r.sort_values(["kind", "_s", "_p", "_m"], ascending=[False, True, True, True]).drop(columns=["_s", "_p", "_m"])
 
