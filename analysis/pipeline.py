@@ -84,7 +84,7 @@ def potential_tables(buildings: pd.DataFrame, planes: pd.DataFrame, areas: pd.Da
 
     suitable, unshaded_ok = col("suitable").astype(bool), col("suitable_unshaded").astype(bool)
     roof = col("area_m2").astype(float)
-    bp = {"building_id": buildings["building_id"].to_numpy(), "area_id": buildings["area_id"].to_numpy(),
+    bp = {"building_id": buildings["building_id"].array, "area_id": buildings["area_id"].array,  # no string copies
           "suitable_planes": np.bincount(rows[suitable], minlength=n).astype(np.int64),
           "suitable_planes_unshaded": np.bincount(rows[unshaded_ok], minlength=n).astype(np.int64),
           "usable_m2": by_building(np.where(suitable, col("usable_m2"), 0.0)), "roof_m2": by_building(roof)}
@@ -133,8 +133,10 @@ class Progress:
         self.total, self.done, self.quiet = total_steps, 0, quiet
         self.stream = stream or sys.stderr
         self.timings: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}  # CPU seconds of this process per step (robust on a shared machine)
         self._t0 = time.perf_counter()
         self._step_t = self._t0
+        self._step_cpu = time.process_time()
 
     def tick(self, name: str, done: int, total: int, unit: str = "buildings") -> None:
         """Within-step progress with rate and ETA, at most about once a second."""
@@ -148,16 +150,17 @@ class Progress:
         print(f"      {name}: {done:,}/{total:,} {unit} ({rate:,.0f}/s, ETA {eta:.0f} s)", file=self.stream, flush=True)
 
     def step(self, name: str, items: int | None = None, unit: str = "buildings") -> None:
-        now = time.perf_counter()
+        now, cpu_now = time.perf_counter(), time.process_time()
         seconds = now - self._step_t
-        self._step_t = now
+        self.cpu[name] = cpu_now - self._step_cpu
+        self._step_t, self._step_cpu = now, cpu_now
         self.done += 1
         self.timings[name] = seconds
         if self.quiet:
             return
         rate = f" ({items / seconds:,.0f} {unit}/s)" if items and seconds > 0 else ""
         count = f" {items:,} {unit}" if items is not None else ""
-        print(f"[{self.done}/{self.total}] {name}:{count} in {seconds:.1f} s{rate} — "
+        print(f"[{self.done}/{self.total}] {name}:{count} in {seconds:.1f} s{rate}, CPU {self.cpu[name]:.1f} s — "
               f"{now - self._t0:.1f} s elapsed", file=self.stream, flush=True)
 
 
@@ -433,7 +436,7 @@ def _run(cfg, db_path, options, started, quiet, fail_after, with_heat, with_owne
                 print(f"{db_path}: up to date (same inputs, code and options as run {store.last_run_id(db_path)})",
                       file=sys.stderr)
             return RunResult(str(db_path), store.last_run_id(db_path), summary, {}, up_to_date=True)
-    progress = Progress(8, quiet)
+    progress = Progress(9, quiet)
 
     log = QualityLog()
     areas = checks.check_areas(areas_mod.read_areas(cfg), log, cfg.resolve(cfg.section("areas")["file"]))
@@ -464,8 +467,9 @@ def _run(cfg, db_path, options, started, quiet, fail_after, with_heat, with_owne
     progress.step("weather and yield grid", len(grid), "bins")
 
     planes = compute_planes(buildings, grid, weather, meta, cfg, log, context, progress, histogram)
-    buildings["roof_shape_assumed"] = buildings["building_id"].map(
-        planes.groupby("building_id")["roof_shape_assumed"].first()).fillna(True)
+    assumed = np.ones(len(buildings), dtype=bool)  # no roof plane: nothing known about the roof
+    assumed[planes["building_row"].to_numpy()] = planes["roof_shape_assumed"].to_numpy(dtype=bool)
+    buildings["roof_shape_assumed"] = assumed
     progress.step("roof planes and PV yield", len(buildings))
 
     extra_tables: dict = {}
@@ -476,15 +480,17 @@ def _run(cfg, db_path, options, started, quiet, fail_after, with_heat, with_owne
         extra_sql += heat_sql
     progress.step("heat demand and district heating", len(buildings))
     if with_heat:  # occupants' electricity demand, for self-consumption (homes: metered mean; others: TM46)
-        demand = extra_tables["building_heat"].set_index("building_id")["elec_demand_kwh"]
-        buildings["elec_demand_kwh"] = buildings["building_id"].map(demand).to_numpy()
+        buildings["elec_demand_kwh"] = extra_tables["building_heat"]["elec_demand_kwh"].to_numpy()  # same rows
     provenance = attributes.complete_provenance(buildings, planes, log)
     buildings[provenance.columns] = provenance
     if with_ownership:
-        own_tables, own_sql = economics_tables(buildings, planes, areas, extra_tables, cfg, log, (weather, meta))
+        own_tables, own_sql = economics_tables(buildings, planes, areas, extra_tables, cfg, log, (weather, meta),
+                                               progress=progress)
         extra_tables.update(own_tables)
         extra_sql += own_sql
-    progress.step("ownership and scenarios", len(buildings))
+    else:
+        progress.step("ownership and scenarios", len(buildings))
+    progress.step("policy matrix", len(buildings))
 
     validation = cache.cached("validation", cache.key_of(
         files={p.name: config_mod.file_sha256(p) for p in sorted((config_mod.PROJECT_ROOT / "data" / "validation").glob("*.csv"))},
@@ -520,6 +526,7 @@ def _run(cfg, db_path, options, started, quiet, fail_after, with_heat, with_owne
         "latitude": meta["latitude"], "longitude": meta["longitude"],
         "best_kwh_per_kwp": float(grid["pv_kwh_per_kwp"].max()),
         "timings_s": {k: round(v, 2) for k, v in progress.timings.items()},
+        "cpu_s": {k: round(v, 2) for k, v in progress.cpu.items()},
     }
     tables = {"areas": areas_out, "buildings": buildings_out, "roof_planes": planes[plane_cols],
               **potential_tables(buildings, planes, areas),
@@ -544,15 +551,19 @@ def building_sums(buildings: pd.DataFrame, planes: pd.DataFrame, columns) -> pd.
     else:
         rows = pd.Index(buildings["building_id"].astype(str)).get_indexer(planes["building_id"].astype(str))
     ok = rows >= 0
-    out = {"building_id": buildings["building_id"].to_numpy()}
+    out = {"building_id": buildings["building_id"].array}
     for column in columns:
         out[column] = np.bincount(rows[ok], weights=planes[column].to_numpy(dtype=float)[ok], minlength=n)
     return pd.DataFrame(out)
 
 
 def economics_tables(buildings, planes, areas, heat_tables: dict, cfg, log: QualityLog | None = None,
-                     weather_and_meta=None) -> tuple[dict, list]:
-    """Ownership scenarios and the policy matrix: store tables and SQL roll-ups (economics step)."""
+                     weather_and_meta=None, progress: Progress | None = None) -> tuple[dict, list]:
+    """Ownership scenarios, then the policy matrix, on the shared economics kernel: store tables.
+
+    Two pipeline steps: ``progress`` (if given) is told when the scenarios are done; the caller
+    closes the policy step. Returns the tables and an (empty) list of SQL roll-ups.
+    """
     from analysis import economics, policy, scenarios
     from analysis.ingest.adoption import read_observed_adoption
 
@@ -579,14 +590,32 @@ def economics_tables(buildings, planes, areas, heat_tables: dict, cfg, log: Qual
     shared: dict = {}  # classes, draws and generation models run once for both steps
     tables = scenarios.economics_step(frame, potential, area_frame, area_heat, cfg.assumptions, seed, log, observed,
                                       curve=curve, prepared=prepared, shared=shared)
+    tables["area_owners"] = area_owners(frame, potential, area_frame)
+    if progress is not None:
+        progress.step("ownership and scenarios", len(frame))
     tables.update(policy.policy_step(frame, potential, area_frame, cfg.assumptions, seed, log, curve=curve,
                                      prepared=prepared, shared=shared))
-    # Roof owners per area (read by the ownership chapter and fact sheets).
-    per = potential.set_index("building_id").reindex(frame["building_id"])
-    owners = frame.assign(kwp=per["kwp_central"].fillna(0).to_numpy(), kwh=per["kwh_central"].fillna(0).to_numpy())
-    tables["area_owners"] = owners.groupby(["area_id", "roof_owner"]).agg(
-        buildings=("building_id", "size"), dwellings=("dwellings", "sum"), kwp=("kwp", "sum"), kwh=("kwh", "sum")).reset_index()
     return tables, []
+
+
+def area_owners(buildings: pd.DataFrame, potential: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
+    """Roof owners per area: buildings, dwellings, kWp and kWh (central) by owner type.
+
+    ``potential`` has one row per building in the order of ``buildings`` (:func:`building_sums`).
+    Grouped by integer codes of area and owner (read by the ownership chapter and fact sheets).
+    """
+    area_of = (buildings["area_row"].to_numpy(dtype=np.int64) if "area_row" in buildings
+               else pd.Index(areas["area_id"].astype(str)).get_indexer(buildings["area_id"].astype(str)))
+    owner_code, owners = pd.factorize(buildings["roof_owner"].astype(object), use_na_sentinel=False)
+    key = area_of * max(len(owners), 1) + owner_code
+    keys, group = np.unique(key, return_inverse=True)
+    sums = {name: np.bincount(group, weights=values, minlength=len(keys)) for name, values in (
+        ("dwellings", buildings["dwellings"].fillna(0).to_numpy(dtype=float)),
+        ("kwp", potential["kwp_central"].to_numpy(dtype=float)), ("kwh", potential["kwh_central"].to_numpy(dtype=float)))}
+    area_ids = areas["area_id"].to_numpy()
+    return pd.DataFrame({"area_id": area_ids[keys // max(len(owners), 1)],
+                         "roof_owner": np.asarray(owners, dtype=object)[keys % max(len(owners), 1)],
+                         "buildings": np.bincount(group, minlength=len(keys)).astype(np.int64), **sums})
 
 
 def store_results(cfg, db_path, tables: dict, summary: dict, started, extra_sql=(), fail_after=None,

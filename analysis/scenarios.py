@@ -139,7 +139,7 @@ def prepare(buildings: pd.DataFrame, potential: pd.DataFrame, areas: pd.DataFram
         raise InputError(f"building {b.loc[off, 'building_id'].iloc[0]}: tenure counts do not sum to dwellings",
                          record="buildings.dw_*", fix="dw_owner_occupied + dw_social_rented + dw_private_rented + dw_other = dwellings")
 
-    aligned = len(potential) == len(b) and bool((potential["building_id"].to_numpy() == b["building_id"].to_numpy()).all())
+    aligned = len(potential) == len(b) and bool((potential["building_id"].array == b["building_id"].array).all())
     pot = (potential.reset_index(drop=True) if aligned  # one row per building in the same order: no lookup by id
            else potential.set_index("building_id").reindex(b["building_id"]))
     missing_pot = pot["kwp_central"].isna().to_numpy()

@@ -291,7 +291,7 @@ def building_energy(buildings: pd.DataFrame, areas: pd.DataFrame, assumptions, l
                    note="CIBSE TM46 typical benchmarks by category; unclassified buildings as general offices")
     elec_dom = dwellings * np.where(np.isfinite(b_per_meter), b_per_meter, fallback)
     return pd.DataFrame({
-        "building_id": buildings["building_id"].to_numpy(), "area_id": buildings["area_id"].to_numpy(),
+        "building_id": buildings["building_id"].array, "area_id": buildings["area_id"].array,
         "building_kind": np.where(homes, kind, np.where(nd_floor > 0, "non_domestic", "unheated")),
         "heated_floor_m2": heated, "nondomestic_floor_m2": gia,
         "space_heat_kwh": space + nd_heat * (1 - NONDOMESTIC_DHW_SHARE), "dhw_kwh": dhw + nd_heat * NONDOMESTIC_DHW_SHARE,

@@ -134,7 +134,10 @@ def allocate_roof_scenarios(planes: pd.DataFrame, dwellings, area_per_dwelling_m
     # Rule: every building gets at least one home's worth of hot-water collectors (offices, shops use some).
     target_of = np.clip(np.nan_to_num(per_building, nan=0.0), 1, None) * area_per_dwelling_m2
     # Split: collectors go on each building's best planes first, up to its hot-water target.
-    order = np.lexsort((-planes["relative_yield"].to_numpy(dtype=float), building_row))
+    # One float sort key: building row, then the best plane first (relative yield lies in 0..1).
+    relative = np.clip(np.nan_to_num(planes["relative_yield"].to_numpy(dtype=float), nan=0.0), 0.0, 1.0)
+    order = np.argsort(building_row * 2.0 + (1.0 - relative) if len(building_row) < 2 ** 50 else
+                       np.lexsort((-relative, building_row)), kind="stable")
     row_sorted, usable_sorted = building_row[order], usable[order]
     running = np.cumsum(usable_sorted)
     first = np.r_[True, row_sorted[1:] != row_sorted[:-1]] if len(order) else np.zeros(0, bool)
@@ -207,7 +210,7 @@ def heat_step(buildings, planes, areas, grid, weather, meta, cfg, log=None):
     def per_building(values):
         return np.bincount(p_row[p_ok], weights=np.asarray(values, dtype=float)[p_ok], minlength=n_buildings)
 
-    scen = {"building_id": buildings["building_id"].to_numpy()}
+    scen = {"building_id": buildings["building_id"].array}
     for s_name in ("pv_only", "heat_only", "split"):
         heat_yield = fp50 if s_name == "split" else fp70  # split = household hot water at 50 °C
         scen[f"pv_kwh_{s_name}"] = per_building(alloc[f"pv_m2_{s_name}"].to_numpy() * density * pv_per_kwp)
@@ -217,9 +220,11 @@ def heat_step(buildings, planes, areas, grid, weather, meta, cfg, log=None):
     scen = pd.DataFrame(scen, copy=False)
 
     # Heat-density grid, then contiguous candidate zones (8-neighbour labelling).
-    cell_keys = pd.MultiIndex.from_arrays([bheat["cell_x"].to_numpy(), bheat["cell_y"].to_numpy()])
-    cell_code, cell_index = pd.factorize(cell_keys, sort=True)
-    cell_xy = np.array(cell_index.tolist(), dtype=np.int64).reshape(-1, 2)
+    bx, by = bheat["cell_x"].to_numpy(), bheat["cell_y"].to_numpy()
+    span = int(by.max() - by.min() + 1) if len(by) else 1
+    keys, cell_code = np.unique((bx - (bx.min() if len(bx) else 0)) * span + (by - (by.min() if len(by) else 0)),
+                                return_inverse=True)  # cells sorted by (x, y), as one integer key each
+    cell_xy = np.column_stack([keys // span + (bx.min() if len(bx) else 0), keys % span + (by.min() if len(by) else 0)])
     cells = pd.DataFrame({"cell_x": cell_xy[:, 0], "cell_y": cell_xy[:, 1],
                           "heat_mwh": np.bincount(cell_code, weights=bheat["heat_kwh_central"].to_numpy(),
                                                   minlength=len(cell_xy)) / 1000,
