@@ -175,11 +175,13 @@ def read_table(path, id_column: str, columns: dict, thousands: str | None = None
 
     path = Path(path)
     checks.check_input_file(path, "statistics table", missing_fix="check the statistics path in the place config")
+    wanted = {id_column, *(s for theirs in columns.values() for s in ([theirs] if isinstance(theirs, str) else theirs))}
     try:
+        # Only the mapped columns are parsed (national tables have dozens the place does not use).
         try:
-            frame = pd.read_csv(path, thousands=thousands, encoding="utf-8-sig", dtype=str)
+            frame = pd.read_csv(path, thousands=thousands, encoding="utf-8-sig", dtype=str, usecols=lambda c: c in wanted)
         except UnicodeDecodeError:
-            frame = pd.read_csv(path, thousands=thousands, encoding="latin-1", dtype=str)
+            frame = pd.read_csv(path, thousands=thousands, encoding="latin-1", dtype=str, usecols=lambda c: c in wanted)
     except (pd.errors.EmptyDataError, pd.errors.ParserError, EOFError, OSError, zlib.error, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read the CSV ({type(exc).__name__}: {str(exc).splitlines()[0][:120]})", path=path,
                          fix="check it is a complete comma-separated table with a header row (gzip files: download "
@@ -187,8 +189,12 @@ def read_table(path, id_column: str, columns: dict, thousands: str | None = None
     sources = {ours: [theirs] if isinstance(theirs, str) else list(theirs) for ours, theirs in columns.items()}
     missing = [c for c in [id_column, *(s for group in sources.values() for s in group)] if c not in frame.columns]
     if missing:
+        try:
+            header = list(pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns)
+        except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError, OSError, EOFError, zlib.error):
+            header = list(frame.columns)
         raise InputError(f"missing columns {missing}", path=path, record="header",
-                         fix=f"map existing columns in the place config (file has: {', '.join(list(frame.columns)[:8])}, ...)")
+                         fix=f"map existing columns in the place config (file has: {', '.join(header[:8])}, ...)")
     duplicated = frame[id_column].duplicated(keep=False)
     duplicate_ids = set(frame.loc[duplicated, id_column].str.strip())
     out = pd.DataFrame({"area_id": frame[id_column].str.strip()})
@@ -335,6 +341,12 @@ def read_areas(config) -> gpd.GeoDataFrame:
                 raise InputError(f"lookup lacks columns {absent}", path=lookup_path, record="header",
                                  fix=f"name the source, target and weight columns (file has {', '.join(lookup.columns[:8])})")
             text_cols = [c for c in table.columns if not pd.api.types.is_numeric_dtype(table[c])]
+            # Only the source areas that map onto this place (with all their targets, so that a
+            # source split among several areas keeps its whole total when rounded).
+            targets = lookup[spec["to"]].astype(str).str.strip()
+            sources = set(lookup.loc[targets.isin(frame.index), spec["from"]].astype(str).str.strip())
+            if sources:
+                lookup = lookup[lookup[spec["from"]].astype(str).str.strip().isin(sources)]
             table = apportion(table.drop(columns=text_cols), lookup, spec["from"], spec["to"], spec.get("weight"))
             if not set(table.index) & set(frame.index):
                 raise InputError(f"the lookup maps no {spec['from']} code of {Path(stat['file']).name} onto this "
