@@ -245,3 +245,114 @@ def run_benchmark(n_buildings: int, naive_sample: int = 20, verbose: bool = True
         print(f"  peak RSS {result['peak_rss_mb']:,.0f} MB; naive ModelChain loop {naive * 1000:.1f} ms/building "
               f"→ speed-up {result['speedup_vs_naive']:,.0f}×")
     return result
+
+
+# ------------------------------------------------------------------------------------------------
+# The whole pipeline (``bench --full``)
+# ------------------------------------------------------------------------------------------------
+
+#: Statistics a synthetic benchmark place carries (from the London scale run's areas).
+FULL_STATISTICS = ("households", "population", "income_mean_gbp", "owned_outright", "owned_mortgage",
+                   "shared_ownership", "social_rented_council", "social_rented_other", "private_rented_landlord",
+                   "private_rented_other", "rent_free", "dwellings", "dwellings_detached", "dwellings_semi",
+                   "dwellings_terraced", "dwellings_purpose_built_flat", "dwellings_converted_flat",
+                   "dwellings_commercial_flat", "dwellings_caravan", "elec_meters", "elec_kwh", "gas_meters", "gas_kwh",
+                   "imd_rank", "imd_decile")
+#: Buildings per London area in the scale run (1,786,759 / 4,835), to pick how many areas N needs.
+LONDON_BUILDINGS_PER_AREA = 369.5
+
+
+def benchmark_place(n_buildings: int, folder) -> "Path":
+    """Write a place config of about ``n_buildings`` synthetic buildings and return its path.
+
+    The areas are London's neighbourhoods with their real statistics (Census 2021 dwelling types
+    and tenure, income, metered energy), taken in order until the expected number of buildings
+    is reached; beyond all of London (~1.79 M buildings) they repeat, each repeat moved 50 km
+    east or west with new ids, so that every area keeps a realistic mix.
+
+    Parameters
+    ----------
+    n_buildings : int
+        Target number of buildings (the run reports the exact count).
+    folder : path
+        Where the areas, statistics and ``place.yml`` are written.
+    """
+    from pathlib import Path
+
+    import yaml
+
+    from analysis.ingest import areas as areas_mod
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    london = areas_mod.read_areas(config_mod.load_place("london"))
+    n_areas = max(1, int(round(n_buildings / LONDON_BUILDINGS_PER_AREA)))
+    pieces = []
+    for copy in range(int(np.ceil(n_areas / len(london)))):
+        take = london.iloc[: min(len(london), n_areas - copy * len(london))].copy()
+        if copy:
+            shift = 50_000.0 * ((copy + 1) // 2) * (1 if copy % 2 else -1)
+            take["geometry"] = take.geometry.translate(xoff=shift)
+            take["area_id"] = take["area_id"] + f"-{copy}"
+        pieces.append(take)
+    areas = gpd.GeoDataFrame(pd.concat(pieces, ignore_index=True), crs=london.crs)
+    stats = [c for c in FULL_STATISTICS if c in areas]
+    areas[["area_id", "name", "geometry"]].to_file(folder / "areas.gpkg", driver="GPKG")
+    areas[["area_id", *stats]].to_csv(folder / "statistics.csv", index=False)
+    place = {
+        "name": f"Benchmark ({n_buildings:,} synthetic buildings)", "crs": "EPSG:27700", "currency": "GBP",
+        "seed": 20110327,
+        "areas": {"file": "areas.gpkg", "id": "area_id", "name": "name",
+                  "statistics": [{"file": "statistics.csv", "id": "area_id", "columns": {c: c for c in stats}}]},
+        "buildings": {"source": "synthetic"},
+        "weather": str(WEATHER),
+    }
+    (folder / "place.yml").write_text(yaml.safe_dump(place, sort_keys=False), encoding="utf-8")
+    return folder / "place.yml"
+
+
+def run_full_benchmark(n_buildings: int, verbose: bool = True, folder=None) -> dict:
+    """The whole pipeline on about ``n_buildings`` synthetic buildings, with per-step figures.
+
+    Every step of :func:`analysis.pipeline.run` — areas, buildings (generation, homes, tenure,
+    roof owners), weather and yield grid (cached after the first run, as in the pipeline), roof
+    planes with shading and PV, heat, ownership scenarios with parameter draws, the policy
+    matrix, validation and the store (a DuckDB file) — timed by wall clock and CPU, with the
+    peak resident memory of the process.
+
+    Returns
+    -------
+    dict
+        ``buildings`` (exact), ``areas``, ``seconds`` (wall, whole run), ``cpu_seconds``,
+        ``buildings_per_second``, ``peak_rss_mb``, ``steps`` and ``cpu_steps`` (per step),
+        ``store_mb`` (size of the store file).
+    """
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from analysis import pipeline
+
+    with tempfile.TemporaryDirectory(prefix="bench-full-") as tmp:
+        root = Path(folder) if folder else Path(tmp)
+        place = benchmark_place(n_buildings, root / "place")
+        db = root / "bench.duckdb"
+        t0, c0 = time.perf_counter(), time.process_time()
+        result = pipeline.run(place, db_path=db, quiet=not verbose, replace=True)
+        seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+        size = os.path.getsize(db) / 1e6
+    summary = result.summary
+    n = int(summary["buildings"])
+    out = {"buildings": n, "areas": int(summary["areas"]), "seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2),
+           "buildings_per_second": round(n / seconds, 1), "peak_rss_mb": round(peak_rss_mb(), 1),
+           "steps": {k: round(v, 2) for k, v in result.timings.items()},
+           "cpu_steps": {k: round(v, 2) for k, v in result.cpu.items()}, "store_mb": round(size, 1)}
+    if verbose:
+        print(f"bench --full: {n:,} synthetic buildings in {out['areas']:,} areas (London's statistics), whole pipeline")
+        print(f"  {'step':<36} {'wall':>8}  {'CPU':>8}  buildings/s (wall)")
+        for name, secs in out["steps"].items():
+            rate = f"{n / secs:,.0f}" if secs > 0 else ""
+            print(f"  {name:<36} {secs:7.2f} s {out['cpu_steps'].get(name, 0.0):7.2f} s  {rate}")
+        print(f"  {'whole run (incl. start-up of the run)':<36} {seconds:7.2f} s {cpu:7.2f} s  {n / seconds:,.0f}")
+        print(f"  peak RSS {out['peak_rss_mb']:,.0f} MB; store {size:,.0f} MB")
+    return out

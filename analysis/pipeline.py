@@ -173,6 +173,7 @@ class RunResult:
     summary: dict
     timings: dict = field(default_factory=dict)
     up_to_date: bool = False
+    cpu: dict = field(default_factory=dict)  # CPU seconds per step (all threads of this process)
 
 
 def load_buildings(cfg, areas: gpd.GeoDataFrame, log: QualityLog,
@@ -536,7 +537,7 @@ def _run(cfg, db_path, options, started, quiet, fail_after, with_heat, with_owne
                           "options": options}
     run_id = store_results(cfg, db_path, tables, summary, started, extra_sql, fail_after, replace=replace, quality=log)
     progress.step("store", len(buildings))
-    return RunResult(str(db_path), run_id, summary, progress.timings)
+    return RunResult(str(db_path), run_id, summary, progress.timings, cpu=progress.cpu)
 
 
 def building_sums(buildings: pd.DataFrame, planes: pd.DataFrame, columns) -> pd.DataFrame:

@@ -983,29 +983,60 @@ def shade_arrays(points_xy, points_z, tilt_deg, azimuth_deg, exclude, shaders: S
     out["horizon_max_deg"] = np.zeros(n, np.float32)
     reach = radius_m + 1.0
 
-    def work(idx):
-        # One chunk of planes, start to finish: its neighbours, horizons and irradiance. Chunks
-        # write disjoint rows of ``out``, so two run at once (numpy and the index release the
-        # GIL on large arrays); each chunk's horizons are found in its own thread.
-        lo, hi = xy[idx].min(axis=0) - reach, xy[idx].max(axis=0) + reach
-        b = shaders.bounds
-        near = np.flatnonzero((b[:, 2] >= lo[0]) & (b[:, 0] <= hi[0]) & (b[:, 3] >= lo[1]) & (b[:, 1] <= hi[1]))
-        horizon = horizon_profiles(xy[idx], z[idx], shaders, n_sectors=hist.n_sectors, radius_m=radius_m,
-                                   min_elevation_deg=min_elevation_deg, exclude=exclude[idx],
-                                   north_offset_deg=north_offset_deg, candidates=near,
-                                   groups=np.where(exclude[idx] >= 0, exclude[idx], -1 - np.arange(len(idx))),
-                                   workers=1)
-        for name, values in shaded_arrays(hist, horizon, tilt[idx], azimuth[idx]).items():
-            out[name][idx] = values
-        out["horizon_mean_deg"][idx] = horizon.mean(axis=1)
-        out["horizon_max_deg"][idx] = horizon.max(axis=1)
-        return len(idx)
-
     chunks = [order[start:start + chunk] for start in range(0, n, chunk)]
+    job = (xy, z, tilt, azimuth, exclude, shaders, hist, radius_m, min_elevation_deg, north_offset_deg, reach)
     done = 0
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        for size in pool.map(work, chunks):
-            done += size
-            if progress is not None:
-                progress(done, n)
+    for idx, result in _map_chunks(job, chunks):
+        for name, values in result.items():
+            out[name][idx] = values
+        done += len(idx)
+        if progress is not None:
+            progress(done, n)
     return out
+
+
+#: The inputs of :func:`shade_arrays` while its chunks run: forked worker processes inherit them
+#: (copy-on-write) instead of receiving them pickled.
+_JOB = None
+
+
+def _shade_chunk(idx) -> tuple:
+    """One chunk of planes, start to finish: its neighbours, horizons and irradiance (arrays for ``idx``)."""
+    xy, z, tilt, azimuth, exclude, shaders, hist, radius_m, min_elevation_deg, north_offset_deg, reach = _JOB
+    lo, hi = xy[idx].min(axis=0) - reach, xy[idx].max(axis=0) + reach
+    b = shaders.bounds
+    near = np.flatnonzero((b[:, 2] >= lo[0]) & (b[:, 0] <= hi[0]) & (b[:, 3] >= lo[1]) & (b[:, 1] <= hi[1]))
+    horizon = horizon_profiles(xy[idx], z[idx], shaders, n_sectors=hist.n_sectors, radius_m=radius_m,
+                               min_elevation_deg=min_elevation_deg, exclude=exclude[idx],
+                               north_offset_deg=north_offset_deg, candidates=near,
+                               groups=np.where(exclude[idx] >= 0, exclude[idx], -1 - np.arange(len(idx))),
+                               workers=1)
+    result = shaded_arrays(hist, horizon, tilt[idx], azimuth[idx])
+    result["horizon_mean_deg"] = horizon.mean(axis=1).astype(np.float32)
+    result["horizon_max_deg"] = horizon.max(axis=1).astype(np.float32)
+    return idx, result
+
+
+def _map_chunks(job, chunks):
+    """Results of :func:`_shade_chunk` for each chunk, in order.
+
+    The kernel is many mid-sized numpy operations that hold the GIL, so threads do not run it in
+    parallel (measured: two threads no faster than one). With several chunks and cores the chunks
+    go to forked worker processes (:data:`WORKERS`), which inherit the inputs; elsewhere (one
+    chunk, one core, no ``fork``) they run in this process. Results do not depend on the route.
+    """
+    global _JOB
+    import multiprocessing
+
+    _JOB = job
+    try:
+        workers = min(WORKERS, len(chunks))
+        if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+            from concurrent.futures import ProcessPoolExecutor
+
+            with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                yield from pool.map(_shade_chunk, chunks)
+        else:
+            yield from map(_shade_chunk, chunks)
+    finally:
+        _JOB = None
