@@ -345,7 +345,8 @@ def write_results(con: duckdb.DuckDBPyConnection, tables: dict, geometry_columns
 
     Every result table of the previous run is dropped inside the transaction, so after a
     commit the store holds exactly what this run wrote (listed in ``runs.tables``); after a
-    failure or interrupt it holds exactly what it held before.
+    failure or interrupt it holds exactly what it held before. (:class:`RunWriter` does the same
+    table by table, writing in the background while the caller computes.)
 
     Parameters
     ----------
@@ -380,78 +381,240 @@ def write_results(con: duckdb.DuckDBPyConnection, tables: dict, geometry_columns
     analysis.errors.InputError
         Another place's store (without ``replace``), or the disk filled up.
     """
-    init_schema(con)
-    run = dict(run or {})
-    check_place(con, run.get("place"), replace, path)
-    geometry_columns = geometry_columns or {}
-    tables = dict(tables)
-    if quality is not None:
-        tables["data_quality"] = quality.frame() if hasattr(quality, "frame") else pd.DataFrame(quality)
-    previous = last_run(con)
-    previous_id = None if previous is None else int(previous["run_id"])
-    committed = False
-    noted: list[int] = []
-    con.execute("BEGIN TRANSACTION")
+    writer = RunWriter(con, run, geometry_columns, replace=replace, path=path, fail_after=fail_after, background=False)
+    writer.begin()
     try:
-        with _on_signals(noted, interrupt=True):
+        with _on_signals(writer.noted, interrupt=True):
+            for name, frame in tables.items():
+                writer.put(name, frame)
+    except BaseException as exc:
+        writer.abort(exc)
+        raise  # abort raised the honest error; not reached
+    return writer.commit(quality=quality, derived_sql=derived_sql)
+
+
+class RunWriter:
+    """A run's result tables written into the store in one transaction, table by table.
+
+    :meth:`begin` checks the store's place, opens the transaction and drops every result table
+    of the previous run (inside it); :meth:`put` adds a frame to a table — the first frame of a
+    name creates the table, later ones append to it, so a place can be written partition by
+    partition — either at once or, with ``background``, by a writer thread while the caller
+    computes the next partition (DuckDB releases the GIL; at most two frames wait in the queue);
+    :meth:`commit` waits for the writer, stores the data-quality log and the ``runs`` row and
+    commits, holding Ctrl-C/SIGTERM back until the outcome is known; :meth:`abort` rolls back.
+    Until the commit the store holds exactly what it held before.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+    run : dict, optional
+        Fields for the ``runs`` row (place, config_hash, input_hashes, summary, started_at);
+        ``summary`` may be set later, before :meth:`commit`.
+    geometry_columns : dict of {str: list of str}, optional
+        Per table, the WKB columns to turn into ``GEOMETRY``.
+    replace : bool
+        Allow replacing a store that holds another place's results.
+    path : path, optional
+        The store file (for messages).
+    fail_after : str, optional
+        Test hook: fail after writing this table.
+    background : bool
+        Write in a background thread (True) or in :meth:`put` itself.
+    """
+
+    def __init__(self, con, run: dict | None = None, geometry_columns: dict | None = None, replace: bool = False,
+                 path=None, fail_after: str | None = None, background: bool = True):
+        self.con, self.run = con, dict(run or {})
+        self.geometry_columns = geometry_columns or {}
+        self.replace, self.path, self.fail_after, self.background = replace, path, fail_after, background
+        self.noted: list[int] = []  # signals seen while writing
+        self.previous_id: int | None = None
+        self._created: set[str] = set()
+        self._queue = None
+        self._thread = None
+        self._error: BaseException | None = None
+        self._open = False
+
+    def begin(self) -> "RunWriter":
+        """Check the store, start the transaction, drop the previous run's result tables."""
+        con = self.con
+        init_schema(con)
+        check_place(con, self.run.get("place"), self.replace, self.path)
+        previous = last_run(con)
+        self.previous_id = None if previous is None else int(previous["run_id"])
+        con.execute("BEGIN TRANSACTION")
+        self._open = True
+        try:
             for name in result_tables(con):  # the previous run's tables: none may survive beside new ones
                 con.execute(f"DROP TABLE {quote_identifier(name)}")
-            for name, frame in tables.items():
-                if not re.fullmatch(r"[a-z_][a-z0-9_]*", name) or name in PROVENANCE_TABLES:
-                    raise ValueError(f"bad table name {name!r}")
-                view = f"__incoming_{name}"
-                con.register(view, as_arrow(frame))
-                geoms = geometry_columns.get(name, [])
-                select = ", ".join(
-                    f"ST_GeomFromWKB({quote_identifier(c)}) AS {quote_identifier(c)}" if c in geoms else quote_identifier(c)
-                    for c in frame.columns
-                )
+        except BaseException as exc:
+            self.abort(exc)
+        if self.background:
+            import queue
+
+            self._queue = queue.Queue(maxsize=2)
+            self._thread = threading.Thread(target=self._drain, name="store-writer", daemon=True)
+            self._thread.start()
+        return self
+
+    def put(self, name: str, frame) -> None:
+        """Add ``frame`` to table ``name`` (created by the first frame of that name)."""
+        if not re.fullmatch(r"[a-z_][a-z0-9_]*", name) or name in PROVENANCE_TABLES:
+            raise ValueError(f"bad table name {name!r}")
+        self._raise_writer_error()
+        if self._queue is None:
+            self._write(name, frame)
+        else:
+            while True:  # wait for room, but notice a writer that failed meanwhile
+                import queue
+
+                try:
+                    self._queue.put((name, frame), timeout=0.5)
+                    break
+                except queue.Full:
+                    self._raise_writer_error()
+
+    def _drain(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            if self._error is not None:
+                continue  # a failed writer only empties the queue
+            try:
+                self._write(*item)
+            except BaseException as exc:  # noqa: BLE001 — handed to the main thread
+                self._error = exc
+
+    def _raise_writer_error(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def _write(self, name: str, frame) -> None:
+        con = self.con
+        view = f"__incoming_{name}"
+        table = as_arrow(frame)
+        con.register(view, table)
+        try:
+            geoms = self.geometry_columns.get(name, [])
+            null_columns = _null_columns(table)
+            select = ", ".join(
+                f"ST_GeomFromWKB({quote_identifier(c)}) AS {quote_identifier(c)}" if c in geoms
+                else f"CAST({quote_identifier(c)} AS VARCHAR) AS {quote_identifier(c)}" if c in null_columns
+                else quote_identifier(c)
+                for c in frame.columns)
+            if name in self._created:
+                con.execute(f"INSERT INTO {quote_identifier(name)} BY NAME SELECT {select} FROM {quote_identifier(view)}")
+            else:
                 con.execute(f"CREATE TABLE {quote_identifier(name)} AS SELECT {select} FROM {quote_identifier(view)}")
-                con.unregister(view)
-                if fail_after == name:
-                    raise RuntimeError(f"simulated failure after writing {name}")
-            for statement in derived_sql:
-                con.execute(statement)
-            written = result_tables(con)
-            run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM runs").fetchone()[0]
-            con.execute(
-                "INSERT INTO runs (run_id, started_at, finished_at, status, place, code_version, config_hash, input_hashes,"
-                " summary, message, tables) VALUES (?, ?, ?, 'ok', ?, ?, ?, ?, ?, NULL, ?)",
-                [run_id, run.get("started_at", dt.datetime.now()), dt.datetime.now(), run.get("place"), code_version(),
-                 run.get("config_hash"), json.dumps(run.get("input_hashes", {})), json.dumps(run.get("summary", {}), default=str),
-                 json.dumps(written)],
-            )
-            if run.get("place") is not None:
-                con.execute("INSERT OR REPLACE INTO meta VALUES ('place', ?)", [str(run["place"])])
-        # From here the outcome must be all or nothing and known: hold Ctrl-C/SIGTERM back until the
-        # commit (and the checkpoint that folds the log into the file) is done, then report them.
-        with _on_signals([], interrupt=False) as received:
-            con.execute("COMMIT")
-            committed = True
-            con.execute("CHECKPOINT")
-        if received:
-            raise Interrupted(received[0], stored=True, run_id=run_id)
-    except Interrupted as exc:
-        if committed:
-            raise
-        _rollback(con)
-        raise Interrupted(exc.signum, stored=False, run_id=previous_id) from None
-    except BaseException as exc:
-        if _is_interrupt(exc):  # Ctrl-C as KeyboardInterrupt, or as DuckDB's "Query interrupted"
-            signum = noted[0] if noted else signal.SIGINT
+                self._created.add(name)
+        finally:
+            con.unregister(view)
+        if self.fail_after == name:
+            raise RuntimeError(f"simulated failure after writing {name}")
+
+    def _join(self) -> None:
+        """Stop the writer thread after the queued frames (re-raising its error, if any)."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread, self._queue = None, None
+        self._raise_writer_error()
+
+    def commit(self, quality=None, derived_sql=()) -> int:
+        """Wait for the writer, store the data-quality log and the ``runs`` row, commit; the run id.
+
+        Raises
+        ------
+        analysis.errors.Interrupted
+            SIGINT/SIGTERM; ``stored`` says whether the new results were committed.
+        analysis.errors.InputError
+            The disk filled up.
+        """
+        con, run = self.con, self.run
+        committed = False
+        run_id = None
+        try:
+            with _on_signals(self.noted, interrupt=True):
+                self._join()
+                if quality is not None:
+                    self._write("data_quality", quality.frame() if hasattr(quality, "frame") else pd.DataFrame(quality))
+                for statement in derived_sql:
+                    con.execute(statement)
+                written = result_tables(con)
+                run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM runs").fetchone()[0]
+                con.execute(
+                    "INSERT INTO runs (run_id, started_at, finished_at, status, place, code_version, config_hash,"
+                    " input_hashes, summary, message, tables) VALUES (?, ?, ?, 'ok', ?, ?, ?, ?, ?, NULL, ?)",
+                    [run_id, run.get("started_at", dt.datetime.now()), dt.datetime.now(), run.get("place"),
+                     code_version(), run.get("config_hash"), json.dumps(run.get("input_hashes", {})),
+                     json.dumps(run.get("summary", {}), default=str), json.dumps(written)])
+                if run.get("place") is not None:
+                    con.execute("INSERT OR REPLACE INTO meta VALUES ('place', ?)", [str(run["place"])])
+            # From here the outcome must be all or nothing and known: hold Ctrl-C/SIGTERM back until the
+            # commit (and the checkpoint that folds the log into the file) is done, then report them.
+            with _on_signals([], interrupt=False) as received:
+                con.execute("COMMIT")
+                committed = True
+                self._open = False
+                con.execute("CHECKPOINT")
+            if received:
+                raise Interrupted(received[0], stored=True, run_id=run_id)
+        except Interrupted as exc:
             if committed:
-                raise Interrupted(signum, stored=True, run_id=run_id) from None
-            _rollback(con)
-            raise Interrupted(signum, stored=False, run_id=previous_id) from None
-        if not committed:
-            _rollback(con)
+                raise
+            self.abort(exc)
+        except BaseException as exc:
+            if committed:
+                if _is_interrupt(exc):
+                    raise Interrupted(self.noted[0] if self.noted else signal.SIGINT, stored=True,
+                                      run_id=run_id) from None
+                if is_disk_full(exc):  # the commit is in the write-ahead log; only folding it into the file failed
+                    raise InputError(f"the new results (run {run_id}) were stored, but the disk filled up while "
+                                     "tidying the store file", path=self.path,
+                                     fix="free disk space before the next run") from None
+                raise
+            self.abort(exc)
+        return run_id
+
+    def abort(self, exc: BaseException | None = None) -> None:
+        """Stop the writer and roll back; re-raise ``exc`` as the honest error (if given).
+
+        An interrupt becomes :class:`~analysis.errors.Interrupted` with ``stored=False``; a full
+        disk an :class:`~analysis.errors.InputError` naming the store.
+        """
+        if self._thread is not None:
+            with contextlib.suppress(Exception):
+                self.con.interrupt()  # stop the table being written now
+            import queue
+
+            with contextlib.suppress(queue.Empty):
+                while True:  # frames still waiting: dropped
+                    self._queue.get_nowait()
+            with contextlib.suppress(BaseException):
+                self._join()
+        if self._open:
+            _rollback(self.con)
+            self._open = False
+        if exc is None:
+            return
+        if _is_interrupt(exc) or (isinstance(exc, Interrupted) and exc.stored is not True):
+            signum = exc.signum if isinstance(exc, Interrupted) else (self.noted[0] if self.noted else signal.SIGINT)
+            raise Interrupted(signum, stored=False, run_id=self.previous_id) from None
         if is_disk_full(exc):
-            if committed:  # the commit is in the write-ahead log; only folding it into the file failed
-                raise InputError(f"the new results (run {run_id}) were stored, but the disk filled up while tidying "
-                                 "the store file", path=path, fix="free disk space before the next run") from None
-            raise _disk_full_error(con, exc, path) from None
-        raise
-    return run_id
+            raise _disk_full_error(self.con, exc, self.path) from None
+        raise exc
+
+
+def _null_columns(table) -> set:
+    """Columns of an Arrow table with no type (every value missing): stored as text."""
+    import pyarrow as pa
+
+    if not isinstance(table, pa.Table):
+        return set()
+    return {f.name for f in table.schema if pa.types.is_null(f.type)}
 
 
 def as_arrow(frame):
