@@ -12,11 +12,13 @@ import shapely
 from analysis import campaign, exports, store
 from analysis.errors import InputError
 from book_build import CHROMIUM, require_chromium
+from cli_runner import run_cli
 from conftest import DATA, ROOT
 
 
 def cli(*args):
-    return subprocess.run([sys.executable, "-m", "analysis", *args], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    """``python -m analysis ARGS`` in a child process (forked from pre-imported libraries: see cli_runner)."""
+    return run_cli(*args, timeout=600)
 
 
 def test_boundary_to_factsheet_as_in_readme(camden_store, tmp_path):

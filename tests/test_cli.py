@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+from cli_runner import run_cli
 from conftest import ROOT
 
 EPW = str(ROOT / "data" / "weather" / "GBR_London.Gatwick.037760_IWEC.epw")
@@ -13,6 +14,12 @@ PVW = str(ROOT / "data" / "validation" / "pvwatts_8760_roofmount.csv")
 
 
 def cli(*args):
+    """``python -m analysis ARGS`` in a child process (forked from pre-imported libraries: see cli_runner)."""
+    return run_cli(*args, timeout=300)
+
+
+def python_m_analysis(*args):
+    """A genuine ``python -m analysis ARGS``: a new interpreter that imports the package from nothing."""
     return subprocess.run([sys.executable, "-m", "analysis", *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
 
 
@@ -63,8 +70,19 @@ def test_empty_and_text_weather_files(tmp_path):
 
 def test_help_has_examples():
     for cmd in ("run", "pv-yield", "heat-yield", "bench"):
-        out = cli(cmd, "--help")
+        out = python_m_analysis(cmd, "--help")
         assert out.returncode == 0 and "examples:" in out.stdout
+
+
+def test_package_import_and_help_stay_light():
+    """``import analysis`` and ``--help`` load no pandas, pvlib or scipy (read_weather loads on first use):
+    every command line starts in a fraction of a second, and the public names still import."""
+    code = ("import sys, analysis.cli\nheavy = sorted(m for m in ('pandas', 'pvlib', 'scipy', 'geopandas', 'duckdb') "
+            "if m in sys.modules)\nprint(heavy)\nfrom analysis import pipeline, solar, inequality, read_weather\n"
+            "print(read_weather.__module__, 'pandas' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == ["[]", "analysis.ingest.weather True"]
 
 
 def test_bench_json_small():
@@ -77,7 +95,7 @@ def test_bench_json_small():
 
 
 def test_run_help_offers_replace():
-    out = cli("run", "--help")
+    out = python_m_analysis("run", "--help")
     assert out.returncode == 0 and "--replace" in out.stdout
 
 

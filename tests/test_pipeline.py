@@ -1,5 +1,6 @@
 """End to end on Camden: store contents, roll-ups, accounting identities, failure safety."""
 
+import shutil
 import signal
 import subprocess
 import sys
@@ -75,11 +76,28 @@ def test_area_totals_equal_sum_of_buildings(camden_store):
     assert lo < mid < hi
 
 
-def test_failed_run_leaves_previous_results(tmp_path):
-    (tmp_path / "place").mkdir()
-    place = _small_place(tmp_path / "place")  # one neighbourhood of real footprints (Granary Square)
-    db = tmp_path / "s.duckdb"
-    pipeline.run(place, db_path=db, quiet=True, with_ownership=False)
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory):
+    """One run of a small real place (Granary Square, without the ownership step) into a store the tests
+    below copy: each starts from the same previous results without running the pipeline for them."""
+    folder = tmp_path_factory.mktemp("small")
+    (folder / "place").mkdir()
+    place = _small_place(folder / "place")  # one neighbourhood of real footprints
+    db = folder / "s.duckdb"
+    first = pipeline.run(place, db_path=db, quiet=True, with_ownership=False, force=False)
+    return place, db, first
+
+
+def _copy_store(small_run, tmp_path, name):
+    _, db, _ = small_run
+    copy = tmp_path / name
+    shutil.copy(db, copy)
+    return copy
+
+
+def test_failed_run_leaves_previous_results(small_run, tmp_path):
+    place = small_run[0]
+    db = _copy_store(small_run, tmp_path, "s.duckdb")
     before = q(db, "SELECT sum(kwh_central) s FROM area_potential").iloc[0].s
     with pytest.raises(RuntimeError, match="simulated"):
         pipeline.run(place, db_path=db, quiet=True, fail_after="roof_planes", with_ownership=False)
@@ -88,11 +106,9 @@ def test_failed_run_leaves_previous_results(tmp_path):
     assert runs == ["ok", "failed"]
 
 
-def test_killed_run_leaves_previous_results(tmp_path):
-    (tmp_path / "place").mkdir()
-    place = _small_place(tmp_path / "place")
-    db = tmp_path / "k.duckdb"
-    pipeline.run(place, db_path=db, quiet=True, with_ownership=False)
+def test_killed_run_leaves_previous_results(small_run, tmp_path):
+    place = small_run[0]
+    db = _copy_store(small_run, tmp_path, "k.duckdb")
     before = q(db, "SELECT count(*) n, sum(kwh_central) s FROM area_potential").iloc[0]
     proc = subprocess.Popen([sys.executable, "-m", "analysis", "run", "--place", str(place), "--db", str(db),
                              "--force"], cwd=ROOT, stderr=subprocess.PIPE, text=True)
@@ -110,16 +126,18 @@ def test_killed_run_leaves_previous_results(tmp_path):
     assert q(db, "SELECT sum(kwh_central) s FROM area_potential").iloc[0].s == pytest.approx(before.s)
 
 
-def test_unchanged_inputs_reuse_the_store(tmp_path):
+def test_unchanged_inputs_reuse_the_store(small_run, tmp_path):
     """`make book` on an unchanged checkout: a run with the same inputs, code and options is reused."""
-    (tmp_path / "place").mkdir()
-    place = _small_place(tmp_path / "place")
-    db = tmp_path / "u.duckdb"
-    first = pipeline.run(place, db_path=db, quiet=True, with_ownership=False, force=False)
+    place, _, first = small_run
+    db = _copy_store(small_run, tmp_path, "u.duckdb")
     again = pipeline.run(place, db_path=db, quiet=True, with_ownership=False, force=False)
     assert not first.up_to_date and again.up_to_date and again.run_id == first.run_id
-    place.write_text(place.read_text() + "\n# edited\n")
-    third = pipeline.run(place, db_path=db, quiet=True, with_ownership=False, force=False)
+    text = place.read_text()
+    place.write_text(text + "\n# edited\n")
+    try:
+        third = pipeline.run(place, db_path=db, quiet=True, with_ownership=False, force=False)
+    finally:
+        place.write_text(text)  # the module's other tests use this place as it was
     assert not third.up_to_date and third.run_id == first.run_id + 1  # the config changed: a new run
 
 

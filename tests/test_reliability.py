@@ -29,6 +29,7 @@ from analysis.errors import ConfigError, InputError, Interrupted
 from analysis.ingest import checks
 from analysis.ingest.weather import check_weather_place, read_weather
 from analysis.quality import QualityLog
+from cli_runner import run_cli
 from conftest import DATA, ROOT
 
 EPW = ROOT / "data" / "weather" / "GBR_London.Gatwick.037760_IWEC.epw"
@@ -36,8 +37,8 @@ LSOA = ROOT / "data" / "camden" / "lsoa" / "Camden_lsoa11.shp"
 
 
 def cli(*args, timeout=120, **kw):
-    return subprocess.run([sys.executable, "-m", "analysis", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=timeout, **kw)
+    """``python -m analysis ARGS`` in a child process (forked from pre-imported libraries: see cli_runner)."""
+    return run_cli(*args, timeout=timeout, **kw)
 
 
 def one_line_error(out):
