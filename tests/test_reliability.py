@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
 import textwrap
 import time
 
+import duckdb
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -402,11 +404,32 @@ def _write(db, place="Camden", **kw):
 
 
 def _read(db, sql):
-    con = store.connect(db, read_only=True)
+    """Rows of ``sql`` on the store, read-only. Plain DuckDB: these queries need no spatial functions,
+    and loading the extension costs each connection ~0.5 s (store.connect verifies its signature)."""
+    con = duckdb.connect(str(db), read_only=True, config={"autoload_known_extensions": "false",
+                                                          "autoinstall_known_extensions": "false"})
     try:
         return con.execute(sql).fetchall()
     finally:
         con.close()
+
+
+@pytest.fixture(scope="module")
+def previous(tmp_path_factory):
+    """``previous(db, place)`` puts at ``db`` a store holding one earlier run of ``place`` (what
+    ``_write(db, place)`` writes: table results, sum(kwh) = 45, run 1). Written once per place and
+    copied, for the tests that only need such a store to start from."""
+    folder = tmp_path_factory.mktemp("previous")
+    templates = {}
+
+    def make(db, place="Camden"):
+        if place not in templates:
+            templates[place] = folder / f"{len(templates)}.duckdb"
+            _write(templates[place], place)
+        shutil.copy(templates[place], db)
+        return db
+
+    return make
 
 
 def test_another_place_is_refused_unless_replace(tmp_path):
@@ -481,10 +504,10 @@ class _CommitSignaller:
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
-def test_signal_during_commit_is_held_and_reported_honestly(tmp_path, signum):
+def test_signal_during_commit_is_held_and_reported_honestly(tmp_path, signum, previous):
     """Ctrl-C during the commit once reported failure while the new results were in fact stored."""
     db = tmp_path / "s.duckdb"
-    _write(db)
+    previous(db)
     previous = signal.signal(signal.SIGTERM, lambda s, f: (_ for _ in ()).throw(Interrupted(s)))
     con = store.connect(db)
     try:
@@ -526,10 +549,10 @@ except KeyboardInterrupt as exc:  # Interrupted is one; as the CLI: say what the
 
 @pytest.mark.parametrize("signum,delay", [(signal.SIGINT, 0.3), (signal.SIGINT, 1.5), (signal.SIGTERM, 0.8),
                                           (signal.SIGINT, 3.0)])
-def test_interrupt_at_any_moment_leaves_old_or_new_complete_results(tmp_path, signum, delay):
+def test_interrupt_at_any_moment_leaves_old_or_new_complete_results(tmp_path, signum, delay, previous):
     """Ctrl-C while tables are written once exited 1 with "RuntimeError: Query interrupted"."""
     db = tmp_path / "s.duckdb"
-    _write(db)
+    previous(db)
     script = tmp_path / "write.py"
     script.write_text(INTERRUPT_SCRIPT)
     proc = subprocess.Popen([sys.executable, str(script), str(db)], cwd=ROOT, stdout=subprocess.PIPE,
@@ -570,10 +593,10 @@ except InputError as exc:
 """
 
 
-def test_full_disk_is_one_line_and_keeps_previous_results(tmp_path):
+def test_full_disk_is_one_line_and_keeps_previous_results(tmp_path, previous):
     """A disk that filled while storing once printed 175 lines of warnings."""
     db = tmp_path / "s.duckdb"
-    _write(db)
+    previous(db)
     script = tmp_path / "full.py"
     script.write_text(DISK_FULL_SCRIPT)
     out = subprocess.run([sys.executable, str(script), str(db)], cwd=ROOT, capture_output=True, text=True, timeout=120)
@@ -648,9 +671,16 @@ def _small_store(db):
         con.close()
 
 
-def test_export_csv_of_hostile_ids(tmp_path):
-    db = tmp_path / "s.duckdb"
+@pytest.fixture(scope="module")
+def hostile_store(tmp_path_factory):
+    """``_small_store`` written once; each test works on its own copy."""
+    db = tmp_path_factory.mktemp("hostile") / "s.duckdb"
     _small_store(db)
+    return db
+
+
+def test_export_csv_of_hostile_ids(tmp_path, hostile_store):
+    db = shutil.copy(hostile_store, tmp_path / "s.duckdb")
     out = cli("export", "--db", str(db), "--out", str(tmp_path / "gis"), "--format", "csv")
     assert out.returncode == 0, out.stderr
     table = pd.read_csv(tmp_path / "gis" / "buildings.csv", dtype=str)
@@ -660,9 +690,8 @@ def test_export_csv_of_hostile_ids(tmp_path):
 
 @pytest.mark.parametrize("area_id", ["' OR 1=1 --", "x'; DROP TABLE areas; --", "%", "' UNION SELECT 1 --",
                                      "A" * 10_000, "E01000001' OR '1'='1"])
-def test_factsheet_area_with_sql_looking_ids_answers_fast(tmp_path, area_id):
-    db = tmp_path / "s.duckdb"
-    _small_store(db)
+def test_factsheet_area_with_sql_looking_ids_answers_fast(tmp_path, area_id, hostile_store):
+    db = shutil.copy(hostile_store, tmp_path / "s.duckdb")
     start = time.perf_counter()
     out = cli("factsheet", "--db", str(db), "--area", area_id, "--out", str(tmp_path))
     assert time.perf_counter() - start < 30
@@ -672,9 +701,8 @@ def test_factsheet_area_with_sql_looking_ids_answers_fast(tmp_path, area_id):
     assert _read(db, "SELECT count(*) FROM areas") == [(1,)]
 
 
-def test_buildings_list_with_only_a_header(tmp_path):
-    db = tmp_path / "s.duckdb"
-    _small_store(db)
+def test_buildings_list_with_only_a_header(tmp_path, hostile_store):
+    db = shutil.copy(hostile_store, tmp_path / "s.duckdb")
     listing = tmp_path / "list.csv"
     listing.write_text("building_id\n")
     out = cli("factsheet", "--db", str(db), "--buildings-list", str(listing), "--out", str(tmp_path))
@@ -793,10 +821,10 @@ def test_buildings_without_crs_or_in_degrees():
 # 6. The `run` command: refused early, before minutes of work
 # ---------------------------------------------------------------------------------------------
 
-def test_run_into_another_places_store_stops_at_once(tmp_path):
+def test_run_into_another_places_store_stops_at_once(tmp_path, previous):
     """A place run into another place's store once replaced its results without a word."""
     db = tmp_path / "s.duckdb"
-    _write(db, "London")
+    previous(db, "London")
     start = time.perf_counter()
     out = cli("run", "--place", "camden", "--db", str(db), "--quiet", timeout=120)
     assert time.perf_counter() - start < 30  # refused before the pipeline starts
@@ -806,9 +834,9 @@ def test_run_into_another_places_store_stops_at_once(tmp_path):
     assert _read(db, "SELECT sum(kwh) FROM results") == [(45.0,)]
 
 
-def test_second_run_on_a_busy_store_is_refused_at_once(tmp_path):
+def test_second_run_on_a_busy_store_is_refused_at_once(tmp_path, previous):
     db = tmp_path / "s.duckdb"
-    _write(db, "Camden")
+    previous(db, "Camden")
     with store.writer_lock(db):
         out = cli("run", "--place", "camden", "--db", str(db), "--quiet", timeout=120)
     assert out.returncode == 1
@@ -833,7 +861,7 @@ def test_geojson_in_metres_without_crs_member_is_refused(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
-def test_ctrl_c_during_a_real_run_exits_130_and_keeps_the_store(tmp_path, signum):
+def test_ctrl_c_during_a_real_run_exits_130_and_keeps_the_store(tmp_path, signum, previous):
     """Through the CLI on a small real place: a clean message, 130 (143 for SIGTERM), the old store intact."""
     from test_fuzz import _small_place
 
@@ -841,7 +869,7 @@ def test_ctrl_c_during_a_real_run_exits_130_and_keeps_the_store(tmp_path, signum
     folder.mkdir()
     place = _small_place(folder)
     db = tmp_path / "s.duckdb"
-    _write(db, "Granary Square")
+    previous(db, "Granary Square")
     proc = subprocess.Popen([sys.executable, "-m", "analysis", "run", "--place", str(place), "--db", str(db)],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     for line in proc.stderr:  # progress lines: interrupt once the pipeline is under way
@@ -855,9 +883,9 @@ def test_ctrl_c_during_a_real_run_exits_130_and_keeps_the_store(tmp_path, signum
     assert _read(db, "SELECT sum(kwh) FROM results") == [(45.0,)]
 
 
-def test_export_of_an_old_store_is_one_line(tmp_path):
+def test_export_of_an_old_store_is_one_line(tmp_path, previous):
     db = tmp_path / "s.duckdb"
-    _write(db)  # a store without the export's tables
+    previous(db)  # a store without the export's tables
     out = cli("export", "--db", str(db), "--out", str(tmp_path / "gis"), "--format", "csv")
     assert out.returncode == 1
     line = one_line_error(out)
@@ -889,13 +917,13 @@ def test_buildings_csv_without_geometry_is_one_line(tmp_path):
 
 
 @pytest.mark.parametrize("key", ["areas", "buildings"])
-def test_place_file_without_geometry_stops_the_run_and_keeps_the_store(tmp_path, key):
+def test_place_file_without_geometry_stops_the_run_and_keeps_the_store(tmp_path, key, previous):
     (tmp_path / "table.csv").write_text("LSOA11CD,name\nE01000842,x\n")
     section = ({"areas": {"file": "table.csv", "id": "LSOA11CD"}} if key == "areas"
                else {"buildings": {"source": "file", "file": "table.csv"}})
     place = write_place(tmp_path, **section)
     db = tmp_path / "s.duckdb"
-    _write(db, "Test place")
+    previous(db, "Test place")
     out = cli("run", "--place", str(place), "--db", str(db), "--quiet", timeout=120)
     assert out.returncode == 1
     line = one_line_error(out)
