@@ -69,10 +69,25 @@ def _operator(buildings: pd.DataFrame):
     return buildings["operator"].to_numpy(dtype=object) if "operator" in buildings else np.full(len(buildings), None)
 
 
-def _weighted_order_key(rng: np.random.Generator, weights: np.ndarray) -> np.ndarray:
-    """Keys whose descending order is a weighted random permutation (Efraimidis & Spirakis 2006)."""
-    u = rng.random(len(weights))
+def _weighted_order_key(u: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Keys whose descending order is a weighted random permutation (Efraimidis & Spirakis 2006),
+    from uniform draws ``u`` in (0, 1)."""
     return np.log(np.maximum(u, 1e-300)) / np.maximum(weights, 1e-9)
+
+
+def building_uniforms(building_id, seed: int, purpose: str) -> np.ndarray:
+    """A uniform draw in [0, 1) per building from a keyed hash of its id (SipHash via pandas).
+
+    The same building gets the same draw however the place is split into partitions or ordered,
+    so allocations do not depend on how a run is chunked; ``purpose`` gives independent draws
+    for different rules.
+    """
+    import hashlib
+
+    key = hashlib.sha256(f"{seed}:{purpose}".encode()).hexdigest()[:16]
+    ids = pd.Series(building_id).astype(str).to_numpy(dtype=object)
+    hashed = pd.util.hash_array(ids, hash_key=key, categorize=False)
+    return (hashed >> np.uint64(11)).astype(np.float64) / float(2 ** 53)
 
 
 def area_tenure_counts(areas: pd.DataFrame, dwellings_by_area: pd.Series, log: QualityLog | None = None) -> pd.DataFrame:
@@ -141,9 +156,10 @@ def allocate_tenure(buildings: pd.DataFrame, areas: pd.DataFrame, params: dict, 
                                                  .astype(np.int64), index=area_names), log)
     quota_of = quotas.reindex(area_names).fillna(0)
     rtb = params["rtb_leasehold_share"]
-    rng = np.random.default_rng(seed)
-    social_key = _weighted_order_key(rng, np.maximum(dwellings, 1).astype(float))
-    owner_key = rng.random(n)
+    # Random order within each preference class, drawn per building from its id (so partitions agree).
+    social_key = _weighted_order_key(building_uniforms(buildings["building_id"], seed, "social"),
+                                     np.maximum(dwellings, 1).astype(float))
+    owner_key = building_uniforms(buildings["building_id"], seed, "owner")
     # Social preference class: operator-named first, blocks, converted houses, houses, flats over shops.
     social_class = np.select([op_social, main == 2, main == 1, main == 0, main == 3], [0, 1, 2, 3, 4], 9)
     social_capacity = np.where(main == 2, np.floor(dwellings * (1 - rtb) + 0.5), dwellings).astype(np.int64)

@@ -8,6 +8,7 @@ roll-ups per building and area are computed by integer codes before it, see
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import sys
@@ -21,7 +22,7 @@ import pandas as pd
 import shapely
 
 from analysis import config as config_mod
-from analysis import attributes, cache, heat, homes, ownership, roofs, solar, store
+from analysis import attributes, cache, heat, homes, ownership, roofs, shading, solar, store
 from analysis.ingest import areas as areas_mod
 from analysis.ingest import buildings as buildings_mod
 from analysis.ingest import checks, synthetic
@@ -45,9 +46,14 @@ BUILDING_COLUMNS = [
     "floor_source", "operator", "name", "synthetic",
 ]
 
+#: Per-area sums of the building potential (additive over partitions) behind ``area_potential``.
+AREA_SUM_COLUMNS = ("usable_m2", "roof_m2", "kwp_low", "kwp_central", "kwp_high", "kwh_low", "kwh_central", "kwh_high",
+                    "unshaded_kwp_central", "unshaded_kwh_central")
+
+
 def potential_tables(buildings: pd.DataFrame, planes: pd.DataFrame, areas: pd.DataFrame) -> dict:
-    """Roll-ups of the roof planes: ``building_potential`` (one row per building) and
-    ``area_potential`` (one row per area).
+    """Roll-ups of the roof planes: ``building_potential`` (one row per building) and, for
+    ``area_potential``, per-area sums (additive, so partitions of a place add up).
 
     Sums by integer row codes (the planes' ``building_row``, the buildings' ``area_row``) with
     numpy: the same result as SQL joins on the id strings, which take seconds per million planes.
@@ -61,12 +67,14 @@ def potential_tables(buildings: pd.DataFrame, planes: pd.DataFrame, areas: pd.Da
     planes : pandas.DataFrame
         Roof planes (:func:`analysis.roofs.plane_potential`), optional ``building_row``.
     areas : pandas.DataFrame
-        ``area_id``, ``name``, ``households``, ``area_ha``, ``elec_kwh``.
+        The place's areas (rows of ``area_row``).
 
     Returns
     -------
-    dict of pandas.DataFrame
-        ``building_potential`` and ``area_potential`` [m², kWp, kWh/yr, counts, shares].
+    dict
+        ``building_potential`` (DataFrame) [m², kWp, kWh/yr, counts, shares] and ``area_sums``
+        (dict of per-area arrays: ``buildings``, ``buildings_suitable``,
+        ``buildings_suitable_unshaded`` and :data:`AREA_SUM_COLUMNS`); see :func:`area_potential_table`.
     """
     n, n_areas = len(buildings), len(areas)
     if "building_row" in planes:
@@ -96,7 +104,6 @@ def potential_tables(buildings: pd.DataFrame, planes: pd.DataFrame, areas: pd.Da
         for name in ("shading_loss", "sky_view_factor"):
             bp[name] = np.where(has_roof, by_building(roof * col(name).astype(float)) / np.where(has_roof, bp["roof_m2"], 1),
                                 np.nan)
-    building_potential = pd.DataFrame(bp)
 
     if "area_row" in buildings:
         area_of = buildings["area_row"].to_numpy(dtype=np.int64)
@@ -108,22 +115,32 @@ def potential_tables(buildings: pd.DataFrame, planes: pd.DataFrame, areas: pd.Da
     def by_area(values):
         return np.bincount(a_rows, weights=np.asarray(values, dtype=float)[inside], minlength=n_areas)
 
+    sums = {"buildings": np.bincount(a_rows, minlength=n_areas).astype(np.int64),
+            "buildings_suitable": by_area(bp["suitable_planes"] > 0).astype(np.int64),
+            "buildings_suitable_unshaded": by_area(bp["suitable_planes_unshaded"] > 0).astype(np.int64),
+            **{name: by_area(bp[name]) for name in AREA_SUM_COLUMNS}}
+    return {"building_potential": pd.DataFrame(bp), "area_sums": sums}
+
+
+def area_potential_table(areas: pd.DataFrame, sums: dict) -> pd.DataFrame:
+    """``area_potential``: the per-area sums of :func:`potential_tables` (added over partitions)
+    with the area's households and the PV per household and share of domestic electricity."""
+    n_areas = len(areas)
     households = areas["households"].to_numpy(dtype=float)
     elec = areas["elec_kwh"].to_numpy(dtype=float) if "elec_kwh" in areas else np.full(n_areas, np.nan)
+    zeros = np.zeros(n_areas)
     ap = {"area_id": areas["area_id"].to_numpy(), "name": areas["name"].to_numpy(), "households": households,
-          "area_ha": areas["area_ha"].to_numpy(dtype=float),
-          "buildings": np.bincount(a_rows, minlength=n_areas).astype(np.int64),
-          "buildings_suitable": by_area(bp["suitable_planes"] > 0).astype(np.int64),
-          "buildings_suitable_unshaded": by_area(bp["suitable_planes_unshaded"] > 0).astype(np.int64)}
-    for name in ("usable_m2", "roof_m2", "kwp_low", "kwp_central", "kwp_high", "kwh_low", "kwh_central", "kwh_high",
-                 "unshaded_kwp_central", "unshaded_kwh_central"):
-        ap[name] = by_area(bp[name])
+          "area_ha": areas["area_ha"].to_numpy(dtype=float)}
+    for name in ("buildings", "buildings_suitable", "buildings_suitable_unshaded"):
+        ap[name] = np.asarray(sums.get(name, zeros), dtype=np.int64)
+    for name in AREA_SUM_COLUMNS:
+        ap[name] = np.asarray(sums.get(name, zeros), dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         ap["kwh_per_household"] = np.where(households != 0, ap["kwh_central"] / np.where(households != 0, households, 1),
                                            np.nan)
         ap["elec_demand_kwh"] = elec
         ap["pv_share_of_domestic_elec"] = np.where(elec != 0, ap["kwh_central"] / np.where(elec != 0, elec, 1), np.nan)
-    return {"building_potential": building_potential, "area_potential": pd.DataFrame(ap)}
+    return pd.DataFrame(ap)
 
 
 class Progress:
@@ -148,6 +165,29 @@ class Progress:
         rate = done / elapsed
         eta = (total - done) / rate if rate > 0 else float("nan")
         print(f"      {name}: {done:,}/{total:,} {unit} ({rate:,.0f}/s, ETA {eta:.0f} s)", file=self.stream, flush=True)
+
+    def lap(self, name: str) -> None:
+        """Add the time since the last step or lap to ``name`` (steps done partition by partition)."""
+        now, cpu_now = time.perf_counter(), time.process_time()
+        self.timings[name] = self.timings.get(name, 0.0) + now - self._step_t
+        self.cpu[name] = self.cpu.get(name, 0.0) + cpu_now - self._step_cpu
+        self._step_t, self._step_cpu = now, cpu_now
+
+    def note(self, text: str) -> None:
+        """An indented line of within-step progress."""
+        if not self.quiet:
+            print(f"      {text}", file=self.stream, flush=True)
+
+    def close_laps(self, names, items: int, unit: str = "buildings") -> None:
+        """Report steps accumulated by :meth:`lap` as done (one line each)."""
+        for name in names:
+            self.done += 1
+            seconds, cpu = self.timings.get(name, 0.0), self.cpu.get(name, 0.0)
+            if self.quiet:
+                continue
+            rate = f" ({items / seconds:,.0f} {unit}/s)" if items and seconds > 0 else ""
+            print(f"[{self.done}/{self.total}] {name}: {items:,} {unit} in {seconds:.1f} s{rate}, CPU {cpu:.1f} s — "
+                  f"{time.perf_counter() - self._t0:.1f} s elapsed", file=self.stream, flush=True)
 
     def step(self, name: str, items: int | None = None, unit: str = "buildings") -> None:
         now, cpu_now = time.perf_counter(), time.process_time()
@@ -303,15 +343,17 @@ def _context_buildings(everything: gpd.GeoDataFrame, inside: gpd.GeoDataFrame, a
 
 
 def compute_planes(buildings: gpd.GeoDataFrame, grid: pd.DataFrame, weather, meta: dict, cfg, log: QualityLog,
-                   context=None, progress: Progress | None = None, histogram=None) -> pd.DataFrame:
+                   context=None, progress: Progress | None = None, histogram=None,
+                   north_offset_deg: float | None = None) -> pd.DataFrame:
     """Roof planes with shading, usable area, suitability, kWp and kWh at low/central/high.
 
     See :func:`analysis.roofs.plane_potential`; ``context`` holds buildings that cast shade on
-    the place's roofs but are not part of it (the extract's margin beyond the boundary).
+    the place's roofs but are not part of it (the extract's margin beyond the boundary, other
+    partitions' buildings nearby); ``north_offset_deg`` is the place's (one value for all parts).
     """
     tick = (lambda done, total: progress.tick("roof planes and shading", done, total, "buildings")) if progress else None
     return roofs.plane_potential(buildings, grid, weather, meta, cfg.assumptions, meta["latitude"], context=context,
-                                 progress=tick, quality=log, histogram=histogram)
+                                 progress=tick, quality=log, histogram=histogram, north_offset_deg=north_offset_deg)
 
 
 def validation_table(project_root=config_mod.PROJECT_ROOT) -> pd.DataFrame:
@@ -428,6 +470,143 @@ def run(place=None, db_path=None, quiet: bool = False, fail_after: str | None = 
         return _run(cfg, db_path, options, started, quiet, fail_after, with_heat, with_ownership, replace, force)
 
 
+#: A place is worked through in partitions of about this many buildings (groups of whole areas
+#: that lie together), each written to the store while the next is computed, so memory grows
+#: with the partition, not the place. Results do not depend on it (Camden is one partition).
+PARTITION_BUILDINGS = 250_000
+#: Expected buildings per dwelling when partitioning a synthetic place before it is generated.
+SYNTHETIC_BUILDINGS_PER_DWELLING = 0.5
+#: Building columns the economics and policy steps read (kept for them across partitions).
+ECONOMICS_COLUMNS = ["building_id", "area_id", "area_row", "dwellings", "dw_owner_occupied", "dw_social_rented",
+                     "dw_private_rented", "dw_other", "roof_owner", "consents", "use_class", "dwelling_type",
+                     "elec_demand_kwh", "nondomestic_floor_m2", "use_category", "operator"]
+PLANE_COLUMNS = ["building_id", "plane", "tilt_deg", "azimuth_deg", "area_m2", "usable_m2", "module_m2", "mount",
+                 "is_flat", "roof_shape_assumed", "pv_kwh_per_kwp", "relative_yield", "suitable",
+                 *[f"{q}_{lv}" for q in ("kwp", "kwh") for lv in LEVELS]]
+GEOMETRY_COLUMNS = {"areas": ["geom", "geom_wgs84"], "buildings": ["geom"]}
+
+
+def area_partitions(areas: gpd.GeoDataFrame, weights, target: float) -> list[np.ndarray]:
+    """Groups of area rows that lie together, each of about ``target`` total weight.
+
+    Areas are ordered along a Z-order (Morton) curve of their centroids and cut where the running
+    weight passes each multiple of ``target``: partitions are compact, so few of their buildings
+    are shaded from outside them.
+
+    Parameters
+    ----------
+    areas : geopandas.GeoDataFrame
+    weights : array
+        Per area, e.g. buildings (or expected buildings).
+    target : float
+        Weight per partition.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        Area row numbers per partition (every area in exactly one).
+    """
+    n = len(areas)
+    weights = np.nan_to_num(np.asarray(weights, dtype=float), nan=0.0)
+    if n == 0 or weights.sum() <= target * 1.5:
+        return [np.arange(n)]
+    centre = areas.geometry.centroid
+    x, y = centre.x.to_numpy(), centre.y.to_numpy()
+    scale = lambda v: ((v - v.min()) / max(np.ptp(v), 1e-9) * 65535).astype(np.uint64)  # noqa: E731
+    code = np.zeros(n, dtype=np.uint64)
+    xi, yi = scale(x), scale(y)
+    for bit in range(16):  # interleave the bits of x and y
+        code |= ((xi >> np.uint64(bit)) & np.uint64(1)) << np.uint64(2 * bit)
+        code |= ((yi >> np.uint64(bit)) & np.uint64(1)) << np.uint64(2 * bit + 1)
+    order = np.argsort(code, kind="stable")
+    running = np.cumsum(weights[order])
+    cut = np.minimum((running / target).astype(np.int64), int(np.ceil(weights.sum() / target)) - 1)
+    return [np.sort(order[cut == k]) for k in np.unique(cut)]
+
+
+class BuildingSource:
+    """The buildings of a place, handed out partition by partition with the buildings that shade them.
+
+    Real footprints are read and given their attributes, homes, tenure and owners for the whole
+    place at once (storeys are imputed from neighbours, homes per area); synthetic buildings are
+    generated per partition (each area has its own random stream). ``context`` of a partition:
+    buildings outside it within the shading search radius (for real footprints also those of
+    the file beyond the place's boundary), which cast shade but are not reported.
+    """
+
+    def __init__(self, cfg, areas: gpd.GeoDataFrame, log: QualityLog, progress: Progress | None = None):
+        self.cfg, self.areas, self.log, self.progress = cfg, areas, log, progress
+        section = cfg.raw.get("buildings", {"source": "synthetic"})
+        self.synthetic = section.get("source", "file") == "synthetic"
+        self.reach = float(roofs.shading_params(cfg.assumptions)["radius_m"]) + 50.0  # + a footprint's overhang
+        self.frame, self.file_context = (None, None) if self.synthetic else load_buildings(cfg, areas, log, progress)
+        self.area_index = pd.Index(areas["area_id"].astype(str))
+        if self.frame is not None:
+            self.frame["area_row"] = self.area_index.get_indexer(self.frame["area_id"].astype(str))
+            self.weights = np.bincount(self.frame["area_row"].to_numpy()[self.frame["area_row"].to_numpy() >= 0],
+                                       minlength=len(areas))
+        else:
+            dwellings = areas["dwellings"] if "dwellings" in areas else areas.get("households", pd.Series(0, index=areas.index))
+            self.weights = pd.to_numeric(dwellings, errors="coerce").fillna(0).to_numpy() * SYNTHETIC_BUILDINGS_PER_DWELLING
+        self.attrs = {} if self.frame is None else dict(self.frame.attrs)
+
+    def partitions(self, target: int | None = None) -> list[np.ndarray]:
+        """Area rows per partition (:func:`area_partitions`, :data:`PARTITION_BUILDINGS` by default)."""
+        return area_partitions(self.areas, self.weights, target or PARTITION_BUILDINGS)
+
+    def partition(self, rows: np.ndarray, whole: bool) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame | None]:
+        """Buildings of the areas ``rows`` (with ``area_row``) and their shading context."""
+        if not self.synthetic:
+            if whole:
+                return self.frame, self.file_context
+            inside = np.isin(self.frame["area_row"].to_numpy(), rows)
+            part = self.frame[inside].reset_index(drop=True)
+            near = _near(self.frame.geometry.to_numpy(), part.geometry.to_numpy(), self.reach) & ~inside
+            others = _context_columns(self.frame[near])
+            ctx = [c for c in (others, _in_box(self.file_context, part, self.reach)) if c is not None and len(c)]
+            return part, (pd.concat(ctx, ignore_index=True) if ctx else None)
+        part, _ = load_buildings(self.cfg, self.areas.iloc[rows].reset_index(drop=True), self.log, self.progress)
+        part["area_row"] = self.area_index.get_indexer(part["area_id"].astype(str))
+        if whole:
+            return part, None
+        # Areas outside the partition within reach of it: generated again as shade only (their own
+        # partition generates the same buildings, from the same per-area streams).
+        others = np.setdiff1d(np.arange(len(self.areas)), rows)
+        union = shapely.union_all(self.areas.geometry.to_numpy()[rows]).buffer(self.reach)
+        touching = others[shapely.intersects(self.areas.geometry.to_numpy()[others], union)]
+        if not len(touching):
+            return part, None
+        shade = synthetic.as_stock(synthetic.generate_buildings(self.areas.iloc[touching].reset_index(drop=True),
+                                                                int(self.cfg.raw.get("seed", 20110327))))
+        return part, _context_columns(shade)
+
+
+def _context_columns(frame):
+    """The columns of shading context buildings (see :func:`_context_buildings`) for the place's own
+    buildings of other partitions (``same_place``: never dropped as duplicates of a target)."""
+    if frame is None or not len(frame):
+        return None
+    out = gpd.GeoDataFrame(frame[["building_id", "geometry", "height_m", "levels", "use", "use_class", "roof_shape"]],
+                           geometry="geometry", crs=frame.crs).reset_index(drop=True)
+    out["same_place"] = True
+    return out
+
+
+def _near(geoms, targets, reach: float) -> np.ndarray:
+    """Which of ``geoms`` lie within ``reach`` [m] of the bounding box of ``targets``."""
+    if not len(targets):
+        return np.zeros(len(geoms), dtype=bool)
+    tx0, ty0, tx1, ty1 = shapely.total_bounds(targets)
+    b = shapely.bounds(geoms)
+    return (b[:, 2] >= tx0 - reach) & (b[:, 0] <= tx1 + reach) & (b[:, 3] >= ty0 - reach) & (b[:, 1] <= ty1 + reach)
+
+
+def _in_box(context, part, reach: float):
+    if context is None or not len(context):
+        return None
+    return context[_near(context.geometry.to_numpy(), part.geometry.to_numpy(), reach)]
+
+
 def _run(cfg, db_path, options, started, quiet, fail_after, with_heat, with_ownership, replace, force) -> RunResult:
     """The body of :func:`run`, under the store's writer lock."""
     if not force and fail_after is None:
@@ -437,7 +616,7 @@ def _run(cfg, db_path, options, started, quiet, fail_after, with_heat, with_owne
                 print(f"{db_path}: up to date (same inputs, code and options as run {store.last_run_id(db_path)})",
                       file=sys.stderr)
             return RunResult(str(db_path), store.last_run_id(db_path), summary, {}, up_to_date=True)
-    progress = Progress(9, quiet)
+    progress = Progress(10, quiet)
 
     log = QualityLog()
     areas = checks.check_areas(areas_mod.read_areas(cfg), log, cfg.resolve(cfg.section("areas")["file"]))
@@ -453,10 +632,6 @@ def _run(cfg, db_path, options, started, quiet, fail_after, with_heat, with_owne
                                 f"apportioning (rounding of merged areas); the sum of types is used")
         areas["dwellings"] = by_type
     progress.step("areas", len(areas), "areas")
-    buildings, context = load_buildings(cfg, areas, log, progress)
-    # Row of each building's area: later steps look areas up by these integer codes, not by id strings.
-    buildings["area_row"] = pd.Index(areas["area_id"].astype(str)).get_indexer(buildings["area_id"].astype(str))
-    progress.step("buildings, homes and owners", len(buildings))
 
     weather_path = cfg.resolve(cfg.raw["weather"])
     weather, meta = read_weather(weather_path, cfg.raw.get("weather_format"), log=log)
@@ -467,31 +642,116 @@ def _run(cfg, db_path, options, started, quiet, fail_after, with_heat, with_owne
     histogram = _sun_path_cached(weather, meta, weather_path, grid, cfg)
     progress.step("weather and yield grid", len(grid), "bins")
 
-    planes = compute_planes(buildings, grid, weather, meta, cfg, log, context, progress, histogram)
-    assumed = np.ones(len(buildings), dtype=bool)  # no roof plane: nothing known about the roof
-    assumed[planes["building_row"].to_numpy()] = planes["roof_shape_assumed"].to_numpy(dtype=bool)
-    buildings["roof_shape_assumed"] = assumed
-    progress.step("roof planes and PV yield", len(buildings))
+    source = BuildingSource(cfg, areas, log, progress)  # real footprints: read and prepared here
+    con = store.connect(db_path)
+    writer = store.RunWriter(con, run={"place": cfg.name, "config_hash": cfg.config_hash(),
+                                       "input_hashes": input_hashes(cfg), "started_at": started},
+                             geometry_columns=GEOMETRY_COLUMNS, replace=replace, path=db_path, fail_after=fail_after)
+    try:
+        writer.begin()
+        try:
+            tables, summary, n_buildings = _compute(cfg, areas, source, writer, weather, meta, grid, histogram, log,
+                                                    progress, with_heat, with_ownership)
+            for name, frame in tables.items():
+                writer.put(name, frame)
+            summary["defaults_used"] = log.defaults_used()
+            summary["run_key"] = {"config": cfg.config_hash(), "inputs": input_hashes(cfg), "code": code_fingerprint(),
+                                  "options": options}
+            summary["timings_s"] = {k: round(v, 2) for k, v in progress.timings.items()}
+            summary["cpu_s"] = {k: round(v, 2) for k, v in progress.cpu.items()}
+            writer.run["summary"] = summary
+        except BaseException as exc:
+            writer.abort(exc)
+        run_id = writer.commit(quality=log)
+    except Exception as exc:
+        from analysis.errors import InputError
 
-    extra_tables: dict = {}
-    extra_sql: list = []
+        if not isinstance(exc, InputError):  # a wrong store or a full disk: nothing to record, or no room
+            with contextlib.suppress(Exception):
+                store.record_failed_run(con, cfg.name, f"{type(exc).__name__}: {exc}", started)
+        raise
+    finally:
+        con.close()
+    progress.step("store", n_buildings)
+    summary["timings_s"] = {k: round(v, 2) for k, v in progress.timings.items()}
+    summary["cpu_s"] = {k: round(v, 2) for k, v in progress.cpu.items()}
+    return RunResult(str(db_path), run_id, summary, progress.timings, cpu=progress.cpu)
+
+
+def _compute(cfg, areas, source: BuildingSource, writer, weather, meta, grid, histogram, log, progress,
+             with_heat: bool, with_ownership: bool) -> tuple[dict, dict, int]:
+    """Every step after the weather: partitions of buildings (each written as soon as it is done),
+    then the place-wide steps. Returns the remaining tables, the run summary and the building count."""
+    parts = source.partitions()
+    # True north in the grid at the place's centre: one value for every partition.
+    x0, y0, x1, y1 = areas.total_bounds
+    north = shading.grid_north_offset_deg(areas.crs, (x0 + x1) / 2, (y0 + y1) / 2)
+    keep: dict[str, list] = {"economics": [], "potential": [], "heat": [], "scenarios": [], "has_planes": [],
+                             "area_rows": []}
+    area_sums: dict[str, np.ndarray] = {}
+    n_buildings, synthetic_all, n_planes = 0, True, 0
+    for k, rows in enumerate(parts):
+        whole = len(parts) == 1
+        buildings, context = source.partition(rows, whole)
+        progress.lap("buildings, homes and owners")
+        planes = compute_planes(buildings, grid, weather, meta, cfg, log, context, progress, histogram, north)
+        assumed = np.ones(len(buildings), dtype=bool)  # no roof plane: nothing known about the roof
+        assumed[planes["building_row"].to_numpy()] = planes["roof_shape_assumed"].to_numpy(dtype=bool)
+        buildings["roof_shape_assumed"] = assumed
+        progress.lap("roof planes and PV yield")
+        heat_frames = None
+        if with_heat:
+            heat_frames = heat.building_heat_tables(buildings, planes, areas, grid, cfg, log)
+            # Occupants' electricity demand, for self-consumption (homes: metered mean; others: TM46).
+            buildings["elec_demand_kwh"] = heat_frames[0]["elec_demand_kwh"].to_numpy()  # same rows
+        provenance = attributes.complete_provenance(buildings, planes, log)
+        buildings[provenance.columns] = provenance
+        progress.lap("heat demand and district heating")
+        potential = potential_tables(buildings, planes, areas)
+        for name, values in potential["area_sums"].items():
+            area_sums[name] = area_sums.get(name, 0) + values
+        writer.put("buildings", buildings_table(buildings))
+        writer.put("roof_planes", planes[[*PLANE_COLUMNS, *[c for c in planes.columns
+                                                             if c not in PLANE_COLUMNS and c != "building_row"]]])
+        writer.put("building_potential", potential["building_potential"])
+        has_planes = np.bincount(planes["building_row"].to_numpy(), minlength=len(buildings)) > 0
+        if heat_frames is not None:
+            writer.put("building_heat", heat_frames[0])
+            writer.put("roof_scenarios", heat_frames[1])
+            keep["heat"].append(heat_frames[0][heat.PLACE_HEAT_COLUMNS["building_heat"]])
+            keep["scenarios"].append(heat_frames[1][heat.PLACE_HEAT_COLUMNS["roof_scenarios"]])
+        keep["economics"].append(pd.DataFrame(buildings[[c for c in ECONOMICS_COLUMNS if c in buildings]]))
+        keep["potential"].append(building_sums(buildings, planes, [f"{q}_{lv}" for q in ("kwp", "kwh") for lv in LEVELS]))
+        keep["has_planes"].append(has_planes)
+        keep["area_rows"].append(buildings["area_row"].to_numpy())
+        n_buildings += len(buildings)
+        n_planes += len(planes)
+        synthetic_all &= bool(buildings["synthetic"].all())
+        del buildings, planes, context, heat_frames, potential
+        progress.lap("store: writing partitions")  # handing frames to the writer (it writes in the background)
+        if len(parts) > 1:
+            progress.note(f"partition {k + 1}/{len(parts)}: {n_buildings:,} buildings so far")
+    progress.close_laps(["buildings, homes and owners", "roof planes and PV yield", "heat demand and district heating"],
+                        n_buildings)
+
+    b_area = np.concatenate(keep.pop("area_rows"))
+    has_planes = np.concatenate(keep.pop("has_planes"))
+    economics_frame = pd.concat(keep.pop("economics"), ignore_index=True)
+    potential = pd.concat(keep.pop("potential"), ignore_index=True)
+    tables: dict = {"area_potential": area_potential_table(areas, area_sums)}
     if with_heat:
-        heat_tables, heat_sql = heat.heat_step(buildings, planes, areas, grid, weather, meta, cfg, log)
-        extra_tables.update(heat_tables)
-        extra_sql += heat_sql
-    progress.step("heat demand and district heating", len(buildings))
-    if with_heat:  # occupants' electricity demand, for self-consumption (homes: metered mean; others: TM46)
-        buildings["elec_demand_kwh"] = extra_tables["building_heat"]["elec_demand_kwh"].to_numpy()  # same rows
-    provenance = attributes.complete_provenance(buildings, planes, log)
-    buildings[provenance.columns] = provenance
+        bheat = pd.concat(keep.pop("heat"), ignore_index=True)
+        scen = pd.concat(keep.pop("scenarios"), ignore_index=True)
+        tables.update(heat.place_heat_tables(areas, bheat, scen, b_area, has_planes, grid, weather, meta, cfg))
+        del bheat, scen
+    progress.step("district heating zones and solar district heat (place)", len(b_area))
     if with_ownership:
-        own_tables, own_sql = economics_tables(buildings, planes, areas, extra_tables, cfg, log, (weather, meta),
-                                               progress=progress)
-        extra_tables.update(own_tables)
-        extra_sql += own_sql
+        own_tables, _ = economics_tables(economics_frame, potential, areas, tables, cfg, log, (weather, meta),
+                                         progress=progress)
+        tables.update(own_tables)
     else:
-        progress.step("ownership and scenarios", len(buildings))
-    progress.step("policy matrix", len(buildings))
+        progress.step("ownership and scenarios", n_buildings)
+    progress.step("policy matrix", n_buildings)
 
     validation = cache.cached("validation", cache.key_of(
         files={p.name: config_mod.file_sha256(p) for p in sorted((config_mod.PROJECT_ROOT / "data" / "validation").glob("*.csv"))},
@@ -505,39 +765,29 @@ def _run(cfg, db_path, options, started, quiet, fail_after, with_heat, with_owne
     for col in [*store.REQUIRED_COLUMNS["areas"], *OPTIONAL_AREA_COLUMNS]:
         if col not in areas_out:
             areas_out[col] = np.nan
-    for col in BUILDING_COLUMNS:
-        if col not in buildings:
-            buildings[col] = None
-    buildings_out = pd.DataFrame(buildings[BUILDING_COLUMNS])
-    buildings_out["roof_shape"] = buildings_out["roof_shape"].astype("object")
-    buildings_out["geom"] = _wkb(buildings.geometry)
-    plane_cols = ["building_id", "plane", "tilt_deg", "azimuth_deg", "area_m2", "usable_m2", "module_m2", "mount",
-                  "is_flat", "roof_shape_assumed", "pv_kwh_per_kwp", "relative_yield", "suitable",
-                  *[f"{q}_{lv}" for q in ("kwp", "kwh") for lv in LEVELS]]
-    plane_cols += [c for c in planes.columns if c not in plane_cols and c != "building_row"]
-    assumptions = pd.DataFrame(cfg.assumptions.table())
+    attrs = source.attrs
     summary = {
-        "place": cfg.name, "areas": len(areas), "buildings": len(buildings),
-        "synthetic_buildings": bool(buildings["synthetic"].all()),
+        "place": cfg.name, "areas": len(areas), "buildings": n_buildings, "roof_planes": n_planes,
+        "partitions": len(parts), "synthetic_buildings": synthetic_all,
         "buildings_licence": cfg.raw.get("buildings", {}).get("licence", ""),
-        "repaired_geometries": int(buildings.attrs.get("repaired", 0)),
-        "dropped_geometries": int(buildings.attrs.get("dropped", 0)),
-        "buildings_outside_areas": int(buildings.attrs.get("outside", 0)),
+        "repaired_geometries": int(attrs.get("repaired", 0)),
+        "dropped_geometries": int(attrs.get("dropped", 0)),
+        "buildings_outside_areas": int(attrs.get("outside", 0)),
         "weather": cfg.raw["weather"], "weather_name": meta.get("name"),
         "latitude": meta["latitude"], "longitude": meta["longitude"],
         "best_kwh_per_kwp": float(grid["pv_kwh_per_kwp"].max()),
-        "timings_s": {k: round(v, 2) for k, v in progress.timings.items()},
-        "cpu_s": {k: round(v, 2) for k, v in progress.cpu.items()},
     }
-    tables = {"areas": areas_out, "buildings": buildings_out, "roof_planes": planes[plane_cols],
-              **potential_tables(buildings, planes, areas),
-              "yield_grid": grid, "assumptions": assumptions, "validation": validation, **extra_tables}
-    summary["defaults_used"] = log.defaults_used()
-    summary["run_key"] = {"config": cfg.config_hash(), "inputs": input_hashes(cfg), "code": code_fingerprint(),
-                          "options": options}
-    run_id = store_results(cfg, db_path, tables, summary, started, extra_sql, fail_after, replace=replace, quality=log)
-    progress.step("store", len(buildings))
-    return RunResult(str(db_path), run_id, summary, progress.timings, cpu=progress.cpu)
+    tables.update({"areas": areas_out, "yield_grid": grid, "assumptions": pd.DataFrame(cfg.assumptions.table()),
+                   "validation": validation})
+    return tables, summary, n_buildings
+
+
+def buildings_table(buildings: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The store's ``buildings`` rows: :data:`BUILDING_COLUMNS` (missing ones empty) and WKB geometry."""
+    out = pd.DataFrame({c: (buildings[c].array if c in buildings else None) for c in BUILDING_COLUMNS})
+    out["roof_shape"] = out["roof_shape"].astype("object")
+    out["geom"] = _wkb(buildings.geometry)
+    return out
 
 
 def building_sums(buildings: pd.DataFrame, planes: pd.DataFrame, columns) -> pd.DataFrame:
@@ -558,19 +808,22 @@ def building_sums(buildings: pd.DataFrame, planes: pd.DataFrame, columns) -> pd.
     return pd.DataFrame(out)
 
 
-def economics_tables(buildings, planes, areas, heat_tables: dict, cfg, log: QualityLog | None = None,
+def economics_tables(buildings, potential, areas, heat_tables: dict, cfg, log: QualityLog | None = None,
                      weather_and_meta=None, progress: Progress | None = None) -> tuple[dict, list]:
     """Ownership scenarios, then the policy matrix, on the shared economics kernel: store tables.
 
-    Two pipeline steps: ``progress`` (if given) is told when the scenarios are done; the caller
-    closes the policy step. Returns the tables and an (empty) list of SQL roll-ups.
+    ``potential`` holds kWp and kWh per building (:func:`building_sums`, rows aligned with
+    ``buildings``), or is the roof planes themselves (summed here). Two pipeline steps:
+    ``progress`` (if given) is told when the scenarios are done; the caller closes the policy
+    step. Returns the tables and an (empty) list of SQL roll-ups.
     """
     from analysis import economics, policy, scenarios
     from analysis.ingest.adoption import read_observed_adoption
 
     log = log if log is not None else QualityLog()
     frame = pd.DataFrame(buildings.drop(columns="geometry", errors="ignore"))
-    potential = building_sums(buildings, planes, [f"{q}_{lv}" for q in ("kwp", "kwh") for lv in LEVELS])
+    if "plane" in potential:  # roof planes: summed per building
+        potential = building_sums(buildings, potential, [f"{q}_{lv}" for q in ("kwp", "kwh") for lv in LEVELS])
     area_frame = pd.DataFrame(areas.drop(columns="geometry", errors="ignore"))
     weather_path = cfg.resolve(cfg.raw["weather"])
     weather, meta = weather_and_meta or read_weather(weather_path, cfg.raw.get("weather_format"), log=log)
@@ -617,40 +870,6 @@ def area_owners(buildings: pd.DataFrame, potential: pd.DataFrame, areas: pd.Data
     return pd.DataFrame({"area_id": area_ids[keys // max(len(owners), 1)],
                          "roof_owner": np.asarray(owners, dtype=object)[keys % max(len(owners), 1)],
                          "buildings": np.bincount(group, minlength=len(keys)).astype(np.int64), **sums})
-
-
-def store_results(cfg, db_path, tables: dict, summary: dict, started, extra_sql=(), fail_after=None,
-                  replace: bool = False, quality=None) -> int:
-    """Swap a run's tables into the store in one transaction and record the run; returns the run id.
-
-    Holds the store's writer lock (a second run on the same store is refused with a message),
-    refuses another place's store unless ``replace``, stores ``quality`` (a
-    :class:`analysis.quality.QualityLog`) as table ``data_quality``. A failure records a
-    ``failed`` runs row; an interrupt raises :class:`analysis.errors.Interrupted` saying whether
-    the new results were stored.
-    """
-    import contextlib
-
-    from analysis.errors import InputError
-
-    hashes = input_hashes(cfg)
-    with store.writer_lock(db_path):
-        con = store.connect(db_path)
-        try:
-            return store.write_results(
-                con, tables, {"areas": ["geom", "geom_wgs84"], "buildings": ["geom"]},
-                run={"place": cfg.name, "config_hash": cfg.config_hash(), "input_hashes": hashes,
-                     "summary": summary, "started_at": started},
-                fail_after=fail_after, derived_sql=list(extra_sql),
-                quality=quality, replace=replace, path=db_path,
-            )
-        except Exception as exc:
-            if not isinstance(exc, InputError):  # a wrong store or a full disk: nothing to record, or no room
-                with contextlib.suppress(Exception):
-                    store.record_failed_run(con, cfg.name, f"{type(exc).__name__}: {exc}", started)
-            raise
-        finally:
-            con.close()
 
 
 def summary_table(db_path) -> pd.DataFrame:

@@ -715,6 +715,9 @@ def building_shaders(buildings, context, params: dict, quality=None, target_heig
         Checked targets (:func:`check_buildings`).
     context : geopandas.GeoDataFrame or None
         Buildings that cast shade but are not reported (any CRS; reprojected to the targets').
+        Those flagged ``same_place`` (True: the place's own buildings of another partition) are
+        kept as they are; the others (a file's margin beyond the place) are dropped where they
+        duplicate a target's footprint.
     params : dict
         Roof assumptions at the central level.
     target_heights : array, optional
@@ -728,9 +731,12 @@ def building_shaders(buildings, context, params: dict, quality=None, target_heig
         ctx = check_buildings(context.to_crs(buildings.crs) if context.crs != buildings.crs else context, quality)
         ctx = ctx[~ctx["building_id"].isin(set(buildings["building_id"]))]
         # Context footprints that duplicate a target's footprint (same place, other id) are dropped too.
-        if len(ctx):
+        foreign = ~ctx["same_place"].fillna(False).to_numpy(dtype=bool) if "same_place" in ctx else np.ones(len(ctx), bool)
+        if len(ctx) and foreign.any():
             tree = shapely.STRtree(geoms)
             ci, ti = tree.query(ctx.geometry.to_numpy(), predicate="intersects")
+            keep = foreign[ci]
+            ci, ti = ci[keep], ti[keep]
             if ci.size:
                 overlap = shapely.area(shapely.intersection(ctx.geometry.to_numpy()[ci], geoms[ti]))
                 dup = np.unique(ci[overlap > 0.5 * np.minimum(ctx["footprint_m2"].to_numpy()[ci], shapely.area(geoms[ti]))])
@@ -742,7 +748,8 @@ def building_shaders(buildings, context, params: dict, quality=None, target_heig
 
 def plane_potential(buildings, grid: pd.DataFrame, weather: pd.DataFrame, metadata: dict, assumptions, latitude: float,
                     context=None, progress=None, histogram=None, quality=None, with_shading: bool = True,
-                    timings: dict | None = None, block_buildings: int = 200_000) -> pd.DataFrame:
+                    timings: dict | None = None, block_buildings: int = 200_000,
+                    north_offset_deg: float | None = None) -> pd.DataFrame:
     """Roof planes with shading, usable area, suitability and PV potential at low/central/high.
 
     This is the step the pipeline calls: roof planes from roof shapes → horizon from neighbours
@@ -780,6 +787,10 @@ def plane_potential(buildings, grid: pd.DataFrame, weather: pd.DataFrame, metada
         per sub-step, for the benchmark.
     block_buildings : int
         Buildings per spatial block (bounds memory; results do not depend on it).
+    north_offset_deg : float, optional
+        Grid bearing of true north for the place [°] (:func:`analysis.shading.grid_north_offset_deg`);
+        by default taken at the centre of these buildings (give the place's own value when the
+        buildings are one part of it, so every part uses the same).
 
     Returns
     -------
@@ -817,7 +828,9 @@ def plane_potential(buildings, grid: pd.DataFrame, weather: pd.DataFrame, metada
     geoms = buildings.geometry.to_numpy()
     n = len(buildings)
     sp = shading_params(assumptions)
-    if n:
+    if north_offset_deg is not None:
+        offset = float(north_offset_deg)
+    elif n:
         bx0, by0, bx1, by1 = buildings.total_bounds
         offset = shading.grid_north_offset_deg(buildings.crs, (bx0 + bx1) / 2, (by0 + by1) / 2)
     else:

@@ -16,4 +16,5 @@ from analysis.heat.demand import (SPACE_HEAT_MONTH_SHARE, age_band, building_ene
                                   heat_demand, monthly_demand, read_benchmarks, read_typology,
                                   specific_domestic_demand)
 from analysis.heat.district import (ACKERMANNBOGEN, WATER_KWH_PER_M3_K, ackermannbogen_check,  # noqa: F401
-                                    allocate_roof_scenarios, heat_step, label_zones, solar_district_heating)
+                                    PLACE_HEAT_COLUMNS, allocate_roof_scenarios, building_heat_tables, heat_step,
+                                    label_zones, place_heat_tables, solar_district_heating)

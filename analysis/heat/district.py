@@ -154,6 +154,9 @@ def allocate_roof_scenarios(planes: pd.DataFrame, dwellings, area_per_dwelling_m
 def heat_step(buildings, planes, areas, grid, weather, meta, cfg, log=None):
     """Heat demand, density, DH zones, solar heat and roof scenarios for a place.
 
+    :func:`building_heat_tables` for the buildings, then :func:`place_heat_tables` for the
+    place (the pipeline calls the two apart: the first per partition of a big place).
+
     Parameters
     ----------
     buildings : geopandas.GeoDataFrame
@@ -178,6 +181,25 @@ def heat_step(buildings, planes, areas, grid, weather, meta, cfg, log=None):
     """
     from analysis.heat.demand import area_rows
 
+    bheat, scen = building_heat_tables(buildings, planes, areas, grid, cfg, log)
+    has_planes = np.bincount(planes["building_row"].to_numpy(dtype=np.int64), minlength=len(buildings)) > 0 \
+        if "building_row" in planes else buildings["building_id"].isin(planes["building_id"]).to_numpy()
+    place = place_heat_tables(areas, bheat, scen, area_rows(buildings, areas), has_planes, grid, weather, meta, cfg)
+    return {"building_heat": bheat, "roof_scenarios": scen, **place}, []
+
+
+def building_heat_tables(buildings, planes, areas, grid, cfg, log=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per building: heat and electricity demand with its 100 m cell, and roof use under three scenarios.
+
+    Parameters as :func:`heat_step`.
+
+    Returns
+    -------
+    (pandas.DataFrame, pandas.DataFrame)
+        ``building_heat`` (:func:`analysis.heat.demand.building_energy` plus ``age_band``,
+        ``age_assumed``, ``cell_x``, ``cell_y``) and ``roof_scenarios`` (one row per building,
+        rows aligned with ``buildings``) [kWh/yr, m²].
+    """
     a = cfg.assumptions
     energy = building_energy(buildings, areas, a, log)
     # Cell of each building from its bounding-box centre (cheaper than centroids; same cell at 100 m).
@@ -187,8 +209,6 @@ def heat_step(buildings, planes, areas, grid, weather, meta, cfg, log=None):
         age_band=buildings["age_band"].to_numpy(), age_assumed=buildings["age_source"].to_numpy() != "observed",
         cell_x=np.floor((bounds[:, 0] + bounds[:, 2]) / 2 / cell).astype(np.int64),
         cell_y=np.floor((bounds[:, 1] + bounds[:, 3]) / 2 / cell).astype(np.int64)).reset_index(drop=True)
-    n_areas = len(areas)
-    b_area = area_rows(buildings, areas)
     if "building_row" in planes:
         p_row = planes["building_row"].to_numpy(dtype=np.int64)
     else:
@@ -217,8 +237,45 @@ def heat_step(buildings, planes, areas, grid, weather, meta, cfg, log=None):
         scen[f"heat_kwh_{s_name}"] = per_building(alloc[f"heat_m2_{s_name}"].to_numpy() * heat_yield)
         scen[f"heat_m2_{s_name}"] = per_building(alloc[f"heat_m2_{s_name}"].to_numpy())
     scen["collector_m2_max"] = scen["heat_m2_heat_only"]
-    scen = pd.DataFrame(scen, copy=False)
+    return bheat, pd.DataFrame(scen, copy=False)
 
+
+#: Columns of the per-building heat tables that the place-level heat step reads (a big place
+#: keeps only these between its partitions).
+PLACE_HEAT_COLUMNS = {
+    "building_heat": ["cell_x", "cell_y", "heat_kwh_central", "space_heat_kwh", "dhw_kwh", "heated_floor_m2",
+                      "nondomestic_floor_m2", "heat_kwh_low", "heat_kwh_high", "heat_kwh_domestic",
+                      "heat_kwh_nondomestic", "elec_kwh_nondomestic", "age_assumed"],
+    "roof_scenarios": ["collector_m2_max", "heat_kwh_heat_only", "pv_kwh_pv_only", "heat_kwh_pv_only",
+                       "pv_kwh_heat_only", "pv_kwh_split", "heat_kwh_split", "heat_m2_heat_only"],
+}
+
+
+def place_heat_tables(areas, bheat: pd.DataFrame, scen: pd.DataFrame, b_area: np.ndarray, has_planes: np.ndarray,
+                      grid, weather, meta, cfg) -> dict:
+    """The place's heat-density grid and district-heating zones, solar district heating per area,
+    ``area_heat`` and the Ackermannbogen check, from every building's heat (rows aligned).
+
+    Parameters
+    ----------
+    areas : pandas.DataFrame
+    bheat, scen : pandas.DataFrame
+        Per building (at least :data:`PLACE_HEAT_COLUMNS`), rows aligned with ``b_area``.
+    b_area : array of int
+        Area row of each building (−1: none).
+    has_planes : array of bool
+        Per building: it has at least one roof plane.
+    grid, weather, meta, cfg
+        As :func:`heat_step`.
+
+    Returns
+    -------
+    dict of pandas.DataFrame
+        ``heat_cells``, ``area_sdh``, ``area_heat``, ``heat_checks``.
+    """
+    a = cfg.assumptions
+    n_areas = len(areas)
+    cell = a.get("heat", "grid_cell_m")
     # Heat-density grid, then contiguous candidate zones (8-neighbour labelling).
     bx, by = bheat["cell_x"].to_numpy(), bheat["cell_y"].to_numpy()
     span = int(by.max() - by.min() + 1) if len(by) else 1
@@ -250,6 +307,7 @@ def heat_step(buildings, planes, areas, grid, weather, meta, cfg, log=None):
     dhw_kwh = by_area(b_area, bheat["dhw_kwh"].to_numpy())
     has_buildings = np.bincount(b_area[b_area >= 0], minlength=n_areas) > 0
     store_ratio = a.get("heat", "store_m3_per_m2_collector")
+    area_ids = areas["area_id"].to_numpy()
     rows = []
     for i in np.flatnonzero(has_buildings):  # one small balance per area (hundreds), not per building
         m2, annual = float(collector_m2[i]), float(heat_only_kwh[i])
@@ -257,7 +315,7 @@ def heat_step(buildings, planes, areas, grid, weather, meta, cfg, log=None):
             m2, profile * (annual / m2 if m2 else 0.0), monthly_demand(space_kwh[i], dhw_kwh[i]),
             m2 * store_ratio, a.get("heat", "store_usable_delta_t_k"),
             a.get("heat", "store_loss_per_month"), a.get("heat", "network_loss_share"))
-        rows.append({"area_id": areas["area_id"].iloc[i], "sdh_collector_m2": m2, "sdh_store_m3": m2 * store_ratio,
+        rows.append({"area_id": area_ids[i], "sdh_collector_m2": m2, "sdh_store_m3": m2 * store_ratio,
                      "sdh_solar_fraction": result["solar_fraction"],
                      "sdh_solar_fraction_no_store": result["solar_fraction_no_store"],
                      "sdh_delivered_kwh": result["solar_delivered_kwh"]})
@@ -267,12 +325,9 @@ def heat_step(buildings, planes, areas, grid, weather, meta, cfg, log=None):
     checks = pd.DataFrame([{"check": "ackermannbogen", **{k: v for k, v in ACKERMANNBOGEN.items()}, **check,
                             "reported_solar_fraction_low": 0.45, "reported_solar_fraction_high": 0.50,
                             "reported_delivered_kwh_per_m2": 310.0}])
-    has_planes = np.bincount(p_row[p_ok], minlength=n_buildings) > 0
     area_heat = area_heat_table(areas, bheat, b_area, scen, has_planes, cells["dh_zone"].to_numpy()[cell_code], sdh,
                                 a.get("heat", "boiler_efficiency"), a.get("heat", "dh_density_threshold_mwh_per_ha"))
-    tables = {"building_heat": bheat, "roof_scenarios": scen, "heat_cells": cells, "area_sdh": sdh,
-              "area_heat": area_heat, "heat_checks": checks}
-    return tables, []
+    return {"heat_cells": cells, "area_sdh": sdh, "area_heat": area_heat, "heat_checks": checks}
 
 
 def _area_sum(rows: np.ndarray, values, n_areas: int) -> np.ndarray:
