@@ -211,6 +211,8 @@ def _cmd_yield(args, kind: str) -> int:
 def _cmd_roof_irradiance(args) -> int:
     from analysis import irradiance
 
+    if Path(args.out).suffix.lower() != ".csv":  # refused before seconds of work (write_csv checks it too)
+        raise InputError("the output must be a .csv file", path=args.out, fix="give --out results.csv")
     result = irradiance.roof_irradiance(args.buildings, args.weather, args.context, args.height_column, args.id_column,
                                         args.roof, args.format)
     path = irradiance.write_csv(result, args.out)

@@ -42,13 +42,18 @@ def pvwatts_roof():
     return read_pvwatts_8760(ROOT / "data" / "validation" / "pvwatts_8760_roofmount.csv")
 
 
+#: Fixtures that run the whole pipeline (Camden, or a small place): their tests are ``slow``.
+PIPELINE_FIXTURES = {"camden_store", "small_run", "two_buildings"}
+
+
 def pytest_collection_modifyitems(config, items):
-    """Markers for the fast lane (``make test-fast`` = ``-m "not slow"``): tests that need the
-    Camden pipeline run or the book build are ``slow``; those that drive Chromium also ``browser``
+    """Markers for the fast lane (``make test-fast`` = ``-m "not slow"``): tests that run the
+    pipeline (a fixture of :data:`PIPELINE_FIXTURES`, or marked ``slow`` where they run it
+    themselves) or build the book are ``slow``; those that drive Chromium also ``browser``
     (written into the JUnit report as the property ``marker=browser``, read by ``.ci/run``)."""
     for item in items:
         module = item.module.__name__.rsplit(".", 1)[-1]
-        if "camden_store" in getattr(item, "fixturenames", ()) or module in ("test_book", "test_book_layout"):
+        if PIPELINE_FIXTURES & set(getattr(item, "fixturenames", ())) or module in ("test_book", "test_book_layout"):
             item.add_marker(pytest.mark.slow)
         if module in ("test_book", "test_book_layout") or "chromium" in item.name.lower() or "screenshot" in item.name:
             item.add_marker(pytest.mark.browser)

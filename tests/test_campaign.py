@@ -122,6 +122,7 @@ def test_bad_place_configs(tmp_path):
     assert out.returncode == 1 and "does not exist" in out.stderr and len(out.stderr.strip().splitlines()) >= 1
 
 
+@pytest.mark.slow  # runs the pipeline
 def test_place_with_quotes_and_sql_in_names_runs(tmp_path):
     """A user place whose name and ids hold quotes and SQL metacharacters: stored verbatim, no injection."""
     folder = tmp_path / "p"

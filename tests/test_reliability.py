@@ -1102,6 +1102,7 @@ def test_factsheet_shows_shade_from_neighbours_not_a_stale_caveat(two_buildings,
     assert "without neighbours' shade" in page and "Trees are not modelled" in page
 
 
+@pytest.mark.slow  # runs the pipeline
 def test_800_small_houses_with_pv_above_demand(tmp_path):
     """800 small houses whose PV exceeds their demand once left 3 of 30 policy cells NaN/inf and printed
     174 lines of warnings."""
