@@ -1,17 +1,14 @@
 """The book: strict build (into a temporary folder), then every page in headless Chromium (offline, charts drawn).
 
-The build is shared with ``test_book_layout.py`` (``book_build.py``: one build per session).
+The build, and one visit of every page at phone and desktop width, are shared with ``test_book_layout.py``
+(``book_build.py``: one build and one browse per session).
 """
 
 import re
 
 import pytest
 
-from book_build import CHROMIUM, CHROMIUM_ARGS, built_book, keep_offline, pages, require_chromium, serve
-
-# Known noise of a stock Jupyter Book 1 build (BOOK_OFFLINE.md §5): the theme declares thebe's
-# config twice and logs an empty theme mode once. Anything else is a real error.
-ALLOWED_CONSOLE = ("Identifier 'THEBE_JS_URL' has already been declared", "Got invalid theme mode")
+from book_build import WIDTHS, browse, built_book, pages, require_chromium, serve
 CHAPTERS = ("intro", "01_argument", "02_data_methods", "03_rooftop_pv", "04_heat", "05_ownership", "06_who_gains",
             "evidence", "07_toolkit", "downloads", "08_validation", "methods", "glossary", "references")
 
@@ -89,47 +86,30 @@ def test_references_complete_with_capitals(book_html):
         assert needle in refs, f"{needle} lost its capitals"
 
 
-def test_every_page_in_chromium(server, book_html, tmp_path):
+@pytest.fixture(scope="session")
+def visits(server, book_html, tmp_path_factory):
     require_chromium()
-    from playwright.sync_api import sync_playwright
+    return browse(book_html, server, tmp_path_factory.mktemp("browse"))
 
+
+def test_every_page_in_chromium(visits, book_html):
+    """Every page loads (200) with no console error at either width, its charts drawn; the area map has one
+    shape per neighbourhood, equations are typeset, every download link answers, nothing leaves the server."""
     problems = []
-    with sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-            viewport={"width": 1100, "height": 900})
-        outside = keep_offline(context, server)
+    for width_name in WIDTHS:
         for name in pages(book_html):
-            page = context.new_page()
-            errors = []
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            response = page.goto(f"{server}/{name}", wait_until="load")
-            assert response.status == 200, name
-            charts = page.locator(".vega-chart")
-            n = charts.count()
-            if n:
-                page.wait_for_function(
-                    "() => [...document.querySelectorAll('.vega-chart')].every(c => c.querySelector('svg, canvas'))",
-                    timeout=20000)
-            errors = [e for e in errors if not any(a in e for a in ALLOWED_CONSOLE)]
-            if errors:
-                problems.append((name, errors[:3]))
-            if name == "book/03_rooftop_pv.html":
-                assert n >= 2
-                paths = [charts.nth(i).locator("svg path").count() for i in range(n)]
-                area_map = charts.nth(max(range(n), key=lambda i: paths[i]))
-                area_map.scroll_into_view_if_needed()
-                page.screenshot(path=str(tmp_path / "map.png"), full_page=False)
-                assert (tmp_path / "map.png").stat().st_size > 10_000
-                assert max(paths) >= 133  # a map with one shape per neighbourhood
-            if name == "book/methods.html":  # equations typeset by the book's own MathJax
-                page.wait_for_function("() => document.querySelectorAll('mjx-container svg').length > 5",
-                                       timeout=20000)
-            if name == "book/downloads.html":
-                for href in page.locator("a.download").evaluate_all("els => els.map(e => e.href)"):
-                    assert page.request.get(href).status == 200, href
-            page.close()
-        context.close()
+            record = visits["visits"][(name, width_name)]
+            assert record["status"] == 200, (name, width_name)
+            if record["errors"] or record["problems"]:
+                problems.append((name, width_name, (record["errors"] + record["problems"])[:3]))
+    desktop = {name: visits["visits"][(name, "desktop")] for name in pages(book_html)}
+    pv = desktop["book/03_rooftop_pv.html"]
+    assert pv["charts"] >= 2
+    assert pv["map_png_bytes"] > 10_000
+    assert max(pv["chart_paths"]) >= 133  # a map with one shape per neighbourhood
+    assert desktop["book/methods.html"]["mathjax_svgs"] > 5  # equations typeset by the book's own MathJax
+    downloads = desktop["book/downloads.html"]["downloads"]
+    assert downloads and all(status == 200 for status in downloads.values()), downloads
+    outside = visits["outside"]
     assert not outside, f"requests left localhost: {outside[:5]}"
     assert not problems, problems
