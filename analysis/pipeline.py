@@ -1,9 +1,12 @@
-"""Run every step for a place and write the results to its DuckDB store in one transaction.
+"""Run every step for a place and swap its results into its DuckDB store in one step.
 
 Steps: areas → buildings → weather → yield grid → roof planes → PV capacity and yield →
 heat → ownership and scenarios → policy matrix → validation → store (one transaction; the
 roll-ups per building and area are computed by integer codes before it, see
-:func:`potential_tables`). A failed or interrupted run changes nothing that was stored before.
+:func:`potential_tables`). Big places run in partitions (:data:`PARTITION_BUILDINGS`), each
+written while the next is computed. The new store is built as a file beside the old one and
+renamed over it at the end (:class:`analysis.store.StoreBuilder`): a failed or interrupted run
+changes nothing that was stored before.
 """
 
 from __future__ import annotations
@@ -643,10 +646,10 @@ def _run(cfg, db_path, options, started, quiet, fail_after, with_heat, with_owne
     progress.step("weather and yield grid", len(grid), "bins")
 
     source = BuildingSource(cfg, areas, log, progress)  # real footprints: read and prepared here
-    con = store.connect(db_path)
-    writer = store.RunWriter(con, run={"place": cfg.name, "config_hash": cfg.config_hash(),
-                                       "input_hashes": input_hashes(cfg), "started_at": started},
-                             geometry_columns=GEOMETRY_COLUMNS, replace=replace, path=db_path, fail_after=fail_after)
+    # The new store is built beside the old one and swapped in at the end (one rename).
+    writer = store.StoreBuilder(db_path, run={"place": cfg.name, "config_hash": cfg.config_hash(),
+                                              "input_hashes": input_hashes(cfg), "started_at": started},
+                                geometry_columns=GEOMETRY_COLUMNS, replace=replace, fail_after=fail_after)
     try:
         writer.begin()
         try:
@@ -668,10 +671,12 @@ def _run(cfg, db_path, options, started, quiet, fail_after, with_heat, with_owne
 
         if not isinstance(exc, InputError):  # a wrong store or a full disk: nothing to record, or no room
             with contextlib.suppress(Exception):
-                store.record_failed_run(con, cfg.name, f"{type(exc).__name__}: {exc}", started)
+                con = store.connect(db_path)
+                try:
+                    store.record_failed_run(con, cfg.name, f"{type(exc).__name__}: {exc}", started)
+                finally:
+                    con.close()
         raise
-    finally:
-        con.close()
     progress.step("store", n_buildings)
     summary["timings_s"] = {k: round(v, 2) for k, v in progress.timings.items()}
     summary["cpu_s"] = {k: round(v, 2) for k, v in progress.cpu.items()}

@@ -34,6 +34,8 @@ from analysis.errors import InputError, Interrupted
 SCHEMA_VERSION = 2
 #: Tables that hold the store's history, not a run's results (never dropped by a new run).
 PROVENANCE_TABLES = ("runs", "meta")
+#: DuckDB's memory while a run writes its tables [MB] (beyond it, it writes blocks to the file).
+WRITER_MEMORY_MB = 1024
 #: Rows per DuckDB row group (its default): frames are handed over in batches of this size.
 ROW_GROUP_ROWS = 122_880
 #: Words in OS/DuckDB errors that mean the disk (or the file-size limit) is full.
@@ -439,6 +441,9 @@ class RunWriter:
     def begin(self) -> "RunWriter":
         """Check the store, start the transaction, drop the previous run's result tables."""
         con = self.con
+        # DuckDB would keep every block of the new tables in memory until the commit (its default
+        # limit is 80 % of RAM); a bound makes it write them out, so a big place's run stays lean.
+        con.execute(f"SET memory_limit = '{WRITER_MEMORY_MB}MB'")
         init_schema(con)
         check_place(con, self.run.get("place"), self.replace, self.path)
         previous = last_run(con)
@@ -606,6 +611,153 @@ class RunWriter:
         if is_disk_full(exc):
             raise _disk_full_error(self.con, exc, self.path) from None
         raise exc
+
+
+class StoreBuilder(RunWriter):
+    """A run's store built as a new file beside the old one, then swapped in by one rename.
+
+    The pipeline's writer for whole places: tables are written into ``<store>.building`` (each
+    frame committed as it comes, so DuckDB keeps little in memory however big the place), the
+    old store's history (``runs``, ``meta``) is copied in, and :meth:`commit` checkpoints the new
+    file and ``os.replace``\ s it over the old one — atomic on POSIX file systems. Until that
+    rename the old store is untouched (and readable by others); a failure or interrupt deletes
+    the new file. Needs room on the disk for both files while it runs.
+
+    Parameters
+    ----------
+    path : path
+        The store file (it may not exist yet).
+    run, geometry_columns, replace, fail_after, background
+        As :class:`RunWriter`.
+    """
+
+    def __init__(self, path, run: dict | None = None, geometry_columns: dict | None = None, replace: bool = False,
+                 fail_after: str | None = None, background: bool = True):
+        super().__init__(None, run, geometry_columns, replace=replace, path=path, fail_after=fail_after,
+                         background=background)
+        self.target = Path(path)
+        self.building = self.target.with_name(self.target.name + ".building")
+        self._history: tuple = ([], [])
+
+    def begin(self) -> "StoreBuilder":
+        """Check the old store (place, history), start the new file and the writer thread."""
+        previous_runs, meta_rows = [], []
+        if self.target.is_file():
+            old = connect(self.target, read_only=True)
+            try:
+                check_place(old, self.run.get("place"), self.replace, self.target)
+                tables = {r[0] for r in old.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+                if "runs" in tables:
+                    previous_runs = old.execute("SELECT * FROM runs ORDER BY run_id").df()
+                    ok = previous_runs[previous_runs["status"] == "ok"]
+                    self.previous_id = int(ok["run_id"].max()) if len(ok) else None
+                if "meta" in tables:
+                    meta_rows = old.execute("SELECT key, value FROM meta").fetchall()
+            finally:
+                old.close()
+        self._history = (previous_runs, meta_rows)
+        for leftover in (self.building, Path(str(self.building) + ".wal")):
+            leftover.unlink(missing_ok=True)  # an earlier run's half-built file
+        self.con = connect(self.building)
+        self.con.execute(f"SET memory_limit = '{WRITER_MEMORY_MB}MB'")
+        self._open = True
+        init_schema(self.con)
+        if self.background:
+            import queue
+
+            self._queue = queue.Queue(maxsize=2)
+            self._thread = threading.Thread(target=self._drain, name="store-writer", daemon=True)
+            self._thread.start()
+        return self
+
+    def commit(self, quality=None, derived_sql=()) -> int:
+        """Finish the new file and swap it in; the new run id (see :class:`RunWriter`)."""
+        con, run = self.con, self.run
+        swapped = False
+        run_id = None
+        try:
+            with _on_signals(self.noted, interrupt=True):
+                self._join()
+                if quality is not None:
+                    self._write("data_quality", quality.frame() if hasattr(quality, "frame") else pd.DataFrame(quality))
+                for statement in derived_sql:
+                    con.execute(statement)
+                written = result_tables(con)
+                previous_runs, meta_rows = self._history
+                if len(previous_runs):
+                    con.register("__previous_runs", previous_runs)
+                    con.execute("INSERT INTO runs BY NAME SELECT * FROM __previous_runs")
+                    con.unregister("__previous_runs")
+                for key, value in meta_rows:
+                    con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+                init_schema(con)  # schema version of this code
+                run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM runs").fetchone()[0]
+                con.execute(
+                    "INSERT INTO runs (run_id, started_at, finished_at, status, place, code_version, config_hash,"
+                    " input_hashes, summary, message, tables) VALUES (?, ?, ?, 'ok', ?, ?, ?, ?, ?, NULL, ?)",
+                    [run_id, run.get("started_at", dt.datetime.now()), dt.datetime.now(), run.get("place"),
+                     code_version(), run.get("config_hash"), json.dumps(run.get("input_hashes", {})),
+                     json.dumps(run.get("summary", {}), default=str), json.dumps(written)])
+                if run.get("place") is not None:
+                    con.execute("INSERT OR REPLACE INTO meta VALUES ('place', ?)", [str(run["place"])])
+                con.execute("CHECKPOINT")
+                con.close()
+                self._open = False
+                _fsync(self.building)
+            # The swap: one rename, with Ctrl-C/SIGTERM held back so the outcome is known.
+            with _on_signals([], interrupt=False) as received:
+                os.replace(self.building, self.target)
+                swapped = True
+                Path(str(self.target) + ".wal").unlink(missing_ok=True)  # the old file's (empty) log
+                _fsync(self.target.parent)
+            if received:
+                raise Interrupted(received[0], stored=True, run_id=run_id)
+        except Interrupted as exc:
+            if swapped:
+                raise
+            self.abort(exc)
+        except BaseException as exc:
+            if swapped:
+                raise
+            self.abort(exc)
+        return run_id
+
+    def abort(self, exc: BaseException | None = None) -> None:
+        """Stop the writer, delete the new file; re-raise ``exc`` as the honest error (if given)."""
+        if self._thread is not None:
+            with contextlib.suppress(Exception):
+                self.con.interrupt()
+            import queue
+
+            with contextlib.suppress(queue.Empty):
+                while True:
+                    self._queue.get_nowait()
+            with contextlib.suppress(BaseException):
+                self._join()
+        if self.con is not None and self._open:
+            with contextlib.suppress(Exception):
+                self.con.close()
+            self._open = False
+        for leftover in (self.building, Path(str(self.building) + ".wal")):
+            with contextlib.suppress(OSError):
+                leftover.unlink(missing_ok=True)
+        if exc is None:
+            return
+        if _is_interrupt(exc) or (isinstance(exc, Interrupted) and exc.stored is not True):
+            signum = exc.signum if isinstance(exc, Interrupted) else (self.noted[0] if self.noted else signal.SIGINT)
+            raise Interrupted(signum, stored=False, run_id=self.previous_id) from None
+        if is_disk_full(exc):
+            raise _disk_full_error(None, exc, self.target) from None
+        raise exc
+
+
+def _fsync(path) -> None:
+    """Flush a file (or a folder's entries) to the disk."""
+    fd = os.open(str(path), os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _null_columns(table) -> set:

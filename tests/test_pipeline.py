@@ -161,3 +161,24 @@ def test_store_writes_frames_as_arrow_with_the_same_values(tmp_path):
     assert rows == [("a", 1.5, True), (None, None, False), ("c", 3.0, True)]
     assert store.as_arrow(frame) is frame
     con.close()
+
+
+def test_a_run_swaps_a_complete_new_store_in(small_run, tmp_path):
+    """The new store is built beside the old one and renamed over it: a reader that opened the old
+    store before the run still reads the old results; a killed run's half-built file is removed."""
+    from analysis import store
+
+    place = small_run[0]
+    db = _copy_store(small_run, tmp_path, "w.duckdb")
+    stale = db.with_name(db.name + ".building")
+    stale.write_bytes(b"half a store from a killed run")
+    reader = store.connect(db, read_only=True)  # as a book build would hold it
+    old_runs = reader.execute("SELECT count(*) FROM runs").fetchone()[0]
+    result = pipeline.run(place, db_path=db, quiet=True, with_ownership=False)
+    assert reader.execute("SELECT count(*) FROM runs").fetchone()[0] == old_runs  # the old file, unchanged
+    reader.close()
+    assert not stale.exists() and not db.with_name(db.name + ".building.wal").exists()
+    runs = q(db, "SELECT run_id, status FROM runs ORDER BY run_id")
+    assert runs["run_id"].tolist() == list(range(1, old_runs + 2)) and result.run_id == old_runs + 1
+    assert q(db, "SELECT value FROM meta WHERE key = 'place'").iloc[0, 0] == q(db, "SELECT place FROM runs "
+                                                                                  "ORDER BY run_id").iloc[-1, 0]
