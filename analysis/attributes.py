@@ -401,8 +401,12 @@ def complete_provenance(buildings: pd.DataFrame, planes: pd.DataFrame, log: Qual
     shape_src = buildings["roof_shape_source"].to_numpy(dtype=object).copy() if "roof_shape_source" in buildings \
         else np.full(n, None, dtype=object)
     observed_shape = shape_src == OBSERVED
-    family = (planes.drop_duplicates("building_id").set_index("building_id")["roof_family"]
-              .reindex(buildings["building_id"].to_numpy()).to_numpy(dtype=object))
+    family = np.full(n, None, dtype=object)
+    if "building_row" in planes:  # integer rows from the roof step: no lookup by id
+        family[planes["building_row"].to_numpy()] = planes["roof_family"].to_numpy(dtype=object)
+    else:
+        family = (planes.drop_duplicates("building_id").set_index("building_id")["roof_family"]
+                  .reindex(buildings["building_id"].to_numpy()).to_numpy(dtype=object))
     fill = ~observed_shape
     shape[fill] = family[fill]
     shape_src[fill] = np.where(storeys_known[fill], DERIVED, IMPUTED)

@@ -335,7 +335,7 @@ def _sun_path_cached(weather, meta, weather_path, grid: pd.DataFrame, cfg):
 
 def _context_buildings(everything: gpd.GeoDataFrame, inside: gpd.GeoDataFrame, assumptions) -> gpd.GeoDataFrame | None:
     """Buildings of the file outside every area: they shade roofs at the place's edge (heights imputed)."""
-    outside = everything[~everything["building_id"].isin(inside["building_id"])]
+    outside = everything[~roofs._ids_in(everything["building_id"], inside["building_id"])]
     if outside.empty:
         return None
     outside = outside.copy()

@@ -695,6 +695,17 @@ def check_buildings(buildings, quality=None, storey_height_m: float = 3.0):
     return out
 
 
+def _ids_in(ids, among) -> np.ndarray:
+    """Whether each id is one of ``among`` (Arrow hash lookup: pandas' ``isin`` on Arrow strings
+    loops in Python over large sets) [bool]."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = pa.array(pd.Series(ids).astype(str), type=pa.large_string())
+    found = pc.is_in(values, value_set=pa.array(pd.Series(among).astype(str), type=pa.large_string()))
+    return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
+
+
 def _levels(assumptions, group: str) -> dict:
     return {level: assumptions.level(group, level) for level in LEVELS}
 
@@ -729,7 +740,7 @@ def building_shaders(buildings, context, params: dict, quality=None, target_heig
     heights = shading_height(buildings, geoms, params) if target_heights is None else np.asarray(target_heights, float)
     if context is not None and len(context):
         ctx = check_buildings(context.to_crs(buildings.crs) if context.crs != buildings.crs else context, quality)
-        ctx = ctx[~ctx["building_id"].isin(set(buildings["building_id"]))]
+        ctx = ctx[~_ids_in(ctx["building_id"], buildings["building_id"])]
         # Context footprints that duplicate a target's footprint (same place, other id) are dropped too.
         foreign = ~ctx["same_place"].fillna(False).to_numpy(dtype=bool) if "same_place" in ctx else np.ones(len(ctx), bool)
         if len(ctx) and foreign.any():
