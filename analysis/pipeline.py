@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import inspect
 import json
 import sys
 import time
@@ -487,6 +488,32 @@ PLANE_COLUMNS = ["building_id", "plane", "tilt_deg", "azimuth_deg", "area_m2", "
                  "is_flat", "roof_shape_assumed", "pv_kwh_per_kwp", "relative_yield", "suitable",
                  *[f"{q}_{lv}" for q in ("kwp", "kwh") for lv in LEVELS]]
 GEOMETRY_COLUMNS = {"areas": ["geom", "geom_wgs84"], "buildings": ["geom"]}
+#: Text columns with a fixed set of values, stored as DuckDB ENUM types (cheaper to write and
+#: read than text; queries compare them with strings as usual). A value outside its set stops the
+#: run with a message: the sets below are the code's own vocabularies.
+STORE_ENUMS = {
+    "types": {
+        "provenance": ("observed", "derived", "imputed", "default"),
+        "use_class": ("domestic", "mixed", "non_domestic", "ancillary", "unknown"),
+        "use_group": tuple(attributes.USE_GROUPS),
+        "roof_owner": tuple(ownership.ROOF_OWNERS),
+        "dwelling_type": tuple(homes.DWELLING_TYPES),
+        "age_band": tuple(label for label, _ in attributes.AGE_BANDS),
+        "roof_family": tuple(roofs.FAMILIES),
+        "mount": ("roof", "rack"),
+        "building_kind": ("house", "flat", "non_domestic", "unheated"),
+        "building_type": tuple(synthetic.TYPE_NAMES),
+    },
+    "columns": {
+        "buildings": {**{c: "provenance" for c in (
+            "use_source", "levels_source", "height_source", "roof_shape_source", "age_source", "dwellings_source",
+            "tenure_source", "roof_owner_source", "consents_source", "elec_demand_source", "floor_source")},
+            "use_class": "use_class", "use_group": "use_group", "roof_owner": "roof_owner",
+            "dwelling_type": "dwelling_type", "age_band": "age_band", "building_type": "building_type"},
+        "roof_planes": {"roof_family": "roof_family", "mount": "mount"},
+        "building_heat": {"building_kind": "building_kind", "age_band": "age_band"},
+    },
+}
 
 
 def area_partitions(areas: gpd.GeoDataFrame, weights, target: float) -> list[np.ndarray]:
@@ -649,7 +676,8 @@ def _run(cfg, db_path, options, started, quiet, fail_after, with_heat, with_owne
     # The new store is built beside the old one and swapped in at the end (one rename).
     writer = store.StoreBuilder(db_path, run={"place": cfg.name, "config_hash": cfg.config_hash(),
                                               "input_hashes": input_hashes(cfg), "started_at": started},
-                                geometry_columns=GEOMETRY_COLUMNS, replace=replace, fail_after=fail_after)
+                                geometry_columns=GEOMETRY_COLUMNS, replace=replace, fail_after=fail_after,
+                                enums=STORE_ENUMS)
     try:
         writer.begin()
         try:
@@ -760,7 +788,8 @@ def _compute(cfg, areas, source: BuildingSource, writer, weather, meta, grid, hi
 
     validation = cache.cached("validation", cache.key_of(
         files={p.name: config_mod.file_sha256(p) for p in sorted((config_mod.PROJECT_ROOT / "data" / "validation").glob("*.csv"))},
-        code=cache.code_hash("solar.py", "ingest/weather.py", "pipeline.py")), validation_table)
+        code=cache.code_hash("solar.py", "ingest/weather.py"),
+        function=inspect.getsource(validation_table)), validation_table)  # not every edit of this module
     progress.step("validation", len(validation), "checks")
 
     area_cols = [c for c in areas.columns if c != "geometry"]
