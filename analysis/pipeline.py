@@ -147,6 +147,14 @@ def area_potential_table(areas: pd.DataFrame, sums: dict) -> pd.DataFrame:
     return pd.DataFrame(ap)
 
 
+def _cpu_now() -> float:
+    """CPU seconds of this process (all threads) and of its finished workers (the shading processes)."""
+    import resource
+
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
 class Progress:
     """Step-by-step progress on stderr: step, count, seconds, items per second."""
 
@@ -154,10 +162,10 @@ class Progress:
         self.total, self.done, self.quiet = total_steps, 0, quiet
         self.stream = stream or sys.stderr
         self.timings: dict[str, float] = {}
-        self.cpu: dict[str, float] = {}  # CPU seconds of this process per step (robust on a shared machine)
+        self.cpu: dict[str, float] = {}  # CPU seconds per step, workers included (robust on a shared machine)
         self._t0 = time.perf_counter()
         self._step_t = self._t0
-        self._step_cpu = time.process_time()
+        self._step_cpu = _cpu_now()
 
     def tick(self, name: str, done: int, total: int, unit: str = "buildings") -> None:
         """Within-step progress with rate and ETA, at most about once a second."""
@@ -172,7 +180,7 @@ class Progress:
 
     def lap(self, name: str) -> None:
         """Add the time since the last step or lap to ``name`` (steps done partition by partition)."""
-        now, cpu_now = time.perf_counter(), time.process_time()
+        now, cpu_now = time.perf_counter(), _cpu_now()
         self.timings[name] = self.timings.get(name, 0.0) + now - self._step_t
         self.cpu[name] = self.cpu.get(name, 0.0) + cpu_now - self._step_cpu
         self._step_t, self._step_cpu = now, cpu_now
@@ -194,7 +202,7 @@ class Progress:
                   f"{time.perf_counter() - self._t0:.1f} s elapsed", file=self.stream, flush=True)
 
     def step(self, name: str, items: int | None = None, unit: str = "buildings") -> None:
-        now, cpu_now = time.perf_counter(), time.process_time()
+        now, cpu_now = time.perf_counter(), _cpu_now()
         seconds = now - self._step_t
         self.cpu[name] = cpu_now - self._step_cpu
         self._step_t, self._step_cpu = now, cpu_now
