@@ -23,8 +23,9 @@ EXAMPLES = {
                 "--tilt 35 --azimuth 180\n  python -m analysis pv-yield --weather tmy.csv --tilt 10 --azimuth 90 --mount rack --json",
     "heat-yield": "examples:\n  python -m analysis heat-yield --weather data/weather/GBR_London.Gatwick.037760_IWEC.epw "
                   "--tilt 45 --azimuth 180 --collector flat-plate --mean-temp 50 --json",
-    "bench": "examples:\n  python -m analysis bench --buildings 100000\n  python -m analysis bench --buildings 1000000 --json",
-    "roof-irradiance": "examples:\n  python -m analysis roof-irradiance --buildings tests/data/kings_cross_heights/buildings.shp "
+    "bench": "examples:\n  python -m analysis bench --buildings 100000\n  python -m analysis bench --buildings 1000000 --json\n"
+             "  python -m analysis bench --full --buildings 1000000",
+    "roof-irradiance": "examples:\n  python -m analysis roof-irradiance --buildings tests/data/fitzrovia_heights/buildings.shp "
                        "--height-column height --weather data/weather/GBR_London.Gatwick.037760_IWEC.epw --out roofs.csv\n"
                        "  python -m analysis roof-irradiance --buildings estate.gpkg --context neighbours.gpkg --roof flat "
                        "--weather tmy.epw --out estate_roofs.csv",
@@ -106,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
                        formatter_class=fmt)
     p.add_argument("--buildings", type=_positive_int, default=100_000)
     p.add_argument("--naive-sample", type=_positive_int, default=20, help="buildings timed with a naive ModelChain loop")
+    p.add_argument("--full", action="store_true",
+                   help="the whole pipeline (buildings, roofs, shading, PV, heat, economics, policy, store) on a "
+                        "synthetic place of about N buildings with London's statistics, per step")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("fetch-osm", help="download real OSM buildings for a place (needs internet)",
@@ -228,7 +232,10 @@ def _cmd_roof_irradiance(args) -> int:
 def _cmd_bench(args) -> int:
     from analysis import bench
 
-    result = bench.run_benchmark(args.buildings, naive_sample=args.naive_sample, verbose=not args.json)
+    if args.full:
+        result = bench.run_full_benchmark(args.buildings, verbose=not args.json)
+    else:
+        result = bench.run_benchmark(args.buildings, naive_sample=args.naive_sample, verbose=not args.json)
     if args.json:
         print(json.dumps(result))
     return 0
