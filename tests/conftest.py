@@ -42,19 +42,31 @@ def pvwatts_roof():
     return read_pvwatts_8760(ROOT / "data" / "validation" / "pvwatts_8760_roofmount.csv")
 
 
-#: Fixtures that run the whole pipeline (Camden, or a small place): their tests are ``slow``.
-PIPELINE_FIXTURES = {"camden_store", "small_run", "two_buildings"}
+#: Fixtures that run the whole pipeline (Camden, or a small place): their tests are ``slow``, and
+#: each fixture's tests run in one pytest-xdist worker (``--dist loadgroup``), so it runs once.
+PIPELINE_FIXTURES = {"camden_store": "camden", "small_run": "small_run", "two_buildings": "two_buildings"}
+#: The book modules share the Camden store and one build of the book (``book_build.py``).
+BOOK_MODULES = ("test_book", "test_book_layout")
 
 
 def pytest_collection_modifyitems(config, items):
     """Markers for the fast lane (``make test-fast`` = ``-m "not slow"``): tests that run the
     pipeline (a fixture of :data:`PIPELINE_FIXTURES`, or marked ``slow`` where they run it
     themselves) or build the book are ``slow``; those that drive Chromium also ``browser``
-    (written into the JUnit report as the property ``marker=browser``, read by ``.ci/run``)."""
+    (written into the JUnit report as the property ``marker=browser``, read by ``.ci/run``).
+
+    Tests sharing a session or module fixture that runs the pipeline get one ``xdist_group``:
+    the Camden store and the book build (about half the full suite's work) in one worker, while
+    the other works through the rest."""
     for item in items:
         module = item.module.__name__.rsplit(".", 1)[-1]
-        if PIPELINE_FIXTURES & set(getattr(item, "fixturenames", ())) or module in ("test_book", "test_book_layout"):
+        fixtures = set(getattr(item, "fixturenames", ()))
+        groups = [group for name, group in PIPELINE_FIXTURES.items() if name in fixtures]
+        if module in BOOK_MODULES:
+            groups.insert(0, "camden")
+        if groups:
             item.add_marker(pytest.mark.slow)
+            item.add_marker(pytest.mark.xdist_group("camden" if "camden" in groups else groups[0]))
         if module in ("test_book", "test_book_layout") or "chromium" in item.name.lower() or "screenshot" in item.name:
             item.add_marker(pytest.mark.browser)
     for item in items:  # the JUnit report says which tests drive a browser: CI (.ci/run) fails if one was skipped
