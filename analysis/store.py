@@ -35,7 +35,7 @@ SCHEMA_VERSION = 2
 #: Tables that hold the store's history, not a run's results (never dropped by a new run).
 PROVENANCE_TABLES = ("runs", "meta")
 #: DuckDB's memory while a run writes its tables [MB] (beyond it, it writes blocks to the file).
-WRITER_MEMORY_MB = 1024
+WRITER_MEMORY_MB = 512
 #: Rows per DuckDB row group (its default): frames are handed over in batches of this size.
 ROW_GROUP_ROWS = 122_880
 #: Words in OS/DuckDB errors that mean the disk (or the file-size limit) is full.
