@@ -5,8 +5,8 @@ The build reads temporary stores and writes into a temporary folder — never th
 
 * Camden: the session's ``camden_store`` (``conftest.py``), passed as ``ENERGY_HOME_DB``;
 * London (the appendix's scale run): the same config on a two-borough sample
-  (``tests/data/london_sample/place.yml``, synthetic buildings, ~50,000) into a temporary
-  ``ANALYSIS_BUILD_DIR`` — the whole of London takes minutes and belongs to ``make book``;
+  (``tests/data/london_sample/place.yml``, synthetic buildings, ~50,000) into a temporary store,
+  passed as ``ENERGY_HOME_DB_LONDON`` — the whole of London takes minutes and belongs to ``make book``;
 * ``jupyter-book build . -W -n --keep-going --path-output <tmp>`` (strict, as ``make book``).
 
 Both test modules call :func:`built_book` from a session fixture; the result (or the failure)
@@ -49,11 +49,13 @@ def built_book(tmp_root: Path, camden_db: Path) -> Path:
     if shortcut:
         _CACHE["html"] = Path(shortcut)
         return _CACHE["html"]
-    stores = tmp_root / "stores"
-    env = os.environ | {"ENERGY_HOME_DB": str(camden_db), "ANALYSIS_BUILD_DIR": str(stores)}
+    # The London store by its own variable, so the run keeps the session's build folder and the
+    # yield grid cached there by the Camden run (the same weather and settings: ~8 s not redone).
+    london_db = tmp_root / "stores" / "london.duckdb"
+    env = os.environ | {"ENERGY_HOME_DB": str(camden_db), "ENERGY_HOME_DB_LONDON": str(london_db)}
     sample = ROOT / "tests" / "data" / "london_sample" / "place.yml"
-    run = subprocess.run([sys.executable, "-m", "analysis", "run", "--place", str(sample), "--quiet"], cwd=ROOT,
-                         env=env, capture_output=True, text=True, timeout=1800)
+    run = subprocess.run([sys.executable, "-m", "analysis", "run", "--place", str(sample), "--db", str(london_db),
+                          "--quiet"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
     if run.returncode != 0:
         _CACHE["error"] = f"London scale run failed: {run.stdout[-1500:]}{run.stderr[-1500:]}"
         raise AssertionError(_CACHE["error"])
