@@ -768,9 +768,21 @@ def load_place(place: str | Path | None = None) -> PlaceConfig:
 
 
 def file_sha256(path, chunk: int = 1 << 20) -> str:
-    """SHA-256 of a file's bytes (first 16 hex digits)."""
+    """SHA-256 of a file's bytes (first 16 hex digits).
+
+    Remembered for the process by path, size, modification time and inode (a run hashes its
+    inputs for provenance and for several cache keys; an edited file gets a new entry).
+    """
+    st = os.stat(path)
+    memo_key = (os.path.abspath(str(path)), st.st_size, st.st_mtime_ns, st.st_ino)
+    if memo_key in _SHA_MEMO:
+        return _SHA_MEMO[memo_key]
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         while block := handle.read(chunk):
             digest.update(block)
-    return digest.hexdigest()[:16]
+    _SHA_MEMO[memo_key] = digest.hexdigest()[:16]
+    return _SHA_MEMO[memo_key]
+
+
+_SHA_MEMO: dict = {}

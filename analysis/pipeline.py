@@ -289,6 +289,91 @@ def load_buildings(cfg, areas: gpd.GeoDataFrame, log: QualityLog,
     return frame, context
 
 
+def read_place_areas(cfg, log: QualityLog) -> gpd.GeoDataFrame:
+    """The place's areas with their statistics, checked by meaning; dwellings = the sum of the
+    accommodation types where those are given (homes are placed by type)."""
+    areas = checks.check_areas(areas_mod.read_areas(cfg), log, cfg.resolve(cfg.section("areas")["file"]))
+    types = [c for columns in homes.TYPE_COLUMNS.values() for c in columns if c in areas]
+    if types:
+        by_type = homes.census_counts(areas).sum(axis=1).to_numpy(dtype=float)
+        if "dwellings" in areas:
+            given = areas["dwellings"].to_numpy(dtype=float)
+            off = int(np.sum(np.isfinite(given) & (np.abs(given - by_type) > 0)))
+            if off:
+                log.record("areas", "dwellings", records=len(areas), derived=off,
+                           note=f"in {off} area(s) the total differed from the sum of accommodation types after "
+                                f"apportioning (rounding of merged areas); the sum of types is used")
+        areas["dwellings"] = by_type
+    return areas
+
+
+def _section_files(cfg, section) -> dict:
+    """SHA-256 of every file a config section names (keys ``file``), by path."""
+    out = {}
+
+    def walk(node):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k == "file" and isinstance(v, str):
+                    path = cfg.resolve(v)
+                    out[str(path)] = config_mod.file_sha256(path) if path.is_file() else None
+                    for sidecar in path.parent.glob(path.stem + ".*"):  # a shapefile's .dbf, .shx, .prj
+                        if sidecar != path and sidecar.is_file():
+                            out[str(sidecar)] = config_mod.file_sha256(sidecar)
+                else:
+                    walk(v)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(section)
+    return out
+
+
+def _areas_key(cfg) -> str:
+    return cache.key_of(files=_section_files(cfg, cfg.section("areas")), section=cfg.section("areas"), crs=cfg.crs,
+                        code=cache.code_hash("ingest/areas.py", "ingest/checks.py", "homes.py", "quality.py", "config.py"),
+                        function=inspect.getsource(read_place_areas))
+
+
+def _areas_cached(cfg, log: QualityLog) -> gpd.GeoDataFrame:
+    """:func:`read_place_areas`, cached by the areas' files, settings and code (its log replayed)."""
+    def compute():
+        sub = QualityLog()
+        return read_place_areas(cfg, sub), sub.rows
+
+    areas, rows = cache.cached("areas", _areas_key(cfg), compute)
+    _replay(log, rows)
+    return areas
+
+
+def _real_buildings_cached(cfg, areas, log: QualityLog, progress=None):
+    """:func:`load_buildings` for real footprints, cached by everything it reads: the footprint
+    file, the areas (their key), the buildings/homes/ownership assumptions, the seed and the code
+    (its log replayed, the areas' floor-coverage columns restored)."""
+    section = cfg.raw.get("buildings", {})
+    before = set(areas.columns)
+
+    def compute():
+        sub = QualityLog()
+        frame, context = load_buildings(cfg, areas, sub, progress)
+        added = {c: areas[c].to_numpy() for c in areas.columns if c not in before}
+        return frame, context, added, sub.rows
+
+    a = cfg.assumptions
+    key = cache.key_of(areas=_areas_key(cfg), buildings=_section_files(cfg, section), section=section,
+                       assumptions={g: a.groups.get(g) for g in ("buildings", "homes", "ownership")},
+                       seed=cfg.raw.get("seed"), crs=cfg.crs,
+                       code=cache.code_hash("attributes.py", "homes.py", "ownership.py", "quality.py", "ingest/buildings.py",
+                                            "ingest/tags.py", "ingest/checks.py", "ingest/areas.py"),
+                       function=inspect.getsource(load_buildings) + inspect.getsource(_context_buildings))
+    frame, context, added, rows = cache.cached("place-buildings", key, compute)
+    for column, values in added.items():
+        areas[column] = values
+    _replay(log, rows)
+    return frame, context
+
+
 def _replay(log: QualityLog, rows: dict) -> None:
     """Add data-quality rows recorded by a cached step to this run's log."""
     for (step, field_name), row in rows.items():
@@ -577,7 +662,7 @@ class BuildingSource:
         section = cfg.raw.get("buildings", {"source": "synthetic"})
         self.synthetic = section.get("source", "file") == "synthetic"
         self.reach = float(roofs.shading_params(cfg.assumptions)["radius_m"]) + 50.0  # + a footprint's overhang
-        self.frame, self.file_context = (None, None) if self.synthetic else load_buildings(cfg, areas, log, progress)
+        self.frame, self.file_context = (None, None) if self.synthetic else _real_buildings_cached(cfg, areas, log, progress)
         self.area_index = pd.Index(areas["area_id"].astype(str))
         if self.frame is not None:
             self.frame["area_row"] = self.area_index.get_indexer(self.frame["area_id"].astype(str))
@@ -657,18 +742,7 @@ def _run(cfg, db_path, options, started, quiet, fail_after, with_heat, with_owne
     progress = Progress(10, quiet)
 
     log = QualityLog()
-    areas = checks.check_areas(areas_mod.read_areas(cfg), log, cfg.resolve(cfg.section("areas")["file"]))
-    types = [c for columns in homes.TYPE_COLUMNS.values() for c in columns if c in areas]
-    if types:  # homes are placed by type: the area's count of homes is the sum of its types
-        by_type = homes.census_counts(areas).sum(axis=1).to_numpy(dtype=float)
-        if "dwellings" in areas:
-            given = areas["dwellings"].to_numpy(dtype=float)
-            off = int(np.sum(np.isfinite(given) & (np.abs(given - by_type) > 0)))
-            if off:
-                log.record("areas", "dwellings", records=len(areas), derived=off,
-                           note=f"in {off} area(s) the total differed from the sum of accommodation types after "
-                                f"apportioning (rounding of merged areas); the sum of types is used")
-        areas["dwellings"] = by_type
+    areas = _areas_cached(cfg, log)
     progress.step("areas", len(areas), "areas")
 
     weather_path = cfg.resolve(cfg.raw["weather"])
