@@ -117,7 +117,8 @@ def connect(path=None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         raise InputError(f"cannot open the store ({str(exc).splitlines()[0][:160]})", path=path,
                          fix="close other programs using it, or pass another --db") from exc
     con.execute(f"LOAD '{_sql_literal(str(spatial_extension_path()))}'")
-    con.execute("SET enable_progress_bar = false")  # the run prints its own progress; DuckDB's bar garbles it
+    with contextlib.suppress(duckdb.Error):  # in a Jupyter kernel DuckDB refuses to touch the setting
+        con.execute("SET enable_progress_bar = false")  # the run prints its own progress; DuckDB's bar garbles it
     return con
 
 
