@@ -744,6 +744,9 @@ def _run(cfg, db_path, options, started, quiet, fail_after, with_heat, with_owne
     log = QualityLog()
     areas = _areas_cached(cfg, log)
     progress.step("areas", len(areas), "areas")
+    # Real footprints are read and prepared now, before the weather: a bad file fails in a second.
+    source = BuildingSource(cfg, areas, log, progress)
+    progress.lap("buildings, homes and owners")
 
     weather_path = cfg.resolve(cfg.raw["weather"])
     weather, meta = read_weather(weather_path, cfg.raw.get("weather_format"), log=log)
@@ -754,7 +757,6 @@ def _run(cfg, db_path, options, started, quiet, fail_after, with_heat, with_owne
     histogram = _sun_path_cached(weather, meta, weather_path, grid, cfg)
     progress.step("weather and yield grid", len(grid), "bins")
 
-    source = BuildingSource(cfg, areas, log, progress)  # real footprints: read and prepared here
     # The new store is built beside the old one and swapped in at the end (one rename).
     writer = store.StoreBuilder(db_path, run={"place": cfg.name, "config_hash": cfg.config_hash(),
                                               "input_hashes": input_hashes(cfg), "started_at": started},
