@@ -277,7 +277,7 @@ FULL_STATISTICS = ("households", "population", "income_mean_gbp", "owned_outrigh
 LONDON_BUILDINGS_PER_AREA = 369.5
 
 
-def benchmark_place(n_buildings: int, folder) -> "Path":
+def benchmark_place(n_buildings: int, folder):
     """Write a place config of about ``n_buildings`` synthetic buildings and return its path.
 
     The areas are London's neighbourhoods with their real statistics (Census 2021 dwelling types

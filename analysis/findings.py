@@ -682,13 +682,6 @@ def district_heat(con) -> Finding:
                    sources=("heat_cells", "assumptions"))
 
 
-def heat_and_district(con) -> Finding:
-    """Heat demand (homes against other buildings) and the district-heating zones, in one finding."""
-    h, d = heat_demand(con), district_heat(con)
-    return Finding("heat_and_district", "Heat and district heating", h.sentence + " " + d.sentence, CHAPTERS["heat"],
-                   values=h.values | d.values, ranges=h.ranges | d.ranges, rule=h.rule, sources=h.sources + d.sources)
-
-
 def solar_heat_check(con) -> Finding:
     """The model's Ackermannbogen solar fraction against the range reported for the real scheme."""
     require(con, "heat_checks", ["check", "solar_fraction", "solar_fraction_no_store", "reported_solar_fraction_low",

@@ -560,6 +560,55 @@ class RunWriter:
             self._thread, self._queue = None, None
         self._raise_writer_error()
 
+    def _finish_tables(self, quality, derived_sql) -> list:
+        """Wait for the writer, write the data-quality log, run the roll-ups; the tables written."""
+        self._join()
+        if quality is not None:
+            self._write("data_quality", quality.frame() if hasattr(quality, "frame") else pd.DataFrame(quality))
+        for statement in derived_sql:
+            self.con.execute(statement)
+        return result_tables(self.con)
+
+    def _record_run(self, written: list) -> int:
+        """Append the ``ok`` runs row (and the store's place) in :attr:`con`; the new run id."""
+        con, run = self.con, self.run
+        run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM runs").fetchone()[0]
+        con.execute(
+            "INSERT INTO runs (run_id, started_at, finished_at, status, place, code_version, config_hash,"
+            " input_hashes, summary, message, tables) VALUES (?, ?, ?, 'ok', ?, ?, ?, ?, ?, NULL, ?)",
+            [run_id, run.get("started_at", dt.datetime.now()), dt.datetime.now(), run.get("place"),
+             code_version(), run.get("config_hash"), json.dumps(run.get("input_hashes", {})),
+             json.dumps(run.get("summary", {}), default=str), json.dumps(written)])
+        if run.get("place") is not None:
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('place', ?)", [str(run["place"])])
+        return run_id
+
+    def _stop_writer(self) -> None:
+        """Interrupt the table being written, drop the frames still waiting, end the thread."""
+        if self._thread is None:
+            return
+        with contextlib.suppress(Exception):
+            self.con.interrupt()
+        import queue
+
+        with contextlib.suppress(queue.Empty):
+            while True:
+                self._queue.get_nowait()
+        with contextlib.suppress(BaseException):
+            self._join()
+
+    def _raise_honestly(self, exc: BaseException | None) -> None:
+        """Re-raise ``exc`` as the error a user can act on: an interrupt as ``Interrupted(stored=False)``,
+        a full disk as one line naming the store."""
+        if exc is None:
+            return
+        if _is_interrupt(exc) or (isinstance(exc, Interrupted) and exc.stored is not True):
+            signum = exc.signum if isinstance(exc, Interrupted) else (self.noted[0] if self.noted else signal.SIGINT)
+            raise Interrupted(signum, stored=False, run_id=self.previous_id) from None
+        if is_disk_full(exc):
+            raise _disk_full_error(None, exc, self.path) from None
+        raise exc
+
     def commit(self, quality=None, derived_sql=()) -> int:
         """Wait for the writer, store the data-quality log and the ``runs`` row, commit; the run id.
 
@@ -570,26 +619,13 @@ class RunWriter:
         analysis.errors.InputError
             The disk filled up.
         """
-        con, run = self.con, self.run
+        con = self.con
         committed = False
         run_id = None
         try:
             with _on_signals(self.noted, interrupt=True):
-                self._join()
-                if quality is not None:
-                    self._write("data_quality", quality.frame() if hasattr(quality, "frame") else pd.DataFrame(quality))
-                for statement in derived_sql:
-                    con.execute(statement)
-                written = result_tables(con)
-                run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM runs").fetchone()[0]
-                con.execute(
-                    "INSERT INTO runs (run_id, started_at, finished_at, status, place, code_version, config_hash,"
-                    " input_hashes, summary, message, tables) VALUES (?, ?, ?, 'ok', ?, ?, ?, ?, ?, NULL, ?)",
-                    [run_id, run.get("started_at", dt.datetime.now()), dt.datetime.now(), run.get("place"),
-                     code_version(), run.get("config_hash"), json.dumps(run.get("input_hashes", {})),
-                     json.dumps(run.get("summary", {}), default=str), json.dumps(written)])
-                if run.get("place") is not None:
-                    con.execute("INSERT OR REPLACE INTO meta VALUES ('place', ?)", [str(run["place"])])
+                written = self._finish_tables(quality, derived_sql)
+                run_id = self._record_run(written)
             # From here the outcome must be all or nothing and known: hold Ctrl-C/SIGTERM back until the
             # commit (and the checkpoint that folds the log into the file) is done, then report them.
             with _on_signals([], interrupt=False) as received:
@@ -622,27 +658,11 @@ class RunWriter:
         An interrupt becomes :class:`~analysis.errors.Interrupted` with ``stored=False``; a full
         disk an :class:`~analysis.errors.InputError` naming the store.
         """
-        if self._thread is not None:
-            with contextlib.suppress(Exception):
-                self.con.interrupt()  # stop the table being written now
-            import queue
-
-            with contextlib.suppress(queue.Empty):
-                while True:  # frames still waiting: dropped
-                    self._queue.get_nowait()
-            with contextlib.suppress(BaseException):
-                self._join()
+        self._stop_writer()
         if self._open:
             _rollback(self.con)
             self._open = False
-        if exc is None:
-            return
-        if _is_interrupt(exc) or (isinstance(exc, Interrupted) and exc.stored is not True):
-            signum = exc.signum if isinstance(exc, Interrupted) else (self.noted[0] if self.noted else signal.SIGINT)
-            raise Interrupted(signum, stored=False, run_id=self.previous_id) from None
-        if is_disk_full(exc):
-            raise _disk_full_error(self.con, exc, self.path) from None
-        raise exc
+        self._raise_honestly(exc)
 
 
 class StoreBuilder(RunWriter):
@@ -705,17 +725,12 @@ class StoreBuilder(RunWriter):
 
     def commit(self, quality=None, derived_sql=()) -> int:
         """Finish the new file and swap it in; the new run id (see :class:`RunWriter`)."""
-        con, run = self.con, self.run
+        con = self.con
         swapped = False
         run_id = None
         try:
             with _on_signals(self.noted, interrupt=True):
-                self._join()
-                if quality is not None:
-                    self._write("data_quality", quality.frame() if hasattr(quality, "frame") else pd.DataFrame(quality))
-                for statement in derived_sql:
-                    con.execute(statement)
-                written = result_tables(con)
+                written = self._finish_tables(quality, derived_sql)
                 previous_runs, meta_rows = self._history
                 if len(previous_runs):
                     con.register("__previous_runs", previous_runs)
@@ -724,15 +739,7 @@ class StoreBuilder(RunWriter):
                 for key, value in meta_rows:
                     con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
                 init_schema(con)  # schema version of this code
-                run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM runs").fetchone()[0]
-                con.execute(
-                    "INSERT INTO runs (run_id, started_at, finished_at, status, place, code_version, config_hash,"
-                    " input_hashes, summary, message, tables) VALUES (?, ?, ?, 'ok', ?, ?, ?, ?, ?, NULL, ?)",
-                    [run_id, run.get("started_at", dt.datetime.now()), dt.datetime.now(), run.get("place"),
-                     code_version(), run.get("config_hash"), json.dumps(run.get("input_hashes", {})),
-                     json.dumps(run.get("summary", {}), default=str), json.dumps(written)])
-                if run.get("place") is not None:
-                    con.execute("INSERT OR REPLACE INTO meta VALUES ('place', ?)", [str(run["place"])])
+                run_id = self._record_run(written)
                 con.execute("CHECKPOINT")
                 con.close()
                 self._open = False
@@ -757,16 +764,7 @@ class StoreBuilder(RunWriter):
 
     def abort(self, exc: BaseException | None = None) -> None:
         """Stop the writer, delete the new file; re-raise ``exc`` as the honest error (if given)."""
-        if self._thread is not None:
-            with contextlib.suppress(Exception):
-                self.con.interrupt()
-            import queue
-
-            with contextlib.suppress(queue.Empty):
-                while True:
-                    self._queue.get_nowait()
-            with contextlib.suppress(BaseException):
-                self._join()
+        self._stop_writer()
         if self.con is not None and self._open:
             with contextlib.suppress(Exception):
                 self.con.close()
@@ -774,14 +772,7 @@ class StoreBuilder(RunWriter):
         for leftover in (self.building, Path(str(self.building) + ".wal")):
             with contextlib.suppress(OSError):
                 leftover.unlink(missing_ok=True)
-        if exc is None:
-            return
-        if _is_interrupt(exc) or (isinstance(exc, Interrupted) and exc.stored is not True):
-            signum = exc.signum if isinstance(exc, Interrupted) else (self.noted[0] if self.noted else signal.SIGINT)
-            raise Interrupted(signum, stored=False, run_id=self.previous_id) from None
-        if is_disk_full(exc):
-            raise _disk_full_error(None, exc, self.target) from None
-        raise exc
+        self._raise_honestly(exc)
 
 
 def _fsync(path) -> None:
