@@ -322,7 +322,9 @@ def render_factsheet(title: str, data: dict, place: str, boundary=None, selectio
         caveats.insert(0, "<strong>The buildings are synthetic</strong>: generated from real census counts of "
                           "dwelling types; footprints, storeys, ages and owners are assumed.")
     else:
-        caveats.insert(0, f"Footprints are real (OpenStreetMap). Storeys were mapped for {pct(b['levels_observed'])} of "
+        licence_text = data["summary"].get("buildings_licence") or ""
+        origin = "OpenStreetMap" if "openstreetmap" in licence_text.lower() else "the place's buildings file"
+        caveats.insert(0, f"Footprints are real ({origin}). Storeys were mapped for {pct(b['levels_observed'])} of "
                           f"these buildings and estimated for the rest; use was tagged for {pct(b['use_observed'])} and "
                           f"inferred for {pct(b['use_imputed'])} from how many homes the census counts here; roof owners "
                           f"are recorded for {pct(b['owner_observed'])}, otherwise inferred from tenure and use.")
@@ -332,8 +334,11 @@ def render_factsheet(title: str, data: dict, place: str, boundary=None, selectio
     sources = ("Census 2021 TS044/TS054 (ONS, OGL v3); GLA household income 2012 (OGL v2); BEIS domestic gas and "
                "electricity 2019 (OGL); IMD 2019 (MHCLG, OGL v3); CIBSE TM46 benchmarks; ASHRAE IWEC London Gatwick "
                "weather; NREL PVWatts validation; model: pvlib (PVWatts v5 chain), ISO 9806 collectors.")
-    licence = data["summary"].get("buildings_licence") or ("" if synthetic else "© OpenStreetMap contributors, ODbL 1.0")
-    attribution = (f" Building footprints {html.escape(licence)} (openstreetmap.org/copyright)." if licence else "")
+    # The footprints' licence as the place config states it (buildings: licence); OSM's needs its link.
+    licence = "" if synthetic else (data["summary"].get("buildings_licence") or "")
+    osm = "openstreetmap" in licence.lower()
+    attribution = (f" Building footprints {html.escape(licence)}{' (openstreetmap.org/copyright)' if osm else ''}."
+                   if licence else "")
     run = data["run"]
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -367,7 +372,7 @@ small, .foot {{ font-size: 8pt; color: #444; }} ul {{ margin: 2px 0; padding-lef
 </div>
 <div class="two">
 <div><h2>Map</h2>{svg_map(data['geoms'], boundary)}<small>Footprints coloured by roof owner (legend in the table).{
-"" if synthetic else " Map data © OpenStreetMap contributors."}</small></div>
+" Map data © OpenStreetMap contributors." if osm else ""}</small></div>
 <div><h2>Who owns the roofs</h2><table><tr><th>Owner</th><th>Buildings</th><th>Homes</th><th>kWp</th></tr>{owners_rows}</table>
 <p><small>{html.escape(tenure_line)}</small></p>
 <h2>£ per household per year</h2><table><tr><th>If the panels are owned…</th><th>Gain</th><th>Cost</th><th>Net</th></tr>{money_rows}</table>

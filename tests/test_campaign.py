@@ -150,6 +150,9 @@ def test_place_with_quotes_and_sql_in_names_runs(tmp_path):
     assert set(con.execute("SELECT name FROM areas").df()["name"]) == {"O'Brien Court", "Robert \"Bob\" Hall"}
     assert con.execute("SELECT count(*) FROM buildings").fetchone()[0] == 3
     con.close()
+    # The user's own footprints (no licence given) are not passed off as OpenStreetMap data.
+    page = campaign.make_factsheet(db=db, area="A'1", out_dir=tmp_path / "fs")["html"].read_text()
+    assert "Footprints are real (the place's buildings file)" in page and "OpenStreetMap" not in page
 
 
 def test_overture_parquet_read_by_duckdb(tmp_path):
