@@ -49,6 +49,7 @@ PIPELINE_FIXTURES = {"camden_store": "camden", "small_run": "small_run", "two_bu
 BOOK_MODULES = ("test_book", "test_book_layout")
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook reads the xdist_group markers
 def pytest_collection_modifyitems(config, items):
     """Markers for the fast lane (``make test-fast`` = ``-m "not slow"``): tests that run the
     pipeline (a fixture of :data:`PIPELINE_FIXTURES`, or marked ``slow`` where they run it

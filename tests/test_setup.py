@@ -77,3 +77,31 @@ def test_missing_chromium_fails_under_ci(monkeypatch):
     monkeypatch.setenv("CI", "")
     with pytest.raises(pytest.skip.Exception):
         require()
+
+
+def test_xdist_groups_keep_shared_fixture_tests_in_one_worker(tmp_path):
+    """The suite's time budget rests on ``--dist loadgroup`` sending every test of one pipeline run
+    (Camden store + book build) to one worker; a pytest/xdist upgrade once made it silently ignore
+    the groups (pytest-xdist#1386) and both workers built the book. Grouping is checked here as the
+    suite's own conftest applies it (markers added in ``pytest_collection_modifyitems``)."""
+    import subprocess
+    import sys
+
+    (tmp_path / "conftest.py").write_text(
+        "import pytest\n"
+        "@pytest.hookimpl(tryfirst=True)\n"
+        "def pytest_collection_modifyitems(config, items):\n"
+        "    for item in items:\n"
+        "        if 'grouped' in item.name:\n"
+        "            item.add_marker(pytest.mark.xdist_group('shared'))\n")
+    (tmp_path / "test_a.py").write_text(
+        "import os, time, pathlib\n"
+        "def _mark(name):\n"
+        "    time.sleep(0.05)\n"
+        "    (pathlib.Path(__file__).parent / f'{name}.worker').write_text(os.environ['PYTEST_XDIST_WORKER'])\n"
+        + "".join(f"def test_grouped_{i}(): _mark('g{i}')\ndef test_free_{i}(): _mark('f{i}')\n" for i in range(6)))
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "2", "--dist", "loadgroup", "-p", "no:cacheprovider",
+                          str(tmp_path)], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    workers = {(tmp_path / f"g{i}.worker").read_text() for i in range(6)}
+    assert len(workers) == 1, f"grouped tests ran in {sorted(workers)}: --dist loadgroup ignores xdist_group"
