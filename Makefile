@@ -19,7 +19,7 @@ run: $(STAMP)
 	$(BIN)/python -m analysis run --place london --quiet   # London-wide scale run, used by the appendix
 
 book: run
-	$(BIN)/python -c "from analysis.book import sync_execution_cache as s; s()"
+	$(BIN)/python -c "from analysis.book import prepare_build; prepare_build()"   # pages executed in parallel into the cache
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "book: _build/html/index.html"
 

@@ -382,3 +382,97 @@ def sync_execution_cache(project_root=None) -> bool:
     marker.parent.mkdir(parents=True, exist_ok=True)
     marker.write_text(fingerprint)
     return True
+
+
+def _toc_pages(root: Path) -> list[Path]:
+    """The book's pages in ``_toc.yml`` order (MyST Markdown files)."""
+    import yaml
+
+    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
+    names = [toc["root"]] + [c["file"] for part in toc.get("parts", []) for c in part.get("chapters", [])]
+    return [root / f"{name}.md" for name in names if (root / f"{name}.md").is_file()]
+
+
+def _execute_page(path: Path, timeout: int):
+    """Execute one page's notebook (as Jupyter Book would, in the page's folder); return it, seconds, error."""
+    from jupyter_cache.executors.utils import single_nb_execution
+    from myst_nb.core.read import read_myst_markdown_notebook
+
+    notebook = read_myst_markdown_notebook(path.read_text(encoding="utf-8"), add_source_map=True, path=path)
+    result = single_nb_execution(notebook, cwd=str(path.parent), allow_errors=False, timeout=timeout,
+                                 meta_override=True)
+    return notebook, result.time, result.err
+
+
+def execute_pages(project_root=None, output=None, jobs: int | None = None, timeout: int = 600) -> dict:
+    """Execute the book's notebooks in parallel into Jupyter Book's execution cache.
+
+    ``jupyter-book build`` (execution mode ``cache``) executes the pages one after another: about
+    5 s each, most of it a kernel starting and importing the package. Pages whose code is already
+    in the cache are skipped; the others run ``jobs`` at a time (one kernel each) and are stored as
+    Jupyter Book would store them, so the build that follows only renders. A page that fails here
+    is left out of the cache: the build runs it again and reports the error in its own words.
+
+    Parameters
+    ----------
+    project_root : path, optional
+        The book's folder (with ``_toc.yml``); the project by default.
+    output : path, optional
+        The build's ``--path-output`` (the cache is ``<output>/_build/.jupyter_cache``); the project
+        folder by default.
+    jobs : int, optional
+        Pages executed at once; one more than the number of CPUs by default (a kernel spends
+        part of its start waiting; on 2 cores 3 at a time took 36 s, 2 took 41 s, one by one 68 s).
+    timeout : int
+        Seconds per cell, as ``execute.timeout`` in ``_config.yml``.
+
+    Returns
+    -------
+    dict
+        ``executed``, ``cached`` (already up to date) and ``failed`` page names, and ``seconds``.
+    """
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+    from myst_nb.core.read import read_myst_markdown_notebook
+
+    from analysis.config import PROJECT_ROOT
+
+    started = time.perf_counter()
+    root = Path(project_root or PROJECT_ROOT)
+    cache = get_cache(str(Path(output or root) / "_build" / ".jupyter_cache"))
+    todo, cached = [], []
+    for path in _toc_pages(root):
+        notebook = read_myst_markdown_notebook(path.read_text(encoding="utf-8"), add_source_map=True, path=path)
+        if not any(cell.cell_type == "code" for cell in notebook.cells):
+            continue  # plain Markdown: nothing to execute
+        try:
+            cache.match_cache_notebook(notebook)
+            cached.append(path.stem)
+        except KeyError:
+            todo.append(path)
+    executed, failed = [], []
+    # Threads are enough: each page runs in its own kernel process; the threads only wait on them.
+    with ThreadPoolExecutor(max_workers=max(1, jobs or (os.cpu_count() or 1) + 1)) as pool:
+        for path, (notebook, seconds, error) in zip(todo, pool.map(lambda p: _execute_page(p, timeout), todo)):
+            if error is not None:
+                failed.append(path.stem)
+                continue
+            cache.cache_notebook_bundle(CacheBundleIn(notebook, str(path), data={"execution_seconds": seconds}),
+                                        check_validity=False, overwrite=True)
+            executed.append(path.stem)
+    return {"executed": executed, "cached": cached, "failed": failed,
+            "seconds": round(time.perf_counter() - started, 1)}
+
+
+def prepare_build(project_root=None, jobs: int | None = None) -> dict:
+    """Before ``jupyter-book build``: drop a stale execution cache (:func:`sync_execution_cache`), then
+    execute the changed pages in parallel (:func:`execute_pages`). Prints one line."""
+    cleared = sync_execution_cache(project_root)
+    done = execute_pages(project_root, jobs=jobs)
+    print(f"book pages: {len(done['executed'])} executed in parallel, "
+          f"{len(done['cached'])} unchanged, {len(done['failed'])} failed (the build reports them) "
+          f"in {done['seconds']} s" + ("; results changed, cache cleared" if cleared else ""))
+    return done
