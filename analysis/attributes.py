@@ -130,7 +130,7 @@ def classify_use(buildings: pd.DataFrame, log: QualityLog | None = None) -> pd.D
     n = len(buildings)
     get = lambda c: _lower(buildings[c]) if c in buildings else np.full(n, "", dtype=object)  # noqa: E731
     tag, building_use = get("use"), get("building_use")
-    amenity, shop, office = get("amenity"), get("shop"), get("office")
+    shop, office = get("shop"), get("office")
     context = _first_value(pd.DataFrame({k: get(k) for k in ("amenity", "tourism", "healthcare", "leisure")}))
     landuse = get("landuse")
     poi = pd.to_numeric(buildings.get("poi_count", pd.Series(0, index=buildings.index)), errors="coerce").fillna(0).to_numpy()
@@ -258,7 +258,6 @@ def impute_levels(buildings: pd.DataFrame, use_group, storey_height_m: float = 3
         ``levels``, ``levels_low``, ``levels_high`` [storeys], ``levels_source``, ``height_m`` [m],
         ``height_source`` — observed/derived values kept, gaps imputed.
     """
-    n = len(buildings)
     levels = np.array(pd.to_numeric(buildings["levels"], errors="coerce"), dtype=float)
     height = np.array(pd.to_numeric(buildings["height_m"], errors="coerce"), dtype=float)
     levels_src = buildings["levels_source"].to_numpy(dtype=object).copy()

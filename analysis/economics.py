@@ -814,7 +814,7 @@ def model_quantities(units: Units, params: dict, curve: SelfConsumptionCurve, ba
     U = len(units)
     n = units.n_buildings[:, None]
     life = p["lifetime_years"][None, :]
-    kwp, kwh, demand, sc_plain, capex = base["kwp"], base["kwh"], base["demand"], base["sc_plain"], base["capex"]
+    kwh, demand, sc_plain, capex = base["kwh"], base["demand"], base["sc_plain"], base["capex"]
     dom_frac = base["dom_frac"]
     owner = units.roof_owner
     oo = owner == _roof_owner_index("owner_occupier")

@@ -112,10 +112,10 @@ def export(db, out_dir, crs: str, formats=FORMATS) -> list[Path]:
         for name, sql in (("buildings", BUILDINGS_SQL), ("areas", AREAS_SQL)):
             heat_table = "building_heat" if name == "buildings" else "area_heat"
             if heat_table not in present:  # a run with the heat step off: heat columns are empty, not an error
-                sql = sql.replace(f"LEFT JOIN {heat_table} h", f"LEFT JOIN (SELECT NULL::VARCHAR AS building_id, "
-                                  f"NULL::VARCHAR AS area_id, NULL::DOUBLE AS heat_kwh_central, NULL::DOUBLE AS "
-                                  f"heat_density_mwh_per_ha, NULL::BOOLEAN AS dh_candidate_area, NULL::DOUBLE AS "
-                                  f"sdh_solar_fraction) h")
+                sql = sql.replace(f"LEFT JOIN {heat_table} h", "LEFT JOIN (SELECT NULL::VARCHAR AS building_id, "
+                                  "NULL::VARCHAR AS area_id, NULL::DOUBLE AS heat_kwh_central, NULL::DOUBLE AS "
+                                  "heat_density_mwh_per_ha, NULL::BOOLEAN AS dh_candidate_area, NULL::DOUBLE AS "
+                                  "sdh_solar_fraction) h")
             try:
                 frame = con.execute(sql).df()
             except (duckdb.BinderException, duckdb.CatalogException) as exc:  # a store from an older version

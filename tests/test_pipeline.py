@@ -17,7 +17,7 @@ from test_fuzz import _small_place
 
 def q(db, sql):
     """``sql`` on the store as a frame, read-only. Plain DuckDB: these queries need no spatial functions,
-    and loading the extension costs each connection ~0.5 s (store.connect verifies its signature)."""
+    and loading the extension costs time (store.connect has DuckDB check its signature once per process)."""
     con = duckdb.connect(str(db), read_only=True, config={"autoload_known_extensions": "false",
                                                           "autoinstall_known_extensions": "false"})
     try:

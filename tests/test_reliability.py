@@ -405,7 +405,7 @@ def _write(db, place="Camden", **kw):
 
 def _read(db, sql):
     """Rows of ``sql`` on the store, read-only. Plain DuckDB: these queries need no spatial functions,
-    and loading the extension costs each connection ~0.5 s (store.connect verifies its signature)."""
+    and loading the extension costs time (store.connect has DuckDB check its signature once per process)."""
     con = duckdb.connect(str(db), read_only=True, config={"autoload_known_extensions": "false",
                                                           "autoinstall_known_extensions": "false"})
     try:

@@ -105,3 +105,29 @@ def test_xdist_groups_keep_shared_fixture_tests_in_one_worker(tmp_path):
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     workers = {(tmp_path / f"g{i}.worker").read_text() for i in range(6)}
     assert len(workers) == 1, f"grouped tests ran in {sorted(workers)}: --dist loadgroup ignores xdist_group"
+
+
+def test_extension_signature_checked_once_per_process_and_again_when_the_file_changes(tmp_path, monkeypatch):
+    """store.connect skips DuckDB's ~0.25 s signature check only for the very file it has already
+    checked in this process; a tampered copy (another size or time) is checked and refused."""
+    import shutil
+
+    import duckdb
+    import pytest
+
+    good = tmp_path / "good" / "spatial.duckdb_extension"
+    good.parent.mkdir()
+    shutil.copy(store.spatial_extension_path(), good)
+    monkeypatch.setattr(store, "spatial_extension_path", lambda: good)
+    monkeypatch.setattr(store, "_SIGNATURE_CHECKED", {})
+    con = store.connect()
+    assert con.execute("SELECT current_setting('allow_unsigned_extensions')").fetchone()[0] is False
+    con.close()
+    con = store.connect()  # the same, checked file: loaded without the check
+    assert con.execute("SELECT ST_X(ST_Point(1, 2))").fetchone()[0] == 1.0
+    con.close()
+    data = bytearray(good.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one flipped byte: the signature no longer matches
+    good.write_bytes(bytes(data) + b"\0")
+    with pytest.raises(duckdb.Error):
+        store.connect()

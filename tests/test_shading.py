@@ -1,7 +1,6 @@
 """Shading by neighbours: horizon geometry on analytic cases, sky-view factor, sun-path histogram
 against an hour-by-hour reference, the PV ratio method's error, and the roof-irradiance command."""
 
-import json
 
 import numpy as np
 import pandas as pd
@@ -10,7 +9,6 @@ import pytest
 import shapely
 
 from analysis import config, roofs, shading, solar
-from analysis.errors import InputError
 from conftest import DATA, ROOT
 
 EPW = ROOT / "data" / "weather" / "GBR_London.Gatwick.037760_IWEC.epw"

@@ -36,7 +36,6 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from analysis.errors import InputError
 from analysis.ingest import tags as T
