@@ -154,8 +154,8 @@ def roof_irradiance(buildings_path, weather_path, context_path=None, height_colu
                                rack_flat=False, force_flat=(roof == "flat"), shading_heights=heights)
     albedo = assumptions.get("pv", "albedo") if "albedo" in assumptions.groups.get("pv", {}) else 0.2
     tilts = np.unique(np.r_[np.arange(0, 91, 5.0)])
-    hist = shading.sun_path_histogram(weather, meta, tilts, np.arange(0, 360, 10.0), sp["n_sectors"],
-                                      sp["elevation_step_deg"], albedo)
+    hist = shading.sun_path_histogram_cached(weather, meta, weather_path, weather_format, tilts, np.arange(0, 360, 10.0),
+                                             sp["n_sectors"], sp["elevation_step_deg"], albedo)
     if roof == "flat":
         context = None if context is None else context.assign(roof_shape="flat")
     shaders = roofs.building_shaders(targets, context, params, quality, heights[0])

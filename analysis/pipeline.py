@@ -418,13 +418,8 @@ def _sun_path_cached(weather, meta, weather_path, grid: pd.DataFrame, cfg):
 
     sp = roofs.shading_params(cfg.assumptions)
     tilts, azimuths = np.unique(grid["tilt_deg"].to_numpy()), np.unique(grid["azimuth_deg"].to_numpy())
-    albedo = grid.attrs.get("albedo", 0.2)
-    key = cache.key_of(weather=config_mod.file_sha256(weather_path), fmt=cfg.raw.get("weather_format"),
-                       tilts=tilts.tolist(), azimuths=azimuths.tolist(), sectors=sp["n_sectors"],
-                       step=sp["elevation_step_deg"], albedo=albedo,
-                       code=cache.code_hash("shading.py", "solar.py", "ingest/weather.py"))
-    return cache.cached("sun-path", key, lambda: shading.sun_path_histogram(
-        weather, meta, tilts, azimuths, sp["n_sectors"], sp["elevation_step_deg"], albedo))
+    return shading.sun_path_histogram_cached(weather, meta, weather_path, cfg.raw.get("weather_format"), tilts, azimuths,
+                                             sp["n_sectors"], sp["elevation_step_deg"], grid.attrs.get("albedo", 0.2))
 
 
 def _context_buildings(everything: gpd.GeoDataFrame, inside: gpd.GeoDataFrame, assumptions) -> gpd.GeoDataFrame | None:

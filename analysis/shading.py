@@ -674,6 +674,21 @@ def place_grid_and_histogram(weather: pd.DataFrame, metadata: dict, assumptions,
     return grid, hist
 
 
+def sun_path_histogram_cached(weather: pd.DataFrame, metadata: dict, weather_path, weather_format, tilts, azimuths,
+                              n_sectors: int, elevation_step_deg: float, albedo: float) -> SunPathHistogram:
+    """:func:`sun_path_histogram`, kept in the run cache (:mod:`analysis.cache`) under the weather
+    file's hash, the bins and this code: the pipeline and ``roof-irradiance`` share the entries."""
+    from analysis import cache
+    from analysis import config as config_mod
+
+    key = cache.key_of(weather=config_mod.file_sha256(weather_path), fmt=weather_format,
+                       tilts=np.asarray(tilts, float).tolist(), azimuths=np.asarray(azimuths, float).tolist(),
+                       sectors=n_sectors, step=elevation_step_deg, albedo=albedo,
+                       code=cache.code_hash("shading.py", "solar.py", "ingest/weather.py"))
+    return cache.cached("sun-path", key, lambda: sun_path_histogram(
+        weather, metadata, tilts, azimuths, n_sectors, elevation_step_deg, albedo))
+
+
 def sun_path_histogram(weather: pd.DataFrame, metadata: dict, tilts=solar.DEFAULT_TILTS,
                        azimuths=solar.DEFAULT_AZIMUTHS, n_sectors: int = 36, elevation_step_deg: float = 0.5,
                        albedo: float = 0.2, chunk: int = 96) -> SunPathHistogram:
