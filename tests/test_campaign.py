@@ -215,6 +215,7 @@ def test_areas_without_crs_fail_the_run_with_one_line(tmp_path):
     assert out.returncode == 1 and "has no CRS" in out.stderr and len(out.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.slow  # runs the pipeline, a CLI command on real data or a pytest session
 def test_ci_fails_when_a_marked_browser_test_is_skipped(tmp_path):
     """Issue 13: with CI=true no browser test may skip — not only the book's. The fact-sheet screenshot is
     marked ``browser`` (conftest), the mark reaches the JUnit report, and .ci/run's guard fails on it."""

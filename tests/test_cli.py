@@ -90,6 +90,7 @@ def test_package_import_and_help_stay_light():
         analysis.nothing_here  # noqa: B018
 
 
+@pytest.mark.slow  # runs the pipeline, a CLI command on real data or a pytest session
 def test_bench_json_small():
     out = cli("bench", "--buildings", "3000", "--naive-sample", "3", "--json")
     assert out.returncode == 0, out.stderr

@@ -432,6 +432,7 @@ def previous(tmp_path_factory):
     return make
 
 
+@pytest.mark.slow  # runs the pipeline, a CLI command on real data or a pytest session
 def test_another_place_is_refused_unless_replace(tmp_path):
     db = tmp_path / "s.duckdb"
     _write(db, "Camden")
@@ -547,6 +548,7 @@ except KeyboardInterrupt as exc:  # Interrupted is one; as the CLI: say what the
 """
 
 
+@pytest.mark.slow  # runs the pipeline, a CLI command on real data or a pytest session
 @pytest.mark.parametrize("signum,delay", [(signal.SIGINT, 0.3), (signal.SIGINT, 1.5), (signal.SIGTERM, 0.8),
                                           (signal.SIGINT, 3.0)])
 def test_interrupt_at_any_moment_leaves_old_or_new_complete_results(tmp_path, signum, delay, previous):
@@ -593,6 +595,7 @@ except InputError as exc:
 """
 
 
+@pytest.mark.slow  # runs the pipeline, a CLI command on real data or a pytest session
 def test_full_disk_is_one_line_and_keeps_previous_results(tmp_path, previous):
     """A disk that filled while storing once printed 175 lines of warnings."""
     db = tmp_path / "s.duckdb"

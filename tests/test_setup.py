@@ -3,10 +3,11 @@
 import re
 import tomllib
 
+import pytest
 import yaml
+from conftest import ROOT
 
 from analysis import store
-from conftest import ROOT
 
 
 def _norm(req):
@@ -79,6 +80,7 @@ def test_missing_chromium_fails_under_ci(monkeypatch):
         require()
 
 
+@pytest.mark.slow  # runs the pipeline, a CLI command on real data or a pytest session
 def test_xdist_groups_keep_shared_fixture_tests_in_one_worker(tmp_path):
     """The suite's time budget rests on ``--dist loadgroup`` sending every test of one pipeline run
     (Camden store + book build) to one worker; a pytest/xdist upgrade once made it silently ignore

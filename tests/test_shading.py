@@ -250,6 +250,7 @@ def _run(args):
     return main(args)
 
 
+@pytest.mark.slow  # runs the pipeline, a CLI command on real data or a pytest session
 def test_roof_irradiance_on_a_real_shapefile_with_heights(tmp_path, capsys):
     out = tmp_path / "roofs.csv"
     assert _run(["roof-irradiance", "--buildings", str(SHAPEFILE), "--context", str(CONTEXT), "--height-column", "height",
@@ -275,6 +276,7 @@ def test_roof_irradiance_on_a_real_shapefile_with_heights(tmp_path, capsys):
     assert flat["unshaded_kwh_per_m2"].round(0).nunique() == 1
 
 
+@pytest.mark.slow  # runs the pipeline, a CLI command on real data or a pytest session
 def test_roof_irradiance_on_the_camden_extract(tmp_path):
     out = tmp_path / "camden.csv"
     assert _run(["roof-irradiance", "--buildings", str(ROOT / "data" / "camden" / "osm" / "camden.osm.pbf"),
