@@ -5,13 +5,16 @@ the parsed footprints on the OSM file and the reader's code. Recomputing them on
 most of a small place's run time, so they are kept in ``<build dir>/cache/`` under a key made of
 the SHA-256 of everything they depend on. A changed input, setting or line of code gives a new
 key; an unreadable or corrupt entry is recomputed (and overwritten), never trusted. Entries are
-written to a temporary file and renamed, so a crash never leaves half an entry.
+written to a temporary file and renamed, so a crash never leaves half an entry; two processes
+that need the same missing entry compute it once (the second waits on a lock, then reads it).
 
 Set ``ANALYSIS_NO_CACHE=1`` to bypass it (the benchmark does, to measure the work itself).
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -60,13 +63,49 @@ def cached(kind: str, key: str, compute):
     if os.environ.get("ANALYSIS_NO_CACHE"):
         return compute()
     path = cache_dir() / f"{kind}-{key}.pkl"
-    if path.is_file():
+    found = _load(path)
+    if found is not None:
+        return found[0]
+    with _computing(path):  # another process computing the same entry: wait for it and read its result
+        found = _load(path)
+        if found is not None:
+            return found[0]
+        value = compute()
+        _store(path, value)
+    return value
+
+
+def _load(path: Path):
+    """``(value,)`` from a cache entry, or None when it is missing or unreadable."""
+    if not path.is_file():
+        return None
+    try:
+        with open(path, "rb") as handle:
+            return (pickle.load(handle),)
+    except Exception:  # corrupt or from another library version: recompute and overwrite
+        return None
+
+
+@contextlib.contextmanager
+def _computing(path: Path):
+    """Hold an exclusive lock on ``<entry>.lock`` (released by the kernel if the process dies);
+    no lock where the folder cannot be written (the entry is then simply computed)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path.with_suffix(".lock"), "a")
+    except OSError:
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
         try:
-            with open(path, "rb") as handle:
-                return pickle.load(handle)
-        except Exception:  # corrupt or from another library version: recompute and overwrite
-            pass
-    value = compute()
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _store(path: Path, value) -> None:
+    """Write an entry atomically (temporary file, then rename); a full or read-only disk is no error."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".tmp-", delete=False) as handle:
@@ -77,4 +116,3 @@ def cached(kind: str, key: str, compute):
             os.unlink(handle.name)
         except (OSError, UnboundLocalError):
             pass
-    return value

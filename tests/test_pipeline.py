@@ -182,3 +182,39 @@ def test_a_run_swaps_a_complete_new_store_in(small_run, tmp_path):
     assert runs["run_id"].tolist() == list(range(1, old_runs + 2)) and result.run_id == old_runs + 1
     assert q(db, "SELECT value FROM meta WHERE key = 'place'").iloc[0, 0] == q(db, "SELECT place FROM runs "
                                                                                   "ORDER BY run_id").iloc[-1, 0]
+
+
+def _compute_slowly(log):
+    import time
+
+    with open(log, "a") as handle:
+        handle.write("computed\n")
+    time.sleep(0.5)
+    return {"grid": 42}
+
+
+def _cached_in_child(folder, log, out):
+    import functools
+    import os
+
+    os.environ["ANALYSIS_BUILD_DIR"] = str(folder)
+    from analysis import cache
+
+    value = cache.cached("test-entry", "k1", functools.partial(_compute_slowly, log))
+    with open(out, "a") as handle:
+        handle.write(f"{value['grid']}\n")
+
+
+def test_two_processes_needing_one_cache_entry_compute_it_once(tmp_path):
+    """Both xdist workers (or two runs) start cold: the second waits for the first's entry."""
+    import multiprocessing
+
+    log, out = tmp_path / "log", tmp_path / "out"
+    ctx = multiprocessing.get_context("fork")
+    procs = [ctx.Process(target=_cached_in_child, args=(tmp_path / "build", log, out)) for _ in range(2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(30)
+    assert [p.exitcode for p in procs] == [0, 0]
+    assert log.read_text().count("computed") == 1 and out.read_text().split() == ["42", "42"]
