@@ -398,9 +398,12 @@ def _execute_page(path: Path, timeout: int):
     from jupyter_cache.executors.utils import single_nb_execution
     from myst_nb.core.read import read_myst_markdown_notebook
 
-    notebook = read_myst_markdown_notebook(path.read_text(encoding="utf-8"), add_source_map=True, path=path)
-    result = single_nb_execution(notebook, cwd=str(path.parent), allow_errors=False, timeout=timeout,
-                                 meta_override=True)
+    try:
+        notebook = read_myst_markdown_notebook(path.read_text(encoding="utf-8"), add_source_map=True, path=path)
+        result = single_nb_execution(notebook, cwd=str(path.parent), allow_errors=False, timeout=timeout,
+                                     meta_override=True)
+    except Exception as exc:  # e.g. no kernel could start: the build tries again and reports it
+        return None, 0.0, exc
     return notebook, result.time, result.err
 
 
