@@ -393,18 +393,17 @@ def _toc_pages(root: Path) -> list[Path]:
     return [root / f"{name}.md" for name in names if (root / f"{name}.md").is_file()]
 
 
-def _execute_page(path: Path, timeout: int):
-    """Execute one page's notebook (as Jupyter Book would, in the page's folder); return it, seconds, error."""
+def _execute_page(notebook, path: Path, timeout: int):
+    """Execute one page's notebook in place (as Jupyter Book would, in the page's folder); return
+    seconds and the error, if any."""
     from jupyter_cache.executors.utils import single_nb_execution
-    from myst_nb.core.read import read_myst_markdown_notebook
 
     try:
-        notebook = read_myst_markdown_notebook(path.read_text(encoding="utf-8"), add_source_map=True, path=path)
         result = single_nb_execution(notebook, cwd=str(path.parent), allow_errors=False, timeout=timeout,
                                      meta_override=True)
     except Exception as exc:  # e.g. no kernel could start: the build tries again and reports it
-        return None, 0.0, exc
-    return notebook, result.time, result.err
+        return 0.0, exc
+    return result.time, result.err
 
 
 def execute_pages(project_root=None, output=None, jobs: int | None = None, timeout: int = 600) -> dict:
@@ -455,11 +454,12 @@ def execute_pages(project_root=None, output=None, jobs: int | None = None, timeo
             cache.match_cache_notebook(notebook)
             cached.append(path.stem)
         except KeyError:
-            todo.append(path)
+            todo.append((path, notebook))
     executed, failed = [], []
     # Threads are enough: each page runs in its own kernel process; the threads only wait on them.
     with ThreadPoolExecutor(max_workers=max(1, jobs or (os.cpu_count() or 1) + 1)) as pool:
-        for path, (notebook, seconds, error) in zip(todo, pool.map(lambda p: _execute_page(p, timeout), todo)):
+        runs = pool.map(lambda page: _execute_page(page[1], page[0], timeout), todo)
+        for (path, notebook), (seconds, error) in zip(todo, runs):
             if error is not None:
                 failed.append(path.stem)
                 continue
