@@ -1162,3 +1162,35 @@ def test_progressive_return_with_an_empty_group_has_finite_weights():
         warnings.simplefilter("error")
         w = ec.return_weights(groups, "progressive", np.array([100.0, -5.0]))
     assert np.isfinite(w).all() and np.allclose(w.sum(axis=(0, 1)), 1)
+
+
+@pytest.mark.parametrize("background", [True, False])
+def test_store_builder_checkpoint_in_the_middle_keeps_every_row(tmp_path, background):
+    """The pipeline asks for a checkpoint after the big tables; rows written before and after it
+    all land, and a failure after it still leaves the old store as it was."""
+    path = tmp_path / "place.duckdb"
+    frame = pd.DataFrame({"building_id": [f"b{i}" for i in range(1000)], "kwh": np.arange(1000.0)})
+    writer = store.StoreBuilder(path, run={"place": "test"}, background=background).begin()
+    writer.put("buildings", frame)
+    writer.checkpoint()
+    writer.put("buildings", frame.assign(building_id=frame["building_id"] + "x"))
+    writer.put("areas", pd.DataFrame({"area_id": ["a"]}))
+    first = writer.commit()
+    con = store.connect(path, read_only=True)
+    assert con.execute("SELECT count(*), sum(kwh) FROM buildings").fetchone() == (2000, 2 * frame["kwh"].sum())
+    con.close()
+
+    writer = store.StoreBuilder(path, run={"place": "test"}, background=background, fail_after="areas").begin()
+    writer.put("buildings", frame.head(3))
+    writer.checkpoint()
+    with pytest.raises(RuntimeError, match="simulated failure after writing areas"):
+        try:  # as the pipeline does: a failed put is aborted, a failure in the background ends the commit
+            writer.put("areas", pd.DataFrame({"area_id": ["b"]}))
+        except RuntimeError as exc:
+            writer.abort(exc)
+        writer.commit()
+    con = store.connect(path, read_only=True)
+    assert con.execute("SELECT count(*) FROM buildings").fetchone()[0] == 2000
+    assert store.last_run(con)["run_id"] == first
+    con.close()
+    assert not (tmp_path / "place.duckdb.building").exists()
