@@ -109,7 +109,10 @@ def test_fit_faiman_never_falls_back_silently(london_weather):
 
 
 @pytest.mark.parametrize("mount", ["roof", "rack"])
-def test_fast_fuentes_is_pvlibs_fuentes_bit_for_bit(london_weather, mount):
+def test_fast_fuentes_is_pvlibs_fuentes_to_machine_precision(london_weather, mount):
+    """The vectorised Fuentes equals pvlib's loop to ~1e-13 °C: not bit for bit, because numpy's
+    SIMD ``exp``/``power`` on arrays and the scalar ones in pvlib's loop may round the last bit
+    differently by CPU (seen: 4 of 8,760 hours differ by 1.1e-13 on one machine, none on another)."""
     import pvlib
 
     weather, meta = london_weather
@@ -120,4 +123,4 @@ def test_fast_fuentes_is_pvlibs_fuentes_bit_for_bit(london_weather, mount):
                                          solar.INOCT_C[mount], surface_tilt=30.0).to_numpy()
     got = solar.fuentes_cell_temperature(poa, weather["temp_air"], weather["wind_speed"], solar.INOCT_C[mount], 30.0,
                                          weather.index)
-    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-9)
