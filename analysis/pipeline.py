@@ -845,8 +845,7 @@ def _compute(cfg, areas, source: BuildingSource, writer, weather, meta, grid, hi
             progress.note(f"partition {k + 1}/{len(parts)}: {n_buildings:,} buildings so far")
     progress.close_laps(["buildings, homes and owners", "roof planes and PV yield", "heat demand and district heating"],
                         n_buildings)
-    if hasattr(writer, "checkpoint"):
-        writer.checkpoint()  # the big tables, folded into the file while the place-wide steps run
+    writer.checkpoint()  # the big tables, folded into the file while the place-wide steps run
 
     b_area = np.concatenate(keep.pop("area_rows"))
     has_planes = np.concatenate(keep.pop("has_planes"))

@@ -508,14 +508,18 @@ class RunWriter:
         if self._queue is None:
             self._write(name, frame)
         else:
-            while True:  # wait for room, but notice a writer that failed meanwhile
-                import queue
+            self._enqueue((name, frame))
 
-                try:
-                    self._queue.put((name, frame), timeout=0.5)
-                    break
-                except queue.Full:
-                    self._raise_writer_error()
+    def _enqueue(self, item) -> None:
+        """Hand ``item`` to the writer thread: wait for room, but notice a writer that failed meanwhile."""
+        import queue
+
+        while True:
+            try:
+                self._queue.put(item, timeout=0.5)
+                return
+            except queue.Full:
+                self._raise_writer_error()
 
     def _drain(self) -> None:
         while True:
@@ -742,7 +746,7 @@ class StoreBuilder(RunWriter):
             import queue
 
             # Room for one partition's five big frames: the next partition is computed while
-            # they are written (London 66 -> 55 s); two would hold more memory than it saves.
+            # they are written (London 66 -> 55 s); room for two partitions measured no faster.
             self._queue = queue.Queue(maxsize=6)
             self._thread = threading.Thread(target=self._drain, name="store-writer", daemon=True)
             self._thread.start()
@@ -758,7 +762,7 @@ class StoreBuilder(RunWriter):
         if self._queue is None:
             self.con.execute("CHECKPOINT")
         else:
-            self._queue.put(_CHECKPOINT)
+            self._enqueue(_CHECKPOINT)
 
     def commit(self, quality=None, derived_sql=()) -> int:
         """Finish the new file and swap it in; the new run id (see :class:`RunWriter`)."""
