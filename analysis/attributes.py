@@ -28,7 +28,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.quality import DERIVED, IMPUTED, OBSERVED, QualityLog
+from analysis.quality import (DERIVED, IMPUTED, OBSERVED, P_DERIVED, P_IMPUTED, P_OBSERVED, PROVENANCE, QualityLog,
+                              codes_of, labels, text_column)
 
 HOUSE_FORM = {"house", "houses", "detached", "semidetached_house", "semi_detached", "semi", "terrace",
               "terraced_house", "bungalow", "villa", "cottage", "townhouse", "farm", "cabin"}
@@ -80,6 +81,8 @@ LANDUSE_NONDOM = {"industrial": "industrial", "railway": "transport", "military"
                   "religious": "worship", "education": "university", "hospitality": "hotel", "cemetery": "worship",
                   "allotments": "storage", "construction": "other"}
 USE_GROUPS = ["house_form", "block", "unknown", "mixed", "non_domestic", "ancillary"]
+#: Use classes of a building (the store's ENUM and the Categorical labels use this order).
+USE_CLASSES = ("domestic", "mixed", "non_domestic", "ancillary", "unknown")
 AGE_BANDS = [("pre-1919", 1919), ("1919-1944", 1945), ("1945-1964", 1965), ("1965-1980", 1981),
              ("1981-2002", 2003), ("2003+", 10_000)]
 #: Share of the stock in each age band by building kind where the year is unknown. ASSUMED for
@@ -394,12 +397,12 @@ def complete_provenance(buildings: pd.DataFrame, planes: pd.DataFrame, log: Qual
         ``dwellings_source``, ``tenure_source``, ``consents_source``, ``elec_demand_source``.
     """
     n = len(buildings)
-    levels_src = buildings["levels_source"].to_numpy(dtype=object)
-    storeys_known = np.isin(levels_src, [OBSERVED, DERIVED])
+    known = (P_OBSERVED, P_DERIVED)
+    storeys_known = np.isin(codes_of(buildings["levels_source"], PROVENANCE, "levels_source"), known)
     shape = buildings["roof_shape"].to_numpy(dtype=object).copy()
-    shape_src = buildings["roof_shape_source"].to_numpy(dtype=object).copy() if "roof_shape_source" in buildings \
-        else np.full(n, None, dtype=object)
-    observed_shape = shape_src == OBSERVED
+    shape_src = (codes_of(buildings["roof_shape_source"], PROVENANCE, "roof_shape_source").copy()
+                 if "roof_shape_source" in buildings else np.full(n, -1, dtype=np.int8))
+    observed_shape = shape_src == P_OBSERVED
     family = np.full(n, None, dtype=object)
     if "building_row" in planes:  # integer rows from the roof step: no lookup by id
         family[planes["building_row"].to_numpy()] = planes["roof_family"].to_numpy(dtype=object)
@@ -408,31 +411,33 @@ def complete_provenance(buildings: pd.DataFrame, planes: pd.DataFrame, log: Qual
                   .reindex(buildings["building_id"].to_numpy()).to_numpy(dtype=object))
     fill = ~observed_shape
     shape[fill] = family[fill]
-    shape_src[fill] = np.where(storeys_known[fill], DERIVED, IMPUTED)
-    shape_src[fill & pd.isna(family)] = None  # no roof plane at all (nothing to describe)
+    shape_src[fill] = np.where(storeys_known[fill], P_DERIVED, P_IMPUTED)
+    shape_src[fill & pd.isna(family)] = -1  # no roof plane at all (nothing to describe)
     dwellings = buildings["dwellings"].fillna(0).to_numpy(dtype=float)
     no_homes = dwellings <= 0
-    dw_src = buildings["dwellings_source"].to_numpy(dtype=object).copy()
-    dw_src[no_homes & pd.isna(dw_src)] = DERIVED
-    ten_src = buildings["tenure_source"].to_numpy(dtype=object).copy()
-    ten_src[no_homes & pd.isna(ten_src)] = DERIVED
-    owner_src = buildings["roof_owner_source"].to_numpy(dtype=object)
-    known = np.isin(owner_src, [OBSERVED, DERIVED]) & (np.isin(ten_src, [OBSERVED, DERIVED]) | no_homes)
-    demand = buildings["elec_demand_kwh"] if "elec_demand_kwh" in buildings else pd.Series(np.nan, index=buildings.index)
+    dw_src = codes_of(buildings["dwellings_source"], PROVENANCE, "dwellings_source").copy()
+    dw_src[no_homes & (dw_src < 0)] = P_DERIVED
+    ten_src = codes_of(buildings["tenure_source"], PROVENANCE, "tenure_source").copy()
+    ten_src[no_homes & (ten_src < 0)] = P_DERIVED
+    owner_src = codes_of(buildings["roof_owner_source"], PROVENANCE, "roof_owner_source")
+    known_owner = np.isin(owner_src, known) & (np.isin(ten_src, known) | no_homes)
+    demand = buildings["elec_demand_kwh"].fillna(0).to_numpy(dtype=float) if "elec_demand_kwh" in buildings \
+        else np.zeros(n)
+    index = buildings.index
     out = pd.DataFrame({
-        "roof_shape": shape, "roof_shape_source": shape_src,
-        "floor_source": np.where(storeys_known, DERIVED, IMPUTED),
-        "dwellings_source": dw_src, "tenure_source": ten_src,
-        "consents_source": np.where(known, DERIVED, IMPUTED),
-        "elec_demand_source": np.where(demand.fillna(0).to_numpy(dtype=float) > 0, IMPUTED, None),
-    }, index=buildings.index)
+        "roof_shape": text_column(shape, index), "roof_shape_source": labels(shape_src, PROVENANCE),
+        "floor_source": labels(np.where(storeys_known, P_DERIVED, P_IMPUTED), PROVENANCE),
+        "dwellings_source": labels(dw_src, PROVENANCE), "tenure_source": labels(ten_src, PROVENANCE),
+        "consents_source": labels(np.where(known_owner, P_DERIVED, P_IMPUTED), PROVENANCE),
+        "elec_demand_source": labels(np.where(demand > 0, P_IMPUTED, -1), PROVENANCE),
+    }, index=index)
     if log is not None:
-        log.record("buildings", "roof_shape", derived=int(np.sum(fill & (shape_src == DERIVED))),
-                   imputed=int(np.sum(fill & (shape_src == IMPUTED))),
+        log.record("buildings", "roof_shape", derived=int(np.sum(fill & (shape_src == P_DERIVED))),
+                   imputed=int(np.sum(fill & (shape_src == P_IMPUTED))),
                    note="untagged roofs: flat or pitched by a rule on storeys, use and footprint (derived when the "
                         "storeys were mapped, imputed when they were imputed too)")
         if "age_source" in buildings:
-            imputed_age = int(np.sum(buildings["age_source"].to_numpy(dtype=object) == IMPUTED))
+            imputed_age = int(np.sum(buildings["age_source"] == IMPUTED))
             log.record("buildings", "year_built", imputed=imputed_age,
                        note="no construction year mapped: the kind's most common age band is stored (imputed); heat "
                             "demand averages over the kind's age distribution instead of using that one band")

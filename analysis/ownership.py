@@ -39,7 +39,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from analysis.quality import DERIVED, IMPUTED, OBSERVED, QualityLog
+from analysis.quality import (DERIVED, OBSERVED, P_DERIVED, P_IMPUTED, P_OBSERVED, PROVENANCE, QualityLog,
+                              labels)
 
 TENURES = ["owner_occupied", "social_rented", "private_rented", "other_tenure"]
 ROOF_OWNERS = ["owner_occupier", "private_landlord", "social_landlord", "private_freeholder", "public_body",
@@ -59,9 +60,9 @@ TYPES = ["house", "converted_flat", "purpose_built_flat", "commercial_flat"]
 
 def _matches(pattern: re.Pattern, values) -> np.ndarray:
     """Whether each value (None/NaN as "") matches ``pattern``; the regex runs once per distinct value."""
-    codes, uniques = pd.factorize(pd.Series(values, dtype=object).fillna("").astype(str).to_numpy(dtype=object))
-    hit = np.array([bool(pattern.search(u)) for u in uniques], dtype=bool)
-    return hit[codes] if len(uniques) else np.zeros(len(codes), dtype=bool)
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object))  # missing values get code -1
+    hit = np.array([bool(pattern.search(str(u))) for u in uniques] + [bool(pattern.search(""))], dtype=bool)
+    return hit[codes]  # code -1 takes the last entry: the missing value as ""
 
 
 def _operator(buildings: pd.DataFrame):
@@ -85,7 +86,8 @@ def building_uniforms(building_id, seed: int, purpose: str) -> np.ndarray:
     import hashlib
 
     key = hashlib.sha256(f"{seed}:{purpose}".encode()).hexdigest()[:16]
-    ids = pd.Series(building_id).astype(str).to_numpy(dtype=object)
+    ids = building_id if isinstance(building_id, np.ndarray) and building_id.dtype == object \
+        else pd.Series(building_id).astype(str).to_numpy(dtype=object)
     hashed = pd.util.hash_array(ids, hash_key=key, categorize=False)
     return (hashed >> np.uint64(11)).astype(np.float64) / float(2 ** 53)
 
@@ -150,16 +152,16 @@ def allocate_tenure(buildings: pd.DataFrame, areas: pd.DataFrame, params: dict, 
     main = np.where(dwellings > 0, by_type.argmax(axis=1), -1)
     op_social = _matches(SOCIAL_OPERATOR, _operator(buildings))  # council or housing association
     # Areas as integer codes: sorting and grouping millions of buildings by strings is slow.
-    area, area_names = pd.factorize(buildings["area_id"].astype(str).to_numpy(dtype=object))
+    area, area_names = pd.factorize(buildings["area_id"].astype(str))
     area = area.astype(np.int64)
     quotas = area_tenure_counts(areas, pd.Series(np.bincount(area, weights=dwellings, minlength=len(area_names))
                                                  .astype(np.int64), index=area_names), log)
     quota_of = quotas.reindex(area_names).fillna(0)
     rtb = params["rtb_leasehold_share"]
     # Random order within each preference class, drawn per building from its id (so partitions agree).
-    social_key = _weighted_order_key(building_uniforms(buildings["building_id"], seed, "social"),
-                                     np.maximum(dwellings, 1).astype(float))
-    owner_key = building_uniforms(buildings["building_id"], seed, "owner")
+    ids = buildings["building_id"].astype(str).to_numpy(dtype=object)  # once for both draws
+    social_key = _weighted_order_key(building_uniforms(ids, seed, "social"), np.maximum(dwellings, 1).astype(float))
+    owner_key = building_uniforms(ids, seed, "owner")
     # Social preference class: operator-named first, blocks, converted houses, houses, flats over shops.
     social_class = np.select([op_social, main == 2, main == 1, main == 0, main == 3], [0, 1, 2, 3, 4], 9)
     social_capacity = np.where(main == 2, np.floor(dwellings * (1 - rtb) + 0.5), dwellings).astype(np.int64)
@@ -215,7 +217,8 @@ def allocate_tenure(buildings: pd.DataFrame, areas: pd.DataFrame, params: dict, 
                            if unmet > 0 else ""))
     return pd.DataFrame({"dw_owner_occupied": owned, "dw_social_rented": social, "dw_private_rented": private,
                          "dw_other": other, "social_block": chosen & (main >= 0),
-                         "tenure_source": np.where(dwellings > 0, IMPUTED, None)}, index=buildings.index)
+                         "tenure_source": labels(np.where(dwellings > 0, P_IMPUTED, -1), PROVENANCE)},
+                        index=buildings.index)
 
 
 def _cumsum_by_group(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
@@ -258,36 +261,38 @@ def roof_owners(buildings: gpd.GeoDataFrame, tenure: pd.DataFrame, log: QualityL
     social_block = tenure["social_block"].to_numpy(dtype=bool)
     homes = dwellings > 0
 
-    owner = np.full(n, "commercial", dtype=object)
-    source = np.full(n, IMPUTED, dtype=object)
+    # Owners and provenance as integer codes (into ROOF_OWNERS and PROVENANCE): no string per building.
+    OO, PL, SL, PF, PB, CO, FC = range(len(ROOF_OWNERS))
+    owner = np.full(n, CO, dtype=np.int8)
+    source = np.full(n, P_IMPUTED, dtype=np.int8)
     consents = np.ones(n, dtype=np.int64)
     # Homes: the freeholder follows from the occupants' tenure (derived from the allocation).
     house = homes & (dtype == "house")
-    owner[house] = np.select([sr[house] >= np.maximum(oo[house], pr[house]), oo[house] >= pr[house]],
-                             ["social_landlord", "owner_occupier"], "private_landlord")
+    owner[house] = np.select([sr[house] >= np.maximum(oo[house], pr[house]), oo[house] >= pr[house]], [SL, OO], PL)
     consents[house] = dwellings[house]  # a row of houses mapped as one outline: one owner per house
     conv = homes & (dtype == "converted_flat")
     owner[conv] = np.select([social_block[conv] | (sr[conv] == dwellings[conv]), pr[conv] == dwellings[conv]],
-                            ["social_landlord", "private_landlord"], "private_freeholder")
-    leasehold_house = conv & (owner == "private_freeholder")
+                            [SL, PL], PF)
+    leasehold_house = conv & (owner == PF)
     consents[leasehold_house] = dwellings[leasehold_house]  # share of freehold: every leaseholder is a party
     block = homes & (dtype == "purpose_built_flat")
-    owner[block] = np.where(social_block[block], "social_landlord", "private_freeholder")
-    owner[homes & (dtype == "commercial_flat")] = "private_freeholder"
-    source[homes] = IMPUTED  # follows from the allocated tenure, which is itself imputed
+    owner[block] = np.where(social_block[block], SL, PF)
+    owner[homes & (dtype == "commercial_flat")] = PF
+    source[homes] = P_IMPUTED  # follows from the allocated tenure, which is itself imputed
     # Non-domestic roofs from their use.
     nd = ~homes
-    owner[nd & np.isin(category, list(PUBLIC_CATEGORIES))] = "public_body"
-    owner[nd & (category == "worship")] = "faith_community"
-    use_known = buildings.get("use_source", pd.Series(IMPUTED, index=buildings.index)).isin([OBSERVED, DERIVED]).to_numpy()
-    source[nd & (category != "") & use_known] = DERIVED
+    owner[nd & np.isin(category, list(PUBLIC_CATEGORIES))] = PB
+    owner[nd & (category == "worship")] = FC
+    use_known = (buildings["use_source"].isin([OBSERVED, DERIVED]).to_numpy() if "use_source" in buildings
+                 else np.zeros(n, dtype=bool))
+    source[nd & (category != "") & use_known] = P_DERIVED
     # An operator tag naming a council or housing association (homes) or a public body is an observation.
     tagged_home = op_social & homes
     tagged_public = ~homes & op_public & (use_class != "ancillary")
     tagged_social = ~homes & op_social & ~op_public & (use_class != "ancillary")
-    owner[tagged_home | tagged_social] = "social_landlord"
-    owner[tagged_public] = "public_body"
-    source[tagged_home | tagged_public | tagged_social] = OBSERVED
+    owner[tagged_home | tagged_social] = SL
+    owner[tagged_public] = PB
+    source[tagged_home | tagged_public | tagged_social] = P_OBSERVED
     # Garages and sheds: the owner of the nearest building with a known use within 30 m.
     anc = use_class == "ancillary"
     if anc.any() and (~anc).any():
@@ -303,12 +308,13 @@ def roof_owners(buildings: gpd.GeoDataFrame, tenure: pd.DataFrame, log: QualityL
         source[idx[found]] = source[j[found].astype(int)]
         consents[idx] = 1
     if log is not None:
-        log.record("ownership", "roof_owner", records=n, observed=int(np.sum(source == OBSERVED)),
-                   parsed=int(np.sum(source == OBSERVED)), derived=int(np.sum(source == DERIVED)),
-                   imputed=int(np.sum(source == IMPUTED)),
+        log.record("ownership", "roof_owner", records=n, observed=int(np.sum(source == P_OBSERVED)),
+                   parsed=int(np.sum(source == P_OBSERVED)), derived=int(np.sum(source == P_DERIVED)),
+                   imputed=int(np.sum(source == P_IMPUTED)),
                    note="operator tags where mapped; non-domestic roofs derived from the building's use; roofs over "
                         "homes imputed from the allocated tenure")
-    return pd.DataFrame({"roof_owner": owner, "roof_owner_source": source, "consents": consents}, index=buildings.index)
+    return pd.DataFrame({"roof_owner": labels(owner, ROOF_OWNERS), "roof_owner_source": labels(source, PROVENANCE),
+                         "consents": consents}, index=buildings.index)
 
 
 def roof_units(buildings: pd.DataFrame) -> pd.DataFrame:

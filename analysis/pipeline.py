@@ -30,7 +30,7 @@ from analysis import attributes, cache, heat, homes, ownership, roofs, shading, 
 from analysis.ingest import areas as areas_mod
 from analysis.ingest import buildings as buildings_mod
 from analysis.ingest import checks, synthetic
-from analysis.quality import QualityLog
+from analysis.quality import P_IMPUTED, PROVENANCE, QualityLog, labels
 from analysis.ingest.weather import check_weather_place, read_pvwatts_8760, read_weather
 
 LEVELS = config_mod.LEVELS
@@ -250,7 +250,7 @@ def load_buildings(cfg, areas: gpd.GeoDataFrame, log: QualityLog,
             areas = synthetic.estimate_dwelling_types(areas)
         tick = (lambda done, total: progress.tick("generating buildings", done, total, "areas")) if progress else None
         frame = synthetic.as_stock(synthetic.generate_buildings(areas, int(cfg.raw.get("seed", 20110327)), tick))
-        frame["age_source"] = "imputed"
+        frame["age_source"] = labels(np.full(len(frame), P_IMPUTED, np.int8), PROVENANCE)
         log.record("buildings", "synthetic", records=len(frame), imputed=len(frame),
                    note="every building generated from census dwelling counts; footprints, storeys, ages assumed")
     else:
@@ -581,15 +581,15 @@ GEOMETRY_COLUMNS = {"areas": ["geom", "geom_wgs84"], "buildings": ["geom"]}
 #: run with a message: the sets below are the code's own vocabularies.
 STORE_ENUMS = {
     "types": {
-        "provenance": ("observed", "derived", "imputed", "default"),
-        "use_class": ("domestic", "mixed", "non_domestic", "ancillary", "unknown"),
+        "provenance": PROVENANCE,
+        "use_class": attributes.USE_CLASSES,
         "use_group": tuple(attributes.USE_GROUPS),
         "roof_owner": tuple(ownership.ROOF_OWNERS),
         "dwelling_type": tuple(homes.DWELLING_TYPES),
         "age_band": tuple(label for label, _ in attributes.AGE_BANDS),
         "roof_family": tuple(roofs.FAMILIES),
         "mount": ("roof", "rack"),
-        "building_kind": ("house", "flat", "non_domestic", "unheated"),
+        "building_kind": heat.BUILDING_KINDS,
         "building_type": tuple(synthetic.TYPE_NAMES),
     },
     "columns": {

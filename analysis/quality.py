@@ -25,12 +25,50 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 COLUMNS = ["step", "field", "records", "observed", "parsed", "dropped", "derived", "imputed", "defaulted",
            "default", "note"]
 #: Provenance labels stored per building and field (``<field>_source`` columns).
 OBSERVED, DERIVED, IMPUTED, DEFAULTED = "observed", "derived", "imputed", "default"
+#: The provenance labels in a fixed order: integer codes (:func:`labels`) index this tuple.
+PROVENANCE = (OBSERVED, DERIVED, IMPUTED, DEFAULTED)
+P_OBSERVED, P_DERIVED, P_IMPUTED, P_DEFAULTED = range(4)
+
+
+def labels(codes, vocabulary) -> pd.Categorical:
+    """Per-building labels from integer codes into ``vocabulary`` (-1: missing), as a Categorical.
+
+    Millions of labels from a small fixed set (provenance, roof owner, use class ...) built as
+    arrays of Python strings cost about 0.1 s per million each time pandas turns them into its
+    string type and back; as codes they cost almost nothing, and the store writes both as the
+    same ENUM. Compare them with strings as usual (``==``, ``isin``).
+    """
+    return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int8), categories=list(vocabulary))
+
+
+def codes_of(values, vocabulary, what: str = "label") -> np.ndarray:
+    """Integer codes (int8, -1 for missing) of text ``values`` in ``vocabulary``.
+
+    Raises
+    ------
+    ValueError
+        A value outside the vocabulary (never silently made missing).
+    """
+    cat = values.array if isinstance(values, pd.Series) else values
+    codes = pd.Categorical(cat, categories=list(vocabulary)).codes
+    if (codes < 0).any():
+        unknown = pd.unique(np.asarray(cat, dtype=object)[(codes < 0) & pd.notna(np.asarray(cat, dtype=object))])
+        if len(unknown):
+            raise ValueError(f"{what} {unknown[:3].tolist()} not one of {list(vocabulary)}")
+    return codes.astype(np.int8)
+
+
+def text_column(values, index=None) -> pd.Series:
+    """Free text (e.g. a mapped ``roof:shape``) kept as Python objects: no conversion to pandas'
+    string type for a column that is only passed on to the store."""
+    return pd.Series(np.asarray(values, dtype=object), index=index, dtype=object, copy=False)
 
 
 @dataclass

@@ -557,6 +557,7 @@ class RunWriter:
             geoms = self.geometry_columns.get(name, [])
             enum_of = self.enums["columns"].get(name, {})
             null_columns = _null_columns(table)
+            label_columns = _dictionary_columns(table)  # pandas Categoricals: text unless an ENUM is asked for
 
             def expression(c):
                 q = quote_identifier(c)
@@ -564,7 +565,7 @@ class RunWriter:
                     return f"ST_GeomFromWKB({q}) AS {q}"
                 if c in enum_of:
                     return f"CAST({q} AS {quote_identifier(enum_of[c])}) AS {q}"
-                if c in null_columns:
+                if c in null_columns or c in label_columns:
                     return f"CAST({q} AS VARCHAR) AS {q}"
                 return q
 
@@ -844,6 +845,15 @@ def _null_columns(table) -> set:
     if not isinstance(table, pa.Table):
         return set()
     return {f.name for f in table.schema if pa.types.is_null(f.type)}
+
+
+def _dictionary_columns(table) -> set:
+    """Columns of an Arrow table that are dictionary-encoded (from pandas Categoricals)."""
+    import pyarrow as pa
+
+    if not isinstance(table, pa.Table):
+        return set()
+    return {f.name for f in table.schema if pa.types.is_dictionary(f.type)}
 
 
 def as_arrow(frame):

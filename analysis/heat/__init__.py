@@ -12,7 +12,7 @@ keeps working.
 
 from analysis.heat.collector import (COLLECTORS, HEAT_GRID_COLUMNS, Collector, add_heat_to_grid,  # noqa: F401
                                      annual_heat_yield, collector_heat, get_collector, hourly_collector_heat)
-from analysis.heat.demand import (SPACE_HEAT_MONTH_SHARE, age_band, building_energy, building_kind,  # noqa: F401
+from analysis.heat.demand import (BUILDING_KINDS, SPACE_HEAT_MONTH_SHARE, age_band, building_energy, building_kind,  # noqa: F401
                                   heat_demand, monthly_demand, read_benchmarks, read_typology,
                                   specific_domestic_demand)
 from analysis.heat.district import (ACKERMANNBOGEN, WATER_KWH_PER_M3_K, ackermannbogen_check,  # noqa: F401

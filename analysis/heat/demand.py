@@ -26,7 +26,7 @@ import pandas as pd
 from analysis.attributes import AGE_BANDS, AGE_PRIOR
 from analysis.config import PROJECT_ROOT
 from analysis.errors import InputError
-from analysis.quality import QualityLog
+from analysis.quality import QualityLog, labels
 
 TYPOLOGY_PATH = PROJECT_ROOT / "data" / "typology" / "heat_typology_gb.csv"
 BENCHMARKS_PATH = PROJECT_ROOT / "data" / "typology" / "nondomestic_benchmarks.csv"
@@ -49,6 +49,10 @@ def read_typology(path=TYPOLOGY_PATH) -> pd.DataFrame:
         raise InputError(f"typology lacks columns {sorted(needed - set(table.columns))}", path=path,
                          fix="see data/typology/README.md for the format")
     return table
+
+
+#: What a building's heat demand is modelled as (the store's ENUM and the labels use this order).
+BUILDING_KINDS = ("house", "flat", "non_domestic", "unheated")
 
 
 def building_kind(building_type, use, levels) -> np.ndarray:
@@ -170,19 +174,19 @@ def specific_domestic_demand(kind, band, band_imputed, typology: pd.DataFrame) -
         From :func:`read_typology`.
     """
     table = typology.set_index(["building_kind", "age_band"])
-    labels = [label for label, _ in AGE_BANDS]
+    band_labels = [label for label, _ in AGE_BANDS]
     # Kinds and bands as integer codes of their few distinct values: the lookup is one gather.
     kind_codes, kinds = pd.factorize(pd.Series(np.asarray(kind, dtype=object)), use_na_sentinel=False)
     band_codes, bands = pd.factorize(pd.Series(np.asarray(band, dtype=object)), use_na_sentinel=False)
-    band_index = np.array([labels.index(b) if b in labels else 0 for b in bands], dtype=np.int64)[band_codes] \
+    band_index = np.array([band_labels.index(b) if b in band_labels else 0 for b in bands], dtype=np.int64)[band_codes] \
         if len(bands) else np.zeros(0, np.int64)
     imputed = np.asarray(band_imputed, dtype=bool)
     out = {}
     for column in ("space_heat_low", "space_heat_kwh_per_m2", "space_heat_high", "dhw_kwh_per_m2"):
-        by_kind = np.empty((len(kinds), len(labels)))
+        by_kind = np.empty((len(kinds), len(band_labels)))
         prior_mean = np.empty(len(kinds))
         for j, k in enumerate(kinds):
-            by_band = table.loc[k][column].reindex(labels).to_numpy(dtype=float)
+            by_band = table.loc[k][column].reindex(band_labels).to_numpy(dtype=float)
             if np.isnan(by_band).any():
                 raise InputError(f"typology has no complete row set for kind {k!r}", path=TYPOLOGY_PATH,
                                  fix="give every age band for each kind")
@@ -292,7 +296,8 @@ def building_energy(buildings: pd.DataFrame, areas: pd.DataFrame, assumptions, l
     elec_dom = dwellings * np.where(np.isfinite(b_per_meter), b_per_meter, fallback)
     return pd.DataFrame({
         "building_id": buildings["building_id"].array, "area_id": buildings["area_id"].array,
-        "building_kind": np.where(homes, kind, np.where(nd_floor > 0, "non_domestic", "unheated")),
+        "building_kind": labels(np.where(homes, np.where(kind == "house", 0, 1), np.where(nd_floor > 0, 2, 3)),
+                                BUILDING_KINDS),
         "heated_floor_m2": heated, "nondomestic_floor_m2": gia,
         "space_heat_kwh": space + nd_heat * (1 - NONDOMESTIC_DHW_SHARE), "dhw_kwh": dhw + nd_heat * NONDOMESTIC_DHW_SHARE,
         "heat_kwh_domestic": dom["central"], "heat_kwh_nondomestic": nd_heat,

@@ -206,7 +206,7 @@ def building_heat_tables(buildings, planes, areas, grid, cfg, log=None) -> tuple
     bounds = shapely.bounds(buildings.geometry.to_numpy())
     cell = a.get("heat", "grid_cell_m")
     bheat = energy.assign(
-        age_band=buildings["age_band"].to_numpy(), age_assumed=buildings["age_source"].to_numpy() != "observed",
+        age_band=buildings["age_band"].array, age_assumed=(buildings["age_source"] != "observed").to_numpy(),
         cell_x=np.floor((bounds[:, 0] + bounds[:, 2]) / 2 / cell).astype(np.int64),
         cell_y=np.floor((bounds[:, 1] + bounds[:, 3]) / 2 / cell).astype(np.int64)).reset_index(drop=True)
     if "building_row" in planes:

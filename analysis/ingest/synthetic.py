@@ -33,6 +33,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from analysis.quality import P_IMPUTED, PROVENANCE, codes_of, labels, text_column
+
 #: Per type: dwellings per building, footprint mean/sd [m²], aspect, storeys choices, use.
 BUILDING_TYPES = {
     "house_detached": dict(dwellings=1, area=110, sd=25, aspect=1.2, levels=(2, 3), use="residential"),
@@ -272,18 +274,19 @@ def generate_buildings(areas: gpd.GeoDataFrame, seed: int = 20110327, on_progres
     building_id = pc.binary_join_element_wise(pa.array(area_of, pa.string()),
                                               pc.utf8_lpad(pc.cast(pa.array(local), pa.string()), 5, "0"), "-")
     levels = cols["lv"]
+    # Labels from a fixed set as Categoricals built from codes (no string per building).
     table = pd.DataFrame({
         "building_id": pd.array(building_id, dtype="str"),
         "area_id": pd.array(area_of, dtype="str"),
-        "building_type": pd.array(TYPE_NAMES[code], dtype="str"),
+        "building_type": labels(code, TYPE_NAMES),
         "dwellings": cols["dw"],
         "levels": levels,
         "footprint_m2": shapely.area(geometry),
-        "age_band": pd.array(_AGE_LABELS[cols["age"]], dtype="str"),
+        "age_band": labels(cols["age"], _AGE_LABELS),
         "year_built": _AGE_YEARS[cols["age"]],
-        "use": pd.array(_USE[code], dtype="str"),
+        "use": text_column(_USE[code]),
         "height_m": levels * STOREY_HEIGHT_M,
-        "roof_shape": np.full(len(code), None, dtype=object),
+        "roof_shape": text_column(np.full(len(code), None, dtype=object)),
         "synthetic": True,
         "age_assumed": True,
     })
@@ -308,28 +311,32 @@ def as_stock(buildings: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     ``synthetic`` is True; dwellings are the census counts the generator placed. Vectorised
     over the handful of building types (integer codes), not over buildings.
     """
+    from analysis.attributes import USE_CLASSES, USE_GROUPS
     from analysis.homes import DWELLING_TYPES
 
     out = buildings.copy(deep=False)
-    codes, names = pd.factorize(out["building_type"].astype(object), use_na_sentinel=False)
-    stock = np.array([STOCK_OF_TYPE.get(name, (None, None, None)) for name in names], dtype=object).reshape(-1, 3)
-    use_class = stock[:, 0][codes] if len(names) else np.empty(0, dtype=object)
-    dwelling_type = stock[:, 2][codes] if len(names) else np.empty(0, dtype=object)
-    mixed = use_class == "mixed"
-    out["use_class"] = use_class
-    out["use_group"] = stock[:, 1][codes] if len(names) else np.empty(0, dtype=object)
-    out["dwelling_type"] = dwelling_type
-    out["use_category"] = np.where(mixed, "retail", "")
+    n = len(out)
+    code = codes_of(out["building_type"], TYPE_NAMES, "building_type").astype(np.intp)
+    # Per type (a handful): the codes of its use class, use group and dwelling type.
+    of_type = np.array([[list(vocab).index(value) for vocab, value in zip((USE_CLASSES, USE_GROUPS, DWELLING_TYPES),
+                                                                          STOCK_OF_TYPE[name])]
+                        for name in TYPE_NAMES] + [[-1, -1, -1]], dtype=np.int8)  # last row: no type (code -1)
+    use_code, group_code, dwelling_code = (of_type[code, k] for k in range(3))
+    mixed = use_code == USE_CLASSES.index("mixed")
+    out["use_class"] = labels(use_code, USE_CLASSES)
+    out["use_group"] = labels(group_code, USE_GROUPS)
+    out["dwelling_type"] = labels(dwelling_code, DWELLING_TYPES)
+    out["use_category"] = text_column(np.where(mixed, "retail", ""), out.index)
     levels = out["levels"].to_numpy(dtype=float)
     floor = out["footprint_m2"].to_numpy(dtype=float) * levels
     residential = np.where(mixed, floor * (levels - 1) / levels, floor)
     out["residential_floor_m2"] = residential
     out["nondomestic_floor_m2"] = floor - residential
     dwellings = out["dwellings"].to_numpy()
-    for dtype in DWELLING_TYPES:
-        out[f"dw_{dtype}"] = np.where(dwelling_type == dtype, dwellings, 0).astype(np.int64)
+    for k, dtype in enumerate(DWELLING_TYPES):
+        out[f"dw_{dtype}"] = np.where(dwelling_code == k, dwellings, 0).astype(np.int64)
     out["levels_low"], out["levels_high"] = levels, levels
     for field in ("use", "levels", "height", "age", "dwellings", "roof_shape"):
-        out[f"{field}_source"] = "imputed"
+        out[f"{field}_source"] = labels(np.full(n, P_IMPUTED, np.int8), PROVENANCE)
     out["flats"] = np.nan
     return out
