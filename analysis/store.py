@@ -36,12 +36,16 @@ SCHEMA_VERSION = 2
 PROVENANCE_TABLES = ("runs", "meta")
 #: DuckDB's memory while a run writes its tables [MB] (beyond it, it writes blocks to the file).
 WRITER_MEMORY_MB = 512
-#: DuckDB settings while a run writes: its memory bound, and no row-group merging at checkpoints.
-#: A partitioned run appends each table in several pieces; the last row group of each piece is
+#: DuckDB settings while a run writes: its memory bound; no row-group merging at checkpoints (a
+#: partitioned run appends each table in several pieces; the last row group of each piece is
 #: partly filled, and DuckDB's checkpoint would merge those by rewriting the table's row groups
-#: from the first one it merges (1.09 M buildings: 2-3 s of CPU and +200 MB of file for a few
-#: fuller row groups; with merging off the checkpoint takes 0.04 s).
+#: from the first one it merges: 1.09 M buildings, 2-3 s of CPU and +200 MB of file; with merging
+#: off the checkpoint takes 0.04 s).
 WRITER_SETTINGS = (f"SET memory_limit = '{WRITER_MEMORY_MB}MB'", "SET max_vacuum_tasks = 0")
+#: A run's own store connection (:class:`StoreBuilder`) also writes on one thread: it writes beside
+#: the computation, which keeps both cores busy, and DuckDB's second thread only adds switching
+#: (bench --full 1 M, three runs each: 33.1 -> 30.2 s, CPU 51.7 -> 46.4 s).
+BUILDER_SETTINGS = (*WRITER_SETTINGS, "SET threads = 1")
 #: Rows per DuckDB row group (its default): frames are handed over in batches of this size.
 ROW_GROUP_ROWS = 122_880
 #: Words in OS/DuckDB errors that mean the disk (or the file-size limit) is full.
@@ -746,7 +750,7 @@ class StoreBuilder(RunWriter):
         for leftover in (self.building, Path(str(self.building) + ".wal")):
             leftover.unlink(missing_ok=True)  # an earlier run's half-built file
         self.con = connect(self.building)
-        for setting in WRITER_SETTINGS:
+        for setting in BUILDER_SETTINGS:
             self.con.execute(setting)
         self._open = True
         init_schema(self.con)
@@ -872,8 +876,8 @@ def as_arrow(frame):
         table = pa.Table.from_pandas(pd.DataFrame(frame), preserve_index=False)
     except (pa.ArrowException, TypeError, ValueError):
         return frame
-    # Batches of one DuckDB row group each: DuckDB writes them on all its threads (one chunk of
-    # millions of rows is written by one thread: London's buildings 12 -> 6 s on 2 cores).
+    # Batches of one DuckDB row group each: a connection with several threads writes them in
+    # parallel (one chunk of millions of rows is written by one thread).
     return pa.Table.from_batches(table.to_batches(max_chunksize=ROW_GROUP_ROWS), schema=table.schema) \
         if table.num_rows > ROW_GROUP_ROWS else table
 
