@@ -31,6 +31,7 @@ import shapely
 
 from analysis import config as config_mod
 from analysis import heat, roofs, shading, solar, store
+from analysis.ingest import synthetic
 from analysis.ingest.synthetic import rectangles
 from analysis.ingest.weather import read_weather
 
@@ -273,8 +274,6 @@ FULL_STATISTICS = ("households", "population", "income_mean_gbp", "owned_outrigh
                    "dwellings_terraced", "dwellings_purpose_built_flat", "dwellings_converted_flat",
                    "dwellings_commercial_flat", "dwellings_caravan", "elec_meters", "elec_kwh", "gas_meters", "gas_kwh",
                    "imd_rank", "imd_decile")
-#: Buildings per London area in the scale run (1,786,759 / 4,835), to pick how many areas N needs.
-LONDON_BUILDINGS_PER_AREA = 369.5
 
 
 def benchmark_place(n_buildings: int, folder):
@@ -301,7 +300,11 @@ def benchmark_place(n_buildings: int, folder):
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     london = areas_mod.read_areas(config_mod.load_place("london"))
-    n_areas = max(1, int(round(n_buildings / LONDON_BUILDINGS_PER_AREA)))
+    # Areas in order until their expected buildings reach N (repeats of London continue the count).
+    expected = synthetic.expected_buildings(london)
+    copies = int(np.ceil(n_buildings / max(expected.sum(), 1.0)))
+    running = np.cumsum(np.tile(expected, copies))
+    n_areas = max(1, int(np.searchsorted(running, n_buildings)) + 1)
     pieces = []
     for copy in range(int(np.ceil(n_areas / len(london)))):
         take = london.iloc[: min(len(london), n_areas - copy * len(london))].copy()

@@ -566,7 +566,8 @@ def run(place=None, db_path=None, quiet: bool = False, fail_after: str | None = 
 #: that lie together), each written to the store while the next is computed, so memory grows
 #: with the partition, not the place. Results do not depend on it (Camden is one partition).
 PARTITION_BUILDINGS = 250_000
-#: Expected buildings per dwelling when partitioning a synthetic place before it is generated.
+#: Expected buildings per dwelling when partitioning a synthetic place whose dwelling types are
+#: not given (they are estimated when the buildings are generated).
 SYNTHETIC_BUILDINGS_PER_DWELLING = 0.5
 #: Building columns the economics and policy steps read (kept for them across partitions).
 ECONOMICS_COLUMNS = ["building_id", "area_id", "area_row", "dwellings", "dw_owner_occupied", "dw_social_rented",
@@ -607,9 +608,9 @@ STORE_ENUMS = {
 def area_partitions(areas: gpd.GeoDataFrame, weights, target: float) -> list[np.ndarray]:
     """Groups of area rows that lie together, each of about ``target`` total weight.
 
-    Areas are ordered along a Z-order (Morton) curve of their centroids and cut where the running
-    weight passes each multiple of ``target``: partitions are compact, so few of their buildings
-    are shaded from outside them.
+    Areas are ordered along a Z-order (Morton) curve of their centroids and cut into
+    ``round(total / target)`` runs of equal weight (no small remainder at the end): partitions
+    are compact, so few of their buildings are shaded from outside them.
 
     Parameters
     ----------
@@ -637,8 +638,12 @@ def area_partitions(areas: gpd.GeoDataFrame, weights, target: float) -> list[np.
         code |= ((xi >> np.uint64(bit)) & np.uint64(1)) << np.uint64(2 * bit)
         code |= ((yi >> np.uint64(bit)) & np.uint64(1)) << np.uint64(2 * bit + 1)
     order = np.argsort(code, kind="stable")
-    running = np.cumsum(weights[order])
-    cut = np.minimum((running / target).astype(np.int64), int(np.ceil(weights.sum() / target)) - 1)
+    # As many partitions as the target size fits best, all about the same size (no small remainder
+    # at the end); an area goes to the partition its middle falls in.
+    parts = max(1, int(round(weights.sum() / target)))
+    size = weights.sum() / parts
+    middle = np.cumsum(weights[order]) - weights[order] / 2
+    cut = np.minimum((middle / size).astype(np.int64), parts - 1)
     return [np.sort(order[cut == k]) for k in np.unique(cut)]
 
 
@@ -664,8 +669,10 @@ class BuildingSource:
             self.weights = np.bincount(self.frame["area_row"].to_numpy()[self.frame["area_row"].to_numpy() >= 0],
                                        minlength=len(areas))
         else:
-            dwellings = areas["dwellings"] if "dwellings" in areas else areas.get("households", pd.Series(0, index=areas.index))
-            self.weights = pd.to_numeric(dwellings, errors="coerce").fillna(0).to_numpy() * SYNTHETIC_BUILDINGS_PER_DWELLING
+            self.weights = synthetic.expected_buildings(areas)  # from the dwelling-type counts
+            if self.weights is None:  # types estimated later, from the dwellings
+                dwellings = areas["dwellings"] if "dwellings" in areas else areas.get("households", pd.Series(0, index=areas.index))
+                self.weights = pd.to_numeric(dwellings, errors="coerce").fillna(0).to_numpy() * SYNTHETIC_BUILDINGS_PER_DWELLING
         self.attrs = {} if self.frame is None else dict(self.frame.attrs)
 
     def partitions(self, target: int | None = None) -> list[np.ndarray]:

@@ -758,7 +758,12 @@ def robustness(draw_metrics: dict, central: dict, comparisons: dict | None = Non
     centre = np.array(centres)
     low, median, high = _row_quantiles(values, [0.05, 0.5, 0.95])
     finite = np.isfinite(values)
-    same = np.where(np.sign(centre)[:, None] != 0, np.sign(values) == np.sign(centre)[:, None], values == 0)
+    # Signs of amounts at rounding level (1e-9 of the row's largest) are noise, not findings: they
+    # count as zero (otherwise the order of a sum, e.g. how a place was partitioned, could flip them).
+    scale = np.nanmax(np.abs(np.column_stack([values, centre])), axis=1, initial=0.0)[:, None]
+    sign = np.where(np.abs(values) <= 1e-9 * scale, 0.0, np.sign(values))
+    sign_centre = np.where(np.abs(centre) <= 1e-9 * scale[:, 0], 0.0, np.sign(centre))[:, None]
+    same = sign == sign_centre
     share = (same & finite).sum(axis=1) / np.maximum(finite.sum(axis=1), 1)
     frame = pd.DataFrame(keys, columns=["scenario", "metric", "kind"])
     frame["central"], frame["low"], frame["median"], frame["high"] = centre, low, median, high

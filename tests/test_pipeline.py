@@ -218,3 +218,98 @@ def test_two_processes_needing_one_cache_entry_compute_it_once(tmp_path):
         p.join(30)
     assert [p.exitcode for p in procs] == [0, 0]
     assert log.read_text().count("computed") == 1 and out.read_text().split() == ["42", "42"]
+
+
+# ------------------------------------------------------------------------------------------------
+# Partitions: a big place runs in parts; the results must not depend on how it is cut
+# ------------------------------------------------------------------------------------------------
+
+def test_area_partitions_are_even_compact_and_cover_every_area():
+    import geopandas as gpd
+    import shapely
+
+    rng = np.random.default_rng(3)
+    xy = rng.uniform(0, 10_000, (500, 2))
+    areas = gpd.GeoDataFrame(geometry=shapely.buffer(shapely.points(xy), 50.0), crs="EPSG:27700")
+    weights = rng.uniform(50, 150, 500)  # 50,000 in all
+    parts = pipeline.area_partitions(areas, weights, target=11_500)  # 4.35 targets: 4 even parts, no small fifth
+    assert len(parts) == 4
+    rows = np.concatenate(parts)
+    assert sorted(rows.tolist()) == list(range(500))  # every area exactly once
+    sizes = np.array([weights[p].sum() for p in parts])
+    assert np.all(np.abs(sizes - weights.sum() / 4) <= weights.max())
+    # Compact: each part's bounding box is far smaller than the place's.
+    boxes = [np.ptp(xy[p], axis=0).prod() for p in parts]
+    assert max(boxes) < 0.6 * np.ptp(xy, axis=0).prod()
+    assert len(pipeline.area_partitions(areas, weights, target=40_000)) == 1  # 1.25 targets: one part
+
+
+def _result_tables(db) -> dict:
+    """Every result table of a store, rows in a fixed order (text, integer and boolean columns
+    first, then the numbers), without the run's own bookkeeping."""
+    con = duckdb.connect(str(db), read_only=True, config={"autoload_known_extensions": "false",
+                                                          "autoinstall_known_extensions": "false"})
+    try:
+        out = {}
+        for table in store.result_tables(con):
+            cols = con.execute("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? "
+                               "ORDER BY ordinal_position", [table]).fetchall()
+            cols = [(c, t) for c, t in cols if t != "GEOMETRY"]  # geometry: compared as WKB below
+            exact = [c for c, t in cols if t not in ("DOUBLE", "FLOAT")]
+            numbers = [c for c, t in cols if t in ("DOUBLE", "FLOAT")]
+            order = ", ".join(store.quote_identifier(c) for c in exact + numbers)
+            select = ", ".join(f"{store.quote_identifier(c)}::VARCHAR AS {store.quote_identifier(c)}"
+                               if t.startswith("ENUM") else store.quote_identifier(c) for c, t in cols)
+            out[table] = con.execute(f"SELECT {select} FROM {store.quote_identifier(table)} ORDER BY {order}").df()
+        return out
+    finally:
+        con.close()
+
+
+def _assert_same_results(a, b):
+    import pandas as pd
+
+    left, right = _result_tables(a), _result_tables(b)
+    assert sorted(left) == sorted(right)
+    differ = []
+    for table in left:
+        if table == "economics_timings":  # seconds, not results
+            continue
+        x, y = left[table], right[table]
+        try:
+            pd.testing.assert_index_equal(x.columns, y.columns)
+            assert len(x) == len(y), f"{len(x)} rows against {len(y)}"
+            for column in x.columns:
+                if pd.api.types.is_float_dtype(x[column]):
+                    # Sums in another order differ in the last bits: 1e-9 of the column's scale.
+                    scale = float(np.nanmax(np.abs(x[column].to_numpy(dtype=float)), initial=0.0))
+                    np.testing.assert_allclose(y[column].to_numpy(dtype=float), x[column].to_numpy(dtype=float),
+                                               rtol=1e-9, atol=1e-9 * max(scale, 1.0), equal_nan=True,
+                                               err_msg=f"column {column}")
+                else:
+                    pd.testing.assert_series_equal(x[column], y[column], obj=f"column {column}")
+        except AssertionError as exc:
+            differ.append(f"table {table}: " + " | ".join(str(exc).strip().splitlines()[:4]))
+    assert not differ, "\n".join(differ)
+
+
+@pytest.mark.slow
+def test_synthetic_results_do_not_depend_on_the_partitions(tmp_path, monkeypatch):
+    """A synthetic place in one part and in three: the same buildings (each area has its own
+    random stream), the same shade from the other parts' buildings, the same tables."""
+    from analysis import bench
+
+    place = bench.benchmark_place(9_000, tmp_path / "place")
+    whole = pipeline.run(place, db_path=tmp_path / "whole.duckdb", quiet=True, replace=True)
+    monkeypatch.setattr(pipeline, "PARTITION_BUILDINGS", 3_000)
+    parts = pipeline.run(place, db_path=tmp_path / "parts.duckdb", quiet=True, replace=True)
+    assert whole.summary["partitions"] == 1 and parts.summary["partitions"] == 3
+    _assert_same_results(tmp_path / "whole.duckdb", tmp_path / "parts.duckdb")
+
+
+def test_real_footprints_results_do_not_depend_on_the_partitions(camden_store, tmp_path, monkeypatch):
+    """Camden's OSM footprints in five parts equal the session's one-part run, table for table."""
+    monkeypatch.setattr(pipeline, "PARTITION_BUILDINGS", 4_000)
+    parts = pipeline.run("camden", db_path=tmp_path / "parts.duckdb", quiet=True)
+    assert parts.summary["partitions"] == 5
+    _assert_same_results(camden_store, tmp_path / "parts.duckdb")

@@ -205,6 +205,25 @@ def rectangles(cx, cy, width, length, bearing_deg) -> np.ndarray:
                                      (np.arange(0, 5 * n + 1, 5), np.arange(n + 1)))
 
 
+def expected_buildings(areas: pd.DataFrame) -> np.ndarray | None:
+    """About how many buildings :func:`generate_buildings` makes in each area, before it runs.
+
+    Dwellings of each type divided by the dwellings per building of that type (flats: the
+    mean block of :data:`FLAT_BLOCKS`); None when the areas lack the dwelling-type counts. Used
+    to cut a place into partitions of even size and to size the benchmark's place.
+    """
+    if any(c not in areas for c in COUNT_COLUMNS.values()):
+        return None
+    sizes, probs = _BLOCK_SIZES.astype(float), _BLOCK_PROBS / _BLOCK_PROBS.sum()
+    total = np.zeros(len(areas))
+    for btype, column in COUNT_COLUMNS.items():
+        per_building = float(sizes @ probs) if btype == "flat_block" else float(BUILDING_TYPES[btype]["dwellings"])
+        total += pd.to_numeric(areas[column], errors="coerce").fillna(0).clip(lower=0).to_numpy() / per_building
+    if "dwellings_caravan" in areas:
+        total += pd.to_numeric(areas["dwellings_caravan"], errors="coerce").fillna(0).clip(lower=0).to_numpy()
+    return total
+
+
 def generate_buildings(areas: gpd.GeoDataFrame, seed: int = 20110327, on_progress=None) -> gpd.GeoDataFrame:
     """Generate buildings for every area from its dwelling-type counts.
 
