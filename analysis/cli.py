@@ -147,11 +147,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _keep_freed_memory() -> None:
+    """Let glibc keep freed memory for reuse instead of handing it back to the system at once.
+
+    A run allocates and frees gigabytes of short-lived arrays. By default glibc maps each array
+    above its adaptive threshold (at most 32 MB) afresh and unmaps it when freed, so the kernel
+    zeroes the same memory again and again (bench --full 1 M: ~1.6 M page faults, ~8 % of the CPU
+    in the kernel's clear_page). Serving big arrays from the heap and keeping its top: three runs
+    each, 29.1 -> 27.1 s, CPU 44.1 -> 40.9 s, the same peak memory (the run still returns memory
+    at its own points: :func:`analysis.roofs.release_memory`). Set for this command-line process
+    only, not for the library inside someone's notebook; nothing happens off glibc.
+    """
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return
+    m_trim_threshold, m_mmap_threshold = -1, -3  # glibc's mallopt parameter numbers
+    libc.mallopt(m_mmap_threshold, 512 * 1024 * 1024)
+    libc.mallopt(m_trim_threshold, 1024 * 1024 * 1024)
+
+
 def _cmd_run(args) -> int:
     from analysis import pipeline, store
     from analysis.config import load_place
 
     cfg = load_place(args.place)  # the whole config is validated before anything runs
+    _keep_freed_memory()
     db = Path(args.db) if args.db else store.default_db_path(cfg.slug)
     store.check_store_for_place(db, cfg.name, args.replace)  # fail fast, before minutes of work
     with store.writer_lock(db):  # a second run on this store is refused now, not at the end
@@ -232,6 +255,7 @@ def _cmd_roof_irradiance(args) -> int:
 def _cmd_bench(args) -> int:
     from analysis import bench
 
+    _keep_freed_memory()
     if args.full:
         result = bench.run_full_benchmark(args.buildings, verbose=not args.json)
     else:
