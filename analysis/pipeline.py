@@ -697,8 +697,10 @@ class BuildingSource:
         # Areas outside the partition within reach of it: generated again as shade only (their own
         # partition generates the same buildings, from the same per-area streams).
         others = np.setdiff1d(np.arange(len(self.areas)), rows)
-        union = shapely.union_all(self.areas.geometry.to_numpy()[rows]).buffer(self.reach)
-        touching = others[shapely.intersects(self.areas.geometry.to_numpy()[others], union)]
+        geoms = self.areas.geometry.to_numpy()
+        # Within reach of any of the partition's areas (a tree query: no union of hundreds of areas).
+        near = shapely.STRtree(geoms[rows]).query(geoms[others], predicate="dwithin", distance=self.reach)[0]
+        touching = others[np.unique(near)]
         if not len(touching):
             return part, None
         shade = synthetic.as_stock(synthetic.generate_buildings(self.areas.iloc[touching].reset_index(drop=True),
