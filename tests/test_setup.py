@@ -115,27 +115,49 @@ def test_xdist_groups_keep_shared_fixture_tests_in_one_worker(tmp_path):
     assert len(workers) == 1, f"grouped tests ran in {sorted(workers)}: --dist loadgroup ignores xdist_group"
 
 
-def test_extension_signature_checked_once_per_process_and_again_when_the_file_changes(tmp_path, monkeypatch):
+def test_extension_signature_checked_once_per_process_and_again_when_the_file_changes(tmp_path):
     """store.connect skips DuckDB's ~0.25 s signature check only for the very file it has already
-    checked in this process; a tampered copy (another size or time) is checked and refused."""
-    import shutil
+    checked in this process; a tampered copy (another size or time) is checked and refused.
 
-    import duckdb
-    import pytest
+    Run in a child process: a second copy of the extension loaded into the test process (and its
+    file deleted afterwards) leaves a fork handler pointing at unloaded code, and the next test
+    that forks workers (the shading kernel does) crashed with a segmentation fault."""
+    import subprocess
+    import sys
 
-    good = tmp_path / "good" / "spatial.duckdb_extension"
-    good.parent.mkdir()
-    shutil.copy(store.spatial_extension_path(), good)
-    monkeypatch.setattr(store, "spatial_extension_path", lambda: good)
-    monkeypatch.setattr(store, "_SIGNATURE_CHECKED", {})
-    con = store.connect()
-    assert con.execute("SELECT current_setting('allow_unsigned_extensions')").fetchone()[0] is False
-    con.close()
-    con = store.connect()  # the same, checked file: loaded without the check
-    assert con.execute("SELECT ST_X(ST_Point(1, 2))").fetchone()[0] == 1.0
-    con.close()
-    data = bytearray(good.read_bytes())
-    data[len(data) // 2] ^= 0xFF  # one flipped byte: the signature no longer matches
-    good.write_bytes(bytes(data) + b"\0")
-    with pytest.raises(duckdb.Error):
-        store.connect()
+    script = tmp_path / "check.py"
+    script.write_text(f"""
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+
+from analysis import store
+
+good = Path({str(tmp_path)!r}) / "good" / "spatial.duckdb_extension"
+good.parent.mkdir()
+shutil.copy(store.spatial_extension_path(), good)
+store.spatial_extension_path = lambda: good
+store._SIGNATURE_CHECKED.clear()
+con = store.connect()
+assert con.execute("SELECT current_setting('allow_unsigned_extensions')").fetchone()[0] is False
+con.close()
+con = store.connect()  # the same, checked file: loaded without the check
+assert con.execute("SELECT current_setting('allow_unsigned_extensions')").fetchone()[0] is True
+assert con.execute("SELECT ST_X(ST_Point(1, 2))").fetchone()[0] == 1.0
+con.close()
+data = bytearray(good.read_bytes())
+data[len(data) // 2] ^= 0xFF  # one flipped byte: the signature no longer matches
+good.write_bytes(bytes(data) + b"\\0")
+try:
+    store.connect()
+except duckdb.Error:
+    print("refused", flush=True)
+# A refused (tampered) extension leaves DuckDB's process state unsafe: this process would crash
+# on exit or at the next fork. It has said what it had to; it ends here without clean-up.
+os._exit(0)
+""", encoding="utf-8")
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.strip() == "refused"
