@@ -165,8 +165,10 @@ def _keep_freed_memory() -> None:
     except OSError:
         return
     m_trim_threshold, m_mmap_threshold = -1, -3  # glibc's mallopt parameter numbers
-    libc.mallopt(m_mmap_threshold, 512 * 1024 * 1024)
-    libc.mallopt(m_trim_threshold, 1024 * 1024 * 1024)
+    # Older glibc caps the mapping threshold (32 MB); if it refuses, leave both alone: a fixed trim
+    # threshold alone would turn off glibc's adaptive one and map more, not less.
+    if libc.mallopt(m_mmap_threshold, 512 * 1024 * 1024) == 1:
+        libc.mallopt(m_trim_threshold, 1024 * 1024 * 1024)
 
 
 def _cmd_run(args) -> int:

@@ -262,7 +262,9 @@ def roof_owners(buildings: gpd.GeoDataFrame, tenure: pd.DataFrame, log: QualityL
     homes = dwellings > 0
 
     # Owners and provenance as integer codes (into ROOF_OWNERS and PROVENANCE): no string per building.
-    OO, PL, SL, PF, PB, CO, FC = range(len(ROOF_OWNERS))
+    OO, PL, SL, PF, PB, CO, FC = (ROOF_OWNERS.index(name) for name in (
+        "owner_occupier", "private_landlord", "social_landlord", "private_freeholder", "public_body", "commercial",
+        "faith_community"))
     owner = np.full(n, CO, dtype=np.int8)
     source = np.full(n, P_IMPUTED, dtype=np.int8)
     consents = np.ones(n, dtype=np.int64)

@@ -642,8 +642,12 @@ def area_partitions(areas: gpd.GeoDataFrame, weights, target: float) -> list[np.
     # at the end); an area goes to the partition its middle falls in.
     parts = max(1, int(round(weights.sum() / target)))
     size = weights.sum() / parts
-    middle = np.cumsum(weights[order]) - weights[order] / 2
+    w = weights[order]
+    middle = np.cumsum(w) - w / 2
     cut = np.minimum((middle / size).astype(np.int64), parts - 1)
+    if (w <= 0).any():  # areas without weight go with the weighted area before them (or the first)
+        last = np.maximum.accumulate(np.where(w > 0, np.arange(n), -1))
+        cut = cut[np.where(last >= 0, last, int(np.argmax(w > 0)))]
     return [np.sort(order[cut == k]) for k in np.unique(cut)]
 
 

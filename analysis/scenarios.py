@@ -733,12 +733,18 @@ def robustness(draw_metrics: dict, central: dict, comparisons: dict | None = Non
     """
     keys, values_list, centres = [], [], []
 
-    def row(scenario, metric, values, centre, kind):
+    scales = []  # per row: the size of the amounts it is made of [same units]
+
+    def row(scenario, metric, values, centre, kind, parts=()):
         if not np.isfinite(centre):
             return
         keys.append((scenario, metric, kind))
         values_list.append(np.asarray(values, dtype=float))
         centres.append(float(centre))
+        # A difference a - b is as noisy as a and b are large, not as the difference is.
+        sizes = [np.abs(np.asarray(v, dtype=float)) for v in (values, [centre], *parts)]
+        finite = np.concatenate([x[np.isfinite(x)] for x in sizes])
+        scales.append(float(finite.max()) if finite.size else 0.0)
 
     for scenario, mets in draw_metrics.items():
         for metric, values in mets.items():
@@ -750,7 +756,8 @@ def robustness(draw_metrics: dict, central: dict, comparisons: dict | None = Non
     for label, (a, b, metric) in (comparisons or {}).items():
         if a in draw_metrics and b in draw_metrics:
             row(label, metric, draw_metrics[a][metric] - draw_metrics[b][metric],
-                central[a][metric] - central[b][metric], "difference")
+                central[a][metric] - central[b][metric], "difference",
+                parts=(draw_metrics[a][metric], draw_metrics[b][metric]))
     columns = ["scenario", "metric", "kind", "central", "low", "median", "high", "share_same_sign", "verdict"]
     if not keys:
         return pd.DataFrame(columns=columns)
@@ -758,9 +765,10 @@ def robustness(draw_metrics: dict, central: dict, comparisons: dict | None = Non
     centre = np.array(centres)
     low, median, high = _row_quantiles(values, [0.05, 0.5, 0.95])
     finite = np.isfinite(values)
-    # Signs of amounts at rounding level (1e-9 of the row's largest) are noise, not findings: they
-    # count as zero (otherwise the order of a sum, e.g. how a place was partitioned, could flip them).
-    scale = np.nanmax(np.abs(np.column_stack([values, centre])), axis=1, initial=0.0)[:, None]
+    # Signs of amounts at rounding level (1e-9 of the largest finite amount the row is made of) are
+    # noise, not findings: they count as zero (otherwise the order of a sum, e.g. how a place was
+    # partitioned, could flip them).
+    scale = np.array(scales)[:, None]
     sign = np.where(np.abs(values) <= 1e-9 * scale, 0.0, np.sign(values))
     sign_centre = np.where(np.abs(centre) <= 1e-9 * scale[:, 0], 0.0, np.sign(centre))[:, None]
     same = sign == sign_centre

@@ -852,9 +852,11 @@ def _null_columns(table) -> set:
 
 
 def _dictionary_columns(table) -> set:
-    """Columns of an Arrow table that are dictionary-encoded (from pandas Categoricals)."""
+    """Columns of an Arrow table that are dictionary-encoded, or of a frame that are Categoricals."""
     import pyarrow as pa
 
+    if isinstance(table, pd.DataFrame):  # a frame Arrow could not take: DuckDB would make ENUMs of these
+        return {c for c in table.columns if isinstance(table[c].dtype, pd.CategoricalDtype)}
     if not isinstance(table, pa.Table):
         return set()
     return {f.name for f in table.schema if pa.types.is_dictionary(f.type)}

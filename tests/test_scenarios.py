@@ -201,6 +201,20 @@ def test_robustness_verdicts_follow_the_share_of_draws():
     assert table.loc["n", "verdict"] == "fragile"
 
 
+def test_robustness_signs_of_rounding_noise_count_as_zero():
+    """A central value or draw at rounding level of the amounts it is made of has no sign; an
+    infinite draw does not make every other draw look like noise."""
+    big = np.full(100, 1e7)
+    noise = np.r_[[3e-9] * 50, [-3e-9] * 50]  # what a sum in another order leaves of zero
+    k = np.r_[[1.0] * 50, [2.0] * 20, [-3.0] * 29, [np.inf]]
+    draws = {"a": {"m": big + noise, "k": k}, "b": {"m": big, "k": k}}
+    central = {"a": {"m": 1e7 + 2e-9, "k": 1.5}, "b": {"m": 1e7, "k": 1.5}}
+    table = scenarios.robustness(draws, central, {"a - b": ("a", "b", "m")}).set_index(["scenario", "metric"])
+    assert table.loc[("a - b", "m"), "share_same_sign"] == 1.0  # all zero, like the centre
+    assert table.loc[("a", "k"), "share_same_sign"] == pytest.approx(70 / 99)  # the infinite draw does not count
+    assert table.loc[("a", "k"), "verdict"] == "fragile"
+
+
 def test_observed_adoption_reader_and_comparison(tmp_path, city, curve):
     buildings, potential, areas, area_heat = city
     path = tmp_path / "installations.csv"

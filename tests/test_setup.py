@@ -158,6 +158,9 @@ except duckdb.Error:
 # on exit or at the next fork. It has said what it had to; it ends here without clean-up.
 os._exit(0)
 """, encoding="utf-8")
-    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    import os
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=ROOT, env=env)
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.strip() == "refused"

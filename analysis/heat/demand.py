@@ -296,8 +296,10 @@ def building_energy(buildings: pd.DataFrame, areas: pd.DataFrame, assumptions, l
     elec_dom = dwellings * np.where(np.isfinite(b_per_meter), b_per_meter, fallback)
     return pd.DataFrame({
         "building_id": buildings["building_id"].array, "area_id": buildings["area_id"].array,
-        "building_kind": labels(np.where(homes, np.where(kind == "house", 0, 1), np.where(nd_floor > 0, 2, 3)),
-                                BUILDING_KINDS),
+        "building_kind": labels(np.where(homes, np.where(kind == "house", BUILDING_KINDS.index("house"),
+                                                         BUILDING_KINDS.index("flat")),
+                                         np.where(nd_floor > 0, BUILDING_KINDS.index("non_domestic"),
+                                                  BUILDING_KINDS.index("unheated"))), BUILDING_KINDS),
         "heated_floor_m2": heated, "nondomestic_floor_m2": gia,
         "space_heat_kwh": space + nd_heat * (1 - NONDOMESTIC_DHW_SHARE), "dhw_kwh": dhw + nd_heat * NONDOMESTIC_DHW_SHARE,
         "heat_kwh_domestic": dom["central"], "heat_kwh_nondomestic": nd_heat,
