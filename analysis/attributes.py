@@ -400,7 +400,7 @@ def complete_provenance(buildings: pd.DataFrame, planes: pd.DataFrame, log: Qual
     known = (P_OBSERVED, P_DERIVED)
     storeys_known = np.isin(codes_of(buildings["levels_source"], PROVENANCE, "levels_source"), known)
     shape = buildings["roof_shape"].to_numpy(dtype=object).copy()
-    shape_src = (codes_of(buildings["roof_shape_source"], PROVENANCE, "roof_shape_source").copy()
+    shape_src = (codes_of(buildings["roof_shape_source"], PROVENANCE, "roof_shape_source")
                  if "roof_shape_source" in buildings else np.full(n, -1, dtype=np.int8))
     observed_shape = shape_src == P_OBSERVED
     family = np.full(n, None, dtype=object)
@@ -415,9 +415,9 @@ def complete_provenance(buildings: pd.DataFrame, planes: pd.DataFrame, log: Qual
     shape_src[fill & pd.isna(family)] = -1  # no roof plane at all (nothing to describe)
     dwellings = buildings["dwellings"].fillna(0).to_numpy(dtype=float)
     no_homes = dwellings <= 0
-    dw_src = codes_of(buildings["dwellings_source"], PROVENANCE, "dwellings_source").copy()
+    dw_src = codes_of(buildings["dwellings_source"], PROVENANCE, "dwellings_source")
     dw_src[no_homes & (dw_src < 0)] = P_DERIVED
-    ten_src = codes_of(buildings["tenure_source"], PROVENANCE, "tenure_source").copy()
+    ten_src = codes_of(buildings["tenure_source"], PROVENANCE, "tenure_source")
     ten_src[no_homes & (ten_src < 0)] = P_DERIVED
     owner_src = codes_of(buildings["roof_owner_source"], PROVENANCE, "roof_owner_source")
     known_owner = np.isin(owner_src, known) & (np.isin(ten_src, known) | no_homes)

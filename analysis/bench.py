@@ -32,7 +32,6 @@ import shapely
 from analysis import config as config_mod
 from analysis import heat, roofs, shading, solar, store
 from analysis.ingest import synthetic
-from analysis.ingest.synthetic import rectangles
 from analysis.ingest.weather import read_weather
 
 WEATHER = config_mod.PROJECT_ROOT / "data" / "weather" / "GBR_London.Gatwick.037760_IWEC.epw"
@@ -104,7 +103,7 @@ def synthetic_city(n: int, seed: int = 1) -> tuple[pd.DataFrame, np.ndarray]:
     aspect = np.where(block, 2.5, 1.6)
     width = np.sqrt(footprint / aspect)
     bearing = rng.uniform(0, 180, n)
-    geoms = rectangles(cx, cy, width, width * aspect, bearing)
+    geoms = synthetic.rectangles(cx, cy, width, width * aspect, bearing)
     levels = np.where(block, rng.integers(4, 12, n), rng.integers(2, 4, n)).astype(float)
     pitched = levels < 5  # the roof rule: houses and 4-storey blocks get gables
     height = levels * 3.0 + np.where(pitched, width / 2 * np.tan(np.radians(35.0)), 0.0)

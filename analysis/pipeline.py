@@ -30,7 +30,7 @@ from analysis import attributes, cache, heat, homes, ownership, roofs, shading, 
 from analysis.ingest import areas as areas_mod
 from analysis.ingest import buildings as buildings_mod
 from analysis.ingest import checks, synthetic
-from analysis.quality import P_IMPUTED, PROVENANCE, QualityLog, labels
+from analysis.quality import PROVENANCE, QualityLog
 from analysis.ingest.weather import check_weather_place, read_pvwatts_8760, read_weather
 
 LEVELS = config_mod.LEVELS
@@ -250,7 +250,6 @@ def load_buildings(cfg, areas: gpd.GeoDataFrame, log: QualityLog,
             areas = synthetic.estimate_dwelling_types(areas)
         tick = (lambda done, total: progress.tick("generating buildings", done, total, "areas")) if progress else None
         frame = synthetic.as_stock(synthetic.generate_buildings(areas, int(cfg.raw.get("seed", 20110327)), tick))
-        frame["age_source"] = labels(np.full(len(frame), P_IMPUTED, np.int8), PROVENANCE)
         log.record("buildings", "synthetic", records=len(frame), imputed=len(frame),
                    note="every building generated from census dwelling counts; footprints, storeys, ages assumed")
     else:
@@ -675,8 +674,10 @@ class BuildingSource:
         else:
             self.weights = synthetic.expected_buildings(areas)  # from the dwelling-type counts
             if self.weights is None:  # types estimated later, from the dwellings
-                dwellings = areas["dwellings"] if "dwellings" in areas else areas.get("households", pd.Series(0, index=areas.index))
-                self.weights = pd.to_numeric(dwellings, errors="coerce").fillna(0).to_numpy() * SYNTHETIC_BUILDINGS_PER_DWELLING
+                dwellings = areas["dwellings"] if "dwellings" in areas else areas.get("households",
+                                                                                     pd.Series(0, index=areas.index))
+                self.weights = (pd.to_numeric(dwellings, errors="coerce").fillna(0).to_numpy()
+                                * SYNTHETIC_BUILDINGS_PER_DWELLING)
         self.attrs = {} if self.frame is None else dict(self.frame.attrs)
 
     def partitions(self, target: int | None = None) -> list[np.ndarray]:

@@ -57,12 +57,13 @@ def codes_of(values, vocabulary, what: str = "label") -> np.ndarray:
         A value outside the vocabulary (never silently made missing).
     """
     cat = values.array if isinstance(values, pd.Series) else values
-    codes = pd.Categorical(cat, categories=list(vocabulary)).codes
+    codes = pd.Categorical(cat, categories=list(vocabulary)).codes.astype(np.int8)  # a new array: callers may write
     if (codes < 0).any():
-        unknown = pd.unique(np.asarray(cat, dtype=object)[(codes < 0) & pd.notna(np.asarray(cat, dtype=object))])
+        text = np.asarray(cat, dtype=object)
+        unknown = pd.unique(text[(codes < 0) & pd.notna(text)])
         if len(unknown):
             raise ValueError(f"{what} {unknown[:3].tolist()} not one of {list(vocabulary)}")
-    return codes.astype(np.int8)
+    return codes
 
 
 def text_column(values, index=None) -> pd.Series:

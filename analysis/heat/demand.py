@@ -178,8 +178,8 @@ def specific_domestic_demand(kind, band, band_imputed, typology: pd.DataFrame) -
     # Kinds and bands as integer codes of their few distinct values: the lookup is one gather.
     kind_codes, kinds = pd.factorize(pd.Series(np.asarray(kind, dtype=object)), use_na_sentinel=False)
     band_codes, bands = pd.factorize(pd.Series(np.asarray(band, dtype=object)), use_na_sentinel=False)
-    band_index = np.array([band_labels.index(b) if b in band_labels else 0 for b in bands], dtype=np.int64)[band_codes] \
-        if len(bands) else np.zeros(0, np.int64)
+    band_index = (np.array([band_labels.index(b) if b in band_labels else 0 for b in bands], dtype=np.int64)[band_codes]
+                  if len(bands) else np.zeros(0, np.int64))
     imputed = np.asarray(band_imputed, dtype=bool)
     out = {}
     for column in ("space_heat_low", "space_heat_kwh_per_m2", "space_heat_high", "dhw_kwh_per_m2"):
