@@ -227,10 +227,19 @@ def _check_assumption(group: str, name: str, entry, path) -> dict:
 
 @dataclass
 class Assumptions:
-    """Model parameters by group, each with value, low, high, unit and source."""
+    """Model parameters by group, each with value, low, high, unit and source.
+
+    ``price_date`` (``YYYY-MM``) and ``currency`` say at which prices and in which currency every
+    money result is; the ``prices`` group comes from the dated price table
+    (:mod:`analysis.economics.prices`).
+    """
 
     groups: dict = field(default_factory=dict)
     sources: list = field(default_factory=list)
+    price_date: str = ""
+    currency: str = "GBP"
+    price_table: str = ""
+    warnings: list = field(default_factory=list)
 
     def get(self, group: str, name: str, level: str = "central") -> float:
         """Value of one assumption at ``level`` (``low``, ``central`` or ``high``)."""
@@ -248,8 +257,8 @@ class Assumptions:
                 for g, entries in self.groups.items() for n, e in entries.items()]
 
 
-def load_assumptions(extra_files=(), overrides: dict | None = None, overrides_path=None) -> Assumptions:
-    """Load the packaged assumption files, then extra files, then per-place overrides.
+def load_assumptions(extra_files=(), overrides: dict | None = None, overrides_path=None, prices=None) -> Assumptions:
+    """Load the packaged assumption files, the prices of one period, then extra files, then per-place overrides.
 
     Every value (packaged, from files or overridden) is checked against its physical range.
 
@@ -262,8 +271,13 @@ def load_assumptions(extra_files=(), overrides: dict | None = None, overrides_pa
         widens the range to contain it).
     overrides_path : path, optional
         The place config the overrides come from (for messages).
+    prices : analysis.economics.prices.PriceSet, optional
+        The prices of the chosen period (default: the packaged GB table's latest period).
     """
-    groups: dict = {}
+    from analysis.economics.prices import load_price_set
+
+    prices = prices if prices is not None else load_price_set()
+    groups: dict = {"prices": {}}
     sources = []
     problems = []  # every violation, one line each, reported together (not one per run)
     broken = set()  # file entries already reported: an override of one is not "unknown" too
@@ -286,8 +300,15 @@ def load_assumptions(extra_files=(), overrides: dict | None = None, overrides_pa
                 except InputError as exc:
                     problems.append(exc.one_line())
                     broken.add((group, name))
+    for name, entry in prices.entries.items():
+        try:
+            groups["prices"][name] = _check_assumption("prices", name, dict(entry), prices.table_path)
+        except InputError as exc:
+            problems.append(exc.one_line())
     where = overrides_path or "place config"
-    for group, entries in (overrides or {}).items():
+    warnings = []
+    overrides = _renamed_overrides(overrides or {}, where, warnings)
+    for group, entries in overrides.items():
         if not isinstance(entries, dict):
             problems.append(InputError(f"assumptions.{group} is {entries!r}, expected a mapping of name: value",
                                        path=where, fix=f"e.g. assumptions: {{{group}: {{some_name: 0.5}}}}").one_line())
@@ -301,7 +322,31 @@ def load_assumptions(extra_files=(), overrides: dict | None = None, overrides_pa
                 problems.append(exc.one_line())
     if problems:
         raise ConfigError(problems, path=where)
-    return Assumptions(groups, sources)
+    return Assumptions(groups, sources, price_date=prices.period, currency=prices.currency,
+                       price_table=str(prices.table_path), warnings=warnings)
+
+
+def _renamed_overrides(overrides: dict, where, warnings: list) -> dict:
+    """Place overrides with old assumption names mapped to their new group and name (each noted in ``warnings``)."""
+    from analysis.economics.params import RENAMED
+
+    if not isinstance(overrides, dict):
+        return overrides
+    out: dict = {}
+    for group, entries in overrides.items():
+        if not isinstance(entries, dict):
+            out[group] = entries
+            continue
+        for name, entry in entries.items():
+            new = RENAMED.get((group, name))
+            if new:
+                warnings.append(f"{where}: assumptions.{group}.{name} is now assumptions.{new[0]}.{new[1]} "
+                                f"(the old name still works; rename it to silence this)")
+                group_, name_ = new
+            else:
+                group_, name_ = group, name
+            out.setdefault(group_, {})[name_] = entry
+    return out
 
 
 def _override(groups: dict, group: str, name: str, entry, where) -> dict:

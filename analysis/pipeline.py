@@ -571,7 +571,7 @@ SYNTHETIC_BUILDINGS_PER_DWELLING = 0.5
 #: Building columns the economics and policy steps read (kept for them across partitions).
 ECONOMICS_COLUMNS = ["building_id", "area_id", "area_row", "dwellings", "dw_owner_occupied", "dw_social_rented",
                      "dw_private_rented", "dw_other", "roof_owner", "consents", "use_class", "dwelling_type",
-                     "elec_demand_kwh", "nondomestic_floor_m2", "use_category", "operator"]
+                     "elec_demand_kwh", "nondomestic_floor_m2", "use_category", "operator", "levels"]
 PLANE_COLUMNS = ["building_id", "plane", "tilt_deg", "azimuth_deg", "area_m2", "usable_m2", "module_m2", "mount",
                  "is_flat", "roof_shape_assumed", "pv_kwh_per_kwp", "relative_yield", "suitable",
                  *[f"{q}_{lv}" for q in ("kwp", "kwh") for lv in LEVELS]]
@@ -768,7 +768,8 @@ def _run(cfg, db_path, options, started, quiet, fail_after, with_heat, with_owne
 
     # The new store is built beside the old one and swapped in at the end (one rename).
     writer = store.StoreBuilder(db_path, run={"place": cfg.name, "config_hash": cfg.config_hash(),
-                                              "input_hashes": input_hashes(cfg), "started_at": started},
+                                              "input_hashes": input_hashes(cfg), "started_at": started,
+                                              "meta": store_meta(cfg)},
                                 geometry_columns=GEOMETRY_COLUMNS, replace=replace, fail_after=fail_after,
                                 enums=STORE_ENUMS)
     try:
@@ -910,6 +911,13 @@ def _compute(cfg, areas, source: BuildingSource, writer, weather, meta, grid, hi
     return tables, summary, n_buildings
 
 
+def store_meta(cfg) -> dict:
+    """What the store records about its place (:data:`analysis.tables.META_KEYS`): every command,
+    export and the book read these from the store, never from the default place's config."""
+    a = cfg.assumptions
+    return {"crs": str(cfg.crs), "currency": a.currency, "price_date": a.price_date, "price_table": a.price_table}
+
+
 def buildings_table(buildings: gpd.GeoDataFrame) -> pd.DataFrame:
     """The store's ``buildings`` rows: :data:`BUILDING_COLUMNS` (missing ones empty) and WKB geometry."""
     out = pd.DataFrame({c: (buildings[c].array if c in buildings else None) for c in BUILDING_COLUMNS})
@@ -938,14 +946,15 @@ def building_sums(buildings: pd.DataFrame, planes: pd.DataFrame, columns) -> pd.
 
 def economics_tables(buildings, potential, areas, heat_tables: dict, cfg, log: QualityLog | None = None,
                      weather_and_meta=None, progress: Progress | None = None) -> tuple[dict, list]:
-    """Ownership scenarios, then the policy matrix, on the shared economics kernel: store tables.
+    """The money step (:func:`analysis.economics.step.economics_tables`) on the store's frames: store tables.
 
     ``potential`` holds kWp and kWh per building (:func:`building_sums`, rows aligned with
-    ``buildings``), or is the roof planes themselves (summed here). Two pipeline steps:
-    ``progress`` (if given) is told when the scenarios are done; the caller closes the policy
-    step. Returns the tables and an (empty) list of SQL roll-ups.
+    ``buildings``), or is the roof planes themselves (summed here). ``progress`` (if given) is
+    told when the scenarios are done; the caller closes the policy step. Returns the tables and
+    an (empty) list of SQL roll-ups.
     """
-    from analysis import economics, policy, scenarios
+    from analysis.economics import kernel
+    from analysis.economics import step as money
     from analysis.ingest.adoption import read_observed_adoption
 
     log = log if log is not None else QualityLog()
@@ -959,24 +968,29 @@ def economics_tables(buildings, potential, areas, heat_tables: dict, cfg, log: Q
     # the weather file (and battery efficiency and code), a rerun skips the shape as well.
     curve_key = cache.key_of(weather=config_mod.file_sha256(weather_path), fmt=cfg.raw.get("weather_format"),
                              eff=cfg.assumptions.get("batteries", "battery_round_trip_efficiency"),
-                             code=cache.code_hash("economics.py", "scenarios.py", "solar.py", "ingest/weather.py"))
-    curve = cache.cached("self-consumption-curve-weather", curve_key, lambda: scenarios.build_curve(
-        cfg.assumptions, economics.hourly_pv_shape(weather, meta), log=log))
-    observed = None
-    spec = cfg.raw.get("observed_adoption")
-    if spec:
-        observed = read_observed_adoption(cfg.resolve(spec["file"]), spec["id"], spec["count"], spec.get("kw"))
+                             code=cache.code_hash("economics/kernel.py", "economics/step.py", "solar.py",
+                                                  "ingest/weather.py"))
+    curve = cache.cached("self-consumption-curve-weather", curve_key, lambda: money.build_curve(
+        cfg.assumptions, kernel.hourly_pv_shape(weather, meta), log=log))
     seed = int(cfg.raw.get("seed", 0))
     area_heat = heat_tables.get("area_heat")  # from the heat step (None when it did not run)
-    prepared = scenarios.prepare(frame, potential, area_frame, log)
-    shared: dict = {}  # classes, draws and generation models run once for both steps
-    tables = scenarios.economics_step(frame, potential, area_frame, area_heat, cfg.assumptions, seed, log, observed,
-                                      curve=curve, prepared=prepared, shared=shared)
+
+    def tick(part):
+        if progress is not None and part == "ownership scenarios":
+            progress.step("ownership and scenarios", len(frame))
+
+    tables = money.economics_tables(frame, potential, area_frame, area_heat, cfg.assumptions, seed, log, curve=curve,
+                                    progress=tick)
     tables["area_owners"] = area_owners(frame, potential, area_frame)
-    if progress is not None:
-        progress.step("ownership and scenarios", len(frame))
-    tables.update(policy.policy_step(frame, potential, area_frame, cfg.assumptions, seed, log, curve=curve,
-                                     prepared=prepared, shared=shared))
+    spec = cfg.raw.get("observed_adoption")
+    if spec:
+        from analysis.adoption import adoption_comparison
+        from analysis.economics import inputs
+
+        observed = read_observed_adoption(cfg.resolve(spec["file"]), spec["id"], spec["count"], spec.get("kw"))
+        _, groups = inputs.prepare(frame, potential, area_frame)
+        area_cmp, cmp = adoption_comparison(observed, tables["scenario_area"].query("scenario == 'market'"), groups)
+        tables["adoption_area"], tables["adoption_comparison"] = area_cmp, cmp
     return tables, []
 
 

@@ -620,6 +620,9 @@ class RunWriter:
              json.dumps(run.get("summary", {}), default=str), json.dumps(written)])
         if run.get("place") is not None:
             con.execute("INSERT OR REPLACE INTO meta VALUES ('place', ?)", [str(run["place"])])
+        for key, value in (run.get("meta") or {}).items():  # CRS, currency, price date, credits (analysis.tables.META_KEYS)
+            con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                        [str(key), value if isinstance(value, str) else json.dumps(value, default=str)])
         return run_id
 
     def _stop_writer(self) -> None:

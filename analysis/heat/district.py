@@ -25,7 +25,7 @@ import shapely
 from analysis import solar
 from analysis.errors import InputError
 from analysis.heat.collector import annual_heat_yield
-from analysis.heat.demand import building_energy, monthly_demand
+from analysis.heat.demand import SPACE_HEAT_MONTH_SHARE, building_energy, monthly_demand
 
 WATER_KWH_PER_M3_K = 1.163  # volumetric heat capacity of water [kWh/m³K]
 
@@ -100,6 +100,122 @@ def solar_district_heating(collector_m2: float, monthly_yield_kwh_per_m2, monthl
         "store_capacity_kwh": capacity,
         "delivered_kwh_per_m2": delivered / collector_m2 if collector_m2 else 0.0,
     }
+
+
+def solar_district_heating_many(collector_m2, monthly_yield_kwh_per_m2, monthly_demand_kwh, store_m3,
+                                delta_t_k: float = 60.0, loss_per_month: float = 0.04,
+                                network_loss_share: float = 0.12) -> dict:
+    """:func:`solar_district_heating` for many schemes at once (vectorised over schemes).
+
+    Parameters
+    ----------
+    collector_m2, store_m3 : array (N,)
+        Collector aperture [m²] and seasonal store volume [m³] of each scheme.
+    monthly_yield_kwh_per_m2 : array (N, 12)
+        Collector heat per m² by month [kWh/m²].
+    monthly_demand_kwh : array (N, 12)
+        Heat demand at the buildings by month [kWh].
+
+    Returns
+    -------
+    dict
+        ``solar_fraction``, ``solar_fraction_no_store`` [-] and ``solar_delivered_kwh`` [kWh/yr], each (N,).
+    """
+    m2 = np.asarray(collector_m2, dtype=float)
+    store = np.asarray(store_m3, dtype=float)
+    if np.any(m2 < 0) or np.any(store < 0):
+        raise InputError("collector area and store volume must be >= 0", fix="give positive sizes")
+    supply = m2[:, None] * np.asarray(monthly_yield_kwh_per_m2, dtype=float) * (1 - network_loss_share)
+    demand = np.asarray(monthly_demand_kwh, dtype=float)
+    capacity = store * WATER_KWH_PER_M3_K * delta_t_k
+    content = np.zeros(len(m2))
+    for _ in range(3):  # three years from an empty store: the periodic steady state (as the scalar version)
+        delivered = np.zeros(len(m2))
+        for m in range(12):
+            direct = np.minimum(supply[:, m], demand[:, m])
+            charge = np.minimum(supply[:, m] - direct, capacity - content)
+            content = content + charge
+            discharge = np.minimum(demand[:, m] - direct, content)
+            content = (content - discharge) * (1 - loss_per_month)
+            delivered = delivered + direct + discharge
+    total = demand.sum(axis=1)
+    no_store = np.minimum(supply, demand).sum(axis=1)
+    safe = np.where(total > 0, total, 1.0)
+    return {"solar_fraction": np.where(total > 0, delivered / safe, 0.0),
+            "solar_fraction_no_store": np.where(total > 0, no_store / safe, 0.0), "solar_delivered_kwh": delivered}
+
+
+#: Sizes tried for a solar district heating scheme: share of the roofs' collector area, and store per m².
+SDH_COLLECTOR_SHARES = (0.0, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0)
+SDH_STORE_M3_PER_M2 = (0.0, 0.25, 0.5, 1.0, 2.0, 3.0)
+
+
+def store_capex(store_m3, per_m3_at_5000: float, exponent: float) -> np.ndarray:
+    """Seasonal tank store cost [currency]: ``V · c5000 · (V / 5,000 m³)^−e`` (economies of scale)."""
+    v = np.asarray(store_m3, dtype=float)
+    safe = np.where(v > 0, v, 1.0)
+    return np.where(v > 0, safe * per_m3_at_5000 * (safe / 5000.0) ** -exponent, 0.0)
+
+
+def size_solar_district_heating(collector_m2_max, yield_per_m2, demand_monthly, assumptions) -> dict:
+    """The cheapest solar district heating scheme per area: collector area and store chosen by cost.
+
+    Every combination of :data:`SDH_COLLECTOR_SHARES` (of the roofs' collector area) and
+    :data:`SDH_STORE_M3_PER_M2` is balanced month by month; the one with the lowest yearly cost of
+    heat (collectors and store annualised at the public rate over their lives, O&M, and gas from
+    the energy centre for the rest) is kept. A store is built only where it lowers that cost, and
+    no collector at all where solar heat costs more than the gas it displaces.
+
+    Parameters
+    ----------
+    collector_m2_max : array (N,)
+        Collector area the roofs can take [m²].
+    yield_per_m2 : array (N, 12)
+        Collector heat per m² by month [kWh/m²].
+    demand_monthly : array (N, 12)
+        Heat demand of the scheme's buildings by month [kWh].
+    assumptions : analysis.config.Assumptions
+        ``heat`` and ``heat_ownership`` entries, ``finance.discount_rate_public``, ``costs.lifetime_years``.
+
+    Returns
+    -------
+    dict of arrays (N,)
+        ``collector_m2``, ``store_m3``, ``solar_fraction``, ``solar_fraction_no_store``,
+        ``solar_delivered_kwh``, ``annual_cost`` (of the chosen option) and
+        ``solar_fraction_max`` (all roofs, 2 m³/m²: the technical reach, whatever it costs).
+    """
+    from analysis.economics.kernel import capital_recovery_factor
+
+    a = assumptions
+    n = len(collector_m2_max)
+    m2_max = np.asarray(collector_m2_max, dtype=float)
+    options = [(c, r) for c in SDH_COLLECTOR_SHARES for r in SDH_STORE_M3_PER_M2 if c > 0 or r == 0]
+    k = len(options)
+    share = np.repeat([c for c, _ in options], n)
+    ratio = np.repeat([r for _, r in options], n)
+    m2 = np.tile(m2_max, k) * share
+    store = m2 * ratio
+    balance = solar_district_heating_many(m2, np.tile(yield_per_m2, (k, 1)), np.tile(demand_monthly, (k, 1)), store,
+                                          a.get("heat", "store_usable_delta_t_k"), a.get("heat", "store_loss_per_month"),
+                                          a.get("heat", "network_loss_share"))
+    rate = a.get("finance", "discount_rate_public")
+    cap_coll = m2 * a.get("heat_ownership", "sdh_collector_capex_per_m2")
+    cap_store = store_capex(store, a.get("heat_ownership", "sdh_store_capex_per_m3_at_5000m3"),
+                            a.get("heat_ownership", "sdh_store_cost_exponent"))
+    demand = np.tile(np.asarray(demand_monthly, dtype=float).sum(axis=1), k)
+    cost = (cap_coll * capital_recovery_factor(rate, a.get("costs", "lifetime_years"))
+            + cap_store * capital_recovery_factor(rate, a.get("heat_ownership", "heat_network_lifetime_years"))
+            + a.get("heat_ownership", "heat_network_om_share_of_capex") * (cap_coll + cap_store)
+            + (1 - balance["solar_fraction"]) * demand * a.get("heat_ownership", "backup_heat_cost_per_kwh"))
+    best = cost.reshape(k, n).argmin(axis=0)
+    pick = lambda x: np.asarray(x).reshape(k, n)[best, np.arange(n)]  # noqa: E731
+    full = solar_district_heating_many(m2_max, yield_per_m2, demand_monthly, m2_max * a.get("heat", "store_m3_per_m2_collector"),
+                                       a.get("heat", "store_usable_delta_t_k"), a.get("heat", "store_loss_per_month"),
+                                       a.get("heat", "network_loss_share"))
+    return {"collector_m2": pick(m2), "store_m3": pick(store), "solar_fraction": pick(balance["solar_fraction"]),
+            "solar_fraction_no_store": pick(balance["solar_fraction_no_store"]),
+            "solar_delivered_kwh": pick(balance["solar_delivered_kwh"]), "annual_cost": pick(cost),
+            "solar_fraction_max": full["solar_fraction"]}
 
 
 def allocate_roof_scenarios(planes: pd.DataFrame, dwellings, area_per_dwelling_m2: float,
@@ -306,21 +422,19 @@ def place_heat_tables(areas, bheat: pd.DataFrame, scen: pd.DataFrame, b_area: np
     space_kwh = by_area(b_area, bheat["space_heat_kwh"].to_numpy())
     dhw_kwh = by_area(b_area, bheat["dhw_kwh"].to_numpy())
     has_buildings = np.bincount(b_area[b_area >= 0], minlength=n_areas) > 0
-    store_ratio = a.get("heat", "store_m3_per_m2_collector")
     area_ids = areas["area_id"].to_numpy()
-    rows = []
-    for i in np.flatnonzero(has_buildings):  # one small balance per area (hundreds), not per building
-        m2, annual = float(collector_m2[i]), float(heat_only_kwh[i])
-        result = solar_district_heating(
-            m2, profile * (annual / m2 if m2 else 0.0), monthly_demand(space_kwh[i], dhw_kwh[i]),
-            m2 * store_ratio, a.get("heat", "store_usable_delta_t_k"),
-            a.get("heat", "store_loss_per_month"), a.get("heat", "network_loss_share"))
-        rows.append({"area_id": area_ids[i], "sdh_collector_m2": m2, "sdh_store_m3": m2 * store_ratio,
-                     "sdh_solar_fraction": result["solar_fraction"],
-                     "sdh_solar_fraction_no_store": result["solar_fraction_no_store"],
-                     "sdh_delivered_kwh": result["solar_delivered_kwh"]})
-    sdh = pd.DataFrame(rows, columns=["area_id", "sdh_collector_m2", "sdh_store_m3", "sdh_solar_fraction",
-                                      "sdh_solar_fraction_no_store", "sdh_delivered_kwh"])
+    # One scheme per area, sized by cost (collector area and store); all areas balanced at once.
+    rows = np.flatnonzero(has_buildings)
+    per_m2 = np.divide(heat_only_kwh[rows], collector_m2[rows], out=np.zeros(len(rows)), where=collector_m2[rows] > 0)
+    demand_monthly = (space_kwh[rows, None] * SPACE_HEAT_MONTH_SHARE[None, :]
+                      + dhw_kwh[rows, None] * (monthly_demand(0.0, 1.0))[None, :])
+    sized = size_solar_district_heating(collector_m2[rows], per_m2[:, None] * profile[None, :], demand_monthly, a)
+    sdh = pd.DataFrame({"area_id": area_ids[rows], "sdh_collector_m2_max": collector_m2[rows],
+                        "sdh_collector_m2": sized["collector_m2"], "sdh_store_m3": sized["store_m3"],
+                        "sdh_solar_fraction": sized["solar_fraction"],
+                        "sdh_solar_fraction_no_store": sized["solar_fraction_no_store"],
+                        "sdh_delivered_kwh": sized["solar_delivered_kwh"],
+                        "sdh_solar_fraction_max": sized["solar_fraction_max"]})
     check = ackermannbogen_check(weather, meta, a.get("heat", "store_loss_per_month"), a.get("heat", "network_loss_share"))
     checks = pd.DataFrame([{"check": "ackermannbogen", **{k: v for k, v in ACKERMANNBOGEN.items()}, **check,
                             "reported_solar_fraction_low": 0.45, "reported_solar_fraction_high": 0.50,
@@ -402,7 +516,7 @@ def area_heat_table(areas: pd.DataFrame, bheat: pd.DataFrame, b_area: np.ndarray
     out["collector_m2_max"] = per_area(scen["heat_m2_heat_only"].to_numpy(), b_area, any_planes)
     s = sdh.set_index("area_id").reindex(areas["area_id"].to_numpy())
     for name in ("sdh_collector_m2", "sdh_store_m3", "sdh_solar_fraction", "sdh_solar_fraction_no_store",
-                 "sdh_delivered_kwh"):
+                 "sdh_delivered_kwh", "sdh_solar_fraction_max"):
         out[name] = s[name].to_numpy(dtype=float)
     gas = col("gas_kwh")
     out["observed_gas_kwh"] = gas
