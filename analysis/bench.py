@@ -328,6 +328,50 @@ def benchmark_place(n_buildings: int, folder):
     return folder / "place.yml"
 
 
+def run_economics_benchmark(n_buildings: int = 1_000_000, n_draws: int | None = None, seed: int = 0,
+                            verbose: bool = True) -> dict:
+    """The money step (:func:`analysis.economics.step.economics_tables`) on N synthetic buildings, no cache.
+
+    Wall time is what a user waits; CPU time (this process, all threads) is what the work costs
+    and is the figure to compare on a shared, busy machine.
+
+    Returns
+    -------
+    dict
+        ``buildings``, ``seconds`` (wall, prepare + money step), ``buildings_per_second``,
+        ``cpu_seconds``, ``parts`` (seconds per part of the step), ``peak_rss_mb``.
+    """
+    import os
+
+    from analysis.config import load_assumptions
+    from analysis.economics import draws, inputs, kernel, step
+
+    buildings, potential, areas, area_heat = inputs.synthetic_inputs(n_buildings)
+    assumptions = load_assumptions()
+    curve = step.build_curve(assumptions, kernel.clear_sky_pv_shape(51.5))
+    previous = os.environ.get("ANALYSIS_NO_CACHE")
+    os.environ["ANALYSIS_NO_CACHE"] = "1"  # measure the work, not the cache
+    try:
+        t0, c0 = time.perf_counter(), cpu_seconds()
+        tables = step.economics_tables(buildings, potential, areas, area_heat, assumptions, seed, curve=curve,
+                                       n_draws=draws.N_DRAWS if n_draws is None else n_draws)
+        seconds, cpu = time.perf_counter() - t0, cpu_seconds() - c0
+    finally:
+        if previous is None:
+            os.environ.pop("ANALYSIS_NO_CACHE", None)
+        else:
+            os.environ["ANALYSIS_NO_CACHE"] = previous
+    parts = {r.part: round(r.seconds, 3) for r in tables["economics_timings"].itertuples()}
+    out = {"buildings": n_buildings, "seconds": round(seconds, 3), "buildings_per_second": round(n_buildings / seconds, 1),
+           "cpu_seconds": round(cpu, 3), "parts": parts, "peak_rss_mb": round(peak_rss_mb(), 1)}
+    if verbose:
+        print(f"bench --economics: money step on {n_buildings:,} synthetic buildings: {seconds:.2f} s "
+              f"({out['buildings_per_second']:,.0f} buildings/s; CPU {cpu:.2f} s; peak RSS {out['peak_rss_mb']:,.0f} MB)")
+        for name, secs in parts.items():
+            print(f"  {name:<36} {secs:7.2f} s")
+    return out
+
+
 def run_full_benchmark(n_buildings: int, verbose: bool = True, folder=None) -> dict:
     """The whole pipeline on about ``n_buildings`` synthetic buildings, with per-step figures.
 

@@ -87,11 +87,11 @@ LABELS = {
     "buildings_suitable": "Suitable buildings", "pv_share_of_domestic_elec": "PV as share of domestic electricity",
     "kwp_central": "Capacity, central (kWp)", "kwh_central": "Output, central (kWh/yr)",
     "kwh_low": "Output, low (kWh/yr)", "kwh_high": "Output, high (kWh/yr)",
-    "top_minus_bottom_gbp": "Richest minus poorest tenth (£/household/yr)",
+    "top_minus_bottom": "Richest minus poorest tenth (£/household/yr)",
     "bottom_decile_net": "Poorest tenth, net (£/household/yr)", "top_decile_net": "Richest tenth, net (£/household/yr)",
     "concentration_benefit_deciles": "Concentration index of gains",
     "households_net_per_mwp": "Households' net gain per MWp (£/yr)",
-    "households_net_gbp": "Households' net gain (£/yr)", "real_value_gbp": "Value created (£/yr)",
+    "to_households": "Households' net gain (£/yr)", "real_value": "Value created (£/yr)",
     "cost_shift_per_household": "Cost shifted to other bills (£/household/yr)",
     "community_fund_per_household": "Community fund per household (£/yr)",
     "owner_occupied_net_per_household": "Owner-occupiers, net (£/household/yr)",
@@ -100,7 +100,7 @@ LABELS = {
     "bottom_decile_net_pct_income": "Poorest tenth, net (% of income)",
     "top_decile_net_pct_income": "Richest tenth, net (% of income)", "net_pct_income": "Net gain (% of income)",
     "income_mean_gbp": "Mean household income (£/yr)", "households_losing": "Households losing",
-    "suits_network_charges": "Suits index of network charges", "gbp_per_year": "£ a year",
+    "suits_network_charges": "Suits index of network charges", "amount_per_year": "£ a year",
     "scenario": "Scenario", "tenure": "Tenure", "party": "Party", "component": "Component", "cell": "Policy cell",
     "framing": "Policy framing", "model": "Owner", "metric": "Measure", "verdict": "Verdict",
     "share_same_sign": "Share of draws with the central sign",
@@ -109,9 +109,9 @@ LABELS = {
     "heat_esco": "Solar district heat, private company", "saving_per_connected_household":
     "Saving per connected household (£/yr)", "bill_ratio": "Heat bill as a multiple of the gas bill",
     "share_connected_losing": "Share of connected households losing", "households_connected": "Households connected",
-    "solar_heat_gwh": "Solar heat (GWh/yr)", "areas_built": "Areas built", "owner_gbp": "Owner's return (£/yr)",
+    "solar_heat_gwh": "Solar heat (GWh/yr)", "areas_built": "Areas built", "owner_net": "Owner's return (£/yr)",
     "bottom3_decile_saving_gbp": "Saving of the poorest three tenths (£/yr)", "capex_gbp": "Capital cost (£)",
-    "ledger_imbalance_gbp": "Ledger imbalance (£/yr)", "treasury_gbp": "Treasury (£/yr)",
+    "ledger_imbalance": "Ledger imbalance (£/yr)", "treasury_net": "Treasury (£/yr)",
 }
 #: Parts of a policy-matrix cell id ("public/progressive/municipal"): who owns the networks and how their
 #: costs are recovered (the generation part is labelled by :data:`LABELS`).

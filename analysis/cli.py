@@ -24,7 +24,7 @@ EXAMPLES = {
     "heat-yield": "examples:\n  python -m analysis heat-yield --weather data/weather/GBR_London.Gatwick.037760_IWEC.epw "
                   "--tilt 45 --azimuth 180 --collector flat-plate --mean-temp 50 --json",
     "bench": "examples:\n  python -m analysis bench --buildings 100000\n  python -m analysis bench --buildings 1000000 --json\n"
-             "  python -m analysis bench --full --buildings 1000000",
+             "  python -m analysis bench --full --buildings 1000000\n  python -m analysis bench --economics --buildings 1000000",
     "roof-irradiance": "examples:\n  python -m analysis roof-irradiance --buildings tests/data/fitzrovia_heights/buildings.shp "
                        "--height-column height --weather data/weather/GBR_London.Gatwick.037760_IWEC.epw --out roofs.csv\n"
                        "  python -m analysis roof-irradiance --buildings estate.gpkg --context neighbours.gpkg --roof flat "
@@ -34,6 +34,8 @@ EXAMPLES = {
                  "  python -m analysis factsheet --buildings-list school_roofs.csv   (columns building_id, or lat and lon)",
     "export": "examples:\n  python -m analysis export --out gis/   (buildings and areas as GeoParquet, GeoJSON and CSV)",
     "new-place": "examples:\n  python -m analysis new-place \"Kentish Town estate\" --dir places/",
+    "ledger": "examples:\n  python -m analysis ledger\n  python -m analysis ledger --scenario public@worthwhile_roofs\n"
+              "  python -m analysis ledger --db out/estate.duckdb --json",
     "fetch-osm": "examples:\n  python -m analysis fetch-osm --place camden   (needs internet; writes data/camden/buildings/osm.geojson)",
 }
 
@@ -110,6 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--full", action="store_true",
                    help="the whole pipeline (buildings, roofs, shading, PV, heat, economics, policy, store) on a "
                         "synthetic place of about N buildings with London's statistics, per step")
+    p.add_argument("--economics", action="store_true",
+                   help="the money step alone (scenarios, heat ownership, policy, draws, sensitivity) on N buildings")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("fetch-osm", help="download real OSM buildings for a place (needs internet)",
@@ -140,6 +144,13 @@ def build_parser() -> argparse.ArgumentParser:
                        formatter_class=fmt)
     p.add_argument("name", help="the place's name")
     p.add_argument("--dir", default=".", help="parent folder (a sub-folder named after the place is created)")
+
+    p = sub.add_parser("ledger", help="where the money goes: every party's money in each ownership scenario",
+                       epilog=EXAMPLES["ledger"], formatter_class=fmt)
+    p.add_argument("--place", default="camden", help="embedded place name or place .yml (default: camden)")
+    p.add_argument("--db", help="store to read (default: build/<place>.duckdb)")
+    p.add_argument("--scenario", help="one scenario id (default: all), e.g. public@worthwhile_roofs")
+    p.add_argument("--json", action="store_true", help="print JSON")
 
     p = sub.add_parser("summary", help="print the headline table of a store")
     p.add_argument("--place", default="camden")
@@ -260,6 +271,8 @@ def _cmd_bench(args) -> int:
     _keep_freed_memory()
     if args.full:
         result = bench.run_full_benchmark(args.buildings, verbose=not args.json)
+    elif args.economics:
+        result = bench.run_economics_benchmark(args.buildings, verbose=not args.json)
     else:
         result = bench.run_benchmark(args.buildings, naive_sample=args.naive_sample, verbose=not args.json)
     if args.json:
@@ -326,6 +339,21 @@ def _cmd_new_place(args) -> int:
     return 0
 
 
+def _cmd_ledger(args) -> int:
+    from analysis import store
+    from analysis.economics import report
+
+    if args.db:
+        db = Path(args.db)
+    else:
+        from analysis.config import load_place
+
+        db = store.default_db_path(load_place(args.place).slug)
+    result = report.ledger_report(db, args.scenario)
+    print(json.dumps(result, ensure_ascii=False, indent=1) if args.json else report.ledger_text(result))
+    return 0
+
+
 def _cmd_summary(args) -> int:
     from analysis import pipeline, store
     from analysis.config import load_place
@@ -366,7 +394,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     commands = {"run": _cmd_run, "pv-yield": lambda a: _cmd_yield(a, "pv"), "heat-yield": lambda a: _cmd_yield(a, "heat"),
                 "bench": _cmd_bench, "roof-irradiance": _cmd_roof_irradiance, "fetch-osm": _cmd_fetch_osm, "summary": _cmd_summary,
-                "factsheet": _cmd_factsheet, "export": _cmd_export, "new-place": _cmd_new_place}
+                "factsheet": _cmd_factsheet, "export": _cmd_export, "new-place": _cmd_new_place, "ledger": _cmd_ledger}
     if threading.current_thread() is threading.main_thread():
         # Ctrl-C and SIGTERM unwind the same way (rollback, one honest line, 130 / 143) and are noted.
         signal.signal(signal.SIGTERM, _raise_on_sigterm)

@@ -741,8 +741,9 @@ ECONOMICS_TABLES = {
 #: Scenario ids of the economics step: the market at its own scale, and the equal-capacity variants
 #: (every model on the same roofs) that separate ownership from scale.
 SCENARIOS = {"market": "market", "public": "public", "coop": "coop", "market_batteries": "market_batteries",
-             "equal_market": "market@all_roofs", "equal_public": "public@all_roofs", "equal_coop": "coop@all_roofs",
-             "equal_aggregator": "aggregator@all_roofs"}
+             "equal_market": "market@worthwhile_roofs", "equal_public": "public@worthwhile_roofs",
+             "equal_coop": "coop@worthwhile_roofs", "equal_aggregator": "aggregator@worthwhile_roofs",
+             "all_market": "market@all_roofs"}
 #: The policy framings, in the order the book shows them (names as in the store).
 FRAMINGS = ("Liberalised market", "Bringing Energy Home", "Community energy", "Green New Deal")
 #: Heat-ownership models and their scenario ids in the robustness table.
@@ -752,7 +753,7 @@ HEAT_MODELS = {"council": "heat_council", "coop": "heat_coop", "esco": "heat_esc
 def _summary(con, keys) -> pd.DataFrame:
     table = ECONOMICS_TABLES["summary"]
     require(con, table, ["scenario", "installed_mwp", "net_per_household", "bottom_decile_net", "top_decile_net",
-                         "top_minus_bottom_gbp", "concentration_benefit_deciles"])
+                         "top_minus_bottom", "concentration_benefit_deciles"])
     ids = [SCENARIOS[k] for k in keys]
     frame = con.execute(f"SELECT * FROM {table} WHERE scenario IN ({', '.join('?' * len(ids))})", ids).df()
     missing = sorted(set(ids) - set(frame["scenario"]))
@@ -793,19 +794,19 @@ def who_gains_market(con) -> Finding:
     own, cap = s.loc[SCENARIOS["market"]], s.loc[SCENARIOS["equal_market"]]
     word = (gain_progressivity(own.concentration_benefit_deciles) if abs(own.concentration_benefit_deciles) <= 1
             else "mixed (gains and losses across deciles)")
-    iv = _interval(con, SCENARIOS["market"], "top_minus_bottom_gbp")
+    iv = _interval(con, SCENARIOS["market"], "top_minus_bottom")
     rng = f"; {_range_text(iv)}" if _range_text(iv) else ""
     sentence = (f"Left to the market, owners install {num(own.installed_mwp)}{NBSP}MWp of the "
                 f"{num(cap.installed_mwp)}{NBSP}MWp the roofs could take ({pct(own.installed_mwp / cap.installed_mwp)}); "
                 f"its benefits are **{word}** (concentration index {num(own.concentration_benefit_deciles, 2, signed=True)}), "
                 f"and net of costs the richest tenth of households gets {gbp_auto(own.top_decile_net)} a year per "
                 f"household against {gbp_auto(own.bottom_decile_net)} for the poorest tenth: "
-                f"{gap_side(own.top_minus_bottom_gbp, MONEY_TOL / 100)} (a gap of "
-                f"{gbp_auto(own.top_minus_bottom_gbp)}{rng}).")
+                f"{gap_side(own.top_minus_bottom, MONEY_TOL / 100)} (a gap of "
+                f"{gbp_auto(own.top_minus_bottom)}{rng}).")
     return Finding("who_gains_market", "Who gains from a market-led roll-out", sentence, CHAPTERS["gains"],
                    values={"installed_mwp": own.installed_mwp, "possible_mwp": cap.installed_mwp,
                            "top_decile_net": own.top_decile_net, "bottom_decile_net": own.bottom_decile_net,
-                           "gap": own.top_minus_bottom_gbp, "concentration": own.concentration_benefit_deciles},
+                           "gap": own.top_minus_bottom, "concentration": own.concentration_benefit_deciles},
                    ranges={"gap": (iv[0], iv[1])} if iv else {},
                    rule=f"'regressive' if the concentration index of benefits exceeds +{INDEX_BAND}, 'progressive' "
                         f"below −{INDEX_BAND}; 'robust' if the sign holds in at least {pct(ROBUST_SHARE)} of draws",
@@ -926,12 +927,20 @@ def policy_framings(con) -> Finding:
                    basis="" if ranges else "no parameter draws in this store: central values only")
 
 
+def _heat_borough(con, table: str) -> pd.DataFrame:
+    """The heat-ownership rows at borough scale, one per owner."""
+    h = con.execute(f"SELECT * FROM {table}").df()
+    if "scale" in h:
+        h = h[h["scale"] == "borough"]
+    return h.set_index("model")
+
+
 def heat_ownership(con) -> Finding:
     """SLOT (heat ownership): what a council-owned solar district-heating scheme would do to heat bills."""
     table = ECONOMICS_TABLES["heat"]
     require(con, table, ["model", "areas_built", "households_connected", "solar_heat_gwh",
                          "saving_per_connected_household", "bill_ratio", "share_connected_losing"])
-    h = con.execute(f"SELECT * FROM {table}").df().set_index("model")
+    h = _heat_borough(con, table)
     if "council" not in h.index:
         raise Unavailable(f"{table} has no council row")
     c = h.loc["council"]
@@ -978,7 +987,7 @@ def heat_and_district(con) -> Finding:
 
 
 #: Headline metrics of the robust-or-fragile table, and the models it covers (own scale, then equal capacity).
-ROBUST_METRICS = ("net_per_household", "top_minus_bottom_gbp", "bottom_decile_net")
+ROBUST_METRICS = ("net_per_household", "top_minus_bottom", "bottom_decile_net")
 ROBUST_SCENARIOS = ("market", "public", "coop", "equal_market", "equal_public", "equal_coop")
 
 
@@ -992,7 +1001,7 @@ def _robust_rows(con, metrics=ROBUST_METRICS, scenario_keys=ROBUST_SCENARIOS, di
     if differences:
         d = con.execute(f"""SELECT scenario, metric, kind, central, low, high, share_same_sign FROM {table}
                             WHERE kind = 'difference' AND metric IN ({', '.join('?' * len(metrics))})
-                            AND scenario LIKE '%@all_roofs minus market@all_roofs:%'""", list(metrics)).df()
+                            AND scenario LIKE '%@worthwhile_roofs minus market@worthwhile_roofs:%'""", list(metrics)).df()
         r = pd.concat([r, d], ignore_index=True)
     order = {s: i for i, s in enumerate(ids)}
     r["_s"] = r.scenario.map(order).fillna(len(ids))
@@ -1032,9 +1041,17 @@ def robust_or_fragile(con) -> Finding:
                    basis="a count of the rows of the table below, not an estimate")
 
 
+#: Headlines that are a place's totals a year (not amounts per household).
+TOTAL_METRICS = ("real_value", "grants", "capex", "to_households", "to_public", "to_outside",
+                 *(f"{party}_net" for party in ("households", "coop_members", "treasury", "housing_revenue_account",
+                                                "public_bodies", "private_landlords", "businesses", "faith_communities",
+                                                "aggregator", "esco", "capital_providers", "suppliers",
+                                                "network_owners")), "owner_net")
+
+
 def _is_total(metric: str) -> bool:
-    """A place's total in £ a year (``real_value_gbp``, ``treasury_gbp`` …), not an amount per household."""
-    return metric.endswith("_gbp") and metric != "top_minus_bottom_gbp"
+    """A place's total a year (``real_value``, ``treasury_net`` …), not an amount per household."""
+    return metric in TOTAL_METRICS
 
 
 def _metric_value(metric: str, value) -> str:
@@ -1177,24 +1194,24 @@ def wider_gaps(con) -> list[Finding]:
     out = []
     for key in ("equal_public", "equal_coop"):
         row = s.loc[SCENARIOS[key]]
-        word = wider_or_narrower(row.top_minus_bottom_gbp, m.top_minus_bottom_gbp, abs_tol=MONEY_TOL)
+        word = wider_or_narrower(row.top_minus_bottom, m.top_minus_bottom, abs_tol=MONEY_TOL)
         if word not in ("wider", "reversed"):
             continue
         name = FAVOURED[key].replace(" at equal capacity", "")
         if word == "reversed":
             sentence = (f"With the same roofs built, the gap between the richest and the poorest tenth of households "
-                        f"**reverses** under {name}: {gap_side(row.top_minus_bottom_gbp)} "
-                        f"({gbp_auto(row.top_minus_bottom_gbp)} a year per household, richest minus poorest), where under "
-                        f"the market {gap_side(m.top_minus_bottom_gbp)} ({gbp_auto(m.top_minus_bottom_gbp)}).")
+                        f"**reverses** under {name}: {gap_side(row.top_minus_bottom)} "
+                        f"({gbp_auto(row.top_minus_bottom)} a year per household, richest minus poorest), where under "
+                        f"the market {gap_side(m.top_minus_bottom)} ({gbp_auto(m.top_minus_bottom)}).")
             lead = "A gap that reverses"
         else:
             sentence = (f"With the same roofs built, the gap between the richest and the poorest tenth of households is "
-                        f"**{word}** under {name} ({gbp_auto(row.top_minus_bottom_gbp)} a year per household) than "
-                        f"under the market ({gbp_auto(m.top_minus_bottom_gbp)}).")
+                        f"**{word}** under {name} ({gbp_auto(row.top_minus_bottom)} a year per household) than "
+                        f"under the market ({gbp_auto(m.top_minus_bottom)}).")
             lead = "A wider gap"
         out.append(Finding(
             f"wider_gap_{key}", lead, sentence, CHAPTERS["gains"],
-            values={"gap": row.top_minus_bottom_gbp, "market_gap": m.top_minus_bottom_gbp, "word": word},
+            values={"gap": row.top_minus_bottom, "market_gap": m.top_minus_bottom, "word": word},
             rule=f"listed when the gaps point opposite ways (each beyond {gbp(MONEY_TOL)}), or when the absolute gap "
                  f"exceeds the market's by more than {pct(SAME_REL)}",
             sources=(ECONOMICS_TABLES["summary"],)))
@@ -1227,11 +1244,11 @@ def concentrated_gains(con) -> list[Finding]:
 def value_by_ownership(con) -> Finding:
     """Whether who owns the panels changes the value they create (all suitable roofs), not only who gets it."""
     s = _summary(con, ["equal_market", "equal_public", "equal_coop"])
-    if "real_value_gbp" not in s.columns:
-        raise Unavailable(f"{ECONOMICS_TABLES['summary']} lacks real_value_gbp")
-    m, p, c = (float(s.loc[SCENARIOS[k], "real_value_gbp"]) for k in ("equal_market", "equal_public", "equal_coop"))
+    if "real_value" not in s.columns:
+        raise Unavailable(f"{ECONOMICS_TABLES['summary']} lacks real_value")
+    m, p, c = (float(s.loc[SCENARIOS[k], "real_value"]) for k in ("equal_market", "equal_public", "equal_coop"))
     word = more_or_less(p, m, words=THAN, abs_tol=VALUE_TOL)
-    iv = _interval(con, SCENARIOS["equal_public"], "real_value_gbp")
+    iv = _interval(con, SCENARIOS["equal_public"], "real_value")
     rng = (f" ({gbp_compact(min(iv[0], iv[1]))} to {gbp_compact(max(iv[0], iv[1]))} over the draws, a sign that is "
            f"**{robustness(iv[2])}**)" if iv and all(_finite(v) for v in iv) else "")
     same_third = abs(p - c) <= VALUE_TOL
@@ -1281,7 +1298,7 @@ def heat_ownership_losing(con) -> list[Finding]:
     table = ECONOMICS_TABLES["heat"]
     require(con, table, ["model", "households_connected", "saving_per_connected_household", "bill_ratio",
                          "share_connected_losing"])
-    h = con.execute(f"SELECT * FROM {table}").df().set_index("model")
+    h = _heat_borough(con, table)
     losing = [m for m in ("council", "coop") if m in h.index and h.loc[m, "households_connected"] > 0
               and h.loc[m, "saving_per_connected_household"] < -MONEY_TOL]
     if not losing:
@@ -1323,7 +1340,7 @@ def battery_assumption(con) -> list[Finding]:
     s = _summary(con, ["market", "market_batteries"])
     mk, mb = s.loc[SCENARIOS["market"]], s.loc[SCENARIOS["market_batteries"]]
     take = assumption(con, "batteries", "battery_adoption_owner_occupier_adopters")
-    extra = float(mb.real_value_gbp - mk.real_value_gbp)  # what the batteries add to the value created [£/yr]
+    extra = float(mb.real_value - mk.real_value)  # what the batteries add to the value created [£/yr]
     pays = sign_choice(extra, "they save more than they cost", "they cost more than they save",
                        "they about pay for themselves", BATTERY_VALUE_TOL)
     net_word = more_or_less(mb.net_per_household, mk.net_per_household, words=THAN, abs_tol=MONEY_TOL / 10)
@@ -1331,15 +1348,15 @@ def battery_assumption(con) -> list[Finding]:
     sentence = (f"The {names} framing{'s' if len(with_batteries) > 1 else ''} add home batteries to the market: "
                 f"{pct(take.value)} of owner-occupiers who install panels are **assumed** to add one "
                 f"({pct_range(take.low, take.high)} over the draws, more often the richer they are), with no payback "
-                f"test. With batteries the panels create {gbp_compact(mb.real_value_gbp)} of value a year against "
-                f"{gbp_compact(mk.real_value_gbp)} without, a change of {gbp_compact(extra)}: **{pays}** — and households net "
+                f"test. With batteries the panels create {gbp_compact(mb.real_value)} of value a year against "
+                f"{gbp_compact(mk.real_value)} without, a change of {gbp_compact(extra)}: **{pays}** — and households net "
                 f"{gbp_auto(mb.net_per_household)} a year each, **{net_word}** the {gbp_auto(mk.net_per_household)} "
                 f"without them. That part of these framings' results is an assumption about who buys batteries, not a "
                 f"finding about them.")
     return [Finding("battery_assumption", "An assumption behind two framings" if len(with_batteries) > 1
                     else "An assumption behind a framing", sentence, CHAPTERS["gains"],
-                    values={"framings": with_batteries, "take_up": take.value, "value_with": mb.real_value_gbp,
-                            "value_without": mk.real_value_gbp, "net_with": mb.net_per_household,
+                    values={"framings": with_batteries, "take_up": take.value, "value_with": mb.real_value,
+                            "value_without": mk.real_value, "net_with": mb.net_per_household,
                             "net_without": mk.net_per_household},
                     ranges={"take_up": (take.low, take.high)},
                     rule=f"listed whenever a framing includes batteries; they 'cost more than they save' when they lower "

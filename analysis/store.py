@@ -902,6 +902,55 @@ def record_failed_run(con: duckdb.DuckDBPyConnection, place: str, message: str, 
                 [run_id, started_at or dt.datetime.now(), dt.datetime.now(), place, code_version(), message[:500]])
 
 
+#: A DuckDB database file carries this magic at byte 8 of its header.
+DUCKDB_MAGIC = b"DUCK"
+
+
+def open_results(path, tables=()) -> duckdb.DuckDBPyConnection:
+    """Open a store read-only for reading results, with one-line errors for every way it can be wrong.
+
+    Parameters
+    ----------
+    path : path-like
+        The store (``--db``).
+    tables : iterable of str
+        Tables the caller needs (names from :mod:`analysis.tables`).
+
+    Raises
+    ------
+    analysis.errors.InputError
+        The file is missing, is not a DuckDB store, or holds no results (a needed table missing).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("store not found", path=path, fix="give --db the .duckdb file a run wrote, or run "
+                                                           "`python -m analysis run` first")
+    with open(path, "rb") as handle:
+        header = handle.read(12)
+    if len(header) < 12 or header[8:12] != DUCKDB_MAGIC:
+        raise InputError("not a DuckDB store", path=path,
+                         fix="give --db the .duckdb file a run wrote (python -m analysis run --db PATH)")
+    try:
+        con = connect(path, read_only=True)
+    except duckdb.Error as exc:
+        raise InputError(f"cannot read the store ({' '.join(str(exc).split())[:120]})", path=path,
+                         fix="give --db the .duckdb file a run wrote; rerun `python -m analysis run` to rebuild it") from exc
+    have = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    missing = [t for t in tables if t not in have]
+    if missing:
+        con.close()
+        raise InputError(f"the store holds no {'results' if not have - set(PROVENANCE_TABLES) else 'table ' + missing[0]}",
+                         path=path, fix=f"run `python -m analysis run --db {path}` (for your place: --place PLACE.yml)")
+    return con
+
+
+def meta(con: duckdb.DuckDBPyConnection) -> dict:
+    """The store's ``meta`` table as a dict (place, CRS, currency, price date, credits; :data:`analysis.tables.META_KEYS`)."""
+    if not con.execute("SELECT 1 FROM information_schema.tables WHERE table_name = 'meta'").fetchone():
+        return {}
+    return dict(con.execute("SELECT key, value FROM meta").fetchall())
+
+
 def read_table(con: duckdb.DuckDBPyConnection, name: str, columns: list[str] | None = None) -> pd.DataFrame:
     """Read a whole table (or some columns) into pandas, with a clear error if it is missing."""
     tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}

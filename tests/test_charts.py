@@ -27,7 +27,7 @@ def test_label_table_and_fallback(code, words):
 
 
 def test_no_code_name_survives_labelling():
-    for code in ["adoption_owner_occupier_adopters", "sdh_solar_fraction", "top_minus_bottom_gbp", "share_losing"]:
+    for code in ["adoption_owner_occupier_adopters", "sdh_solar_fraction", "top_minus_bottom", "share_losing"]:
         text = charts.label(code)
         assert "_" not in text and text[0].isupper()
 

@@ -1,11 +1,13 @@
-"""Economics kernel: capex curve, annuities, self-consumption, the ledger — hand-computed to the penny."""
+"""The money kernel: costs, self-consumption, owners' routes to market, and hand-computed cases to the penny."""
 
 import numpy as np
 import pytest
 
-from analysis import economics as ec
-from analysis import scenarios
 from analysis.config import load_assumptions
+from analysis.economics import draws
+from analysis.economics import kernel as k
+from analysis.economics.incidence import PARTIES
+from analysis.economics.params import Params
 from analysis.errors import InputError
 
 
@@ -13,413 +15,343 @@ from analysis.errors import InputError
 # Costs
 # ------------------------------------------------------------------------------------------
 
+def central():
+    return Params.from_assumptions(load_assumptions())
+
+
 @pytest.mark.parametrize("level", ["low", "central", "high"])
 def test_capex_per_kwp_falls_and_total_rises_with_size_continuously(level):
-    p = load_assumptions().level("economics", level)
-    k = np.geomspace(0.5, 500, 20_000)  # steps of 0.035 % in size
-    total = ec.capex_gbp(k, p)
-    assert np.all(np.diff(total) > 0)  # a bigger system costs more in total
-    assert np.all(np.diff(total / k) < 0)  # and less per kWp
-    # No cliff anywhere (the old curve fell 37 % at 10 kWp): neighbouring sizes differ smoothly.
-    assert np.max(np.abs(np.diff(total / k)) / (total / k)[1:]) < 0.01
-    assert ec.capex_gbp(0.0, p) == 0.0
+    p = Params.from_assumptions(load_assumptions(), level if level != "central" else "central")
+    sizes = np.linspace(0.5, 500, 2000)
+    access = k.access_counts(np.full(len(sizes), 2.0))
+    cost = k.pv_capex(sizes[:, None], np.ones(len(sizes)), access, p)[:, 0]
+    assert np.all(np.diff(cost) > 0)  # more panels always cost more ...
+    variable = cost - k.access_cost(access, p)[:, 0]
+    per_kwp = variable / sizes
+    below_g99 = sizes <= k.G98_LIMIT_KWP  # (the G99 fee is a step, not a slope)
+    assert np.all(np.diff(per_kwp[below_g99]) < 0)  # ... and less per kWp
 
 
-def test_capex_matches_the_desnz_medians_it_was_fitted_to():
-    # DESNZ small-scale PV cost data 2024/25 medians at the typical sizes assumed in economics.yml.
-    p = load_assumptions().level("economics")
-    for kwp, median_gbp_per_kw in ((3.5, 1876), (6.5, 1780), (20.0, 1256)):
-        assert ec.capex_gbp(kwp, p) / kwp == pytest.approx(median_gbp_per_kw, rel=0.07)  # stated fit tolerance
+def test_capex_matches_the_desnz_medians_with_a_national_access_cost():
+    """DESNZ 2024/25 medians (MCS) include a national-average access cost of about £800 a job; at typical sizes
+    3.5, 6.5 and 20 kWp the curve plus £800 is within 10 % of 1,876 / 1,780 / 1,256 £/kW."""
+    p = central()
+    for size, median in ((3.5, 1876), (6.5, 1780), (20.0, 1256)):
+        variable = k.pv_capex(np.array([[size]]), np.ones(1), np.zeros((1, 3)), p)[0, 0]
+        if size > k.G98_LIMIT_KWP:
+            variable -= p.grid_application_cost[0]
+        assert (variable + 800) / size == pytest.approx(median, rel=0.10), size
+
+
+def test_access_cost_by_storeys_and_class_sums_are_exact():
+    p = central()
+    house, extra, block = p.access_cost_house[0], p.access_cost_per_extra_storey[0], p.access_cost_block[0]
+    levels = np.array([1, 2, 3, 4, 5, 12])
+    cost = k.access_cost(k.access_counts(levels), p)[:, 0]
+    assert cost.tolist() == pytest.approx([house, house, house + extra, house + 2 * extra, block, block])
+    # a class of all six buildings: the summed counts give the summed cost
+    assert k.access_cost(k.access_counts(levels).sum(axis=0, keepdims=True), p)[0, 0] == pytest.approx(cost.sum())
+
+
+def test_g99_reinforcement_and_structure_apply_above_their_thresholds():
+    p = central().replace(capex_per_kwp_at_4kwp=0.0 + 1e-9, access_cost_house=0.0, access_cost_block=0.0,
+                          access_cost_per_extra_storey=0.0)
+    sizes = np.array([[11.0], [12.0], [50.0], [60.0]])
+    cost = k.pv_capex(sizes, np.ones(4), np.zeros((4, 3)), p)[:, 0]
+    g99, reinf, struct = p.grid_application_cost[0], p.grid_reinforcement_per_kwp[0], p.structural_cost_large_roof[0]
+    assert cost == pytest.approx([0.0, g99, g99, g99 + 10 * reinf + struct], abs=1e-3)
 
 
 def test_capex_exponent_outside_zero_one_is_a_clear_error():
-    p = dict(load_assumptions().level("economics"), capex_size_exponent=1.2)
+    p = central().replace(capex_size_exponent=1.2)
     with pytest.raises(InputError, match="capex_size_exponent"):
-        ec.capex_gbp(4.0, p)
+        k.pv_capex(np.ones((1, 1)), np.ones(1), np.zeros((1, 3)), p)
 
 
 def test_annuity_and_replacement_factors_known_values():
-    assert ec.capital_recovery_factor(0.0, 20) == pytest.approx(1 / 20)
-    assert ec.capital_recovery_factor(0.05, 20) == pytest.approx(0.0802425872, rel=1e-9)  # standard annuity table
-    # Inverter every 12 years in a 25-year life: replaced at years 12 and 24.
-    assert ec.replacement_present_value(100.0, 0.05, 12, 25) == pytest.approx(100 * (1.05 ** -12 + 1.05 ** -24))
-    assert ec.replacement_present_value(100.0, 0.05, 12, 24) == pytest.approx(100 * 1.05 ** -12)  # not in year 24
-    assert ec.life_average_output_factor(0.005, 25) == pytest.approx(0.94)
+    assert float(k.capital_recovery_factor(0.05, 20)) == pytest.approx(0.0802426, abs=1e-7)
+    assert float(k.capital_recovery_factor(0.0, 20)) == pytest.approx(0.05)
+    # replacements at years 12 and 24 of a 25-year life at 3.5 %
+    assert float(k.replacement_present_value(100.0, 0.035, 12, 25)) == pytest.approx(100 * (1.035 ** -12 + 1.035 ** -24))
+    assert float(k.life_average_output_factor(0.005, 25)) == pytest.approx(0.94)
+
+
+def test_nondomestic_price_by_size_band_sums_exactly_over_classes():
+    p = central()
+    per_building = np.array([10_000.0, 100_000.0, 1_000_000.0])
+    bands = k.nondomestic_bands(per_building, per_building)
+    price = k.nondomestic_price(bands, p)[:, 0]
+    base = p.nondomestic_price_per_kwh[0]
+    assert price == pytest.approx([base * p.nondomestic_price_factor_micro[0], base, base * p.nondomestic_price_factor_large[0]])
+    pooled = k.nondomestic_price(bands.sum(axis=0, keepdims=True), p)[0, 0]
+    assert pooled * per_building.sum() == pytest.approx((price * per_building).sum())
 
 
 # ------------------------------------------------------------------------------------------
 # Self-consumption
 # ------------------------------------------------------------------------------------------
 
-def test_hourly_simulation_by_hand():
-    # Four hours: PV in the middle two, flat load. Normalised: pv = [0, .5, .5, 0], load = [.25] * 4.
-    pv, load = [0.0, 1.0, 1.0, 0.0], [1.0, 1.0, 1.0, 1.0]
-    ss = ec.simulate_self_sufficiency(pv, load, ratios=[1.0], batteries=[0.0, 1e6], round_trip_efficiency=1.0)
-    assert ss[0, 0] == pytest.approx(0.5)  # direct use: 0.25 in each sunny hour
-    assert ss[0, 1] == pytest.approx(0.75)  # a large lossless battery also serves the last hour (not the first)
-    # Load only at night (hours 0 and 3), half as much PV: 0.5 charged at 90 %, 0.45 stored, 0.405 delivered.
-    night = [1.0, 0.0, 0.0, 1.0]
-    lossless = ec.simulate_self_sufficiency(pv, night, ratios=[0.5], batteries=[1e6], round_trip_efficiency=1.0)
-    lossy = ec.simulate_self_sufficiency(pv, night, ratios=[0.5], batteries=[1e6], round_trip_efficiency=0.81)
-    assert lossless[0, 0] == pytest.approx(0.5) and lossy[0, 0] == pytest.approx(0.405)
-
-
 @pytest.fixture(scope="module")
 def curve():
-    h, g = ec.standard_load_profiles()
-    return ec.self_consumption_curve(ec.clear_sky_pv_shape(51.5), h, g)
+    h, g = k.standard_load_profiles()
+    return k.self_consumption_curve(k.clear_sky_pv_shape(51.5), h, g)
 
 
-def test_curve_never_exceeds_demand_or_generation_and_rises_with_size_and_battery(curve):
-    for tab in curve.table.values():
+def test_hourly_simulation_by_hand():
+    pv = np.array([0.0, 2.0, 2.0, 0.0])
+    load = np.array([1.0, 1.0, 1.0, 1.0])
+    # ratio 1 (generation = demand): two hours served directly, half of the demand
+    ss = k.simulate_self_sufficiency(pv, load, ratios=[1.0], batteries=[0.0, 250.0], round_trip_efficiency=1.0)
+    assert ss[0, 0] == pytest.approx(0.5)
+    # a battery of 0.25 of annual demand stores the surplus of hours 1-2 (0.25) and serves hour 3 with it
+    assert ss[0, 1] == pytest.approx(0.75)
+
+
+def test_curve_never_exceeds_demand_or_generation_and_communal_is_flat(curve):
+    for name in k.PROFILES:
+        tab = curve.table[name]
         assert np.all(tab <= 1 + 1e-12) and np.all(tab <= curve.ratios[:, None] + 1e-12)
-        assert np.all(np.diff(tab, axis=0) >= -1e-12)  # more PV, more demand met
-        assert np.all(np.diff(tab, axis=1) >= -1e-12)  # bigger battery, more demand met
-    # A typical house (generation ≈ demand) meets roughly a third of its demand without a battery
-    # (Luthander et al. 2015: 25-40 %); with a 5 kWh battery for 3.3 MWh/yr, much more.
-    i = np.argmin(np.abs(curve.ratios - 1.0))
-    assert 0.25 < curve.table["domestic"][i, 0] < 0.45
-    assert ec.self_sufficiency(curve, False, 1.0, 1.5) > 0.5
+        assert np.all(np.diff(tab, axis=0) >= -1e-12) and np.all(np.diff(tab, axis=1) >= -1e-12)
+    # a constant load takes at most the PV's share of hours: below the domestic evening-peak profile at small sizes
+    assert curve.table["communal"][0, 0] == pytest.approx(curve.ratios[0], rel=1e-6)
 
 
-def test_self_sufficiency_interpolates_the_table_in_log_ratio_then_battery(curve):
-    # Reference, one value at a time: np.interp in log ratio for every battery column, then in battery size.
-    rng = np.random.default_rng(0)
-    n = 400
-    ratio = np.exp(rng.uniform(np.log(5e-4), np.log(300), n))
-    battery = np.where(rng.random(n) < 0.2, 0.0, rng.uniform(0, 15, n))  # beyond the grid: clipped to its end
-    nd = rng.random(n) < 0.3
-    log_ratios = np.log(curve.ratios)
-    ref = np.empty(n)
-    for k in range(n):
-        tab = curve.table["non_domestic" if nd[k] else "domestic"]
-        x = np.log(np.clip(ratio[k], curve.ratios[0], curve.ratios[-1]))
-        columns = [np.interp(x, log_ratios, tab[:, c]) for c in range(len(curve.batteries))]
-        value = ratio[k] if ratio[k] < curve.ratios[0] else np.interp(min(battery[k], curve.batteries[-1]),
-                                                                      curve.batteries, columns)
-        ref[k] = min(value, ratio[k], 1.0)
-    np.testing.assert_allclose(ec.self_sufficiency(curve, nd, ratio, battery), ref, rtol=1e-12, atol=1e-15)
-    no_battery = ec.self_sufficiency(curve, nd[:, None], ratio[:, None], 0.0)[:, 0]  # the fast path
-    np.testing.assert_allclose(no_battery, ec.self_sufficiency(curve, nd, ratio, np.zeros(n)), rtol=1e-12)
-
-
-def test_self_consumption_is_capped_by_demand_for_every_building(curve):
-    buildings, potential, areas, _ = scenarios.synthetic_inputs(3000, seed=5)
-    units, groups = scenarios.prepare(buildings, potential, areas)
-    a = load_assumptions()
-    params, _ = scenarios.draw_parameters(a, 16, seed=3)
-    for factor in (1.0, 2.0):  # even a profile factor above 1 cannot push use past demand
-        p = dict(params, self_consumption_profile_factor=params["self_consumption_profile_factor"] * factor)
-        base = ec.base_quantities(units, p, curve)
-        demand = base["demand"]
-        assert np.all(base["sc_plain"] <= demand + 1e-9) and np.all(base["sc_plain"] <= base["kwh"] + 1e-9)
-        gen = ec.generation(units, groups, p, curve, "market_batteries", share=np.ones(len(units)), base=base)
-        assert np.all(gen.self_consumed_kwh <= ec._by_group(len(groups), units.group, np.broadcast_to(demand, base["kwh"].shape)) + 1e-6)
+def test_split_self_consumption_shares_output_and_caps_every_load(curve):
+    kwh = np.array([[3000.0], [30_000.0]])
+    loads = {"domestic": np.array([[3000.0], [1000.0]]), "communal": np.array([[600.0], [0.0]]),
+             "non_domestic": np.array([[0.0], [500.0]])}
+    for factor in (1.0, 2.5):  # even a factor above 1 cannot push use past demand or output
+        use = k.split_self_consumption(curve, kwh, loads, np.array([[factor]]))
+        total = sum(use.values())
+        assert np.all(total <= kwh + 1e-9)
+        for name, load in loads.items():
+            assert np.all(use[name] <= load + 1e-9)
 
 
 # ------------------------------------------------------------------------------------------
-# A tiny case computed by hand, per ownership model
+# Hand-computed cases: one roof, round numbers, every owner and route, to the penny
 # ------------------------------------------------------------------------------------------
-
-class FlatCurve(ec.SelfConsumptionCurve):
-    """Self-sufficiency 0.3 whenever generation ≥ 0.3 × demand (so a house uses 1,080 of 3,600 kWh)."""
-
 
 def flat_curve():
+    """Self-sufficiency min(ratio, 0.3) for every load profile: a house with 3,600 kWh uses 1,080 of 3,600 kWh."""
     ratios = np.geomspace(1e-3, 100, 61)
-    batteries = np.array([0.0, 10.0])
     tab = np.minimum(ratios, 0.3)[:, None] * np.ones((1, 2))
-    return ec.SelfConsumptionCurve(ratios, batteries, {"domestic": tab, "non_domestic": tab})
+    return k.SelfConsumptionCurve(ratios, np.array([0.0, 10.0]), {name: tab for name in k.PROFILES})
 
 
 def hand_params(**changes):
-    """Round numbers: P = 21 p incl. 5 % VAT (20 p excl.), half of it network and policy, export 5 p,
-    capex 1,000 £/kWp (4 kWp: £4,000, no scaffolding), O&M 10 £/kWp, 20 years, no degradation,
-    capital at 0 % except households (5 %), consent £100 per party, roof rent 5 £/kWp."""
-    p = {k: v for k, v in load_assumptions().level("economics").items()}
-    for group in ("adoption", "ownership_models", "batteries", "policy", "heat_ownership"):
-        p.update(load_assumptions().level(group))
-    p.update(retail_price_gbp_per_kwh=0.21, vat_rate_domestic_energy=0.05, network_policy_share_of_unit_price=0.5,
-             retail_price_nondomestic_gbp_per_kwh=0.20, export_tariff_gbp_per_kwh=0.05, capex_gbp_per_kwp_at_4kwp=1000.0,
-             capex_size_exponent=0.5, scaffolding_gbp_per_system=0.0, vat_rate_installation_domestic=0.0,
-             om_gbp_per_kwp_year=10.0, inverter_replacement_gbp_per_kwp=0.0, lifetime_years=20.0,
-             degradation_per_year=0.0, discount_rate_public=0.0, discount_rate_household=0.05,
-             discount_rate_commercial=0.0, discount_rate_coop=0.0, discount_rate_aggregator=0.0,
-             consent_cost_gbp_per_party=100.0, consent_probability_per_party=1.0, roof_rent_gbp_per_kwp_year=5.0,
-             self_consumption_profile_factor=1.0, potential_level=0.0, coop_occupant_discount=0.2,
-             aggregator_generation_tariff_gbp_per_kwh=0.10, public_network_saving_share=0.0)
-    p.update(changes)
-    return ec.as_draws(p)
+    """Round numbers: retail 21 p incl. 5 % VAT (20 p excl.), half of it network and policy; non-domestic
+    20 p; export tied 10 p, untied 5 p, half of households tied (7.5 p), system value 6 p; PV 1,000 £/kWp at
+    4 kWp (£4,000) with no access, grid or structural cost; O&M 10 £/kWp; 20 years, no degradation; capital
+    at 0 % except households and landlords (5 %); consent £100 per party; roof rent 5 £/kWp; landlords keep a
+    quarter of their tenants' saving; PPA discounts 20 % (co-op, public) and 10 % (aggregator); on-site sale
+    1 p/kWh; shared-solar kit £500 a flat; communal supply 300 kWh a flat."""
+    values = {name: float(v[0]) for name, v in Params.from_assumptions(load_assumptions()).as_dict().items()}
+    values.update(
+        retail_price_per_kwh=0.21, vat_rate_domestic_energy=0.05, network_policy_share_of_unit_rate=0.5,
+        nondomestic_price_per_kwh=0.20, nondomestic_price_factor_micro=1.0, nondomestic_price_factor_large=1.0,
+        export_price_tied_per_kwh=0.10, export_price_untied_per_kwh=0.05, export_tied_share_households=0.5,
+        export_system_value_per_kwh=0.06, export_ppa_share_of_system_value=0.9,
+        capex_per_kwp_at_4kwp=1000.0, capex_size_exponent=0.5, access_cost_house=0.0, access_cost_per_extra_storey=0.0,
+        access_cost_block=0.0, grid_application_cost=0.0, grid_reinforcement_per_kwp=0.0, structural_cost_large_roof=0.0,
+        vat_rate_installation_domestic=0.0, om_per_kwp_year=10.0, inverter_replacement_per_kwp=0.0, lifetime_years=20.0,
+        degradation_per_year=0.0, discount_rate_public=0.0, discount_rate_household=0.05, discount_rate_commercial=0.0,
+        discount_rate_coop=0.0, discount_rate_aggregator=0.0, consent_cost_per_party=100.0,
+        consent_probability_per_party=1.0, roof_rent_per_kwp_year=5.0, self_consumption_profile_factor=1.0,
+        potential_level=0.0, landlord_rent_capture_share=0.25, social_landlord_recovery_share=0.0,
+        ppa_discount_coop=0.2, ppa_discount_public=0.2, ppa_discount_aggregator=0.1, onsite_sale_cost_per_kwh=0.01,
+        shared_solar_cost_per_flat=500.0, communal_load_kwh_per_flat=300.0, aggregator_generation_tariff_per_kwh=0.0,
+        public_network_saving_share=0.0)
+    values.update(changes)
+    return Params.from_values(values)
 
 
-def one_building(owner="owner_occupier", use="domestic", dwellings=1):
-    dw = np.array([[float(dwellings), 0, 0, 0]])
-    dom = 3600.0 if use == "domestic" else 0.0
-    units = ec.Units(group=np.array([0]), n_buildings=np.ones(1), kwp=np.array([4.0]), kwp_low=np.array([4.0]),
-                     kwp_high=np.array([4.0]), kwh=np.array([3600.0]), kwh_low=np.array([3600.0]),
-                     kwh_high=np.array([3600.0]), demand_dom_kwh=np.array([dom]), demand_nd_kwh=np.array([3600.0 - dom]),
-                     dwellings=dw, roof_owner=np.array([ec.ROOF_OWNERS.index(owner)]), nd_party=np.array([0]),
-                     consents=np.ones(1), income_ratio=np.ones(1), nondomestic_profile=np.array([use != "domestic"]))
-    groups = ec.Groups(ids=np.array(["a"]), households=dw, income_mean_gbp=np.array([40_000.0]),
-                       demand_dom_kwh=np.array([[dom, 0, 0, 0]]), demand_nd_kwh=np.array([[3600.0 - dom, 0, 0]]),
-                       decile=np.array([1]))
+def one_roof(owner="owner_occupier", tenure=(1, 0, 0, 0), flat=False, dom=3600.0, nd=0.0, levels=2.0):
+    """One roof of 4 kWp making 3,600 kWh/yr; homes by tenure, their demand and non-domestic demand."""
+    dw = np.array([tenure], dtype=float)
+    nd_party = {"public_body": 1, "faith_community": 2}.get(owner, 0)
+    units = k.Units(group=np.array([0]), n_buildings=np.ones(1), kwp=np.array([4.0]), kwp_low=np.array([4.0]),
+                    kwp_high=np.array([4.0]), kwh=np.array([3600.0]), kwh_low=np.array([3600.0]),
+                    kwh_high=np.array([3600.0]), demand_dom_kwh=np.array([dom]), demand_nd_kwh=np.array([nd]),
+                    dwellings=dw, flat=np.array([flat]), access=k.access_counts(np.array([levels])),
+                    nd_bands=k.nondomestic_bands(np.array([nd]), np.array([nd])),
+                    roof_owner=np.array([k.ROOF_OWNERS.index(owner)]), nd_party=np.array([nd_party]),
+                    consents=np.ones(1), income_ratio=np.ones(1))
+    slots = units.slot_weights() * dw.sum()
+    groups = k.Groups(ids=np.array(["a"]), households=slots, income_mean=np.array([40_000.0]),
+                      demand_dom_kwh=units.slot_weights() * dom, demand_nd_kwh=np.array([[nd * (nd_party == 0),
+                                                                                         nd * (nd_party == 1),
+                                                                                         nd * (nd_party == 2)]]),
+                      decile=np.array([1]))
     return units, groups
 
 
-def run_one(model, **changes):
-    units, groups = one_building()
-    p = hand_params(**changes)
-    gen = ec.generation(units, groups, p, flat_curve(), model, share=np.ones(1))
-    ledger = gen.ledger.merge(ec.network_and_supply(gen, groups, p))
-    flows = {(party, comp): round(float(arr.sum()), 2) for (party, comp), arr in ledger.entries.items()
-             if abs(arr.sum()) > 1e-9}
-    return flows, round(float(ledger.real_value.sum()), 2), ledger
+def run_one(model, owner="owner_occupier", share=np.ones(1), neighbours=0, **roof):
+    units, groups = one_roof(owner, **roof)
+    groups.households[0, 0] += neighbours  # households of the area under other roofs (no demand here)
+    p = hand_params()
+    gen = k.generation(units, groups, p, flat_curve(), model, share=share)
+    ledger = gen.ledger.merge(k.network_and_supply(gen, groups, p))
+    flows = {}
+    for (party, comp), arr in ledger.entries.items():
+        if abs(arr.sum()) > 1e-9:
+            flows[(party, comp)] = round(float(arr.sum()), 2)
+    return flows, round(float(ledger.real_value.sum()), 2), ledger, gen
 
 
-# Shared by hand: self-consumed 1,080 kWh, exported 2,520 kWh; network part r0 = 10 p/kWh; the lone
-# household pays all network costs R = 360 £ on 2,520 kWh bought, 108 £ more than r0 × 2,520.
-NETWORK = {("households", "network_charges"): -113.40, ("treasury", "vat_on_bills"): None}
+CRF5 = 0.05 / (1 - 1.05 ** -20)  # £4,000 at 5 % over 20 years: £320.97 a year
+# Shared by the houses below: 1,080 kWh used on site, 2,520 exported. Network and policy r0 = 10 p/kWh; the
+# lone household pays all of R = £360 on 2,520 kWh bought: £108 more than r0 × 2,520, +5 % VAT = £113.40.
 
 
-def test_market_by_hand():
-    flows, real, ledger = run_one("market")
-    crf5 = 0.05 / (1 - 1.05 ** -20)
+def test_owner_occupier_house_behind_the_meter_by_hand():
+    flows, real, _, _ = run_one("market")
     assert flows[("households", "bill_savings")] == 226.80  # 1,080 kWh × 21 p
-    assert flows[("households", "owner_income")] == round(126.00 - 40.00 - 4000 * crf5, 2)  # export − O&M − annuity
-    assert flows[("capital_providers", "interest_above_public_rate")] == round(4000 * crf5 - 200.00, 2)
-    assert flows[("treasury", "vat_on_bills")] == round(-10.80 + 5.40, 2)  # VAT lost on 1,080 kWh, gained on the shift
-    assert flows[("households", "network_charges")] == -113.40  # the cost shift, incl. VAT
-    assert real == -6.00  # 0.5 × 20 p × 1,080 + 126 − 40 − 4,000/20
+    assert flows[("households", "owner_income")] == round(0.075 * 2520 - 40 - 4000 * CRF5, 2)  # −171.97
+    assert flows[("capital_providers", "interest_above_public_rate")] == round(4000 * CRF5 - 200, 2)  # 120.97
+    assert flows[("suppliers", "export_spread")] == -37.80  # pays 7.5 p for power worth 6 p
+    assert flows[("treasury", "vat_on_bills")] == round(-10.80 + 5.40, 2)
+    assert flows[("households", "network_charges")] == -113.40
+    assert real == 19.20  # 0.5 × 20 p × 1,080 + 6 p × 2,520 − 40 − 4,000/20
     assert sum(flows.values()) == pytest.approx(real, abs=0.011)
 
 
-def test_coop_by_hand():
-    flows, real, _ = run_one("coop")
-    assert flows[("households", "bill_savings")] == 45.36  # 20 % of 21 p × 1,080 kWh
-    assert flows[("households", "roof_rent")] == 20.00  # 5 £/kWp to the owner-occupier
-    # Fund: 80 % × 20 p × 1,080 + 126 − 40 − (4,000 + 100 consent)/20 − 20 rent
-    assert flows[("community_fund", "surplus")] == 33.80
-    assert flows[("treasury", "vat_on_bills")] == round(-2.16 + 5.40, 2)
-    assert real == -11.00
+def test_private_landlord_house_split_incentive_by_hand():
+    flows, real, _, gen = run_one("market", "private_landlord", tenure=(0, 0, 1, 0))
+    assert flows[("households", "bill_savings")] == 170.10  # the tenant keeps three quarters of 226.80
+    # the landlord: a quarter of the saving in rent, untied export 5 p, less O&M and capital at 5 %
+    assert flows[("private_landlords", "owner_income")] == round(56.70 + 126 - 40 - 4000 * CRF5, 2)
+    assert flows[("suppliers", "export_spread")] == 25.20  # buys at 5 p, worth 6 p
+    assert real == 19.20 and sum(flows.values()) == pytest.approx(real, abs=0.011)
+    # on the equal roof set the landlord would lose: a visible grant from the Treasury makes it whole
+    grant = -(56.70 + 126 - 40 - 4000 * CRF5)
+    assert flows[("treasury", "top_up_grant")] == round(-grant, 2)
+    assert flows[("private_landlords", "top_up_grant")] == round(grant, 2)
+    assert gen.investor_net[0, 0] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_landlord_does_not_invest_at_a_loss_at_its_own_scale():
+    _, _, _, gen = run_one("market", "private_landlord", share=None, tenure=(0, 0, 1, 0))
+    assert gen.share[0, 0] == 0.0  # its own money never repays the panels: it does not install
+
+
+def freeholder_block():
+    """A block of 4 flats (2 owner-occupied, 2 privately rented) using 3,600 kWh, communal supply 1,200 kWh."""
+    return {"tenure": (2, 0, 2, 0), "flat": True, "dom": 3600.0}
+
+
+def test_flats_reach_only_the_communal_supply_without_kit_by_hand():
+    """Direct route: the array feeds the 1,200 kWh communal supply (uses 360, ratio 3); the kit route would reach
+    the flats too (1,080 + 360 kWh) but costs £2,000 and the leaseholders lose more with it."""
+    flows, real, _, gen = run_one("market", "private_freeholder", **freeholder_block())
+    assert not gen.kit[0, 0]
+    service = round(0.05 * 3240 - 40 - 4000 * CRF5 + 0.21 * 360, 2)  # −123.37: charged through the service charge
+    leaseholders = flows[("households", "service_charges")] + flows[("private_landlords", "service_charges")]
+    assert leaseholders == pytest.approx(service, abs=0.011)
+    assert flows[("households", "service_charges")] == pytest.approx(service / 2, abs=0.011)  # the 2 owner-occupied flats
+    assert ("households", "bill_savings") not in flows  # no flat's meter is reached
+    assert gen.behind_meter_dom.sum() == pytest.approx(360.0)  # only the communal supply: never the flats' demand
+    assert real == round(0.5 * 0.20 * 360 + 0.06 * 3240 - 40 - 200, 2)  # −9.60
     assert sum(flows.values()) == pytest.approx(real, abs=0.011)
 
 
-def test_public_by_hand():
-    flows, real, _ = run_one("public")
+def test_shared_solar_kit_is_costed_and_reaches_the_flats():
+    """A social landlord weighs its tenants' savings: with kit (£2,000) its tenants save 1,080 kWh × 21 p."""
+    flows, real, _, gen = run_one("market", "social_landlord", tenure=(0, 4, 0, 0), flat=True, dom=3600.0)
+    assert gen.kit[0, 0]
+    assert flows[("households", "bill_savings")] == 226.80
+    assert flows[("households", "communal_savings")] == round(0.21 * 360, 2)  # recharged to tenants, so saved by them
+    # the rent account: untied export on 2,160 kWh, O&M, £6,000 (panels + kit) at the public rate (0 %)
+    assert flows[("housing_revenue_account", "owner_income")] == round(0.05 * 2160 - 40 - 6000 / 20, 2)
+    assert real == round(0.5 * 0.20 * 1440 + 0.06 * 2160 - 40 - 300, 2)
+    assert sum(flows.values()) == pytest.approx(real, abs=0.011)
+
+
+def test_coop_on_a_house_by_hand():
+    flows, real, _, _ = run_one("coop")
+    assert flows[("households", "ppa_savings")] == 45.36  # 20 % of 21 p × 1,080 kWh
     assert flows[("households", "roof_rent")] == 20.00
-    # Sells 1,080 kWh through the meter at 21 p and pays network charges: keeps 10 p; + 126 − 40 − 205 − 20 rent.
-    assert flows[("households", "pooled_return")] == -31.00
-    assert ("households", "network_charges") not in flows  # no cost shift: nothing behind the meter
-    assert ("treasury", "vat_on_bills") not in flows
-    assert real == -11.00 and sum(flows.values()) == pytest.approx(real, abs=0.011)
+    # surplus to the community fund: 80 % × 20 p × 1,080 + 5 p × 2,520 − 1 p × 1,080 − 40 − (4,000 + 100)/20 − 20
+    assert flows[("households", "community_fund")] == 23.00
+    assert flows[("treasury", "vat_on_bills")] == round(-2.16 + 5.40, 2)  # VAT lost on 20 % of the sale, gained on the shift
+    assert real == 3.40 and sum(flows.values()) == pytest.approx(real, abs=0.011)
 
 
-def test_aggregator_by_hand():
-    flows, real, _ = run_one("aggregator")
-    assert flows[("households", "free_power")] == 226.80
-    assert flows[("aggregator", "profit")] == 241.00  # 126 export + 360 tariff (10 p × 3,600) − 40 − 205
-    assert flows[("households", "generation_levy")] == -378.00  # the tariff, levied on 2,520 kWh bought, + VAT
-    assert flows[("treasury", "vat_on_bills")] == round(-10.80 + 5.40 + 18.00, 2)
-    assert real == -11.00 and sum(flows.values()) == pytest.approx(real, abs=0.011)
+def test_public_company_on_a_public_roof_pays_its_sale_costs_by_hand():
+    flows, real, _, _ = run_one("public", "public_body", neighbours=10, tenure=(0, 0, 0, 0), dom=0.0, nd=3600.0)
+    assert flows[("public_bodies", "ppa_savings")] == 43.20  # 20 % of 20 p × 1,080 kWh
+    assert ("households", "roof_rent") not in flows and ("public_bodies", "roof_rent") not in flows  # its own roof
+    assert flows[("households", "public_return")] == 43.00  # 298.80 − 10.80 − 40 − 205: returned to households
+    assert flows[("public_bodies", "network_charges")] == -108.00  # the business cost shift, r0 = 10 p
+    assert real == 3.40 and sum(flows.values()) == pytest.approx(real, abs=0.011)
 
 
-def battery_curve():
-    """As :func:`flat_curve`, plus a battery column (1 kWh per MWh of demand) lifting self-sufficiency to 0.5."""
-    ratios = np.geomspace(1e-3, 100, 61)
-    tab = np.stack([np.minimum(ratios, 0.3), np.minimum(ratios, 0.5)], axis=1)
-    return ec.SelfConsumptionCurve(ratios, np.array([0.0, 1.0]), {"domestic": tab, "non_domestic": tab})
+def test_aggregator_on_a_business_roof_by_hand():
+    flows, real, _, gen = run_one("aggregator", "commercial", tenure=(0, 0, 0, 0), dom=0.0, nd=3600.0)
+    assert flows[("businesses", "ppa_savings")] == 21.60  # 10 % of 20 p × 1,080
+    assert flows[("businesses", "roof_rent")] == 20.00
+    # 90 % × 20 p × 1,080 + 5 p × 2,520 − 10.80 − 40 − 205 − 20
+    assert flows[("aggregator", "profit")] == 44.60
+    assert real == 3.40 and sum(flows.values()) == pytest.approx(real, abs=0.011)
+    assert gen.investor_party[0] == "aggregator"
 
 
 def test_market_batteries_by_hand():
-    """Owner-occupier at median income: 40 % take a 3.6 kWh battery (£1,000, 10 years), capital at 0 %."""
-    units, groups = one_building()
-    p = hand_params(discount_rate_household=0.0, battery_kwh=3.6, battery_capex_gbp=1000.0, battery_lifetime_years=10.0,
+    """Owner-occupier at median income: 40 % add a battery (£1,000, 10 years) lifting self-sufficiency to 0.5."""
+    units, groups = one_roof()
+    ratios = np.geomspace(1e-3, 100, 61)
+    tab = np.stack([np.minimum(ratios, 0.3), np.minimum(ratios, 0.5)], axis=1)
+    curve = k.SelfConsumptionCurve(ratios, np.array([0.0, 1.0]), {name: tab for name in k.PROFILES})
+    p = hand_params(discount_rate_household=0.0, battery_kwh=3.6, battery_capex=1000.0, battery_lifetime_years=10.0,
                     battery_adoption_owner_occupier_adopters=0.4, battery_income_elasticity=1.0)
-    gen = ec.generation(units, groups, p, battery_curve(), "market_batteries", share=np.ones(1))
-    ledger = gen.ledger.merge(ec.network_and_supply(gen, groups, p))
-    flows = {k: round(float(v.sum()), 2) for k, v in ledger.entries.items() if abs(v.sum()) > 1e-9}
-    # Self-consumed 1,080 + 0.4 × (1,800 − 1,080) = 1,368 kWh; exported 2,232 kWh.
-    assert flows[("households", "bill_savings")] == 287.28  # 1,368 kWh × 21 p
-    assert flows[("households", "owner_income")] == round(111.60 - 40.00 - 4000 / 20 - 400 / 10, 2)  # −168.40
-    assert flows[("households", "network_charges")] == -143.64  # (360 − 10 p × 2,232) × 1.05
-    assert flows[("treasury", "vat_on_bills")] == round(-13.68 + 6.84, 2)
-    assert ("capital_providers", "interest_above_public_rate") not in flows  # all capital at 0 %
+    gen = k.generation(units, groups, p, curve, "market_batteries", share=np.ones(1))
+    ledger = gen.ledger.merge(k.network_and_supply(gen, groups, p))
+    flows = {key: round(float(v.sum()), 2) for key, v in ledger.entries.items() if abs(v.sum()) > 1e-9}
+    # on site 1,080 + 0.4 × (1,800 − 1,080) = 1,368 kWh; exported 2,232
+    assert flows[("households", "bill_savings")] == 287.28
+    assert flows[("households", "owner_income")] == round(0.075 * 2232 - 40 - 4000 / 20 - 400 / 10, 2)
     real = round(float(ledger.real_value.sum()), 2)
-    assert real == -31.60  # 0.5 × 20 p × 1,368 + 111.60 − 40 − 200 − 40
+    assert real == round(0.5 * 0.20 * 1368 + 0.06 * 2232 - 40 - 200 - 40, 2)
     assert sum(flows.values()) == pytest.approx(real, abs=0.011)
-    assert float(gen.capex_gbp.sum()) == pytest.approx(4000 + 0.4 * 1000)
 
 
-def test_public_progressive_return_by_hand():
+def test_progressive_return_by_hand():
     """Two households, incomes £20k and £40k: a surplus is shared 2/3 : 1/3, a loss 1/3 : 2/3."""
-    groups = ec.Groups(ids=np.array(["poor", "rich"]), households=np.array([[1.0, 0, 0, 0], [1.0, 0, 0, 0]]),
-                       income_mean_gbp=np.array([20_000.0, 40_000.0]), demand_dom_kwh=np.zeros((2, 4)),
-                       demand_nd_kwh=np.zeros((2, 3)), decile=np.array([1, 10]))
-    w = ec.return_weights(groups, "progressive", np.array([30.0, -30.0]))
+    groups = k.Groups(ids=np.array(["poor", "rich"]), households=np.array([[1.0] + [0] * 7, [1.0] + [0] * 7]),
+                      income_mean=np.array([20_000.0, 40_000.0]), demand_dom_kwh=np.zeros((2, 8)),
+                      demand_nd_kwh=np.zeros((2, 3)), decile=np.array([1, 10]))
+    w = k.return_weights(groups, "progressive", np.array([30.0, -30.0]))
     assert w[:, 0, 0] * 30 == pytest.approx([20.0, 10.0])
     assert w[:, 0, 1] * -30 == pytest.approx([-10.0, -20.0])
-    assert ec.return_weights(groups, "equal", np.array([30.0]))[:, 0, 0] * 30 == pytest.approx([15.0, 15.0])
 
 
-def heat_case(**changes):
-    """One candidate area, 100 owner-occupied homes all connected, 1 GWh of heat, 40 % solar."""
-    import pandas as pd
-
-    area_heat = pd.DataFrame({"area_id": ["a"], "dh_candidate_area": [True], "share_buildings_in_dh_zone": [1.0],
-                              "heat_kwh_domestic": [1e6], "heat_kwh_central": [1e6], "sdh_solar_fraction": [0.4],
-                              "sdh_collector_m2": [1000.0], "sdh_store_m3": [2000.0]})
-    groups = ec.Groups(ids=np.array(["a"]), households=np.array([[100.0, 0, 0, 0]]), income_mean_gbp=np.array([40_000.0]),
-                       demand_dom_kwh=np.zeros((1, 4)), demand_nd_kwh=np.zeros((1, 3)), decile=np.array([5]))
-    p = dict(hand_params())
-    p.update({k: np.array([float(v)]) for k, v in ({**dict(
-        boiler_efficiency=0.8, gas_price_gbp_per_kwh=0.06, vat_rate_domestic_energy=0.05, gas_boiler_annual_cost_gbp=200,
-        heat_connection_share=1.0, lifetime_years=20, heat_network_lifetime_years=40, sdh_collector_capex_gbp_per_m2=500,
-        sdh_store_capex_gbp_per_m3=100, heat_network_capex_gbp_per_dwelling=5000, heat_network_om_share_of_capex=0.01,
-        backup_heat_cost_gbp_per_kwh=0.05, discount_rate_public=0.0, discount_rate_coop=0.05,
-        discount_rate_aggregator=0.0, esco_gas_parity_discount=0.05), **changes}).items()})
-    res = scenarios.heat_ownership(area_heat, groups, p)
-    return {m: {k: round(float(v.sum()), 2) for k, v in r["ledger"].entries.items()} | {
-        "real": round(float(r["ledger"].real_value.sum()), 2), "built": bool(r["built"].all())} for m, r in res.items()}
+def test_community_fund_rule_by_hand():
+    """Targeting 0.5: half of the fund to the poorest three tenths (equally among them), half to everyone."""
+    groups = k.Groups(ids=np.array(["a", "b"]), households=np.array([[1.0] + [0] * 7, [3.0] + [0] * 7]),
+                      income_mean=np.array([20_000.0, 60_000.0]), demand_dom_kwh=np.zeros((2, 8)),
+                      demand_nd_kwh=np.zeros((2, 3)), decile=np.array([2, 9]))
+    w = k.fund_weights(groups, hand_params(community_fund_targeting=0.5))
+    assert w[:, 0, 0] == pytest.approx([0.5 * 1 + 0.5 * 0.25, 0.5 * 0.75])
 
 
-def test_heat_schemes_by_hand():
-    """Gas today: 1 GWh / 0.8 at 6 p incl. VAT = £75,000 + 100 boilers × £200 = £95,000 a year.
-    Scheme at 0 %: collectors 500k/20 + store and network (200k + 500k)/40 + O&M 1 % of 1.2 M + backup
-    600 MWh × 5 p = £84,500 a year."""
-    out = heat_case()
-    council = out["council"]
-    assert council["built"]
-    assert council[("households", "heat_bill_saving")] == 6275.00  # 95,000 − 84,500 × 1.05
-    assert council[("treasury", "vat_on_bills")] == 653.57  # 5 % × (84,500 − 71,428.57 gas excl. VAT)
-    assert council["real"] == 6928.57  # 71,428.57 + 20,000 − 84,500
-    crf = lambda r, n: r / (1 - (1 + r) ** -n)  # noqa: E731
-    coop_cost = 500_000 * crf(0.05, 20) + 700_000 * crf(0.05, 40) + 42_000
-    coop = out["coop"]
-    assert coop[("households", "heat_bill_saving")] == round(95_000 - 1.05 * coop_cost, 2)
-    assert coop[("coop_members", "interest_above_public_rate")] == round(coop_cost - 84_500, 2)
-    assert coop["real"] == 6928.57
-    esco = out["esco"]  # charges 95 % of the gas bill: 85,952.38 excl. VAT, at a cost of 84,500
-    assert esco["built"] and esco[("esco", "profit")] == 1452.38
-    assert esco[("households", "heat_bill_saving")] == 4750.00
-    assert esco[("treasury", "vat_on_bills")] == 726.19
-    for model in out.values():
-        assert sum(v for k, v in model.items() if isinstance(k, tuple)) == pytest.approx(model["real"], abs=0.02)
-    assert not heat_case(discount_rate_aggregator=0.08)["esco"]["built"]  # at 8 % it does not pay
+def test_every_party_lands_on_households_public_or_outside():
+    assert {p.lands_on for p in PARTIES.values()} == {"households", "public", "outside"}
+    for name in ("treasury", "housing_revenue_account", "public_bodies"):
+        assert PARTIES[name].lands_on == "public"
+    for name in ("private_landlords", "businesses", "aggregator", "capital_providers", "suppliers", "network_owners"):
+        assert PARTIES[name].lands_on == "outside"
 
 
-def test_commercial_roof_savings_land_with_the_commercial_owner():
-    units, groups = one_building("commercial", use="non_domestic", dwellings=0)
-    p = hand_params()
-    gen = ec.generation(units, groups, p, flat_curve(), "market", share=np.ones(1))
-    ledger = gen.ledger.merge(ec.network_and_supply(gen, groups, p))
-    flows = {k: float(v.sum()) for k, v in ledger.entries.items()}
-    assert flows[("businesses", "bill_savings")] == pytest.approx(1080 * 0.20)  # non-domestic price, no VAT
-    assert flows.get(("households", "bill_savings"), 0.0) == 0.0
-    assert flows[("businesses", "owner_income")] == pytest.approx(126 - 40 - 200)
-    assert ledger.total() == pytest.approx(ledger.real_value.sum(axis=0))
-
-
-def test_vat_on_an_installation_goes_to_the_treasury():
-    flows, real, _ = run_one("market", vat_rate_installation_domestic=0.20, discount_rate_household=0.0)
-    assert flows[("treasury", "vat_on_installation")] == 40.00  # 20 % of 4,000 over 20 years
-    assert flows[("households", "owner_income")] == round(126 - 40 - 4800 / 20, 2)
-    assert real == -6.00  # VAT is a transfer, not a cost to the economy
-    assert sum(flows.values()) == pytest.approx(real, abs=0.011)
-
-
-# ------------------------------------------------------------------------------------------
-# Identities on many buildings and draws
-# ------------------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def many(curve):
-    buildings, potential, areas, area_heat = scenarios.synthetic_inputs(4000, buildings_per_area=200, seed=11)
-    units, groups = scenarios.prepare(buildings, potential, areas)
-    params, _ = scenarios.draw_parameters(load_assumptions(), 24, seed=7)
-    return units, groups, params, area_heat
-
-
-@pytest.mark.parametrize("model", ec.GENERATION_MODELS)
-@pytest.mark.parametrize("network", ec.NETWORKS)
-@pytest.mark.parametrize("recovery", ec.RECOVERIES)
-def test_ledger_balances_for_every_model_cell_and_draw(many, curve, model, network, recovery):
-    units, groups, params, _ = many
-    gen = ec.generation(units, groups, params, curve, model)
-    ledger = gen.ledger.merge(ec.network_and_supply(gen, groups, params, network, recovery, "public"))
-    scale = max(1.0, float(np.abs(ledger.real_value).sum()))
-    assert np.all(np.abs(ledger.imbalance()) <= 1e-9 * scale + 1e-6)
-    # Network costs are recovered in full (less any public saving, on the network part only) under every rule.
-    charges = ledger.extras["domestic_charges_gbp"].sum(axis=(0, 1))
-    r0 = params["network_policy_share_of_unit_price"] * params["retail_price_gbp_per_kwh"] / (1 + params["vat_rate_domestic_energy"])
-    saving = (params["public_network_saving_share"] * params["network_share_of_network_policy"]
-              if network == "public" else 0.0)
-    expected = r0 * groups.demand_dom_kwh.sum() * (1 - saving) * (1 + params["vat_rate_domestic_energy"])
-    assert charges == pytest.approx(expected, rel=1e-9)
-
-
-def test_public_network_saving_leaves_policy_levies_whole(many, curve):
-    """Public networks save on the network part of the charges; policy levies are recovered in full."""
-    units, groups, params, _ = many
-    gen = ec.generation(units, groups, params, curve, "market")
-    private = ec.network_and_supply(gen, groups, params, "private").extras["domestic_charges_gbp"].sum(axis=(0, 1))
-    public = ec.network_and_supply(gen, groups, params, "public").extras["domestic_charges_gbp"].sum(axis=(0, 1))
-    network_part = private * params["network_share_of_network_policy"]
-    assert private - public == pytest.approx(network_part * params["public_network_saving_share"], rel=1e-9)
-    assert np.all(private - public < private * params["public_network_saving_share"])  # not the levies too
-
-
-def test_progressive_return_charges_a_loss_to_the_richest_first(many):
-    """A pooled loss shared 'progressively' falls on higher incomes, a surplus on lower ones."""
-    _, groups, _, _ = many
-    pool = np.array([100.0, -100.0])
-    w = ec.return_weights(groups, "progressive", pool)
-    per_household = w.sum(axis=1) / groups.households.sum(axis=1)[:, None]
-    ok = groups.households.sum(axis=1) > 0
-    rich, poor = np.nanargmax(np.where(ok, groups.income_mean_gbp, np.nan)), np.nanargmin(np.where(ok, groups.income_mean_gbp, np.nan))
-    assert per_household[poor, 0] > per_household[rich, 0]  # surplus: the poorest get more per household
-    assert per_household[rich, 1] > per_household[poor, 1]  # loss: the richest pay more per household
-    assert np.allclose(w.sum(axis=(0, 1)), 1.0)
-    equal = ec.return_weights(groups, "equal", pool)
-    assert np.allclose(equal[..., 0], equal[..., 1])
-
-
-def test_cost_shift_equals_avoided_network_charges(many, curve):
-    units, groups, params, _ = many
-    gen = ec.generation(units, groups, params, curve, "market", share=np.ones(len(units)))
-    net = ec.network_and_supply(gen, groups, params)
-    shift_excl_vat = -net.entries[("households", "network_charges")].sum(axis=(0, 1)) / (1 + params["vat_rate_domestic_energy"])
-    r0 = params["network_policy_share_of_unit_price"] * params["retail_price_gbp_per_kwh"] / (1 + params["vat_rate_domestic_energy"])
-    assert shift_excl_vat == pytest.approx(r0 * gen.behind_meter_dom.sum(axis=(0, 1)), rel=1e-9)
-    fixed = ec.network_and_supply(gen, groups, params, recovery="fixed").extras["domestic_charges_gbp"]
-    per_household = fixed.sum(axis=1) / groups.households.sum(axis=1)[:, None]
-    ok = groups.households.sum(axis=1) > 0
-    assert np.allclose(per_household[ok], per_household[ok][0])  # the same for everyone
-
-
-def test_heat_ownership_ledgers_balance_and_esco_builds_only_where_it_pays(many):
-    units, groups, params, area_heat = many
-    res = scenarios.heat_ownership(area_heat, groups, params)
-    for model, r in res.items():
-        assert np.all(np.abs(r["ledger"].imbalance()) < 1e-6 * max(1.0, np.abs(r["ledger"].real_value).sum())), model
-    esco = res["esco"]
-    profit = esco["ledger"].party_group("esco")
-    assert np.all(profit[esco["built"]] >= -1e-9)
-    assert np.all(res["council"]["ledger"].party_group("capital_providers") == 0)  # council borrows at the reference rate
-
-
-def test_quantities_kept_for_a_model_serve_only_the_same_parameters(many, curve):
-    # Full-installation quantities and own uptake are kept in ``base`` per model; a run with other
-    # parameters on the same base must not reuse them (e.g. the aggregator at another tariff).
-    units, groups, params, _ = many
-    base = ec.base_quantities(units, params, curve)
-    first = ec.generation(units, groups, params, curve, "aggregator", base=base)
-    again = ec.generation(units, groups, params, curve, "aggregator", base=base)
-    assert again.share is first.share  # reused
-    dearer = dict(params, aggregator_generation_tariff_gbp_per_kwh=params["aggregator_generation_tariff_gbp_per_kwh"] + 0.05)
-    on_base = ec.generation(units, groups, dearer, curve, "aggregator", base=base)
-    fresh = ec.generation(units, groups, dearer, curve, "aggregator")
-    np.testing.assert_array_equal(on_base.share, fresh.share)
-    assert on_base.installed_kwp.sum() > first.installed_kwp.sum()  # a tariff makes more roofs pay
-    # The market with and without batteries takes the same PV decision (batteries are an add-on).
-    np.testing.assert_array_equal(ec.generation(units, groups, params, curve, "market", base=base).share,
-                                  ec.generation(units, groups, params, curve, "market_batteries").share)
+def test_draws_are_seeded_latin_hypercube_within_ranges():
+    a = load_assumptions()
+    p1, table = draws.draw_params(a, 50, seed=3)
+    p2, _ = draws.draw_params(a, 50, seed=3)
+    assert np.array_equal(p1.retail_price_per_kwh, p2.retail_price_per_kwh)
+    for name, group in Params.groups().items():
+        e = a.groups[group][name]
+        values = getattr(p1, name)
+        assert np.all(values >= float(e["low"]) - 1e-12) and np.all(values <= float(e["high"]) + 1e-12), name
+    drawn = table["name"].unique()
+    assert "retail_price_per_kwh" in drawn and "battery_kwh" not in drawn  # fixed entries are not drawn
+    strata = np.floor((p1.lifetime_years - 20) / 10 * 50)  # triangular, but each stratum of u holds one draw
+    assert len(p1.lifetime_years) == 50 and len(np.unique(strata)) > 25

@@ -148,7 +148,7 @@ def _toy_store(summary_rows, robustness_rows=()):
 
 def _row(scenario, mwp, net, gap, conc):
     return {"scenario": scenario, "installed_mwp": mwp, "net_per_household": net, "bottom_decile_net": net - gap / 2,
-            "top_decile_net": net + gap / 2, "top_minus_bottom_gbp": gap, "concentration_benefit_deciles": conc}
+            "top_decile_net": net + gap / 2, "top_minus_bottom": gap, "concentration_benefit_deciles": conc}
 
 
 def test_evidence_mechanism_flags_sign_flips_wider_gaps_and_concentration():
@@ -200,7 +200,7 @@ def test_evidence_reports_heat_losses_batteries_and_framing_gaps_from_the_data(c
 
 def test_value_by_ownership_follows_the_store(con):
     f = F.value_by_ownership(con)
-    v = con.execute("SELECT scenario, real_value_gbp FROM scenario_summary").df().set_index("scenario").real_value_gbp
+    v = con.execute("SELECT scenario, real_value FROM scenario_summary").df().set_index("scenario").real_value
     assert f.values["word"] == F.more_or_less(v["public@all_roofs"], v["market@all_roofs"], words=F.THAN,
                                                abs_tol=F.VALUE_TOL)
     assert F.gbp_compact(v["market@all_roofs"]) in f.sentence

@@ -1121,8 +1121,8 @@ def test_800_small_houses_with_pv_above_demand(tmp_path):
     assert len(cells) == 30
     numbers = cells.select_dtypes("number")
     assert not np.isinf(numbers.to_numpy()).any()
-    headline = ["installed_mwp", "real_value_gbp", "households_net_gbp", "net_per_household",
-                "cost_shift_per_household", "households_losing", "share_losing", "ledger_imbalance_gbp"]
+    headline = ["installed_mwp", "real_value", "to_households", "net_per_household",
+                "cost_shift_per_household", "households_losing", "share_losing", "ledger_imbalance"]
     assert np.isfinite(cells[headline].to_numpy(dtype=float)).all()
     # Undefined by construction here, so NaN ("n/a"), never a number: per MWp where a model installs
     # nothing, decile shares of income and the concentration index with one area (nine empty deciles).
@@ -1153,10 +1153,10 @@ def test_progressive_return_with_an_empty_group_has_finite_weights():
     """Empty deciles of small places (no households, no income) once made 0/0 weights."""
     import warnings
 
-    from analysis import economics as ec
+    from analysis.economics import kernel as ec
 
-    groups = ec.Groups(ids=np.array([1, 2]), households=np.array([[10.0, 0, 0, 0], [0, 0, 0, 0]]),
-                       income_mean_gbp=np.array([30_000.0, 0.0]), demand_dom_kwh=np.zeros((2, 4)),
+    groups = ec.Groups(ids=np.array([1, 2]), households=np.array([[10.0] + [0] * 7, [0] * 8]),
+                       income_mean=np.array([30_000.0, 0.0]), demand_dom_kwh=np.zeros((2, 8)),
                        demand_nd_kwh=np.zeros((2, 3)), decile=np.array([1, 2]))
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -266,7 +266,7 @@ def area_groups(units: k.Units, n_areas: int, area_ids, income) -> k.Groups:
 KWP_BINS = np.concatenate([[0.0], np.geomspace(1.0, 1000.0, 11), [np.inf]])
 RATIO_BINS = np.concatenate([[0.0], np.geomspace(0.1, 10.0, 7), [np.inf]])
 #: Coarser bins for the classes of the parameter draws (per decile): fewer classes, the same sums.
-KWP_BINS_COARSE = np.concatenate([[0.0], np.geomspace(1.0, 1000.0, 7), [np.inf]])
+KWP_BINS_COARSE = np.concatenate([[0.0], np.geomspace(1.0, 1000.0, 10), [np.inf]])
 RATIO_BINS_COARSE = np.concatenate([[0.0], np.geomspace(0.1, 10.0, 5), [np.inf]])
 
 
@@ -296,7 +296,9 @@ def class_units(units: k.Units, groups: k.Groups, by: str = "decile") -> tuple[k
               (units.access[:, 2].astype(np.int64) if by == "area" else np.zeros(len(units), dtype=np.int64), 2),
               (np.digitize(kwp_b, kwp_bins).astype(np.int64), len(kwp_bins) + 1),
               (np.digitize(ratio, ratio_bins).astype(np.int64), len(ratio_bins) + 1),
-              (np.digitize(units.consents, [1.5, 5.5]).astype(np.int64), 3), (has_homes.astype(np.int64), 2)]
+              (np.digitize(units.consents, [1.5, 5.5]).astype(np.int64), 3), (has_homes.astype(np.int64), 2),
+              (np.zeros(len(units), dtype=np.int64) if units.worthwhile is None
+               else units.worthwhile.astype(np.int64), 2)]
     key = np.zeros(len(units), dtype=np.int64)
     for values, radix in fields:
         key = key * radix + values
@@ -314,7 +316,8 @@ def class_units(units: k.Units, groups: k.Groups, by: str = "decile") -> tuple[k
         demand_nd_kwh=total(units.demand_nd_kwh), dwellings=total(units.dwellings), flat=units.flat[first],
         access=total(units.access), nd_bands=total(units.nd_bands), roof_owner=units.roof_owner[first],
         nd_party=units.nd_party[first], consents=total(units.consents * n) / nb,
-        income_ratio=total(units.income_ratio * n) / nb)
+        income_ratio=total(units.income_ratio * n) / nb,
+        worthwhile=None if units.worthwhile is None else units.worthwhile[first])
     if by == "area":
         return classes, groups
     return classes, decile_groups(groups)

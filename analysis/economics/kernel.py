@@ -451,12 +451,13 @@ class Units:
     nd_party: np.ndarray         # int index into :data:`ND_PARTIES`
     consents: np.ndarray         # parties whose agreement the roof needs, mean per building [-] (>= 1)
     income_ratio: np.ndarray     # area income / household-weighted median [-]
+    worthwhile: np.ndarray | None = None  # bool: panels create value here at the central assumptions (roof level)
 
     def __len__(self) -> int:
         return len(self.group)
 
     def subset(self, mask) -> "Units":
-        return Units(**{k: v[mask] for k, v in self.__dict__.items()})
+        return Units(**{k: (v[mask] if v is not None else None) for k, v in self.__dict__.items()})
 
     def slot_weights(self) -> np.ndarray:
         """Share of each unit's households in each ledger slot ``(U, 8)`` (tenure × house/flat)."""
@@ -758,10 +759,10 @@ def annual_capital(base: Base, units: Units, rate, capex, consent_cost, battery_
 #: Recipient rules of a per-unit flow (besides a party name):
 #: ``occupants`` — the unit's households by slot; ``owner_household`` — its owner-occupier
 #: households; ``leaseholders`` — a freeholder's pass-through, flat by flat (owner-occupied and
-#: other flats to households, privately rented flats to private landlords, social flats to the
-#: rent account); ``roof_owner`` — the roof's owner by :data:`OWNER_PARTY`; ``communal_payer`` —
-#: whoever pays the communal supply (tenants through service charges for social landlords and
-#: freeholders, else the owner); ``nd_occupant`` — the unit's non-domestic occupant;
+#: other flats to households, privately rented flats to their buy-to-let landlords, social flats
+#: to the rent account); ``roof_owner`` — the roof's owner by :data:`OWNER_PARTY` (a freeholder's
+#: leaseholders); ``communal_payer`` — whoever pays the communal supply (social tenants through
+#: service charges, else the roof's owner); ``nd_occupant`` — the unit's non-domestic occupant;
 #: ``pool:<name>`` — money pooled across the place and spread by a rule (see :class:`Plan`).
 RULES = ("occupants", "owner_household", "leaseholders", "roof_owner", "communal_payer", "nd_occupant")
 
@@ -861,11 +862,13 @@ def market_plan(units: Units, base: Base, route: str, batteries: bool = False) -
     # The owner's share of its occupants' saving: all of it for owner-occupiers (they are the occupants),
     # phi for private landlords (and buy-to-let leaseholders, below), psi for social landlords.
     captured = np.where(landlord, phi, np.where(social, psi, 0.0)) * dom_saving
+    # The communal supply's saving goes to whoever pays for it: social tenants through their service
+    # charges, else the owner (a freeholder's leaseholders through the service-charge account).
     owner_money = (export_price * export - base.om - own_capital + captured
-                   + np.where(landlord | nd_owner, comm_saving, 0.0) + np.where(nd_owner, nd_saving, 0.0))
+                   + np.where(social, 0.0, comm_saving) + np.where(nd_owner, nd_saving, 0.0))
     # A freeholder's leaseholders: the service-charge account (costs, export, communal supply) ...
     flows = [("occupants", "bill_savings", np.where(oo | freeholder, dom_saving, dom_saving - captured)),
-             ("communal_payer", "communal_savings", np.where(landlord | nd_owner, 0.0, comm_saving)),
+             ("occupants", "communal_savings", np.where(social, comm_saving, 0.0)),
              ("nd_occupant", "bill_savings", np.where(nd_owner, 0.0, nd_saving)),
              ("treasury", "vat_on_bills", -vat * p_ex * (use["domestic"] + use["communal"])),
              ("roof_owner", "owner_income", np.where(freeholder, 0.0, owner_money)),
@@ -883,7 +886,8 @@ def market_plan(units: Units, base: Base, route: str, batteries: bool = False) -
     # public bodies also their occupants' savings (they act for them).
     oo_flats = dom_saving * (base.split[:, 0:1] + phi * base.split[:, 2:3])
     objective = (owner_money + np.where(oo, dom_saving, 0.0) + np.where(freeholder, oo_flats, 0.0)
-                 + np.where(_owner_is(units, *SERVING_OWNERS), dom_saving - captured + comm_saving, 0.0))
+                 + np.where(social, dom_saving - captured + comm_saving, 0.0)
+                 + np.where(_owner_is(units, "public_body"), dom_saving, 0.0))
     real = _real_value(p, base, use, export, cap_ref, sold_on_site=0.0)
     first_year = objective + own_capital  # before capital: for the simple payback
     return Plan(flows, objective, real, capex + battery_capex, first_year,
@@ -1099,7 +1103,7 @@ class Generation:
     grant: np.ndarray                  # (D,) top-up grants paid by the Treasury
     investor_net: np.ndarray           # (U, D) the investor's objective after any grant, per installed unit
     investor_party: np.ndarray         # (U,) who invests in each unit (a party name or "households")
-    pools: dict = field(default_factory=dict)   # pool name -> (D,) amount spread by its rule
+    pools: dict = field(default_factory=dict)   # (pool name, component) -> (D,) amount spread by its rule
     communal_demand: np.ndarray | None = None   # (G, 8, D) communal supplies' demand of the flats (all roofs) [kWh/yr]
     grant_per_unit: np.ndarray | None = None    # (U, D) expected top-up grant paid per unit [currency/yr]
     memo: dict = field(default_factory=dict, repr=False, compare=False)
@@ -1124,8 +1128,10 @@ def membership_weights(groups: Groups, p: Params) -> np.ndarray:
 
     h = groups.households
     total = h.sum(axis=1)
-    median = inequality.weighted_median(groups.income_mean, total) if total.sum() > 0 else 1.0
-    ratio = np.nan_to_num(groups.income_mean / median, nan=1.0)
+    known = np.isfinite(groups.income_mean) & (total > 0)
+    median = inequality.weighted_median(groups.income_mean[known], total[known]) if known.any() else np.nan
+    ratio = np.nan_to_num(groups.income_mean / median, nan=1.0) if np.isfinite(median) and median > 0 \
+        else np.ones(len(groups))  # no incomes: members spread evenly
     members = (h[:, :, None] * p.coop_membership_at_median_income[None, None, :]
                * ratio[:, None, None] ** p.coop_membership_income_skew[None, None, :])
     s = members.sum(axis=(0, 1), keepdims=True)
@@ -1238,9 +1244,8 @@ def _recipients(units: Units, base: Base, n_groups: int, rule: str):
         leaseholders(every)
     elif rule in ("roof_owner", "roof_owner_or_leaseholders"):
         roof_owner(every)
-    elif rule == "communal_payer":  # tenants pay communal supplies through service charges to these owners
-        via_charges = np.isin(units.roof_owner, [ROOF_OWNERS.index("social_landlord"),
-                                                 ROOF_OWNERS.index("private_freeholder")])
+    elif rule == "communal_payer":  # social tenants pay communal supplies through service charges; else the owner
+        via_charges = units.roof_owner == ROOF_OWNERS.index("social_landlord")
         occupants(via_charges)
         roof_owner(~via_charges)
     elif rule == "nd_occupant":
@@ -1304,7 +1309,8 @@ def generation(units: Units, groups: Groups, p: Params, curve: SelfConsumptionCu
     for recipient, component, amount in flows:
         amount = np.broadcast_to(amount, (U, D))
         if recipient.startswith("pool:"):
-            pools[recipient[5:]] = pools.get(recipient[5:], 0.0) + (s * amount).sum(axis=0)
+            key = (recipient[5:], component)
+            pools[key] = pools.get(key, 0.0) + (s * amount).sum(axis=0)
             continue
         key = (recipient, component)
         by_rule[key] = by_rule.get(key, 0.0) + amount
@@ -1319,15 +1325,15 @@ def generation(units: Units, groups: Groups, p: Params, curve: SelfConsumptionCu
             arr = ledger.entries.setdefault((party, component), np.zeros((G, n_cells, D)))
             arr += cells[i]
     specific = [(_recipients(units, base, G, recipient)[1], amount) for recipient, amount in per_rule.items()]
-    for name, total in pools.items():
+    for (name, component), total in pools.items():
         if groups.households.sum() <= 0:  # a place without households: nobody to spread a pool to
-            ledger.book("treasury", f"{name}_without_households", np.full((G, 1), 1.0 / G) * total[None, :])
+            ledger.book("treasury", f"{component}_without_households", np.full((G, 1), 1.0 / G) * total[None, :])
         elif name == "members":
-            ledger.book("coop_members", "member_interest", membership_weights(groups, p) * total[None, None, :])
+            ledger.book("coop_members", component, membership_weights(groups, p) * total[None, None, :])
         elif name == "community_fund":
-            ledger.book("households", "community_fund", fund_weights(groups, p) * total[None, None, :])
+            ledger.book("households", component, fund_weights(groups, p) * total[None, None, :])
         else:
-            ledger.book("households", "public_return", return_weights(groups, distribution, total) * total[None, None, :])
+            ledger.book("households", component, return_weights(groups, distribution, total) * total[None, None, :])
     ledger.real_value = group_sum(G, g, s * plan.real)
     use = plan.use
     slot_matrix = _block_matrix(G, g, weights=base.slots)

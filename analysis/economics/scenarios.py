@@ -80,8 +80,9 @@ class Runner:
             share = None
             if roof_set == "all_roofs":
                 share = np.ones(len(self.units))
-            elif roof_set == "worthwhile_roofs":
-                share = k.worthwhile(self.units, self.base).astype(float)
+            elif roof_set == "worthwhile_roofs":  # roofs found worthwhile at the central assumptions, roof by roof
+                share = (self.units.worthwhile if self.units.worthwhile is not None
+                         else k.worthwhile(self.units, self.base)).astype(float)
             elif roof_set == "market_roofs":
                 share = self.generation("market", "own").share
             self.generations[key] = k.generation(self.units, self.groups, self.params, self.curve, model,
@@ -99,13 +100,17 @@ class Runner:
 
 def redistribute(gen: k.Generation, groups: k.Groups, distribution: str) -> k.Generation:
     """The same public generation with its pooled surplus returned by another rule (no rerun)."""
-    entries = {key: v.copy() for key, v in gen.ledger.entries.items() if key != ("households", "public_return")}
+    returned = {("households", c) for (name, c) in gen.pools if name == "public_return"}
+    entries = {key: v.copy() for key, v in gen.ledger.entries.items() if key not in returned}
     ledger = k.Ledger(gen.ledger.n_groups, gen.ledger.n_draws, entries, gen.ledger.real_value.copy())
-    pool = gen.pools.get("public_return")
-    if pool is not None and groups.households.sum() > 0:
-        ledger.book("households", "public_return", k.return_weights(groups, distribution, pool) * pool[None, None, :])
-    elif pool is not None:
-        ledger.entries[("households", "public_return")] = gen.ledger.entries[("households", "public_return")].copy()
+    for (name, component), pool in gen.pools.items():
+        if name != "public_return":
+            continue
+        entries.pop(("households", component), None)
+        if groups.households.sum() > 0:
+            ledger.book("households", component, k.return_weights(groups, distribution, pool) * pool[None, None, :])
+        else:
+            ledger.entries[("households", component)] = gen.ledger.entries[("households", component)].copy()
     return k.Generation(**{**gen.__dict__, "ledger": ledger, "memo": {}})
 
 

@@ -10,6 +10,7 @@ buildings × draws.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import time
 from dataclasses import dataclass
@@ -74,7 +75,12 @@ class Inputs:
     deciles: k.Groups
 
     @classmethod
-    def of(cls, units: k.Units, groups: k.Groups) -> "Inputs":
+    def of(cls, units: k.Units, groups: k.Groups, params=None, curve=None) -> "Inputs":
+        """Classes of roofs; with central ``params`` and ``curve`` each roof first learns whether panels
+        create value on it (the worthwhile-roof set, decided roof by roof, not per class)."""
+        if params is not None and curve is not None:
+            units = k.Units(**{**units.__dict__, "worthwhile": k.worthwhile(units, k.base_quantities(units, params,
+                                                                                                      curve))[:, 0]})
         area_classes, _ = inputs.class_units(units, groups, by="area")
         decile_classes, deciles = inputs.class_units(units, groups, by="decile")
         return cls(units, groups, area_classes, decile_classes, deciles)
@@ -147,8 +153,8 @@ def economics_tables(buildings: pd.DataFrame, potential: pd.DataFrame, areas: pd
     t0 = time.perf_counter()
     units, groups = prepared or inputs.prepare(buildings, potential, areas, log)
     curve = curve or build_curve(assumptions, pv_profile, log=log)
-    data = Inputs.of(units, groups)
     params = dr.central_params(assumptions)
+    data = Inputs.of(units, groups, params, curve)
     timings["prepare"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -192,9 +198,11 @@ def economics_tables(buildings: pd.DataFrame, potential: pd.DataFrame, areas: pd
     t0 = time.perf_counter()
     policy_out, framing_central = policy.policy_tables(runner, central_results)
     out.update(policy_out)
+    # The tariff changes only the aggregator's plan and decision: the shared quantities are reused.
     out[T.POLICY_AGGREGATOR] = policy.aggregator_tariff_table(
         lambda tariff: Runner(data.area_classes, groups, params.replace(aggregator_generation_tariff_per_kwh=tariff),
-                              curve), assumptions)
+                              curve, base=dataclasses.replace(runner.base, params=params.replace(
+                                  aggregator_generation_tariff_per_kwh=tariff), cache={})), assumptions)
     timings["policy matrix"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
