@@ -42,9 +42,17 @@ OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "
 LABELS = {
     # ownership scenarios and models
     "market": "Market-led", "market_batteries": "Market-led with batteries", "aggregator": "Rent-a-roof company",
-    "public": "Public (equal return)", "public_progressive": "Public (progressive return)",
+    "public": "Public ownership", "public_progressive": "Public ownership, returned progressively",
     "coop": "Community co-op", "municipal": "Municipal", "council": "Council", "esco": "Private energy company",
-    "all_roofs": "all suitable roofs", "market_roofs": "the market's roofs", "own": "own choice of roofs",
+    "worthwhile_roofs": "roofs where panels pay", "all_roofs": "all suitable roofs", "market_roofs": "the market's roofs",
+    "own": "own choice of roofs",
+    # where money lands, and the parties of the ledger
+    "to_households": "To households (£/yr)", "to_public": "To public purses (£/yr)", "to_outside": "To outside parties (£/yr)",
+    "grants": "Grants needed (£/yr)", "housing_revenue_account": "Social landlords' rent accounts",
+    "public_bodies": "Public bodies", "private_landlords": "Private landlords", "businesses": "Businesses",
+    "capital_providers": "Lenders and shareholders", "suppliers": "Electricity suppliers", "treasury": "Treasury",
+    "network_owners": "Network owners", "coop_members": "Co-op members", "households": "Households",
+    "faith_communities": "Faith and community organisations",
     "pv_only": "PV only", "heat_only": "Solar heat only", "split": "PV and solar hot water",
     # roof owners and owner types
     "owner_occupier": "Owner-occupier", "private_landlord": "Private landlord",
@@ -113,6 +121,10 @@ LABELS = {
     "bottom3_decile_saving_gbp": "Saving of the poorest three tenths (£/yr)", "capex_gbp": "Capital cost (£)",
     "ledger_imbalance": "Ledger imbalance (£/yr)", "treasury_net": "Treasury (£/yr)",
 }
+#: Owner types in the plural, for sentences ("on the roofs of public bodies").
+OWNER_PLURAL = {"owner_occupier": "Owner-occupiers", "private_landlord": "Private landlords",
+                "social_landlord": "Councils and housing associations", "private_freeholder": "Freeholders of flats",
+                "public_body": "Public bodies", "commercial": "Businesses", "faith_community": "Faith and community groups"}
 #: Parts of a policy-matrix cell id ("public/progressive/municipal"): who owns the networks and how their
 #: costs are recovered (the generation part is labelled by :data:`LABELS`).
 NETWORK_LABELS = {"private": "Private networks", "public": "Public networks"}

@@ -76,6 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="allow replacing a store that holds results for another place")
     p.add_argument("--force", action="store_true",
                    help="run even if the store already holds results of the same inputs, code and options")
+    p.add_argument("--price-date", metavar="YYYY-MM",
+                   help="use the prices of that quarter (default: the place's prices.period, else the latest)")
 
     for name, helptext in (("pv-yield", "annual AC yield of 1 kWdc on one plane (PVWatts v5 chain)"),
                            ("heat-yield", "annual heat of 1 m² of solar collector on one plane (ISO 9806)")):
@@ -186,17 +188,20 @@ def _cmd_run(args) -> int:
     from analysis import pipeline, store
     from analysis.config import load_place
 
-    cfg = load_place(args.place)  # the whole config is validated before anything runs
+    cfg = load_place(args.place, args.price_date)  # the whole config (and prices) validated before anything runs
     _keep_freed_memory()
     db = Path(args.db) if args.db else store.default_db_path(cfg.slug)
     store.check_store_for_place(db, cfg.name, args.replace)  # fail fast, before minutes of work
     with store.writer_lock(db):  # a second run on this store is refused now, not at the end
         before = store.last_run_id(db)
         try:
-            result = pipeline.run(args.place, db, quiet=args.quiet, replace=args.replace, force=args.force)
+            result = pipeline.run(args.place, db, quiet=args.quiet, replace=args.replace, force=args.force,
+                                  price_date=args.price_date)
+            for note in [*cfg.assumptions.warnings]:
+                print(f"note: {note}", file=sys.stderr)
             table = pipeline.summary_table(result.db_path)
             print(f"run {result.run_id} {'reused (up to date; --force reruns)' if result.up_to_date else 'stored'} "
-                  f"in {result.db_path}"
+                  f"in {result.db_path}, money at {cfg.assumptions.price_date} prices ({cfg.assumptions.currency})"
                   + (" (buildings are SYNTHETIC, generated from census counts)"
                      if result.summary["synthetic_buildings"] else ""))
             print(table.T.to_string(header=False))

@@ -470,6 +470,13 @@ class AdoptionSchema(_Strict):
     source: Name | None = None
 
 
+class PricesSchema(_Strict):
+    """Which dated prices a place's money results use (see :mod:`analysis.economics.prices`)."""
+
+    file: Name | None = None
+    period: Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] | None = None
+
+
 class PlaceSchema(_Strict):
     """The top level of a place config (see the template written by ``new-place``)."""
 
@@ -487,6 +494,7 @@ class PlaceSchema(_Strict):
     assumptions: dict[str, Any] | None = None
     assumption_files: list[Name] | None = None
     observed_adoption: AdoptionSchema | None = None
+    prices: PricesSchema | None = None
 
 
 #: An example of a valid value per key (list indices written ``[]``), for error messages.
@@ -521,6 +529,9 @@ EXAMPLES = {
     "assumptions": "assumptions: {roofs: {usable_share_flat: 0.6}}",
     "assumption_files": "assumption_files: [my_assumptions.yml]",
     "observed_adoption": "observed_adoption: {file: installations.csv, id: LSOA11CD, count: installations}",
+    "prices": "prices: {file: prices.csv, period: 2026-07}",
+    "prices.file": "file: prices.csv   (series, period, value, unit, source: see analysis/data/prices/GB.csv)",
+    "prices.period": "period: 2026-07   (the first month of the quarter whose prices to use)",
 }
 
 _EXPECTED = {
@@ -772,13 +783,16 @@ class PlaceConfig:
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
-def load_place(place: str | Path | None = None) -> PlaceConfig:
+def load_place(place: str | Path | None = None, price_date: str | None = None) -> PlaceConfig:
     """Load and validate a place by embedded name (``camden``) or by the path of its YAML config.
 
     Parameters
     ----------
     place : str or path, optional
         Embedded place name or config path; the default place when omitted.
+    price_date : str, optional
+        ``YYYY-MM``: use the prices of that quarter (default: the place's ``prices.period``, else
+        the latest in its price table).
 
     Raises
     ------
@@ -808,8 +822,27 @@ def load_place(place: str | Path | None = None) -> PlaceConfig:
     check_paths(schema, path)
     _check_age_band(schema, path)
     extra = [(path.parent / f).resolve() for f in schema.assumption_files or []]
-    assumptions = load_assumptions(extra, schema.assumptions, overrides_path=path)
+    assumptions = load_assumptions(extra, schema.assumptions, overrides_path=path,
+                                   prices=place_prices(schema, path, price_date))
     return PlaceConfig(name=schema.name, path=path, crs=schema.crs, raw=raw, assumptions=assumptions, schema=schema)
+
+
+def place_prices(schema: PlaceSchema, path, price_date: str | None = None):
+    """The place's price set: its own table (``prices.file``) or the packaged GB one, at ``price_date``
+    (else ``prices.period``, else the latest). A place in another currency must give its own table:
+    UK prices are never applied silently to it."""
+    from analysis.economics.prices import PACKAGED, load_price_set
+
+    spec = schema.prices or PricesSchema()
+    currency = schema.currency or "GBP"
+    period = price_date or spec.period
+    if spec.file:
+        return load_price_set(Path(path).parent / spec.file, period, currency=currency)
+    if currency not in PACKAGED.values():
+        raise InputError(f"no prices are shipped for {currency}", path=path, record="prices",
+                         fix="give prices: {file: prices.csv} with your own dated prices (series, period, value, unit, "
+                             "source; copy analysis/data/prices/GB.csv as a template)")
+    return load_price_set(None, period, currency=currency)
 
 
 def file_sha256(path, chunk: int = 1 << 20) -> str:

@@ -527,7 +527,7 @@ def up_to_date(cfg, db_path, options: dict) -> dict | None:
 
 def run(place=None, db_path=None, quiet: bool = False, fail_after: str | None = None,
         with_heat: bool = True, with_ownership: bool = True, replace: bool = False,
-        force: bool = True) -> RunResult:
+        force: bool = True, price_date: str | None = None) -> RunResult:
     """Run the whole pipeline for a place and swap its results into the store.
 
     Parameters
@@ -547,13 +547,16 @@ def run(place=None, db_path=None, quiet: bool = False, fail_after: str | None = 
     force : bool
         Run even when the store already holds results of the same inputs, code and options
         (False: such a store is reused as it is and the run returns at once, ``up_to_date``).
+    price_date : str, optional
+        ``YYYY-MM``: the quarter whose prices the money results use (default: the place's own
+        ``prices.period``, else the latest in its price table).
 
     Returns
     -------
     RunResult
     """
     started = dt.datetime.now()
-    cfg = config_mod.load_place(place)
+    cfg = config_mod.load_place(place, price_date)
     db_path = db_path or store.default_db_path(cfg.slug)
     options = {"with_heat": with_heat, "with_ownership": with_ownership}
     store.check_store_for_place(db_path, cfg.name, replace)  # before minutes of work, not at the end

@@ -153,9 +153,9 @@ def _row(scenario, mwp, net, gap, conc):
 
 def test_evidence_mechanism_flags_sign_flips_wider_gaps_and_concentration():
     rows = [_row("market", 20, 1, 2, 0.5), _row("public", 200, 50, 0, 0.0), _row("coop", 100, 5, 3, 0.2),
-            _row("market@all_roofs", 400, 40, 10, 0.1), _row("public@all_roofs", 400, 30, -25, 0.01),
-            _row("coop@all_roofs", 400, 45, 5, 0.3)]
-    rob = [("public@all_roofs", "net_per_household", "level", 30, -20, 90, 0.6),   # crosses zero, fragile
+            _row("market@worthwhile_roofs", 400, 40, 10, 0.1), _row("public@worthwhile_roofs", 400, 30, -25, 0.01),
+            _row("coop@worthwhile_roofs", 400, 45, 5, 0.3)]
+    rob = [("public@worthwhile_roofs", "net_per_household", "level", 30, -20, 90, 0.6),   # crosses zero, fragile
            ("coop", "net_per_household", "level", 5, 1, 9, 1.0)]                  # holds: not listed
     c = _toy_store(rows, rob)
     flips = F.sign_flips(c)
@@ -165,22 +165,22 @@ def test_evidence_mechanism_flags_sign_flips_wider_gaps_and_concentration():
     assert [f.key for f in gaps] == ["wider_gap_equal_public"] and "**reverses**" in gaps[0].sentence
     assert "the poorest tenth gains more" in gaps[0].sentence and "−£25" in gaps[0].sentence
     rows_w = [dict(r) for r in rows]
-    rows_w[4] = _row("public@all_roofs", 400, 30, 25, 0.01)   # same direction, wider: "wider"
+    rows_w[4] = _row("public@worthwhile_roofs", 400, 30, 25, 0.01)   # same direction, wider: "wider"
     assert "**wider**" in F.wider_gaps(_toy_store(rows_w, rob))[0].sentence
     conc = {f.key for f in F.concentrated_gains(c)}
     assert conc == {"concentrated_coop", "concentrated_equal_coop"}
     short = F.equal_capacity_short(c)
     assert short and "**less than**" in short[0].sentence  # public at equal scale leaves less than the market
     # flip the data: public now beats the market and the gap narrows — the words follow
-    rows[4] = _row("public@all_roofs", 400, 80, 2, 0.01)
+    rows[4] = _row("public@worthwhile_roofs", 400, 80, 2, 0.01)
     c2 = _toy_store(rows, rob)
     assert F.wider_gaps(c2) == []
     assert "**more than**" in F.equal_capacity(c2).sentence
 
 
 def test_evidence_reports_heat_losses_batteries_and_framing_gaps_from_the_data(con):
-    heat = con.execute("SELECT model, saving_per_connected_household s, households_connected h FROM heat_ownership"
-                       ).df().set_index("model")
+    heat = con.execute("SELECT model, saving_per_connected_household s, households_connected h FROM heat_ownership "
+                       "WHERE scale = 'borough'").df().set_index("model")
     found = F.heat_ownership_losing(con)
     loses = heat.loc["council", "h"] > 0 and heat.loc["council", "s"] < -F.MONEY_TOL
     assert bool(found) == bool(loses)
@@ -201,9 +201,9 @@ def test_evidence_reports_heat_losses_batteries_and_framing_gaps_from_the_data(c
 def test_value_by_ownership_follows_the_store(con):
     f = F.value_by_ownership(con)
     v = con.execute("SELECT scenario, real_value FROM scenario_summary").df().set_index("scenario").real_value
-    assert f.values["word"] == F.more_or_less(v["public@all_roofs"], v["market@all_roofs"], words=F.THAN,
+    assert f.values["word"] == F.more_or_less(v["public@worthwhile_roofs"], v["market@worthwhile_roofs"], words=F.THAN,
                                                abs_tol=F.VALUE_TOL)
-    assert F.gbp_compact(v["market@all_roofs"]) in f.sentence
+    assert F.gbp_compact(v["market@worthwhile_roofs"]) in f.sentence
 
 
 def test_stated_draw_interval_is_the_one_in_the_store(con):

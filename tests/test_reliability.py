@@ -1124,10 +1124,12 @@ def test_800_small_houses_with_pv_above_demand(tmp_path):
     headline = ["installed_mwp", "real_value", "to_households", "net_per_household",
                 "cost_shift_per_household", "households_losing", "share_losing", "ledger_imbalance"]
     assert np.isfinite(cells[headline].to_numpy(dtype=float)).all()
-    # Undefined by construction here, so NaN ("n/a"), never a number: per MWp where a model installs
-    # nothing, decile shares of income and the concentration index with one area (nine empty deciles).
-    undefined = {"households_net_per_mwp", "bottom_decile_net_pct_income", "top_decile_net_pct_income",
-                 "concentration_benefit_deciles"}
+    # Undefined by construction here, so NaN ("n/a"), never a number: with one area nine deciles are
+    # empty (so the poorest or the richest tenth, their gap, their shares of income and the
+    # concentration index), there are no flats, and an index over areas needs two of them.
+    undefined = {"bottom_decile_net", "top_decile_net", "top_minus_bottom", "bottom_decile_net_pct_income",
+                 "top_decile_net_pct_income", "concentration_benefit_deciles", "flat_net_per_household",
+                 "suits_network_charges"}
     assert set(numbers.columns[numbers.isna().any()]) <= undefined
 
 

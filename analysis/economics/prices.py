@@ -48,6 +48,8 @@ SERIES = {
 }
 COLUMNS = ("series", "period", "value", "unit", "source")
 PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+#: Series observed every quarter: a period before their first observation is refused.
+QUARTERLY = ("electricity_unit_rate", "electricity_standing_charge", "gas_unit_rate", "gas_standing_charge")
 #: Observations this many months before the period count towards its range.
 RANGE_MONTHS = 24
 #: Price tables shipped with the package, by country code -> currency.
@@ -139,6 +141,7 @@ class PriceSet:
     entries: dict
     table_path: str
     currency: str
+    notes: tuple = ()  # series whose first observation is later than the period (used, and said so)
 
     def value(self, name: str) -> float:
         return float(self.entries[name]["value"])
@@ -173,7 +176,7 @@ def price_set(table: pd.DataFrame, period: str | None = None, path="", currency:
         raise InputError(f"price period {period[:20]!r} is not YYYY-MM", record="prices.period",
                          fix=f"e.g. {latest} (the latest in {Path(str(path)).name or 'the table'})")
     at = _months(period)
-    entries = {}
+    entries, notes = {}, []
     for series, name in SERIES.items():
         rows = table[table["series"] == series]
         if rows.empty:
@@ -181,11 +184,14 @@ def price_set(table: pd.DataFrame, period: str | None = None, path="", currency:
                              fix=f"add rows for {series} (see analysis/data/prices/GB.csv)")
         months = rows["period"].map(_months)
         known = rows[months <= at]
-        if known.empty:
+        if known.empty and series in QUARTERLY:
             raise InputError(f"no {series} price at or before {period} (first: {rows['period'].min()})",
                              path=path or None, record="prices.period", fix=f"choose a period from {rows['period'].min()}")
+        if known.empty:  # a series observed only later: its first observation, dated as it is (noted)
+            known = rows.iloc[:1]
+            notes.append(f"{series}: no observation at or before {period}; its first, of {known['period'].iloc[0]}, is used")
         row = known.iloc[-1]
-        window = known[months[months <= at] > at - RANGE_MONTHS]["value"]
+        window = known["value"][known["period"].map(_months) > _months(str(row["period"])) - RANGE_MONTHS]
         low = row["low"] if "low" in row and pd.notna(row.get("low")) else window.min()
         high = row["high"] if "high" in row and pd.notna(row.get("high")) else window.max()
         value = float(row["value"])
@@ -193,7 +199,7 @@ def price_set(table: pd.DataFrame, period: str | None = None, path="", currency:
                          "unit": str(row["unit"]), "source": str(row["source"]) + (
                              f" ({row['url']})" if "url" in row and isinstance(row.get("url"), str) else ""),
                          "date": str(row["period"])}
-    return PriceSet(period=period, entries=entries, table_path=str(path), currency=currency)
+    return PriceSet(period=period, entries=entries, table_path=str(path), currency=currency, notes=tuple(notes))
 
 
 def load_price_set(file=None, period: str | None = None, country: str = "GB", currency: str = "GBP") -> PriceSet:

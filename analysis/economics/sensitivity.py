@@ -103,7 +103,8 @@ def sensitivity_tables(units, groups, curve, assumptions, scenario_names=None) -
                                  "named": name in policy.FRAMING_ASSUMPTIONS.get(label, ())})
     framing_drivers = pd.DataFrame(framing_rows)
     if not framing_drivers.empty:
-        framing_drivers = (framing_drivers.sort_values(["framing", "swing"], ascending=[True, False])
+        framing_drivers = (framing_drivers.assign(_s=framing_drivers["swing"].round(6))
+                           .sort_values(["framing", "_s", "parameter"], ascending=[True, False, True]).drop(columns="_s")
                            .groupby("framing").head(8).reset_index(drop=True))
     ranking = ranking_drivers(results, columns)
     return {"sensitivity": sensitivity, "framing_drivers": framing_drivers, "ranking_drivers": ranking}
@@ -145,6 +146,10 @@ def ranking_drivers(results: dict, columns: list, top: int = 5) -> pd.DataFrame:
     frame = pd.DataFrame(list(rows.values()))
     if frame.empty:
         return frame
-    frame = frame.sort_values(["order_changes", "largest_swing"], ascending=False).reset_index(drop=True)
+    # Ties (equal counts, swings equal up to rounding noise) are broken by name: the order must not
+    # depend on how a sum was grouped (e.g. how a place was partitioned).
+    frame["_swing"] = frame["largest_swing"].round(6)
+    frame = frame.sort_values(["order_changes", "_swing", "parameter"], ascending=[False, False, True]
+                              ).drop(columns="_swing").reset_index(drop=True)
     frame["rank"] = np.arange(1, len(frame) + 1)
     return frame
