@@ -42,9 +42,10 @@ OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "
 LABELS = {
     # ownership scenarios and models
     "market": "Market-led", "market_batteries": "Market-led with batteries", "aggregator": "Rent-a-roof company",
+    "market_breakeven": "Market, every owner acting on the money", "bill_payers_elsewhere": "Bill payers elsewhere",
     "public": "Public ownership", "public_progressive": "Public ownership, returned progressively",
     "coop": "Community co-op", "municipal": "Municipal", "council": "Council", "esco": "Private energy company",
-    "worthwhile_roofs": "roofs where panels pay", "all_roofs": "all suitable roofs", "market_roofs": "the market's roofs",
+    "worthwhile_roofs": "roofs where panels are worth building", "all_roofs": "all suitable roofs", "market_roofs": "the market's roofs",
     "own": "own choice of roofs",
     # where money lands, and the parties of the ledger
     "to_households": "To households (£/yr)", "to_public": "To public purses (£/yr)", "to_outside": "To outside parties (£/yr)",
@@ -76,7 +77,7 @@ LABELS = {
     "public_bodies": "Public bodies", "community_fund": "Community fund", "faith_communities": "Faith communities",
     "private_landlords": "Private landlords", "social_landlords": "Social landlords", "treasury": "Treasury (VAT)",
     "coop_members": "Co-op members", "bill_payers": "All bill payers",
-    "network_charges": "Network and policy charges", "owner_income": "Owner's income",
+    "network_charges": "Bill costs shifted between bill payers", "owner_income": "Owner's income",
     "interest_above_public_rate": "Interest above the public rate", "vat_on_bills": "VAT on bills",
     "profit": "Profit", "roof_rent": "Roof rent", "pooled_return": "Pooled return", "bill_savings": "Bill savings",
     "public_network_saving": "Public network saving", "vat_on_installation": "VAT on installation",

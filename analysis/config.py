@@ -328,7 +328,7 @@ def load_assumptions(extra_files=(), overrides: dict | None = None, overrides_pa
 
 def _renamed_overrides(overrides: dict, where, warnings: list) -> dict:
     """Place overrides with old assumption names mapped to their new group and name (each noted in ``warnings``)."""
-    from analysis.economics.params import RENAMED
+    from analysis.economics.params import RENAMED, RETIRED, RETIRED_WHY
 
     if not isinstance(overrides, dict):
         return overrides
@@ -338,6 +338,10 @@ def _renamed_overrides(overrides: dict, where, warnings: list) -> dict:
             out[group] = entries
             continue
         for name, entry in entries.items():
+            if (group, name) in RETIRED:
+                raise ConfigError([InputError(f"assumptions.{group}.{name} is no longer used: {RETIRED_WHY}",
+                                              record="assumptions",
+                                              fix=f"remove it; see {RETIRED[(group, name)]}").one_line()], path=where)
             new = RENAMED.get((group, name))
             if new:
                 warnings.append(f"{where}: assumptions.{group}.{name} is now assumptions.{new[0]}.{new[1]} "
@@ -470,6 +474,14 @@ class AdoptionSchema(_Strict):
     source: Name | None = None
 
 
+class ExistingPvSchema(_Strict):
+    """Panels already on the roofs: a CSV of installations, and whether to read OSM's mapped panels."""
+
+    file: Name | None = None
+    source: Name | None = None
+    osm: StrictBool | None = None
+
+
 class PricesSchema(_Strict):
     """Which dated prices a place's money results use (see :mod:`analysis.economics.prices`)."""
 
@@ -495,6 +507,7 @@ class PlaceSchema(_Strict):
     assumption_files: list[Name] | None = None
     observed_adoption: AdoptionSchema | None = None
     prices: PricesSchema | None = None
+    existing_pv: ExistingPvSchema | None = None
 
 
 #: An example of a valid value per key (list indices written ``[]``), for error messages.
@@ -530,6 +543,9 @@ EXAMPLES = {
     "assumption_files": "assumption_files: [my_assumptions.yml]",
     "observed_adoption": "observed_adoption: {file: installations.csv, id: LSOA11CD, count: installations}",
     "prices": "prices: {file: prices.csv, period: 2026-07}",
+    "existing_pv": "existing_pv: {file: installations.csv, source: \"MCS register 2024\"}",
+    "existing_pv.file": "file: installations.csv   (building_id or lat and lon, kwp[, year])",
+    "existing_pv.osm": "osm: false   (do not read the panels mapped in the OSM buildings file)",
     "prices.file": "file: prices.csv   (series, period, value, unit, source: see analysis/data/prices/GB.csv)",
     "prices.period": "period: 2026-07   (the first month of the quarter whose prices to use)",
 }
@@ -682,6 +698,10 @@ def _path_keys(schema: PlaceSchema) -> list[tuple[str, str]]:
         keys.append((f"assumption_files[{i}]", name))
     if schema.observed_adoption:
         keys.append(("observed_adoption.file", schema.observed_adoption.file))
+    if schema.existing_pv and schema.existing_pv.file:
+        keys.append(("existing_pv.file", schema.existing_pv.file))
+    if schema.prices and schema.prices.file:
+        keys.append(("prices.file", schema.prices.file))
     return keys
 
 

@@ -29,7 +29,7 @@ from analysis import config as config_mod
 from analysis import attributes, cache, heat, homes, ownership, roofs, shading, solar, store
 from analysis.ingest import areas as areas_mod
 from analysis.ingest import buildings as buildings_mod
-from analysis.ingest import checks, synthetic
+from analysis.ingest import checks, existing_pv, synthetic
 from analysis.quality import PROVENANCE, QualityLog
 from analysis.ingest.weather import check_weather_place, read_pvwatts_8760, read_weather
 
@@ -52,10 +52,20 @@ BUILDING_COLUMNS = [
 
 #: Per-area sums of the building potential (additive over partitions) behind ``area_potential``.
 AREA_SUM_COLUMNS = ("usable_m2", "roof_m2", "kwp_low", "kwp_central", "kwp_high", "kwh_low", "kwh_central", "kwh_high",
-                    "unshaded_kwp_central", "unshaded_kwh_central")
+                    "unshaded_kwp_central", "unshaded_kwh_central", "existing_kwp", "existing_kwh")
 
 
-def potential_tables(buildings: pd.DataFrame, planes: pd.DataFrame, areas: pd.DataFrame) -> dict:
+def typical_yield(grid: pd.DataFrame | None, tilt: float = 35.0, azimuth: float = 180.0) -> float | None:
+    """The place's annual yield of a typical installation [kWh/kWp]: the yield grid's bin nearest a
+    south-facing 35° roof (None without a grid)."""
+    if grid is None or not len(grid):
+        return None
+    d = (grid["tilt_deg"] - tilt) ** 2 + ((grid["azimuth_deg"] - azimuth + 180) % 360 - 180) ** 2
+    return float(grid["pv_kwh_per_kwp"].to_numpy()[int(np.argmin(d.to_numpy()))])
+
+
+def potential_tables(buildings: pd.DataFrame, planes: pd.DataFrame, areas: pd.DataFrame,
+                     existing: pd.DataFrame | None = None, fallback_yield: float | None = None) -> dict:
     """Roll-ups of the roof planes: ``building_potential`` (one row per building) and, for
     ``area_potential``, per-area sums (additive, so partitions of a place add up).
 
@@ -72,11 +82,16 @@ def potential_tables(buildings: pd.DataFrame, planes: pd.DataFrame, areas: pd.Da
         Roof planes (:func:`analysis.roofs.plane_potential`), optional ``building_row``.
     areas : pandas.DataFrame
         The place's areas (rows of ``area_row``).
+    existing : pandas.DataFrame, optional
+        Panels already on the place's roofs (:func:`analysis.ingest.existing_pv.place_installations`).
+    fallback_yield : float, optional
+        Yield of existing panels on roofs without a suitable plane [kWh/kWp] (:func:`typical_yield`).
 
     Returns
     -------
     dict
-        ``building_potential`` (DataFrame) [m², kWp, kWh/yr, counts, shares] and ``area_sums``
+        ``building_potential`` (DataFrame) [m², kWp, kWh/yr, counts, shares], ``existing_pv`` (the
+        panels on these buildings, with their output) and ``area_sums``
         (dict of per-area arrays: ``buildings``, ``buildings_suitable``,
         ``buildings_suitable_unshaded`` and :data:`AREA_SUM_COLUMNS`); see :func:`area_potential_table`.
     """
@@ -103,6 +118,13 @@ def potential_tables(buildings: pd.DataFrame, planes: pd.DataFrame, areas: pd.Da
     for name in ("kwp_low", "kwp_central", "kwp_high", "kwh_low", "kwh_central", "kwh_high",
                  "unshaded_kwp_central", "unshaded_kwh_central"):
         bp[name] = by_building(col(name))
+    on_roofs = existing_pv.with_yield(existing if existing is not None else existing_pv.attach(None, buildings, None, 0, 0, ""),
+                                      buildings["building_id"], np.divide(bp["kwh_central"], bp["kwp_central"],
+                                                                          out=np.full(n, np.nan), where=bp["kwp_central"] > 0),
+                                      fallback=fallback_yield)
+    at = pd.Index(pd.Series(buildings["building_id"]).astype(str)).get_indexer(on_roofs["building_id"].astype(str))
+    bp["existing_kwp"] = np.bincount(at, weights=on_roofs["kwp"].to_numpy(dtype=float), minlength=n)
+    bp["existing_kwh"] = np.bincount(at, weights=on_roofs["kwh"].to_numpy(dtype=float), minlength=n)
     with np.errstate(invalid="ignore", divide="ignore"):
         has_roof = bp["roof_m2"] != 0
         for name in ("shading_loss", "sky_view_factor"):
@@ -123,7 +145,18 @@ def potential_tables(buildings: pd.DataFrame, planes: pd.DataFrame, areas: pd.Da
             "buildings_suitable": by_area(bp["suitable_planes"] > 0).astype(np.int64),
             "buildings_suitable_unshaded": by_area(bp["suitable_planes_unshaded"] > 0).astype(np.int64),
             **{name: by_area(bp[name]) for name in AREA_SUM_COLUMNS}}
-    return {"building_potential": pd.DataFrame(bp), "area_sums": sums}
+    return {"building_potential": pd.DataFrame(bp), "existing_pv": on_roofs, "area_sums": sums}
+
+
+def remaining_potential(building_potential: pd.DataFrame) -> pd.DataFrame:
+    """kWp and kWh per building at each level, less the panels already there (never below zero):
+    what new panels could add, which the money step works on."""
+    out = {"building_id": building_potential["building_id"].array}
+    existing = {q: building_potential[f"existing_{q}"].to_numpy(dtype=float) for q in ("kwp", "kwh")}
+    for q in ("kwp", "kwh"):
+        for lv in LEVELS:
+            out[f"{q}_{lv}"] = np.clip(building_potential[f"{q}_{lv}"].to_numpy(dtype=float) - existing[q], 0, None)
+    return pd.DataFrame(out)
 
 
 def area_potential_table(areas: pd.DataFrame, sums: dict) -> pd.DataFrame:
@@ -682,6 +715,11 @@ class BuildingSource:
                 self.weights = (pd.to_numeric(dwellings, errors="coerce").fillna(0).to_numpy()
                                 * SYNTHETIC_BUILDINGS_PER_DWELLING)
         self.attrs = {} if self.frame is None else dict(self.frame.attrs)
+        # Panels already on the roofs, attached once for the whole place (points near a partition's
+        # edge must find the building they are on, whichever partition it falls in).
+        self.existing_pv = (existing_pv.place_installations(cfg, self.frame, log) if self.frame is not None
+                            else existing_pv.place_installations(cfg, gpd.GeoDataFrame(
+                                {"building_id": []}, geometry=[], crs=areas.crs), log))
 
     def partitions(self, target: int | None = None) -> list[np.ndarray]:
         """Area rows per partition (:func:`area_partitions`, :data:`PARTITION_BUILDINGS` by default)."""
@@ -837,13 +875,14 @@ def _compute(cfg, areas, source: BuildingSource, writer, weather, meta, grid, hi
         provenance = attributes.complete_provenance(buildings, planes, log)
         buildings[provenance.columns] = provenance
         progress.lap("heat demand and district heating")
-        potential = potential_tables(buildings, planes, areas)
+        potential = potential_tables(buildings, planes, areas, source.existing_pv, typical_yield(grid))
         for name, values in potential["area_sums"].items():
             area_sums[name] = area_sums.get(name, 0) + values
         writer.put("buildings", buildings_table(buildings))
         writer.put("roof_planes", planes[[*PLANE_COLUMNS, *[c for c in planes.columns
                                                              if c not in PLANE_COLUMNS and c != "building_row"]]])
         writer.put("building_potential", potential["building_potential"])
+        writer.put("existing_pv", potential["existing_pv"])
         has_planes = np.bincount(planes["building_row"].to_numpy(), minlength=len(buildings)) > 0
         if heat_frames is not None:
             writer.put("building_heat", heat_frames[0])
@@ -851,7 +890,7 @@ def _compute(cfg, areas, source: BuildingSource, writer, weather, meta, grid, hi
             keep["heat"].append(heat_frames[0][heat.PLACE_HEAT_COLUMNS["building_heat"]])
             keep["scenarios"].append(heat_frames[1][heat.PLACE_HEAT_COLUMNS["roof_scenarios"]])
         keep["economics"].append(pd.DataFrame(buildings[[c for c in ECONOMICS_COLUMNS if c in buildings]]))
-        keep["potential"].append(building_sums(buildings, planes, [f"{q}_{lv}" for q in ("kwp", "kwh") for lv in LEVELS]))
+        keep["potential"].append(remaining_potential(potential["building_potential"]))
         keep["has_planes"].append(has_planes)
         keep["area_rows"].append(buildings["area_row"].to_numpy())
         n_buildings += len(buildings)

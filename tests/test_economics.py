@@ -140,15 +140,21 @@ def flat_curve():
 
 
 def hand_params(**changes):
-    """Round numbers: retail 21 p incl. 5 % VAT (20 p excl.), half of it network and policy; non-domestic
-    20 p; export tied 10 p, untied 5 p, half of households tied (7.5 p), system value 6 p; PV 1,000 £/kWp at
+    """Round numbers: retail 21 p incl. 5 % VAT (20 p excl.); non-domestic 20 p; export tied 10 p, untied 5 p,
+    half of households tied (7.5 p), system value 6 p; a kWh used on site worth 9 p to the system (50 % above
+    the system value), so 11 p of a kWh not bought is recovered from all bill payers (the place alone: no
+    national area unless a test sets one); PV 1,000 £/kWp at
     4 kWp (£4,000) with no access, grid or structural cost; O&M 10 £/kWp; 20 years, no degradation; capital
     at 0 % except households and landlords (5 %); consent £100 per party; roof rent 5 £/kWp; landlords keep a
     quarter of their tenants' saving; PPA discounts 20 % (co-op, public) and 10 % (aggregator); on-site sale
-    1 p/kWh; shared-solar kit £500 a flat; communal supply 300 kWh a flat."""
+    1 p/kWh; shared-solar kit £500 a flat; communal supply 300 kWh a flat; a rooftop lease £400 a roof;
+    landlords sell to commercial tenants 10 % below their price."""
     values = {name: float(v[0]) for name, v in Params.from_assumptions(load_assumptions()).as_dict().items()}
     values.update(
-        retail_price_per_kwh=0.21, vat_rate_domestic_energy=0.05, network_policy_share_of_unit_rate=0.5,
+        retail_price_per_kwh=0.21, vat_rate_domestic_energy=0.05, onsite_value_premium=0.5,
+        national_domestic_kwh=0.0, national_nondomestic_kwh=0.0, national_households=0.0, national_mean_income=0.0,
+        roof_lease_cost_per_site=400.0, ppa_discount_landlord=0.1, council_share_of_social_homes=1.0,
+        council_share_of_schools=1.0,
         nondomestic_price_per_kwh=0.20, nondomestic_price_factor_micro=1.0, nondomestic_price_factor_large=1.0,
         export_price_tied_per_kwh=0.10, export_price_untied_per_kwh=0.05, export_tied_share_households=0.5,
         export_system_value_per_kwh=0.06, export_ppa_share_of_system_value=0.9,
@@ -166,8 +172,9 @@ def hand_params(**changes):
     return Params.from_values(values)
 
 
-def one_roof(owner="owner_occupier", tenure=(1, 0, 0, 0), flat=False, dom=3600.0, nd=0.0, levels=2.0):
-    """One roof of 4 kWp making 3,600 kWh/yr; homes by tenure, their demand and non-domestic demand."""
+def one_roof(owner="owner_occupier", tenure=(1, 0, 0, 0), flat=False, dom=3600.0, nd=0.0, levels=2.0, kind="civic"):
+    """One roof of 4 kWp making 3,600 kWh/yr; homes by tenure, their demand and non-domestic demand; a public
+    body's roof is of ``kind``."""
     dw = np.array([tenure], dtype=float)
     nd_party = {"public_body": 1, "faith_community": 2}.get(owner, 0)
     units = k.Units(group=np.array([0]), n_buildings=np.ones(1), kwp=np.array([4.0]), kwp_low=np.array([4.0]),
@@ -176,7 +183,8 @@ def one_roof(owner="owner_occupier", tenure=(1, 0, 0, 0), flat=False, dom=3600.0
                     dwellings=dw, flat=np.array([flat]), access=k.access_counts(np.array([levels])),
                     nd_bands=k.nondomestic_bands(np.array([nd]), np.array([nd])),
                     roof_owner=np.array([k.ROOF_OWNERS.index(owner)]), nd_party=np.array([nd_party]),
-                    consents=np.ones(1), income_ratio=np.ones(1))
+                    consents=np.ones(1), income_ratio=np.ones(1),
+                    public_kind=np.array([k.PUBLIC_KINDS.index(kind) if owner == "public_body" else 0]))
     slots = units.slot_weights() * dw.sum()
     groups = k.Groups(ids=np.array(["a"]), households=slots, income_mean=np.array([40_000.0]),
                       demand_dom_kwh=units.slot_weights() * dom, demand_nd_kwh=np.array([[nd * (nd_party == 0),
@@ -186,10 +194,10 @@ def one_roof(owner="owner_occupier", tenure=(1, 0, 0, 0), flat=False, dom=3600.0
     return units, groups
 
 
-def run_one(model, owner="owner_occupier", share=np.ones(1), neighbours=0, **roof):
+def run_one(model, owner="owner_occupier", share=np.ones(1), neighbours=0, params=None, **roof):
     units, groups = one_roof(owner, **roof)
     groups.households[0, 0] += neighbours  # households of the area under other roofs (no demand here)
-    p = hand_params()
+    p = params or hand_params()
     gen = k.generation(units, groups, p, flat_curve(), model, share=share)
     ledger = gen.ledger.merge(k.network_and_supply(gen, groups, p))
     flows = {}
@@ -200,8 +208,9 @@ def run_one(model, owner="owner_occupier", share=np.ones(1), neighbours=0, **roo
 
 
 CRF5 = 0.05 / (1 - 1.05 ** -20)  # £4,000 at 5 % over 20 years: £320.97 a year
-# Shared by the houses below: 1,080 kWh used on site, 2,520 exported. Network and policy r0 = 10 p/kWh; the
-# lone household pays all of R = £360 on 2,520 kWh bought: £108 more than r0 × 2,520, +5 % VAT = £113.40.
+# Shared by the houses below: 1,080 kWh used on site, 2,520 exported. Recovered r0 = 20 − 9 = 11 p/kWh; the
+# lone household (the place is the whole area) pays all of R = £396 on 2,520 kWh bought: £118.80 more than
+# r0 × 2,520, +5 % VAT = £124.74.
 
 
 def test_owner_occupier_house_behind_the_meter_by_hand():
@@ -210,9 +219,9 @@ def test_owner_occupier_house_behind_the_meter_by_hand():
     assert flows[("households", "owner_income")] == round(0.075 * 2520 - 40 - 4000 * CRF5, 2)  # −171.97
     assert flows[("capital_providers", "interest_above_public_rate")] == round(4000 * CRF5 - 200, 2)  # 120.97
     assert flows[("suppliers", "export_spread")] == -37.80  # pays 7.5 p for power worth 6 p
-    assert flows[("treasury", "vat_on_bills")] == round(-10.80 + 5.40, 2)
-    assert flows[("households", "network_charges")] == -113.40
-    assert real == 19.20  # 0.5 × 20 p × 1,080 + 6 p × 2,520 − 40 − 4,000/20
+    assert flows[("treasury", "vat_on_bills")] == round(-10.80 + 5.94, 2)
+    assert flows[("households", "network_charges")] == -124.74
+    assert real == 8.40  # 9 p × 1,080 + 6 p × 2,520 − 40 − 4,000/20
     assert sum(flows.values()) == pytest.approx(real, abs=0.011)
 
 
@@ -222,7 +231,7 @@ def test_private_landlord_house_split_incentive_by_hand():
     # the landlord: a quarter of the saving in rent, untied export 5 p, less O&M and capital at 5 %
     assert flows[("private_landlords", "owner_income")] == round(56.70 + 126 - 40 - 4000 * CRF5, 2)
     assert flows[("suppliers", "export_spread")] == 25.20  # buys at 5 p, worth 6 p
-    assert real == 19.20 and sum(flows.values()) == pytest.approx(real, abs=0.011)
+    assert real == 8.40 and sum(flows.values()) == pytest.approx(real, abs=0.011)
     # on the equal roof set the landlord would lose: a visible grant from the Treasury makes it whole
     grant = -(56.70 + 126 - 40 - 4000 * CRF5)
     assert flows[("treasury", "top_up_grant")] == round(-grant, 2)
@@ -251,7 +260,7 @@ def test_flats_reach_only_the_communal_supply_without_kit_by_hand():
     assert flows[("households", "service_charges")] == pytest.approx(service / 2, abs=0.011)  # the 2 owner-occupied flats
     assert ("households", "bill_savings") not in flows  # no flat's meter is reached
     assert gen.behind_meter_dom.sum() == pytest.approx(360.0)  # only the communal supply: never the flats' demand
-    assert real == round(0.5 * 0.20 * 360 + 0.06 * 3240 - 40 - 200, 2)  # −9.60
+    assert real == round(0.09 * 360 + 0.06 * 3240 - 40 - 200, 2)  # −13.20
     assert sum(flows.values()) == pytest.approx(real, abs=0.011)
 
 
@@ -263,7 +272,7 @@ def test_shared_solar_kit_is_costed_and_reaches_the_flats():
     assert flows[("households", "communal_savings")] == round(0.21 * 360, 2)  # recharged to tenants, so saved by them
     # the rent account: untied export on 2,160 kWh, O&M, £6,000 (panels + kit) at the public rate (0 %)
     assert flows[("housing_revenue_account", "owner_income")] == round(0.05 * 2160 - 40 - 6000 / 20, 2)
-    assert real == round(0.5 * 0.20 * 1440 + 0.06 * 2160 - 40 - 300, 2)
+    assert real == round(0.09 * 1440 + 0.06 * 2160 - 40 - 300, 2)
     assert sum(flows.values()) == pytest.approx(real, abs=0.011)
 
 
@@ -271,28 +280,36 @@ def test_coop_on_a_house_by_hand():
     flows, real, _, _ = run_one("coop")
     assert flows[("households", "ppa_savings")] == 45.36  # 20 % of 21 p × 1,080 kWh
     assert flows[("households", "roof_rent")] == 20.00
-    # surplus to the community fund: 80 % × 20 p × 1,080 + 5 p × 2,520 − 1 p × 1,080 − 40 − (4,000 + 100)/20 − 20
-    assert flows[("households", "community_fund")] == 23.00
-    assert flows[("treasury", "vat_on_bills")] == round(-2.16 + 5.40, 2)  # VAT lost on 20 % of the sale, gained on the shift
-    assert real == 3.40 and sum(flows.values()) == pytest.approx(real, abs=0.011)
+    # surplus to the community fund: 80 % × 20 p × 1,080 + 5 p × 2,520 − 1 p × 1,080 − 40
+    # − (4,000 + consent 100 + lease 400)/20 − 20
+    assert flows[("households", "community_fund")] == 3.00
+    assert flows[("treasury", "vat_on_bills")] == round(-2.16 + 5.94, 2)  # VAT lost on 20 % of the sale, gained on the shift
+    assert real == -27.40 and sum(flows.values()) == pytest.approx(real, abs=0.011)  # 97.20 + 151.20 − 40 − 225 − 10.80
 
 
-def test_public_company_on_a_public_roof_pays_its_sale_costs_by_hand():
+def test_public_company_on_a_council_roof_pays_its_sale_costs_by_hand():
     flows, real, _, _ = run_one("public", "public_body", neighbours=10, tenure=(0, 0, 0, 0), dom=0.0, nd=3600.0)
     assert flows[("public_bodies", "ppa_savings")] == 43.20  # 20 % of 20 p × 1,080 kWh
     assert ("households", "roof_rent") not in flows and ("public_bodies", "roof_rent") not in flows  # its own roof
-    assert flows[("households", "public_return")] == 43.00  # 298.80 − 10.80 − 40 − 205: returned to households
-    assert flows[("public_bodies", "network_charges")] == -108.00  # the business cost shift, r0 = 10 p
-    assert real == 3.40 and sum(flows.values()) == pytest.approx(real, abs=0.011)
+    assert flows[("households", "public_return")] == 48.00  # 298.80 − 10.80 − 40 − 200: no lease, no consent
+    assert flows[("public_bodies", "network_charges")] == -118.80  # the business cost shift, r0 = 20 − 9 = 11 p
+    assert real == -2.40 and sum(flows.values()) == pytest.approx(real, abs=0.011)  # 97.20 + 151.20 − 240 − 10.80
+
+
+def test_public_company_pays_rent_and_a_lease_on_a_roof_the_council_does_not_control():
+    flows, _, _, _ = run_one("public", "public_body", neighbours=10, kind="university", tenure=(0, 0, 0, 0), dom=0.0,
+                             nd=3600.0)
+    assert flows[("public_bodies", "roof_rent")] == 20.00
+    assert flows[("households", "public_return")] == round(298.80 - 10.80 - 40 - 225 - 20, 2)  # 3.00
 
 
 def test_aggregator_on_a_business_roof_by_hand():
     flows, real, _, gen = run_one("aggregator", "commercial", tenure=(0, 0, 0, 0), dom=0.0, nd=3600.0)
     assert flows[("businesses", "ppa_savings")] == 21.60  # 10 % of 20 p × 1,080
     assert flows[("businesses", "roof_rent")] == 20.00
-    # 90 % × 20 p × 1,080 + 5 p × 2,520 − 10.80 − 40 − 205 − 20
-    assert flows[("aggregator", "profit")] == 44.60
-    assert real == 3.40 and sum(flows.values()) == pytest.approx(real, abs=0.011)
+    # 90 % × 20 p × 1,080 + 5 p × 2,520 − 10.80 − 40 − (4,000 + 100 + 400)/20 − 20
+    assert flows[("aggregator", "profit")] == 24.60
+    assert real == -27.40 and sum(flows.values()) == pytest.approx(real, abs=0.011)
     assert gen.investor_party[0] == "aggregator"
 
 
@@ -311,8 +328,59 @@ def test_market_batteries_by_hand():
     assert flows[("households", "bill_savings")] == 287.28
     assert flows[("households", "owner_income")] == round(0.075 * 2232 - 40 - 4000 / 20 - 400 / 10, 2)
     real = round(float(ledger.real_value.sum()), 2)
-    assert real == round(0.5 * 0.20 * 1368 + 0.06 * 2232 - 40 - 200 - 40, 2)
+    assert real == round(0.09 * 1368 + 0.06 * 2232 - 40 - 200 - 40, 2)
     assert sum(flows.values()) == pytest.approx(real, abs=0.011)
+
+
+def test_costs_not_saved_are_shared_with_bill_payers_elsewhere_by_hand():
+    """A national area of 36,000 kWh (ten times the place): R = 11 p × 36,000 is recovered from 36,000 − 1,080
+    kWh bought; the place's household pays 11 p × 2,520 × 1,080 / 34,920 more, bill payers elsewhere
+    11 p × 32,400 × 1,080 / 34,920; together 11 p × 1,080, the costs the place's on-site use no longer pays."""
+    p = hand_params(national_domestic_kwh=36_000.0, national_households=10.0)
+    flows, real, _, _ = run_one("market", params=p)
+    place = 0.11 * 2520 * 1080 / 34_920
+    elsewhere = 0.11 * 32_400 * 1080 / 34_920
+    assert flows[("households", "network_charges")] == round(-1.05 * place, 2)
+    assert flows[("bill_payers_elsewhere", "network_charges")] == round(-1.05 * elsewhere, 2)
+    assert place + elsewhere == pytest.approx(0.11 * 1080)
+    assert real == 8.40 and sum(flows.values()) == pytest.approx(real, abs=0.011)
+    # a flat charge per household across the area: the place's one household of ten pays a tenth of R
+    fixed_units, fixed_groups = one_roof()
+    gen = k.generation(fixed_units, fixed_groups, p, flat_curve(), "market", share=np.ones(1))
+    layer = k.network_and_supply(gen, fixed_groups, p, recovery="fixed")
+    assert layer.extras["domestic_charges"].sum() == pytest.approx(1.05 * 0.11 * 36_000 / 10)
+
+
+def test_landlord_sells_to_its_commercial_tenant_by_hand():
+    """A shop let by a private landlord: the landlord sells 1,080 kWh at 90 % of 20 p less 1 p billing (17 p);
+    the shop saves 10 % of 20 p."""
+    flows, real, _, _ = run_one("market", "private_landlord", tenure=(0, 0, 0, 0), dom=0.0, nd=3600.0)
+    assert flows[("businesses", "bill_savings")] == 21.60
+    assert flows[("private_landlords", "owner_income")] == round(0.17 * 1080 + 0.05 * 2520 - 40 - 4000 * CRF5, 2)
+    assert real == round(0.09 * 1080 + 0.06 * 2520 - 40 - 200 - 10.80, 2)  # −2.40
+    assert sum(flows.values()) == pytest.approx(real, abs=0.011)
+
+
+def test_each_owner_decides_by_its_own_rule():
+    """Owner-occupiers and landlords by payback; social landlords and public bodies by programme shares wherever
+    panels pay; museums and stations rarely; the break-even market wherever the owner's money is not negative."""
+    p = hand_params(adoption_social_landlord=0.05, adoption_public_programme=0.1, adoption_public_heritage_transport=0.02)
+    owners = ["owner_occupier", "social_landlord", "public_body", "public_body", "commercial"]
+    kinds = ["other", "other", "school", "culture", "other"]
+    units = k.Units(group=np.zeros(5, dtype=int), n_buildings=np.ones(5), kwp=np.ones(5), kwp_low=np.ones(5),
+                    kwp_high=np.ones(5), kwh=np.ones(5), kwh_low=np.ones(5), kwh_high=np.ones(5),
+                    demand_dom_kwh=np.ones(5), demand_nd_kwh=np.zeros(5), dwellings=np.zeros((5, 4)),
+                    flat=np.zeros(5, dtype=bool), access=np.zeros((5, 3)), nd_bands=np.zeros((5, 3)),
+                    roof_owner=np.array([k.ROOF_OWNERS.index(o) for o in owners]), nd_party=np.zeros(5, dtype=int),
+                    consents=np.ones(5), income_ratio=np.ones(5),
+                    public_kind=np.array([k.PUBLIC_KINDS.index(x) for x in kinds]))
+    share = k.market_uptake(units, p, np.full((5, 1), 8.0))[:, 0]
+    assert share[0] == pytest.approx(np.exp(-8 * p.adoption_payback_decay_per_year[0]))
+    assert share[1:4] == pytest.approx([0.05, 0.1, 0.02])  # programmes: not by payback
+    assert share[4] == pytest.approx(p.adoption_commercial[0] * np.exp(-8 * p.adoption_payback_decay_business[0]))
+    assert np.all(k.market_uptake(units, p, np.full((5, 1), np.inf)) == 0)
+    _, _, _, gen = run_one("market_breakeven", "social_landlord", share=None, tenure=(0, 1, 0, 0))
+    assert gen.share[0, 0] in (0.0, 1.0)  # all or nothing: every owner acting on the money alone
 
 
 def test_progressive_return_by_hand():
@@ -338,7 +406,8 @@ def test_every_party_lands_on_households_public_or_outside():
     assert {p.lands_on for p in PARTIES.values()} == {"households", "public", "outside"}
     for name in ("treasury", "housing_revenue_account", "public_bodies"):
         assert PARTIES[name].lands_on == "public"
-    for name in ("private_landlords", "businesses", "aggregator", "capital_providers", "suppliers", "network_owners"):
+    for name in ("private_landlords", "businesses", "aggregator", "capital_providers", "suppliers", "network_owners",
+                 "bill_payers_elsewhere"):
         assert PARTIES[name].lands_on == "outside"
 
 

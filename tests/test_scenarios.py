@@ -92,7 +92,7 @@ def test_grants_are_paid_only_on_equal_roof_sets_and_balance(drawn):
         if roof_set == "own":
             assert np.all(gen.grant == 0) and np.all(paid == 0), name
         else:
-            np.testing.assert_allclose(-paid, gen.grant, rtol=1e-9, atol=1e-6)
+            np.testing.assert_allclose(-np.broadcast_to(paid, gen.grant.shape), gen.grant, rtol=1e-9, atol=1e-6)
         np.testing.assert_allclose(paid + (received if np.ndim(received) else 0.0), 0.0, atol=1e-6)
 
 
@@ -129,10 +129,12 @@ def test_equal_roof_sets_install_the_same_capacity(drawn):
             if name.endswith(f"@{roof_set}"):
                 np.testing.assert_array_equal(gen.share, ref.share, err_msg=name)
     assert runs["public@all_roofs"][0].installed_kwp.sum(axis=0) == pytest.approx(runner.base.kwp.sum(axis=0))
-    # worthwhile roofs create value whoever owns them: the real value of the market's own route is positive there
+    # worthwhile roofs are worth building whoever owns them: the real value of the market's own route plus the
+    # climate value is positive there (and nowhere else, for houses and non-domestic roofs)
     worth = k.worthwhile(runner.units, runner.base)
-    direct = k.plan_for(runner.units, runner.base, "market", "direct").real
+    direct = k.plan_for(runner.units, runner.base, "market", "direct").real + k.climate_value(runner.base)
     assert np.all(np.where(worth & ~runner.units.flat[:, None], direct, 1.0) > 0)
+    assert np.all(np.where(~worth & ~runner.units.flat[:, None] & (runner.base.kwp > 0), direct, -1.0) <= 0)
 
 
 def test_households_losing_by_hand():

@@ -120,7 +120,12 @@ def heat_ownership(area_heat: pd.DataFrame, groups: k.Groups, p: Params, log: Qu
     # charge pays for fixed network costs: not saved, shifted (booked below).
     real = gas_ex + boiler - c_ref
     slot_split = np.divide(groups.households, hh[:, None], out=np.zeros_like(groups.households), where=hh[:, None] > 0)
-    everyone = groups.households / max(groups.households.sum(), 1e-9)  # (A, 8): the gas network's other customers
+    everyone = groups.households / max(groups.households.sum(), 1e-9)  # (A, 8): the place's share of the others
+    # The gas network's fixed costs are recovered from every gas customer of the area (Great Britain):
+    # the place's households pay their share, bill payers elsewhere the rest.
+    place_hh = groups.households.sum()
+    place_share = np.divide(place_hh, k.recovery_area(place_hh, p.national_households),
+                            out=np.ones(D), where=k.recovery_area(place_hh, p.national_households) > 0)
     if book_by_decile:
         n_ledger, area_decile = 10, np.clip(groups.decile - 1, 0, 9)
         to_ledger = lambda x: k.group_sum(10, area_decile, np.asarray(x, dtype=float))  # noqa: E731
@@ -142,7 +147,10 @@ def heat_ownership(area_heat: pd.DataFrame, groups: k.Groups, p: Params, log: Qu
         gain = b * (counterfactual - bill_ex * (1 + vat))
         ledger.book("households", "heat_bill_saving", to_ledger(slot_split[:, :, None] * gain[:, None, :]))
         shifted = (b * standing).sum(axis=0)  # (D,) standing charges the other gas customers now pay
-        ledger.book("households", "gas_standing_charge_shift", to_ledger(-everyone[:, :, None] * shifted[None, None, :]))
+        ledger.book("households", "gas_standing_charge_shift",
+                    to_ledger(-everyone[:, :, None] * (place_share * shifted)[None, None, :]))
+        ledger.book("bill_payers_elsewhere", "gas_standing_charge_shift",
+                    to_ledger(-np.full((len(groups), 1), 1.0 / len(groups)) * ((1 - place_share) * shifted)[None, :]))
         ledger.book("treasury", "vat_on_bills", to_ledger(b * vat * (bill_ex - gas_ex)))
         premium = b * (c - c_ref)
         if model == "coop":

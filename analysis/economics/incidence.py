@@ -10,8 +10,9 @@ Each party lands on exactly one of three places:
   funds, schools, NHS, universities, rail, museums);
 * ``outside`` — named parties outside the place's households and purses: landlords of privately
   rented homes (taken to live elsewhere), businesses, faith and community organisations,
-  investors (a rent-a-roof company, a heat ESCO, lenders), electricity suppliers and network
-  owners.
+  investors (a rent-a-roof company, a heat ESCO, lenders), electricity suppliers, network
+  owners, and bill payers elsewhere (the rest of the country's bill payers, who share the costs
+  recovered through bills when the place buys less power or gas).
 
 Intermediaries do not keep money. A **freeholder** of a block of flats recharges roof works
 through service charges and credits what the panels earn to the service-charge account, so its
@@ -59,6 +60,9 @@ PARTY_LIST = (
     Party("suppliers", "Electricity suppliers", "outside",
           "suppliers' shareholders: the spread on exported power, the supply margin"),
     Party("network_owners", "Network owners", "outside", "shareholders of the electricity networks"),
+    Party("bill_payers_elsewhere", "Bill payers elsewhere", "outside",
+          "households and businesses outside the place that share the costs recovered through energy bills "
+          "(networks, policy levies, supplier costs; the gas network's standing charges)"),
 )
 PARTIES = {p.name: p for p in PARTY_LIST}
 #: Parties whose money is booked to households by decile, tenure and dwelling type.

@@ -226,6 +226,12 @@ def prepare(buildings: pd.DataFrame, potential: pd.DataFrame, areas: pd.DataFram
     nd_party = np.where(owner == k.ROOF_OWNERS.index("public_body"), 1,
                         np.where(owner == k.ROOF_OWNERS.index("faith_community"), 2, 0))
     consents = b["consents"].fillna(1).clip(lower=1).to_numpy(dtype=float)
+    public_kind = np.zeros(len(b), dtype=np.int64)  # by use; a public body of unknown use (an operator tag): "other"
+    if "use_category" in b:
+        category = b["use_category"].astype(object).fillna("").to_numpy(dtype=object)
+        for use, kind in k.PUBLIC_KIND_OF_USE.items():
+            public_kind[category == use] = k.PUBLIC_KINDS.index(kind)
+    public_kind[owner != k.ROOF_OWNERS.index("public_body")] = 0
     ratio = income / median if np.isfinite(median) and median > 0 else np.ones(len(a))
     units = k.Units(
         group=code.astype(np.int64), n_buildings=np.ones(len(b)),
@@ -235,7 +241,8 @@ def prepare(buildings: pd.DataFrame, potential: pd.DataFrame, areas: pd.DataFram
         demand_dom_kwh=dom, demand_nd_kwh=nd, dwellings=dwell, flat=b["_flat"].to_numpy(dtype=bool),
         access=k.access_counts(b["levels"].to_numpy(dtype=float)), nd_bands=k.nondomestic_bands(nd, nd),
         roof_owner=owner.astype(np.int64),
-        nd_party=nd_party.astype(np.int64), consents=consents, income_ratio=np.nan_to_num(ratio, nan=1.0)[code])
+        nd_party=nd_party.astype(np.int64), consents=consents, income_ratio=np.nan_to_num(ratio, nan=1.0)[code],
+        public_kind=public_kind)
     groups = area_groups(units, len(a), a.index.to_numpy(), income)
     differs = np.abs(groups.households.sum(axis=1) - households_area) > 0.5
     if differs.any() and "households" in a:
@@ -274,7 +281,9 @@ def class_units(units: k.Units, groups: k.Groups, by: str = "decile") -> tuple[k
     """Aggregate roofs into classes of similar roofs per income decile (draws) or per area (central).
 
     A class is (decile or area, roof owner, flats or not, kWp-per-building bin, generation/demand
-    ratio bin, consents bin, has homes; per area also blocks of five storeys or more). Class
+    ratio bin, consents bin, has homes, a public body's kind, the owners' decisions at the central
+    assumptions (:func:`~analysis.economics.kernel.roof_decisions`); per area also blocks of five
+    storeys or more). Class
     quantities are sums — access costs and non-domestic price bands through their exact sufficient
     statistics (:func:`~analysis.economics.kernel.access_counts`,
     :func:`~analysis.economics.kernel.nondomestic_bands`); the PV cost curve and
@@ -297,8 +306,10 @@ def class_units(units: k.Units, groups: k.Groups, by: str = "decile") -> tuple[k
               (np.digitize(kwp_b, kwp_bins).astype(np.int64), len(kwp_bins) + 1),
               (np.digitize(ratio, ratio_bins).astype(np.int64), len(ratio_bins) + 1),
               (np.digitize(units.consents, [1.5, 5.5]).astype(np.int64), 3), (has_homes.astype(np.int64), 2),
-              (np.zeros(len(units), dtype=np.int64) if units.worthwhile is None
-               else units.worthwhile.astype(np.int64), 2)]
+              (np.zeros(len(units), dtype=np.int64) if units.public_kind is None else units.public_kind,
+               len(k.PUBLIC_KINDS)),
+              (np.zeros(len(units), dtype=np.int64) if units.decisions is None else units.decisions,
+               2 ** len(k.DECISION_BITS))]
     key = np.zeros(len(units), dtype=np.int64)
     for values, radix in fields:
         key = key * radix + values
@@ -317,7 +328,8 @@ def class_units(units: k.Units, groups: k.Groups, by: str = "decile") -> tuple[k
         access=total(units.access), nd_bands=total(units.nd_bands), roof_owner=units.roof_owner[first],
         nd_party=units.nd_party[first], consents=total(units.consents * n) / nb,
         income_ratio=total(units.income_ratio * n) / nb,
-        worthwhile=None if units.worthwhile is None else units.worthwhile[first])
+        public_kind=None if units.public_kind is None else units.public_kind[first],
+        decisions=None if units.decisions is None else units.decisions[first])
     if by == "area":
         return classes, groups
     return classes, decile_groups(groups)

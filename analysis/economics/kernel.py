@@ -103,7 +103,14 @@ G98_LIMIT_KWP = 11.04
 LARGE_SYSTEM_KWP = 50.0
 #: Non-domestic size bands (DESNZ Quarterly Energy Prices): micro below, large above [kWh/yr].
 ND_MICRO_KWH, ND_LARGE_KWH = 20_000.0, 500_000.0
-GENERATION_MODELS = ("market", "market_batteries", "aggregator", "coop", "public")
+GENERATION_MODELS = ("market", "market_batteries", "market_breakeven", "aggregator", "coop", "public")
+#: Kinds of public body by the use of the building (0: a public body of no known use).
+PUBLIC_KINDS = ("other", "school", "university", "health", "civic", "culture", "transport")
+#: Building uses (``use_category``) of each public kind.
+PUBLIC_KIND_OF_USE = {"school": "school", "university": "university", "hospital": "health", "clinic": "health",
+                      "public": "civic", "cultural": "culture", "transport": "transport"}
+#: Bits of :attr:`Units.decisions`: what each owner decides on a roof at the central assumptions.
+DECISION_BITS = ("worthwhile", "market", "aggregator", "coop", "public")
 THIRD_PARTY_MODELS = ("aggregator", "coop", "public")
 
 
@@ -451,10 +458,22 @@ class Units:
     nd_party: np.ndarray         # int index into :data:`ND_PARTIES`
     consents: np.ndarray         # parties whose agreement the roof needs, mean per building [-] (>= 1)
     income_ratio: np.ndarray     # area income / household-weighted median [-]
-    worthwhile: np.ndarray | None = None  # bool: panels create value here at the central assumptions (roof level)
+    public_kind: np.ndarray | None = None  # int index into :data:`PUBLIC_KINDS` (public bodies' roofs; else 0)
+    decisions: np.ndarray | None = None    # int bits of :data:`DECISION_BITS`, decided roof by roof (central)
 
     def __len__(self) -> int:
         return len(self.group)
+
+    @property
+    def worthwhile(self) -> np.ndarray | None:
+        """bool: panels create value here at the central assumptions (decided roof by roof), or None."""
+        return None if self.decisions is None else (self.decisions & 1).astype(bool)
+
+    def kind_is(self, *names) -> np.ndarray:
+        """``(U,)`` bool: a public body's roof of one of the kinds ``names`` (:data:`PUBLIC_KINDS`)."""
+        kinds = np.zeros(len(self), dtype=np.int64) if self.public_kind is None else self.public_kind
+        return (self.roof_owner == ROOF_OWNERS.index("public_body")) & np.isin(kinds, [PUBLIC_KINDS.index(n)
+                                                                                     for n in names])
 
     def subset(self, mask) -> "Units":
         return Units(**{k: (v[mask] if v is not None else None) for k, v in self.__dict__.items()})
@@ -857,6 +876,11 @@ def market_plan(units: Units, base: Base, route: str, batteries: bool = False) -
     dom_saving = retail * use["domestic"]       # occupants' saving on their own meters, incl. VAT
     comm_saving = retail * use["communal"]      # the communal supply's saving, incl. VAT
     nd_saving = base.nd_price * use["non_domestic"]
+    # Commercial space under another owner's roof (shops below flats): the owner sells the power to its
+    # commercial tenants a little below their price, with a metering and billing cost.
+    nd_sold = np.where(nd_owner, 0.0, use["non_domestic"])
+    d_l = p.row("ppa_discount_landlord")
+    nd_sale = ((1 - d_l) * base.nd_price - p.row("onsite_sale_cost_per_kwh")) * nd_sold
     phi = p.row("landlord_rent_capture_share")
     psi = p.row("social_landlord_recovery_share")
     # The owner's share of its occupants' saving: all of it for owner-occupiers (they are the occupants),
@@ -865,11 +889,11 @@ def market_plan(units: Units, base: Base, route: str, batteries: bool = False) -
     # The communal supply's saving goes to whoever pays for it: social tenants through their service
     # charges, else the owner (a freeholder's leaseholders through the service-charge account).
     owner_money = (export_price * export - base.om - own_capital + captured
-                   + np.where(social, 0.0, comm_saving) + np.where(nd_owner, nd_saving, 0.0))
+                   + np.where(social, 0.0, comm_saving) + np.where(nd_owner, nd_saving, 0.0) + nd_sale)
     # A freeholder's leaseholders: the service-charge account (costs, export, communal supply) ...
     flows = [("occupants", "bill_savings", np.where(oo | freeholder, dom_saving, dom_saving - captured)),
              ("occupants", "communal_savings", np.where(social, comm_saving, 0.0)),
-             ("nd_occupant", "bill_savings", np.where(nd_owner, 0.0, nd_saving)),
+             ("nd_occupant", "bill_savings", d_l * base.nd_price * nd_sold),
              ("treasury", "vat_on_bills", -vat * p_ex * (use["domestic"] + use["communal"])),
              ("roof_owner", "owner_income", np.where(freeholder, 0.0, owner_money)),
              ("leaseholders", "service_charges", np.where(freeholder, owner_money, 0.0)),
@@ -888,7 +912,7 @@ def market_plan(units: Units, base: Base, route: str, batteries: bool = False) -
     objective = (owner_money + np.where(oo, dom_saving, 0.0) + np.where(freeholder, oo_flats, 0.0)
                  + np.where(social, dom_saving - captured + comm_saving, 0.0)
                  + np.where(_owner_is(units, "public_body"), dom_saving, 0.0))
-    real = _real_value(p, base, use, export, cap_ref, sold_on_site=0.0)
+    real = _real_value(p, base, use, export, cap_ref, sold_on_site=p.row("onsite_sale_cost_per_kwh") * nd_sold)
     first_year = objective + own_capital  # before capital: for the simple payback
     return Plan(flows, objective, real, capex + battery_capex, first_year,
                 grant_to="roof_owner_or_leaseholders", use=use)
@@ -904,12 +928,15 @@ def third_party_plan(units: Units, base: Base, route: str, model: str) -> Plan:
     d = p.row({"aggregator": "ppa_discount_aggregator", "coop": "ppa_discount_coop",
                "public": "ppa_discount_public"}[model])
     export = np.clip(kwh - sum(use.values()), 0, None)
-    consent = units.n_buildings[:, None] * units.consents[:, None] * p.row("consent_cost_per_party")
+    # The investor's own roofs (a council company on the council's) need no lease and pay no rent;
+    # every other roof needs its owners' consent and a rooftop lease (legal costs of both sides).
+    own_roof = council_control(units, p) if model == "public" else 0.0
+    consent = units.n_buildings[:, None] * (units.consents[:, None] * p.row("consent_cost_per_party")
+                                            + p.row("roof_lease_cost_per_site")) * (1 - own_roof)
     rate = _unit_rates(units, p, model)
     own_capital = annual_capital(base, units, rate, capex, consent)
     cap_ref = annual_capital(base, units, p.row("discount_rate_public"), capex, consent)
-    public_roof = _owner_is(units, "public_body", "social_landlord") & (model == "public")
-    rent = np.where(public_roof, 0.0, base.kwp * p.row("roof_rent_per_kwp_year"))
+    rent = (1 - own_roof) * base.kwp * p.row("roof_rent_per_kwp_year")
     sold_dom = use["domestic"] + use["communal"]
     sold = sold_dom + use["non_domestic"]
     onsite_cost = sold * p.row("onsite_sale_cost_per_kwh")
@@ -940,21 +967,42 @@ def third_party_plan(units: Units, base: Base, route: str, model: str) -> Plan:
 
 
 def _real_value(p: Params, base: Base, use: dict, export, cap_ref, sold_on_site) -> np.ndarray:
-    """Value created by a full installation ``(U, D)``: energy not bought (its energy part), export at its
-    system value, less O&M, capital at the public rate and the cost of selling on site."""
-    ns = p.row("network_policy_share_of_unit_rate")
-    p_ex = p.row("retail_price_per_kwh") / (1 + p.row("vat_rate_domestic_energy"))
-    r0_nd = ns * p.row("nondomestic_price_per_kwh")  # network and policy costs per kWh, as recovered from businesses
-    return ((1 - ns) * p_ex * (use["domestic"] + use["communal"]) + (base.nd_price - r0_nd) * use["non_domestic"]
+    """Value created by a full installation ``(U, D)``: power used on site at its on-site value (the
+    system value plus avoided losses, :attr:`Params.onsite_value`), export at its system value, less
+    O&M, capital at the public rate and the cost of selling on site. A business's kWh is valued at its
+    own price less the costs recovered from everyone when it is not bought
+    (:attr:`Params.shifted_per_kwh_nondomestic`): the on-site value, plus its band's price difference."""
+    onsite = p.onsite_value[None, :]
+    shifted_nd = p.shifted_per_kwh_nondomestic[None, :]
+    return (onsite * (use["domestic"] + use["communal"]) + (base.nd_price - shifted_nd) * use["non_domestic"]
             + p.row("export_system_value_per_kwh") * export - base.om - cap_ref - sold_on_site)
+
+
+def climate_value(base: Base) -> np.ndarray:
+    """Value of the emissions a full installation avoids that no price in the model carries ``(U, D)``
+    [currency/yr]: its output times ``climate_value_per_kwh``. Reported beside the money, never booked
+    to a party."""
+    return base.kwh * base.params.row("climate_value_per_kwh")
+
+
+def council_control(units: Units, p: Params) -> np.ndarray:
+    """Expected share of each unit's roofs the council controls ``(U, D)`` [-]: its council homes
+    (``council_share_of_social_homes`` of social landlords' roofs), its civic buildings and its
+    maintained schools (``council_share_of_schools``)."""
+    social = (units.roof_owner == ROOF_OWNERS.index("social_landlord"))[:, None]
+    return (social * p.row("council_share_of_social_homes") + units.kind_is("school")[:, None]
+            * p.row("council_share_of_schools") + units.kind_is("civic")[:, None] * 1.0)
 
 
 def plan_for(units: Units, base: Base, model: str, route: str) -> Plan:
     """The :class:`Plan` of one model and route (kept in ``base.cache``)."""
     key = ("plan", model, route)
     if key not in base.cache:
-        if model in ("market", "market_batteries"):
-            base.cache[key] = market_plan(units, base, route, batteries=model == "market_batteries")
+        if model in ("market", "market_batteries", "market_breakeven"):
+            if model == "market_breakeven":  # the same owners and routes as the market; another decision rule
+                base.cache[key] = plan_for(units, base, "market", route)
+            else:
+                base.cache[key] = market_plan(units, base, route, batteries=model == "market_batteries")
         else:
             base.cache[key] = third_party_plan(units, base, route, model)
     return base.cache[key]
@@ -988,18 +1036,41 @@ def choose_route(units: Units, base: Base, model: str) -> tuple[Plan, np.ndarray
     return plan, take_kit
 
 
+def roof_decisions(units: Units, p: Params, curve: SelfConsumptionCurve, chunk: int = 200_000) -> np.ndarray:
+    """What each owner decides on every roof at the central assumptions ``(U,)`` [int bits of
+    :data:`DECISION_BITS`]: panels create value (:func:`worthwhile`); they pay the roof's owner
+    (its market objective); they pay an aggregator, a co-op, a public company. Worked through in
+    chunks of roofs so that memory stays bounded; classes of roofs are formed within equal
+    decisions, so a class never averages a yes and a no into a maybe."""
+    central = p.draw(0)
+    out = np.zeros(len(units), dtype=np.int64)
+    for start in range(0, len(units), chunk):
+        rows = np.arange(start, min(start + chunk, len(units)))
+        part = units.subset(rows)
+        base = base_quantities(part, central, curve)
+        bits = [worthwhile(part, base)[:, 0],
+                choose_route(part, base, "market")[0].objective[:, 0] >= 0,
+                choose_route(part, base, "aggregator")[0].objective[:, 0] > 0,
+                choose_route(part, base, "coop")[0].objective[:, 0] > 0,
+                choose_route(part, base, "public")[0].objective[:, 0] >= 0]
+        out[rows] = sum(b.astype(np.int64) << i for i, b in enumerate(bits))
+    return out
+
+
 def worthwhile(units: Units, base: Base) -> np.ndarray:
-    """Roofs where panels create value ``(U, D)`` bool: the real value of a full installation (energy not
-    bought, export at its system value, less O&M and capital at the public rate) is positive on the
+    """Roofs where panels are worth building ``(U, D)`` bool: the real value of a full installation
+    (power used on site at its on-site value, export at its system value, less O&M and capital at the
+    public rate) plus the value of the emissions it avoids that no price carries
+    (``climate_value_per_kwh``: a public appraisal's view, as in the Green Book) is positive on the
     better of its routes, whoever owns it. The equal-scale comparison on "worthwhile roofs" uses them."""
     key = ("worthwhile",)
     if key not in base.cache:
-        direct = plan_for(units, base, "market", "direct").real
+        direct = plan_for(units, base, "market", "direct").real + climate_value(base)
         best = direct.copy()
         flats = np.flatnonzero(units.flat)
         if flats.size:
             kit = plan_for(units.subset(flats), base.subset(flats), "market", "kit").real
-            best[flats] = np.maximum(best[flats], kit)
+            best[flats] = np.maximum(best[flats], kit + climate_value(base)[flats])
         base.cache[key] = (best > 0) & (base.kwp > 0)
     return base.cache[key]
 
@@ -1011,10 +1082,21 @@ def worthwhile(units: Units, base: Base) -> np.ndarray:
 def market_uptake(units: Units, p: Params, payback_years) -> np.ndarray:
     """Expected share of each unit's roofs whose owner installs PV in a market ``(U, D)`` [-].
 
-    ``uptake = propensity × exp(−k · payback)``, capped at 0.9: the share adopting at the owner's
-    simple payback, times the owner type's propensity relative to owner-occupiers;
-    owner-occupiers' propensity is (area income / median)^elasticity. A roof that never pays
-    back gets none.
+    Each owner decides as that owner does:
+
+    * owner-occupiers: ``(area income / median)^elasticity · exp(−k · payback)`` — the share
+      adopting at a simple payback, higher where incomes are higher;
+    * private landlords and freeholders: ``adoption_private_landlord · exp(−k · payback)`` (the
+      split incentive and the consent of leaseholders);
+    * businesses and faith communities: ``adoption_commercial · exp(−k_business · payback)``
+      (they want short paybacks);
+    * social landlords and public bodies decide by programmes and budgets, not by payback: a fixed
+      share of their roofs (``adoption_social_landlord``; ``adoption_public_programme`` for
+      schools, universities, health and civic buildings; ``adoption_public_heritage_transport``
+      for museums and stations) wherever panels pay at all.
+
+    Capped at 0.9; a roof that never pays back gets none. Whether an owner needs the panels to
+    repay its cost of capital is decided in :func:`own_share`.
 
     Parameters
     ----------
@@ -1024,30 +1106,42 @@ def market_uptake(units: Units, p: Params, payback_years) -> np.ndarray:
         Upfront cost over first-year income of the investor [yr]; ``inf`` when it never pays.
     """
     o = units.roof_owner
-    by_owner = {"private_landlord": p.adoption_private_landlord, "private_freeholder": p.adoption_private_landlord,
-                "social_landlord": p.adoption_social_landlord, "public_body": p.adoption_public_body,
-                "commercial": p.adoption_commercial, "faith_community": p.adoption_commercial}
-    rate = np.zeros((len(units), p.n_draws))
-    mask = o == ROOF_OWNERS.index("owner_occupier")  # the income term on their rows only (a power per value)
-    rate[mask] = units.income_ratio[mask, None] ** p.adoption_income_elasticity[None, :]
-    for name, value in by_owner.items():
-        mask = o == ROOF_OWNERS.index(name)
-        rate[mask] = np.broadcast_to(value[None, :], rate.shape)[mask]
+    pay = np.asarray(payback_years, dtype=float)
     with np.errstate(over="ignore", invalid="ignore"):
-        share = np.exp(-p.adoption_payback_decay_per_year[None, :] * np.asarray(payback_years, dtype=float))
-    return np.clip(rate * np.nan_to_num(share, nan=0.0), 0, 0.9)
+        households = np.nan_to_num(np.exp(-p.adoption_payback_decay_per_year[None, :] * pay), nan=0.0)
+        business = np.nan_to_num(np.exp(-p.adoption_payback_decay_business[None, :] * pay), nan=0.0)
+    pays = np.isfinite(pay).astype(float)
+    share = np.zeros((len(units), p.n_draws))
+
+    def put(mask, values):
+        share[mask] = np.broadcast_to(values, share.shape)[mask]
+
+    oo = o == ROOF_OWNERS.index("owner_occupier")  # the income term on their rows only (a power per value)
+    share[oo] = units.income_ratio[oo, None] ** p.adoption_income_elasticity[None, :] * households[oo]
+    put(np.isin(o, [ROOF_OWNERS.index("private_landlord"), ROOF_OWNERS.index("private_freeholder")]),
+        p.adoption_private_landlord[None, :] * households)
+    put(np.isin(o, [ROOF_OWNERS.index("commercial"), ROOF_OWNERS.index("faith_community")]),
+        p.adoption_commercial[None, :] * business)
+    put(o == ROOF_OWNERS.index("social_landlord"), p.adoption_social_landlord[None, :] * pays)
+    put(units.kind_is("other", "school", "university", "health", "civic"), p.adoption_public_programme[None, :] * pays)
+    put(units.kind_is("culture", "transport"), p.adoption_public_heritage_transport[None, :] * pays)
+    return np.clip(share, 0, 0.9)
 
 
 def own_share(units: Units, base: Base, model: str) -> np.ndarray:
     """Expected share of each unit's roofs a model installs at its own scale ``(U, D)`` [-] (kept in ``base``).
 
-    * market — the payback uptake curve on the owner's objective (batteries are an add-on
-      decision, so ``market`` and ``market_batteries`` share it), times the odds that every extra
-      party agrees;
+    * market — :func:`market_uptake` on the owner's objective (batteries are an add-on decision,
+      so ``market`` and ``market_batteries`` share it), times the odds that every extra party
+      agrees; households may buy panels that do not repay their cost of capital (the uptake curve
+      is what people do), every other owner only where they do;
+    * market_breakeven — every owner installs wherever panels repay its cost of capital (what
+      owners would do if they acted on the money alone), times the consent odds;
     * aggregator — where its profit is positive, on the share of roofs whose owners sign up;
-    * co-op — where its surplus is positive, on social, public and faith roofs and a share of others;
-    * public — where its surplus is not negative, on the public roofs it controls (public bodies,
-      social housing) and a share of others whose owners host it.
+    * co-op — where its surplus is positive, on the council's roofs (which back it) and faith
+      roofs, and a share of others;
+    * public — a council energy company, where its surplus is not negative, on the roofs the
+      council controls (:func:`council_control`) and a share of others whose owners host it.
     """
     key = "market" if model == "market_batteries" else model
     cache_key = ("own share", key)
@@ -1059,20 +1153,21 @@ def own_share(units: Units, base: Base, model: str) -> np.ndarray:
         upfront = plan.upfront * (1 + p.row("vat_rate_installation_domestic") * _owner_is(units, *VAT_PAYING_OWNERS))
         payback = np.divide(upfront, plan.first_year_income, out=np.full_like(upfront, np.inf),
                             where=plan.first_year_income > 0)
-        # Households may buy panels that do not repay their cost of capital (the uptake curve is what
-        # people do); landlords and businesses invest only where it pays them.
-        outside = _owner_is(units, "private_landlord", "commercial", "faith_community")
-        s = market_uptake(units, p, payback) * base.consent_odds * np.where(outside, plan.objective >= 0, 1.0)
+        pays = np.where(_owner_is(units, "owner_occupier"), 1.0, plan.objective >= 0)
+        s = market_uptake(units, p, payback) * base.consent_odds * pays
+    elif key == "market_breakeven":
+        s = (plan.objective >= 0) * base.consent_odds
     elif key == "aggregator":
         host = np.where(_owner_is(units, "owner_occupier"), p.row("aggregator_uptake_owner_occupier"),
                         p.row("aggregator_uptake_landlords"))
         s = (plan.objective > 0) * host * base.consent_odds
     elif key == "coop":
-        host = np.where(_owner_is(units, "social_landlord", "public_body", "faith_community"), 1.0,
-                        p.row("coop_share_of_other_roofs"))
+        backed = np.clip(council_control(units, p) + _owner_is(units, "faith_community"), 0, 1)
+        host = backed + (1 - backed) * p.row("coop_share_of_other_roofs")
         s = (plan.objective > 0) * host * base.consent_odds
     else:
-        host = np.where(_owner_is(units, "social_landlord", "public_body"), 1.0, p.row("public_share_of_other_roofs"))
+        cc = council_control(units, p)
+        host = cc + (1 - cc) * p.row("public_share_of_other_roofs")
         s = (plan.objective >= 0) * host * base.consent_odds
     base.cache[cache_key] = np.where(base.kwp > 0, s, 0.0)
     return base.cache[cache_key]
@@ -1106,6 +1201,7 @@ class Generation:
     pools: dict = field(default_factory=dict)   # (pool name, component) -> (D,) amount spread by its rule
     communal_demand: np.ndarray | None = None   # (G, 8, D) communal supplies' demand of the flats (all roofs) [kWh/yr]
     grant_per_unit: np.ndarray | None = None    # (U, D) expected top-up grant paid per unit [currency/yr]
+    climate_value: np.ndarray | None = None     # (D,) value of emissions avoided that no price carries [currency/yr]
     memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     def specific_for(self, rows: np.ndarray, tenure: int) -> np.ndarray:
@@ -1286,7 +1382,7 @@ def generation(units: Units, groups: Groups, p: Params, curve: SelfConsumptionCu
         raise ValueError(f"unknown generation model {model!r}; expected one of {GENERATION_MODELS}")
     D, G, U = p.n_draws, len(groups), len(units)
     base = base if base is not None else base_quantities(units, p, curve)
-    plan, kit = choose_route(units, base, "market" if model == "market" else model)
+    plan, kit = choose_route(units, base, "market" if model in ("market", "market_breakeven") else model)
     if model == "market_batteries":
         plan, kit = _battery_plan(units, base)
     own_scale = share is None
@@ -1351,7 +1447,7 @@ def generation(units: Units, groups: Groups, p: Params, curve: SelfConsumptionCu
                       capex=group_sum(G, g, s * plan.upfront), grant=(s * grant).sum(axis=0),
                       investor_net=plan.objective + grant, investor_party=_investor_party(units, model), pools=pools,
                       communal_demand=_block_sum(slot_matrix, base.communal, G).transpose(1, 0, 2),
-                      grant_per_unit=s * grant)
+                      grant_per_unit=s * grant, climate_value=(s * climate_value(base)).sum(axis=0))
 
 
 def _battery_plan(units: Units, base: Base) -> tuple[Plan, np.ndarray]:
@@ -1398,23 +1494,38 @@ RECOVERIES = ("volumetric", "fixed", "progressive")
 SUPPLIES = ("private", "public")
 
 
+def recovery_area(place_total, national) -> np.ndarray:
+    """The cost-recovery area's total of a basis ``(D,)``: the national figure, or the place's own
+    when that is larger (a place outside the area, or national figures set to 0: the place recovers
+    its costs alone)."""
+    return np.maximum(np.asarray(national, dtype=float), np.asarray(place_total, dtype=float))
+
+
 def network_and_supply(gen: Generation, groups: Groups, p: Params, network: str = "private",
                        recovery: str = "volumetric", supply: str = "private") -> Ledger:
-    """Network and policy charges, levies, public networks and supply after a generation model [currency/yr].
+    """Costs recovered from all bill payers, levies, public networks and supply after a generation model [currency/yr].
 
-    **Recovery.** The network and policy costs recovered per kWh today, ``R = r0 · demand`` (``r0``
-    = ``network_policy_share_of_unit_rate`` of the unit rate excl. VAT), are recovered in full:
-    from domestic customers per kWh bought from the grid (``volumetric``), the same per household
-    (``fixed``) or in proportion to income (``progressive``); from non-domestic customers always
-    per kWh. Each group's change is booked against what the generation model assumed it pays
-    (``r0`` per kWh it still buys), so on-site use shifts costs onto everyone else's bills (the
-    *cost shift*) under volumetric recovery. VAT on domestic charges goes to the Treasury.
+    **Recovery.** A kWh used on site saves its user the whole unit rate, but saves the system only
+    its on-site value (:attr:`Params.onsite_value`). The rest — networks, policy levies, supplier
+    costs and margin, :attr:`Params.shifted_per_kwh_domestic` per kWh — is still owed and is
+    recovered from every bill payer of the cost-recovery area (Great Britain for the packaged
+    values: ``national_domestic_kwh``, ``national_households``, ``national_mean_income``;
+    ``national_nondomestic_kwh`` for businesses). Domestic costs are recovered per kWh bought
+    from the grid (``volumetric``, today's rule), the same per household (``fixed``) or in
+    proportion to income (``progressive``); non-domestic costs always per kWh. The place's
+    households pay their share of the national total by that rule; the rest is paid by **bill
+    payers elsewhere** (an outside party). Each group's change is booked against what the
+    generation model assumed it pays (``shifted`` per kWh it still buys), so on-site use shifts
+    costs onto other bill payers — in the place and, mostly, elsewhere. VAT on domestic charges
+    goes to the Treasury. A generation tariff (``aggregator_generation_tariff_per_kwh``) is a
+    levy on every kWh bought in the area, shared the same way.
 
-    **Public networks** save ``public_network_saving_share`` of all network costs (a domestic
-    bill's network share, ``network_share_of_domestic_bill``, and the non-domestic network share
-    of the unit price); the saving is lost by the network owners and shared among bill payers by
-    the recovery rule. Compensation above the regulated asset value costs the Treasury
-    ``network_compensation_cost_share`` of network costs a year, paid to the former owners.
+    **Public networks** save ``public_network_saving_share`` of the place's network costs (a
+    domestic bill's network share, ``network_share_of_domestic_bill``, and the non-domestic
+    network share of the unit price); the saving is lost by the network owners and shared among
+    the place's bill payers by the recovery rule. Compensation above the regulated asset value
+    costs the Treasury ``network_compensation_cost_share`` of those network costs a year, paid to
+    the former owners.
 
     **Public supply** returns ``public_supply_margin_on_bill`` of a typical electricity bill to
     every household (a negative margin is a loss they bear); the suppliers lose it.
@@ -1429,63 +1540,79 @@ def network_and_supply(gen: Generation, groups: Groups, p: Params, network: str 
     D = gen.levy.size
     G = len(groups)
     ledger = Ledger(G, D)
+    spread = np.full((G, 1), 1.0 / G)  # an outside party's (or the whole place's) amount, spread over the groups
     vat = p.vat_rate_domestic_energy[None, None, :]
-    r0 = (p.network_policy_share_of_unit_rate * p.domestic_price_ex_vat)[None, None, :]
-    r0_nd = (p.network_policy_share_of_unit_rate * p.nondomestic_price_per_kwh)[None, None, :]
+    r0 = p.shifted_per_kwh_domestic  # (D,)
+    r0_nd = p.shifted_per_kwh_nondomestic
     demand_dom = np.broadcast_to(groups.demand_dom_kwh[:, :, None]
                                  + (0.0 if gen.communal_demand is None else gen.communal_demand), (G, N_SLOTS, D))
     demand_nd = groups.demand_nd_kwh[:, :, None]
     grid_dom = np.clip(demand_dom - gen.behind_meter_dom, 0, None)
     grid_nd = np.clip(demand_nd - gen.behind_meter_nd, 0, None)
     h = groups.households[:, :, None].astype(float)
+    place_dom, place_nd = demand_dom.sum(axis=(0, 1)), demand_nd.sum(axis=(0, 1)) * np.ones(D)  # (D,)
+    on_site_dom, on_site_nd = place_dom - grid_dom.sum(axis=(0, 1)), place_nd - grid_nd.sum(axis=(0, 1))
+    area_dom = recovery_area(place_dom, p.national_domestic_kwh)
+    area_nd = recovery_area(place_nd, p.national_nondomestic_kwh)
     if recovery == "volumetric":
-        weight = grid_dom
+        weight, area_weight = grid_dom, area_dom - on_site_dom
     elif recovery == "fixed":
         weight = np.broadcast_to(h, grid_dom.shape)
+        area_weight = recovery_area(h.sum(), p.national_households)
     else:
         income = np.nan_to_num(groups.income_mean, nan=np.nanmedian(groups.income_mean) if np.isfinite(
             groups.income_mean).any() else 0.0)
         weight = np.broadcast_to(h * income[:, None, None], grid_dom.shape)
-    total_weight = weight.sum(axis=(0, 1), keepdims=True)
-    share = np.divide(weight, total_weight, out=np.zeros_like(weight, dtype=float), where=total_weight > 0)
-    cost_dom = r0[0, 0] * demand_dom.sum(axis=(0, 1))  # (D,)
-    charges = cost_dom[None, None, :] * share
-    ledger.extras["domestic_charges"] = charges * (1 + vat)  # what households pay per kWh for networks and policy
-    change = charges - r0 * grid_dom  # positive: households pay more than the generation model assumed
+        area_weight = recovery_area(weight[:, :, 0].sum(), p.national_households * p.national_mean_income)
+    share = np.divide(weight, area_weight[None, None, :], out=np.zeros_like(weight, dtype=float),
+                      where=area_weight[None, None, :] > 0)  # each slot's share of the area's total
+    total_dom = r0 * area_dom  # (D,) owed by the area's households, whatever is used on site
+    charges = total_dom[None, None, :] * share
+    ledger.extras["domestic_charges"] = charges * (1 + vat)  # what households pay towards these costs
+    change = charges - r0[None, None, :] * grid_dom  # positive: households pay more than the generation model assumed
     ledger.book("households", "network_charges", -change * (1 + vat))
     ledger.book("treasury", "vat_on_bills", (vat * change).sum(axis=1))
-    total_nd = grid_nd.sum(axis=(0, 1), keepdims=True)
-    charges_nd = (r0_nd[0, 0] * demand_nd.sum())[None, None, :] * np.divide(grid_nd, total_nd, out=np.zeros_like(grid_nd),
-                                                                             where=total_nd > 0)
-    change_nd = charges_nd - r0_nd * grid_nd
+    elsewhere_dom = total_dom - charges.sum(axis=(0, 1)) - r0 * (area_dom - place_dom)
+    unit_nd = np.divide(r0_nd * area_nd, area_nd - on_site_nd, out=np.zeros(D), where=area_nd - on_site_nd > 0)
+    change_nd = unit_nd[None, None, :] * grid_nd - r0_nd[None, None, :] * grid_nd
     for k, party in enumerate(ND_PARTIES):
         if np.any(change_nd[:, k, :]):
             ledger.book(party, "network_charges", -change_nd[:, k, :])
+    elsewhere_nd = (unit_nd - r0_nd) * (area_nd - place_nd)
+    v = p.vat_rate_domestic_energy
+    ledger.book("bill_payers_elsewhere", "network_charges",
+                -spread * ((1 + v) * elsewhere_dom + elsewhere_nd)[None, :])
+    ledger.book("treasury", "vat_on_bills", spread * (v * elsewhere_dom)[None, :])
     if network == "public":
         bill = p.domestic_electricity_bill / (1 + p.vat_rate_domestic_energy)  # excl. VAT
         net_dom = p.network_share_of_domestic_bill * bill * h.sum()  # (D,)
         net_nd = p.network_share_of_nondomestic_price * p.nondomestic_price_per_kwh * demand_nd.sum()
         saving_dom = p.public_network_saving_share * net_dom
         saving_nd = p.public_network_saving_share * net_nd
-        ledger.book("households", "public_network_saving", share * saving_dom[None, None, :] * (1 + vat))
-        ledger.book("treasury", "vat_on_bills", -(share * saving_dom[None, None, :] * vat).sum(axis=1))
+        place_weight = weight.sum(axis=(0, 1), keepdims=True)
+        place_share = np.divide(weight, place_weight, out=np.zeros_like(weight, dtype=float), where=place_weight > 0)
+        ledger.book("households", "public_network_saving", place_share * saving_dom[None, None, :] * (1 + vat))
+        ledger.book("treasury", "vat_on_bills", -(place_share * saving_dom[None, None, :] * vat).sum(axis=1))
+        total_nd = grid_nd.sum(axis=(0, 1), keepdims=True)
         nd_share = np.divide(grid_nd, total_nd, out=np.zeros_like(grid_nd), where=total_nd > 0)
         for k, party in enumerate(ND_PARTIES):
             if np.any(nd_share[:, k, :]):
                 ledger.book(party, "public_network_saving", nd_share[:, k, :] * saving_nd[None, :])
-        spread = np.full((G, 1), 1.0 / G)
         ledger.book("network_owners", "public_network_saving", -spread * (saving_dom + saving_nd)[None, :])
         compensation = p.network_compensation_cost_share * (net_dom + net_nd)
         ledger.book("network_owners", "compensation", spread * compensation[None, :])
         ledger.book("treasury", "compensation", -spread * compensation[None, :])
-    if np.any(gen.levy != 0):
-        grid_total = grid_dom.sum(axis=(0, 1)) + grid_nd.sum(axis=(0, 1))
-        unit_levy = np.divide(gen.levy, grid_total, out=np.zeros_like(grid_total), where=grid_total > 0)
+    if np.any(gen.levy != 0):  # a generation tariff: a levy on every kWh bought in the area
+        area_grid = (area_dom - on_site_dom) + (area_nd - on_site_nd)
+        unit_levy = np.divide(gen.levy, area_grid, out=np.zeros_like(area_grid), where=area_grid > 0)
         ledger.book("households", "generation_levy", -unit_levy[None, None, :] * grid_dom * (1 + vat))
         ledger.book("treasury", "vat_on_bills", (vat * unit_levy[None, None, :] * grid_dom).sum(axis=1))
         for k, party in enumerate(ND_PARTIES):
             if np.any(grid_nd[:, k, :]):
                 ledger.book(party, "generation_levy", -unit_levy[None, :] * grid_nd[:, k, :])
+        dom_elsewhere, nd_elsewhere = unit_levy * (area_dom - place_dom), unit_levy * (area_nd - place_nd)
+        ledger.book("bill_payers_elsewhere", "generation_levy", -spread * ((1 + v) * dom_elsewhere + nd_elsewhere)[None, :])
+        ledger.book("treasury", "vat_on_bills", spread * (v * dom_elsewhere)[None, :])
     if supply == "public":
         margin = p.public_supply_margin_on_bill * p.domestic_electricity_bill / (1 + p.vat_rate_domestic_energy) * h.sum()
         ledger.book("households", "supply_return", np.divide(h, h.sum(), out=np.zeros_like(h), where=h.sum() > 0)

@@ -87,6 +87,7 @@ def metrics(gen: k.Generation, ledger: k.Ledger, units: k.Units, groups: k.Group
            "self_consumed_gwh": gen.self_consumed_kwh.sum(axis=0) / 1e6,
            "capex": gen.capex.sum(axis=0),
            "real_value": ledger.real_value.sum(axis=0),
+           "climate_value": gen.climate_value if gen.climate_value is not None else np.zeros(net.shape[2]),
            "to_households": landing["households"], "to_public": landing["public"], "to_outside": landing["outside"],
            "net_per_household": net.sum(axis=(0, 1)) / H,
            "cost_shift_per_household": -cost.sum(axis=(0, 1)) / H,

@@ -31,7 +31,6 @@ RENAMED = {
     ("economics", "retail_price_nondomestic_gbp_per_kwh"): ("prices", "nondomestic_price_per_kwh"),
     ("economics", "export_tariff_gbp_per_kwh"): ("prices", "export_price_untied_per_kwh"),
     ("economics", "vat_rate_domestic_energy"): ("tariffs", "vat_rate_domestic_energy"),
-    ("economics", "network_policy_share_of_unit_price"): ("tariffs", "network_policy_share_of_unit_rate"),
     ("economics", "capex_gbp_per_kwp_at_4kwp"): ("costs", "capex_per_kwp_at_4kwp"),
     ("economics", "capex_size_exponent"): ("costs", "capex_size_exponent"),
     ("economics", "scaffolding_gbp_per_system"): ("costs", "access_cost_house"),
@@ -63,6 +62,17 @@ RENAMED = {
 }
 
 
+#: Parameters the money model no longer uses -> why, and what replaces them. A place config that
+#: still overrides one stops with this message (silently ignoring it would change its results).
+RETIRED = {
+    ("economics", "network_policy_share_of_unit_price"): "tariffs.onsite_value_premium",
+    ("tariffs", "network_policy_share_of_unit_rate"): "tariffs.onsite_value_premium",
+    ("adoption", "adoption_public_body"): "adoption.adoption_public_programme and adoption.adoption_public_heritage_transport",
+}
+RETIRED_WHY = ("the money model (2026-12) values power used on site at its system value plus avoided losses "
+               "(onsite_value_premium); the rest of the unit rate is recovered from all bill payers")
+
+
 @dataclass(frozen=True)
 class Params:
     """Every money parameter as an array over parameter draws ``(D,)``.
@@ -82,10 +92,15 @@ class Params:
     nondomestic_price_per_kwh: np.ndarray = _p("prices", "small non-domestic unit rate excl. VAT [currency/kWh]")
     # Tariff rules
     vat_rate_domestic_energy: np.ndarray = _p("tariffs", "VAT on domestic energy [-]")
-    network_policy_share_of_unit_rate: np.ndarray = _p("tariffs", "network and policy part of the domestic unit rate excl. VAT [-]")
     nondomestic_price_factor_micro: np.ndarray = _p("tariffs", "unit price of users < 20 MWh/yr relative to small users [-]")
     nondomestic_price_factor_large: np.ndarray = _p("tariffs", "unit price of users > 500 MWh/yr relative to small users [-]")
     export_tied_share_households: np.ndarray = _p("tariffs", "exporting households on a tied export tariff [-]")
+    climate_value_per_kwh: np.ndarray = _p("tariffs", "value of emissions avoided that no price carries [currency/kWh]")
+    onsite_value_premium: np.ndarray = _p("tariffs", "value of a kWh used on site beyond its energy, share of the system value [-]")
+    national_domestic_kwh: np.ndarray = _p("tariffs", "domestic electricity of the cost-recovery area (GB) [kWh/yr]")
+    national_nondomestic_kwh: np.ndarray = _p("tariffs", "non-domestic electricity of the cost-recovery area [kWh/yr]")
+    national_households: np.ndarray = _p("tariffs", "households of the cost-recovery area [-]")
+    national_mean_income: np.ndarray = _p("tariffs", "mean household income of the cost-recovery area [currency/yr]")
     export_ppa_share_of_system_value: np.ndarray = _p("tariffs", "export PPA price of systems above 50 kWp, share of the system value [-]")
     typical_electricity_kwh_per_household: np.ndarray = _p("tariffs", "typical domestic electricity use [kWh/yr]")
     typical_gas_kwh_per_household: np.ndarray = _p("tariffs", "typical domestic gas use [kWh/yr]")
@@ -120,6 +135,8 @@ class Params:
     landlord_rent_capture_share: np.ndarray = _p("routes", "private tenant's savings a landlord recovers in rent [-]")
     social_landlord_recovery_share: np.ndarray = _p("routes", "social tenants' savings recovered by the landlord [-]")
     roof_rent_per_kwp_year: np.ndarray = _p("routes", "roof rent a third-party owner pays the roof's owner [currency/kWp/yr]")
+    ppa_discount_landlord: np.ndarray = _p("routes", "landlord's price to commercial tenants below their price [-]")
+    roof_lease_cost_per_site: np.ndarray = _p("routes", "legal cost of a rooftop lease for a third party [currency]")
     ppa_discount_coop: np.ndarray = _p("routes", "co-op's on-site price below the occupant's price [-]")
     ppa_discount_aggregator: np.ndarray = _p("routes", "aggregator's on-site price below the occupant's price [-]")
     ppa_discount_public: np.ndarray = _p("routes", "public company's on-site price below the occupant's price [-]")
@@ -128,10 +145,14 @@ class Params:
     adoption_payback_decay_per_year: np.ndarray = _p("adoption", "uptake = exp(-k x simple payback) [1/yr]")
     adoption_income_elasticity: np.ndarray = _p("adoption", "owner-occupier uptake ~ (income/median)^e [-]")
     adoption_private_landlord: np.ndarray = _p("adoption", "private landlords' and freeholders' uptake relative to owner-occupiers [-]")
-    adoption_social_landlord: np.ndarray = _p("adoption", "social landlords' uptake relative to owner-occupiers [-]")
-    adoption_commercial: np.ndarray = _p("adoption", "businesses' uptake relative to owner-occupiers [-]")
-    adoption_public_body: np.ndarray = _p("adoption", "public bodies' uptake relative to owner-occupiers [-]")
+    adoption_social_landlord: np.ndarray = _p("adoption", "social landlords' roofs with panels through programmes [-]")
+    adoption_payback_decay_business: np.ndarray = _p("adoption", "businesses' uptake ~ exp(-k x simple payback) [1/yr]")
+    adoption_commercial: np.ndarray = _p("adoption", "businesses' and faith communities' uptake at a zero payback [-]")
+    adoption_public_programme: np.ndarray = _p("adoption", "schools', health and civic roofs with panels through programmes [-]")
+    adoption_public_heritage_transport: np.ndarray = _p("adoption", "museums' and stations' roofs with panels [-]")
     # Ownership models
+    council_share_of_social_homes: np.ndarray = _p("ownership_models", "social homes whose landlord is the council [-]")
+    council_share_of_schools: np.ndarray = _p("ownership_models", "school roofs the council controls [-]")
     coop_share_of_other_roofs: np.ndarray = _p("ownership_models", "other roofs whose owners host a co-op array [-]")
     public_share_of_other_roofs: np.ndarray = _p("ownership_models", "roofs not under public control that host a public array [-]")
     coop_membership_at_median_income: np.ndarray = _p("ownership_models", "households holding co-op shares at median income [-]")
@@ -246,6 +267,24 @@ class Params:
         """Average export price of exporting households: a tied/untied mix ``(D,)`` [currency/kWh]."""
         s = self.export_tied_share_households
         return s * self.export_price_tied_per_kwh + (1 - s) * self.export_price_untied_per_kwh
+
+    @property
+    def onsite_value(self) -> np.ndarray:
+        """Real value of a kWh used on site: the system value of power plus avoided losses and variable
+        network costs ``(D,)`` [currency/kWh]."""
+        return self.export_system_value_per_kwh * (1 + self.onsite_value_premium)
+
+    @property
+    def shifted_per_kwh_domestic(self) -> np.ndarray:
+        """What a domestic kWh not bought from the grid no longer pays towards costs that do not go away
+        with it ``(D,)`` [currency/kWh, excl. VAT]: the unit rate less the on-site value (networks,
+        policy levies, supplier costs and margin), recovered from every bill payer instead."""
+        return np.clip(self.domestic_price_ex_vat - self.onsite_value, 0, None)
+
+    @property
+    def shifted_per_kwh_nondomestic(self) -> np.ndarray:
+        """:attr:`shifted_per_kwh_domestic` for a non-domestic kWh at the small-user price ``(D,)``."""
+        return np.clip(self.nondomestic_price_per_kwh - self.onsite_value, 0, None)
 
     @property
     def domestic_electricity_bill(self) -> np.ndarray:

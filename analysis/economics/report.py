@@ -26,6 +26,8 @@ INVESTORS = {"market": ("households", "private_landlords", "housing_revenue_acco
                         "faith_communities"),
              "market_batteries": ("households", "private_landlords", "housing_revenue_account", "public_bodies",
                                   "businesses", "faith_communities"),
+             "market_breakeven": ("households", "private_landlords", "housing_revenue_account", "public_bodies",
+                                  "businesses", "faith_communities"),
              "aggregator": ("aggregator",), "coop": ("coop_members",), "public": ("public_bodies",)}
 
 
@@ -86,6 +88,7 @@ def ledger_report(db, scenario: str | None = None) -> dict:
             "id": name, "ownership": ownership, "roofs": ROOF_SET_LABELS.get(roof_set, roof_set),
             "installed_mwp": _clean(row["installed_mwp"]), "value_created_per_year": _clean(row["real_value"]),
             "grants_per_year": _clean(row.get("grants", 0.0)),
+            "climate_value_per_year": _clean(row.get("climate_value", 0.0)),
             "parties": listed,
             "lands_on": {where: _clean(sum(p["per_year"] or 0 for p in listed if p["lands_on"] == where))
                          for where in ("households", "public", "outside")},
@@ -109,6 +112,8 @@ def ledger_text(report: dict) -> str:
         lines.append("")
         lines.append(f"{sc['id']}: {sc['ownership']} on {sc['roofs']} — {sc['installed_mwp']:,.1f} MWp, "
                      f"value created {_money(sc['value_created_per_year'])}"
+                     + (f" (+ climate value {_money(sc['climate_value_per_year'])})"
+                        if sc.get("climate_value_per_year") else "")
                      + (f", grants {_money(sc['grants_per_year'])}" if sc.get("grants_per_year") else ""))
         for p in sc["parties"]:
             if abs(p["per_year"] or 0) < 0.5:

@@ -33,6 +33,7 @@ from analysis.economics.params import Params
 SCENARIOS = {
     "market": ("market", "own", "equal"),
     "market_batteries": ("market_batteries", "own", "equal"),
+    "market_breakeven": ("market_breakeven", "own", "equal"),
     "aggregator": ("aggregator", "own", "equal"),
     "coop": ("coop", "own", "equal"),
     "public": ("public", "own", "equal"),
@@ -54,7 +55,8 @@ SCENARIOS = {
 }
 ROOF_SETS = ("own", "worthwhile_roofs", "all_roofs", "market_roofs")
 #: Plain-words labels of the models (charts, findings, the ledger command share them).
-MODEL_LABELS = {"market": "Market", "market_batteries": "Market with batteries", "aggregator": "Rent-a-roof company",
+MODEL_LABELS = {"market": "Market", "market_batteries": "Market with batteries",
+                "market_breakeven": "Market, every owner acting on the money", "aggregator": "Rent-a-roof company",
                 "coop": "Community co-op", "public": "Public ownership"}
 
 

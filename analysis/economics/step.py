@@ -77,10 +77,9 @@ class Inputs:
     @classmethod
     def of(cls, units: k.Units, groups: k.Groups, params=None, curve=None) -> "Inputs":
         """Classes of roofs; with central ``params`` and ``curve`` each roof first learns whether panels
-        create value on it (the worthwhile-roof set, decided roof by roof, not per class)."""
+        create value on it and what each owner would decide (roof by roof, not per class)."""
         if params is not None and curve is not None:
-            units = k.Units(**{**units.__dict__, "worthwhile": k.worthwhile(units, k.base_quantities(units, params,
-                                                                                                      curve))[:, 0]})
+            units = k.Units(**{**units.__dict__, "decisions": k.roof_decisions(units, params, curve)})
         area_classes, _ = inputs.class_units(units, groups, by="area")
         decile_classes, deciles = inputs.class_units(units, groups, by="decile")
         return cls(units, groups, area_classes, decile_classes, deciles)
@@ -155,6 +154,8 @@ def economics_tables(buildings: pd.DataFrame, potential: pd.DataFrame, areas: pd
     curve = curve or build_curve(assumptions, pv_profile, log=log)
     params = dr.central_params(assumptions)
     data = Inputs.of(units, groups, params, curve)
+    del units  # the roofs themselves are summed into classes: only those are kept (memory grows with classes)
+    data.units = None
     timings["prepare"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -186,6 +187,7 @@ def economics_tables(buildings: pd.DataFrame, potential: pd.DataFrame, areas: pd
                              "concentration_benefit_areas": _safe_ci(area["benefit_per_household"][ok],
                                                                      area["income_mean"][ok], area["households"][ok]),
                              "fixed_by_construction": m.fixed_by_construction(name)})
+    runner.base.cache.clear()  # the plans: every generation the policy matrix needs is kept in the runner
     timings["scenarios (central, area classes)"] = time.perf_counter() - t0
     if progress:
         progress("ownership scenarios")
@@ -203,6 +205,7 @@ def economics_tables(buildings: pd.DataFrame, potential: pd.DataFrame, areas: pd
         lambda tariff: Runner(data.area_classes, groups, params.replace(aggregator_generation_tariff_per_kwh=tariff),
                               curve, base=dataclasses.replace(runner.base, params=params.replace(
                                   aggregator_generation_tariff_per_kwh=tariff), cache={})), assumptions)
+    del runner
     timings["policy matrix"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()

@@ -51,9 +51,9 @@ def scenario_table(con, names) -> pd.DataFrame:
     """One row per scenario: capacity, value created, where the money lands, grants, net per household [currency/yr]."""
     s = con.execute(f"SELECT * FROM {T.SCENARIO_SUMMARY}").df().set_index("scenario")
     names = [n for n in names if n in s.index]
-    cols = ["installed_mwp", "real_value", "to_households", "to_public", "to_outside", "grants", "net_per_household",
-            "share_losing"]
-    return s.loc[names, cols].reset_index()
+    cols = ["installed_mwp", "real_value", "climate_value", "to_households", "to_public", "to_outside", "grants",
+            "net_per_household", "share_losing"]
+    return s.loc[names, [c for c in cols if c in s.columns]].reset_index()
 
 
 def landing_frame(con, names) -> pd.DataFrame:
