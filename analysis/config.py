@@ -474,12 +474,22 @@ class AdoptionSchema(_Strict):
     source: Name | None = None
 
 
+class PublishedTotalSchema(_Strict):
+    """A published total of the place's installations, to compare the mapped panels with."""
+
+    installations: float | None = Field(default=None, ge=0)
+    kw: float | None = Field(default=None, ge=0)
+    source: Name
+
+
 class ExistingPvSchema(_Strict):
-    """Panels already on the roofs: a CSV of installations, and whether to read OSM's mapped panels."""
+    """Panels already on the roofs: a CSV of installations, whether to read OSM's mapped panels, and a
+    published total to compare them with."""
 
     file: Name | None = None
     source: Name | None = None
     osm: StrictBool | None = None
+    published: PublishedTotalSchema | None = None
 
 
 class PricesSchema(_Strict):
@@ -546,6 +556,7 @@ EXAMPLES = {
     "existing_pv": "existing_pv: {file: installations.csv, source: \"MCS register 2024\"}",
     "existing_pv.file": "file: installations.csv   (building_id or lat and lon, kwp[, year])",
     "existing_pv.osm": "osm: false   (do not read the panels mapped in the OSM buildings file)",
+    "existing_pv.published": "published: {installations: 508, kw: 3260, source: \"MCS register 2012-2024\"}",
     "prices.file": "file: prices.csv   (series, period, value, unit, source: see analysis/data/prices/GB.csv)",
     "prices.period": "period: 2026-07   (the first month of the quarter whose prices to use)",
 }

@@ -27,6 +27,7 @@ import shapely
 
 from analysis import config as config_mod
 from analysis import attributes, cache, heat, homes, ownership, roofs, shading, solar, store
+from analysis import tables as T
 from analysis.ingest import areas as areas_mod
 from analysis.ingest import buildings as buildings_mod
 from analysis.ingest import checks, existing_pv, synthetic
@@ -882,7 +883,7 @@ def _compute(cfg, areas, source: BuildingSource, writer, weather, meta, grid, hi
         writer.put("roof_planes", planes[[*PLANE_COLUMNS, *[c for c in planes.columns
                                                              if c not in PLANE_COLUMNS and c != "building_row"]]])
         writer.put("building_potential", potential["building_potential"])
-        writer.put("existing_pv", potential["existing_pv"])
+        writer.put(T.EXISTING_PV, potential["existing_pv"])
         has_planes = np.bincount(planes["building_row"].to_numpy(), minlength=len(buildings)) > 0
         if heat_frames is not None:
             writer.put("building_heat", heat_frames[0])
@@ -917,7 +918,7 @@ def _compute(cfg, areas, source: BuildingSource, writer, weather, meta, grid, hi
     progress.step("district heating zones and solar district heat (place)", len(b_area))
     if with_ownership:
         own_tables, _ = economics_tables(economics_frame, potential, areas, tables, cfg, log, (weather, meta),
-                                         progress=progress)
+                                         progress=progress, existing=source.existing_pv)
         tables.update(own_tables)
     else:
         progress.step("ownership and scenarios", n_buildings)
@@ -987,7 +988,8 @@ def building_sums(buildings: pd.DataFrame, planes: pd.DataFrame, columns) -> pd.
 
 
 def economics_tables(buildings, potential, areas, heat_tables: dict, cfg, log: QualityLog | None = None,
-                     weather_and_meta=None, progress: Progress | None = None) -> tuple[dict, list]:
+                     weather_and_meta=None, progress: Progress | None = None,
+                     existing: pd.DataFrame | None = None) -> tuple[dict, list]:
     """The money step (:func:`analysis.economics.step.economics_tables`) on the store's frames: store tables.
 
     ``potential`` holds kWp and kWh per building (:func:`building_sums`, rows aligned with
@@ -1024,16 +1026,53 @@ def economics_tables(buildings, potential, areas, heat_tables: dict, cfg, log: Q
     tables = money.economics_tables(frame, potential, area_frame, area_heat, cfg.assumptions, seed, log, curve=curve,
                                     progress=tick)
     tables["area_owners"] = area_owners(frame, potential, area_frame)
+    tables.update(adoption_tables(cfg, frame, area_frame, potential, tables, existing, seed))
+    return tables, []
+
+
+def adoption_tables(cfg, frame: pd.DataFrame, area_frame: pd.DataFrame, potential: pd.DataFrame, tables: dict,
+                    existing: pd.DataFrame | None, seed: int) -> dict:
+    """The panels already on the roofs by owner, tenure and decile, and the market's uptake checked
+    against observed installations: a place's file of installations per area
+    (``observed_adoption``) where it gives one, else the buildings with panels already mapped."""
+    from analysis import adoption
+    from analysis.ingest.adoption import read_observed_adoption
+
+    out = {}
+    terms = tables.get(T.MARKET_UPTAKE_TERMS)
+    if existing is not None and terms is not None:
+        summary = adoption.existing_summary(frame, existing, terms)
+        sources = ", ".join(sorted(set(existing["source"].astype(str)))) if len(existing) else "none"
+        totals = [{"dimension": "total", "group": "mapped", "buildings": float(existing["building_id"].nunique()),
+                   "kwp": float(existing["kwp"].sum()), "source": sources}]
+        published = (cfg.raw.get("existing_pv") or {}).get("published")
+        if published:
+            totals.append({"dimension": "total", "group": "published",
+                           "buildings": float(published.get("installations") or np.nan),
+                           "kwp": float(published.get("kw") or np.nan), "source": published["source"]})
+        out[T.EXISTING_PV_SUMMARY] = pd.concat([summary, pd.DataFrame(totals)], ignore_index=True)
     spec = cfg.raw.get("observed_adoption")
+    observed, label = None, ""
     if spec:
-        from analysis.adoption import adoption_comparison
+        observed = read_observed_adoption(cfg.resolve(spec["file"]), spec["id"], spec["count"], spec.get("kw"))
+        label = spec.get("source") or "observed installations per area (place file)"
         from analysis.economics import inputs
 
-        observed = read_observed_adoption(cfg.resolve(spec["file"]), spec["id"], spec["count"], spec.get("kw"))
         _, groups = inputs.prepare(frame, potential, area_frame)
-        area_cmp, cmp = adoption_comparison(observed, tables["scenario_area"].query("scenario == 'market'"), groups)
-        tables["adoption_area"], tables["adoption_comparison"] = area_cmp, cmp
-    return tables, []
+        out[T.ADOPTION_AREA], out[T.ADOPTION_COMPARISON] = adoption.adoption_comparison(
+            observed, tables["scenario_area"].query("scenario == 'market'"), groups)
+    elif existing is not None and len(existing):
+        area_of = pd.Series(frame["area_id"].to_numpy(), index=frame["building_id"].astype(str))
+        areas_with = area_of.reindex(existing["building_id"].astype(str).unique()).dropna()
+        observed = areas_with.value_counts().rename_axis("area_id").reset_index(name="installations")
+        sources = sorted(set(existing["source"].astype(str))) if "source" in existing else []
+        label = ("buildings with panels mapped in OpenStreetMap" if sources == ["osm"]
+                 else f"buildings with panels ({', '.join(sources)})")
+    if observed is not None and terms is not None and terms["households"].sum() > 0:
+        elasticity = float(cfg.assumptions.get("adoption", "adoption_income_elasticity"))
+        out[T.ADOPTION_FIT], out[T.ADOPTION_FIT_PARAMETERS] = adoption.adoption_fit(terms, observed, elasticity, label,
+                                                                                     seed)
+    return out
 
 
 def area_owners(buildings: pd.DataFrame, potential: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:

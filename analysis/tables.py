@@ -71,6 +71,11 @@ RANKING_DRIVERS = "ranking_drivers"
 ECONOMICS_TIMINGS = "economics_timings"
 ADOPTION_AREA = "adoption_area"
 ADOPTION_COMPARISON = "adoption_comparison"
+MARKET_UPTAKE_TERMS = "market_uptake_terms"
+ADOPTION_FIT = "adoption_fit"
+ADOPTION_FIT_PARAMETERS = "adoption_fit_parameters"
+EXISTING_PV = "existing_pv"
+EXISTING_PV_SUMMARY = "existing_pv_summary"
 
 TABLES = {t.name: t for t in (
     Table(META, ("key",), "one fact about the store: place, CRS, currency, price date, credits"),
@@ -121,6 +126,11 @@ TABLES = {t.name: t for t in (
     Table(ECONOMICS_TIMINGS, ("part",), "seconds per part of the money step"),
     Table(ADOPTION_AREA, ("area_id",), "observed and modelled installations in one area"),
     Table(ADOPTION_COMPARISON, ("metric",), "one measure of observed against modelled installations"),
+    Table(MARKET_UPTAKE_TERMS, ("area_id",), "the market's installs in one area, owner-occupiers' at elasticity 0"),
+    Table(ADOPTION_FIT, ("metric",), "observed, modelled and refitted installation patterns in the test areas"),
+    Table(ADOPTION_FIT_PARAMETERS, ("parameter",), "one uptake parameter, published and refitted"),
+    Table(EXISTING_PV, ("building_id",), "panels already on one building (OpenStreetMap or a list of installations)"),
+    Table(EXISTING_PV_SUMMARY, ("dimension", "group"), "panels already on roofs by owner, tenure or decile"),
 )}
 
 #: Meta keys every store writes (read with :func:`analysis.store.meta`).

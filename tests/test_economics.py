@@ -154,6 +154,7 @@ def hand_params(**changes):
         retail_price_per_kwh=0.21, vat_rate_domestic_energy=0.05, onsite_value_premium=0.5,
         national_domestic_kwh=0.0, national_nondomestic_kwh=0.0, national_households=0.0, national_mean_income=0.0,
         roof_lease_cost_per_site=400.0, ppa_discount_landlord=0.1, council_share_of_social_homes=1.0,
+        inverter_replacement_floor_per_kwp=0.0, onsite_sale_cost_single_per_kwh=0.01, network_policy_per_kwh=0.11,
         council_share_of_schools=1.0,
         nondomestic_price_per_kwh=0.20, nondomestic_price_factor_micro=1.0, nondomestic_price_factor_large=1.0,
         export_price_tied_per_kwh=0.10, export_price_untied_per_kwh=0.05, export_tied_share_households=0.5,
@@ -349,6 +350,13 @@ def test_costs_not_saved_are_shared_with_bill_payers_elsewhere_by_hand():
     gen = k.generation(fixed_units, fixed_groups, p, flat_curve(), "market", share=np.ones(1))
     layer = k.network_and_supply(gen, fixed_groups, p, recovery="fixed")
     assert layer.extras["domestic_charges"].sum() == pytest.approx(1.05 * 0.11 * 36_000 / 10)
+    # only network and policy costs (here 5 p of the 11 p) move with the rule; the rest stays per kWh
+    p5 = hand_params(national_domestic_kwh=36_000.0, national_households=10.0, network_policy_per_kwh=0.05)
+    layer = k.network_and_supply(gen, fixed_groups, p5, recovery="fixed")
+    assert layer.extras["domestic_charges"].sum() == pytest.approx(
+        1.05 * (0.05 * 36_000 / 10 + 0.06 * 36_000 * 2520 / 34_920))
+    # the rule's effect on today's bills alone: a tenth of the area's 5 p × 36,000 against 5 p × 3,600 used here
+    assert layer.extras["recovery_reform"].sum() == pytest.approx(-1.05 * (0.05 * 36_000 / 10 - 0.05 * 3600))
 
 
 def test_landlord_sells_to_its_commercial_tenant_by_hand():

@@ -1196,3 +1196,18 @@ def test_store_builder_checkpoint_in_the_middle_keeps_every_row(tmp_path, backgr
     assert store.last_run(con)["run_id"] == first
     con.close()
     assert not (tmp_path / "place.duckdb.building").exists()
+
+
+@pytest.mark.slow  # runs the CLI
+@pytest.mark.parametrize("body, needle", [("building_id,kwp\nx1,-3\n", "row 2"), ("kwp\n3\n", "neither building_id")])
+def test_bad_installations_file_is_one_line_and_keeps_previous_results(tmp_path, previous, body, needle):
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "installations.csv").write_text(body)
+    place = write_place(tmp_path / "p", existing_pv={"file": "installations.csv", "osm": False})
+    db = previous(tmp_path / "store.duckdb")
+    before = _read(db, "SELECT sum(kwh) FROM results")
+    out = cli("run", "--place", str(place), "--db", str(db), "--replace", "--quiet")
+    assert out.returncode != 0
+    line = one_line_error(out)
+    assert "installations.csv" in line and needle in line
+    assert _read(db, "SELECT sum(kwh) FROM results") == before

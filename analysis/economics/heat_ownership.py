@@ -20,6 +20,8 @@ households equally). The **heat-pump counterfactual** is an air-source heat pump
 less the Treasury's grant, annualised at the household rate, electricity at the domestic unit
 rate through the seasonal COP, servicing): shown beside the bills, not booked.
 
+Domestic heat per area is first scaled to the area's metered gas (:func:`calibrated_heat`).
+
 Two scales are reported: the **borough** (every candidate area) and an **estate** (of the areas
 of mostly flats with ordinary heat per home, the one where a council scheme saves most per home
 — a few hundred homes, the scale of Munich's Ackermannbogen, 320 flats; :func:`estate_area`).
@@ -83,6 +85,7 @@ def heat_ownership(area_heat: pd.DataFrame, groups: k.Groups, p: Params, log: Qu
         heat_dom = np.where(missing, heat_all, heat_dom)
         log.record("economics", "heat_kwh_domestic", records=len(ah), imputed=int(missing.sum()),
                    note="no domestic/non-domestic split of heat demand: all modelled heat taken as domestic")
+    heat_dom = calibrated_heat(ah, heat_dom, log)
     f_solar = _column(ah, "sdh_solar_fraction")
     coll, store = _column(ah, "sdh_collector_m2"), _column(ah, "sdh_store_m3")
     hh = groups.households.sum(axis=1)  # (A,)
@@ -192,6 +195,30 @@ def heat_metrics(res: dict, groups: k.Groups) -> dict:
             "treasury_net": parties.get("treasury", zero),
             "owner_net": parties.get("esco", parties.get("coop_members", zero)),
             "real_value": ledger.real_value.sum(axis=0), "ledger_imbalance": ledger.imbalance()}
+
+
+#: An area's modelled heat is scaled to its metered gas by at most this factor either way.
+CALIBRATION_LIMIT = 3.0
+
+
+def calibrated_heat(ah: pd.DataFrame, heat_dom: np.ndarray, log: QualityLog | None = None) -> np.ndarray:
+    """Domestic heat per area ``(A,)`` [kWh/yr] scaled to metered gas where the place has it: by the
+    area's metered gas heat (``observed_gas_heat_kwh``) over the model's heat of the homes on gas
+    (``modelled_gas_heat_kwh``), within ``1 / CALIBRATION_LIMIT`` … ``CALIBRATION_LIMIT``; unchanged
+    where either is missing. Bills and savings per home then rest on the metered use, not on the
+    building model's error (which is largest in a few areas)."""
+    if not {"observed_gas_heat_kwh", "modelled_gas_heat_kwh"} <= set(ah.columns):
+        return heat_dom
+    observed = pd.to_numeric(ah["observed_gas_heat_kwh"], errors="coerce").to_numpy(dtype=float)
+    modelled = pd.to_numeric(ah["modelled_gas_heat_kwh"], errors="coerce").to_numpy(dtype=float)
+    ok = np.isfinite(observed) & np.isfinite(modelled) & (modelled > 0) & (observed > 0)
+    factor = np.ones(len(heat_dom))
+    factor[ok] = np.clip(observed[ok] / modelled[ok], 1 / CALIBRATION_LIMIT, CALIBRATION_LIMIT)
+    if log is not None and ok.any():
+        log.record("economics", "heat_calibration", records=len(heat_dom), derived=int(ok.sum()),
+                   note=f"domestic heat scaled to metered gas per area (median factor {np.median(factor[ok]):.2f}, "
+                        f"range {factor[ok].min():.2f}-{factor[ok].max():.2f})")
+    return heat_dom * factor
 
 
 def estate_area(council: dict, groups: k.Groups, flat_share: float = 0.8, heat_ratio: float = 1.5) -> int:

@@ -49,10 +49,13 @@ one runs a hidden loss.
 **The ledger identity** (tested for every scenario, cell and draw): the flows to all parties sum
 to the real value created,
 
-    (1 − s) · (p · (SC_dom + SC_comm) + P_nd · SC_nd) + v · export − O&M − capital at the public rate − on-site sale costs,
+    o · (SC_dom + SC_comm) + (P_nd − r_nd) · SC_nd + v · export − O&M − capital − on-site sale costs,
 
-with ``p`` the domestic price excl. VAT, ``P_nd`` the non-domestic price, ``s`` the network and
-policy share of the unit rate and ``v`` the system value of export. Every party lands on
+with ``o`` the on-site value of a kWh (:attr:`~analysis.economics.params.Params.onsite_value`),
+``P_nd`` the non-domestic price, ``r_nd`` what a non-domestic kWh not bought leaves owed, ``v``
+the system value of export, and capital at the reference rate (:func:`reference_rate`). The
+difference between what users save and ``o`` is recovered from every bill payer
+(:func:`network_and_supply`). Every party lands on
 households, the public purse or a named outside party (:mod:`analysis.economics.incidence`).
 
 References
@@ -175,6 +178,15 @@ def pv_capex(kwp_per_building, n_buildings, access, p: Params) -> np.ndarray:
     structural = (safe > LARGE_SYSTEM_KWP) * p.row("structural_cost_large_roof")
     n = np.asarray(n_buildings, dtype=float)[:, None]
     return np.where(k > 0, n * (variable + grid + structural) + access_cost(access, p), 0.0)
+
+
+def inverter_cost_per_kwp(kwp_per_building, p: Params) -> np.ndarray:
+    """Cost of one inverter replacement per kWp ``(U, D)`` [currency/kWp]: ``inverter_replacement_per_kwp``
+    at 4 kWp, falling with size like the panels' variable cost (``capex_size_exponent``), never below
+    ``inverter_replacement_floor_per_kwp`` (large string inverters)."""
+    size = np.clip(np.asarray(kwp_per_building, dtype=float), 1e-9, None)
+    scaled = p.row("inverter_replacement_per_kwp") * (size / 4.0) ** (-p.row("capex_size_exponent"))
+    return np.maximum(np.minimum(scaled, p.row("inverter_replacement_per_kwp")), p.row("inverter_replacement_floor_per_kwp"))
 
 
 def capital_recovery_factor(rate, years) -> np.ndarray:
@@ -752,7 +764,7 @@ def base_quantities(units: Units, p: Params, curve: SelfConsumptionCurve) -> Bas
     return Base(params=p, kwp=kwp, kwh=kwh, use={"direct": direct, "kit": kit},
                 capex=pv_capex(kwp_b, units.n_buildings, units.access, p),
                 kit_capex=np.where(is_flat & (kwp > 0), flats * p.row("shared_solar_cost_per_flat"), 0.0),
-                inverter_kwp=p.row("inverter_replacement_per_kwp") * kwp, om=kwp * p.row("om_per_kwp_year"),
+                inverter_kwp=inverter_cost_per_kwp(kwp_b, p) * kwp, om=kwp * p.row("om_per_kwp_year"),
                 nd_price=nondomestic_price(units.nd_bands, p),
                 consent_odds=p.row("consent_probability_per_party") ** np.clip(units.consents - 1, 0, None)[:, None],
                 slots=units.slot_weights(), split=tenure_split(units), communal=communal, curve=curve)
@@ -822,6 +834,13 @@ def _unit_rates(units: Units, p: Params, model: str) -> np.ndarray:
                     np.where(public[:, None], p.row("discount_rate_public"), p.row("discount_rate_commercial")))
 
 
+def reference_rate(rate, p: Params) -> np.ndarray:
+    """The rate at which the ledger counts capital as a real cost ``(U, D)`` or ``(1, D)``: the public
+    borrowing rate, or the investor's own where it is lower (co-op members who accept less than the
+    public rate lend at what they accept: their interest is then no loss to anyone)."""
+    return np.minimum(rate, p.row("discount_rate_public"))
+
+
 def export_price_untied(base: Base, units: Units) -> np.ndarray:
     """Export price of an exporter that is not a household ``(U, D)`` [currency/kWh]: the untied export
     tariff, or an export PPA at ``export_ppa_share_of_system_value`` of the system value for systems
@@ -869,7 +888,7 @@ def market_plan(units: Units, base: Base, route: str, batteries: bool = False) -
     consent = units.n_buildings[:, None] * np.clip(units.consents - 1, 0, None)[:, None] * p.row("consent_cost_per_party")
     vat_install = p.row("vat_rate_installation_domestic") * _owner_is(units, *VAT_PAYING_OWNERS)
     own_capital = annual_capital(base, units, rate, capex * (1 + vat_install), consent, battery_capex)
-    r_ref = p.row("discount_rate_public")
+    r_ref = reference_rate(rate, p)
     cap_ref = annual_capital(base, units, r_ref, capex, consent, battery_capex)
     vat_on_install = capex * vat_install * capital_recovery_factor(r_ref, p.row("lifetime_years"))
     export_price = np.where(oo, p.export_price_household[None, :], export_price_untied(base, units))
@@ -880,7 +899,7 @@ def market_plan(units: Units, base: Base, route: str, batteries: bool = False) -
     # commercial tenants a little below their price, with a metering and billing cost.
     nd_sold = np.where(nd_owner, 0.0, use["non_domestic"])
     d_l = p.row("ppa_discount_landlord")
-    nd_sale = ((1 - d_l) * base.nd_price - p.row("onsite_sale_cost_per_kwh")) * nd_sold
+    nd_sale = ((1 - d_l) * base.nd_price - p.row("onsite_sale_cost_single_per_kwh")) * nd_sold
     phi = p.row("landlord_rent_capture_share")
     psi = p.row("social_landlord_recovery_share")
     # The owner's share of its occupants' saving: all of it for owner-occupiers (they are the occupants),
@@ -912,7 +931,7 @@ def market_plan(units: Units, base: Base, route: str, batteries: bool = False) -
     objective = (owner_money + np.where(oo, dom_saving, 0.0) + np.where(freeholder, oo_flats, 0.0)
                  + np.where(social, dom_saving - captured + comm_saving, 0.0)
                  + np.where(_owner_is(units, "public_body"), dom_saving, 0.0))
-    real = _real_value(p, base, use, export, cap_ref, sold_on_site=p.row("onsite_sale_cost_per_kwh") * nd_sold)
+    real = _real_value(p, base, use, export, cap_ref, sold_on_site=p.row("onsite_sale_cost_single_per_kwh") * nd_sold)
     first_year = objective + own_capital  # before capital: for the simple payback
     return Plan(flows, objective, real, capex + battery_capex, first_year,
                 grant_to="roof_owner_or_leaseholders", use=use)
@@ -935,11 +954,13 @@ def third_party_plan(units: Units, base: Base, route: str, model: str) -> Plan:
                                             + p.row("roof_lease_cost_per_site")) * (1 - own_roof)
     rate = _unit_rates(units, p, model)
     own_capital = annual_capital(base, units, rate, capex, consent)
-    cap_ref = annual_capital(base, units, p.row("discount_rate_public"), capex, consent)
+    cap_ref = annual_capital(base, units, reference_rate(rate, p), capex, consent)
     rent = (1 - own_roof) * base.kwp * p.row("roof_rent_per_kwp_year")
     sold_dom = use["domestic"] + use["communal"]
     sold = sold_dom + use["non_domestic"]
-    onsite_cost = sold * p.row("onsite_sale_cost_per_kwh")
+    # billing many homes costs more per kWh than one meter of one business or public body
+    onsite_cost = (sold_dom * p.row("onsite_sale_cost_per_kwh")
+                   + use["non_domestic"] * p.row("onsite_sale_cost_single_per_kwh"))
     tariff = kwh * p.row("aggregator_generation_tariff_per_kwh") if model == "aggregator" else 0.0
     export_price = export_price_untied(base, units)
     revenue = (1 - d) * (p_ex * sold_dom + base.nd_price * use["non_domestic"]) + export_price * export + tariff
@@ -1059,19 +1080,16 @@ def roof_decisions(units: Units, p: Params, curve: SelfConsumptionCurve, chunk: 
 
 def worthwhile(units: Units, base: Base) -> np.ndarray:
     """Roofs where panels are worth building ``(U, D)`` bool: the real value of a full installation
-    (power used on site at its on-site value, export at its system value, less O&M and capital at the
-    public rate) plus the value of the emissions it avoids that no price carries
-    (``climate_value_per_kwh``: a public appraisal's view, as in the Green Book) is positive on the
-    better of its routes, whoever owns it. The equal-scale comparison on "worthwhile roofs" uses them."""
+    (power used on site at its on-site value, export at its system value, less O&M and capital) plus
+    the value of the emissions it avoids that no price carries (``climate_value_per_kwh``: a public
+    appraisal's view, as in the Green Book) is positive on the route the roof's owner would take.
+    The equal-scale comparison on "worthwhile roofs" uses them."""
     key = ("worthwhile",)
     if key not in base.cache:
-        direct = plan_for(units, base, "market", "direct").real + climate_value(base)
-        best = direct.copy()
-        flats = np.flatnonzero(units.flat)
-        if flats.size:
-            kit = plan_for(units.subset(flats), base.subset(flats), "market", "kit").real
-            best[flats] = np.maximum(best[flats], kit + climate_value(base)[flats])
-        base.cache[key] = (best > 0) & (base.kwp > 0)
+        # on the route the roof's owner would take (with or without shared-solar kit): the comparison
+        # on these roofs keeps each owner's route, so the test must too
+        chosen, _ = choose_route(units, base, "market")
+        base.cache[key] = (chosen.real + climate_value(base) > 0) & (base.kwp > 0)
     return base.cache[key]
 
 
@@ -1510,9 +1528,12 @@ def network_and_supply(gen: Generation, groups: Groups, p: Params, network: str 
     costs and margin, :attr:`Params.shifted_per_kwh_domestic` per kWh — is still owed and is
     recovered from every bill payer of the cost-recovery area (Great Britain for the packaged
     values: ``national_domestic_kwh``, ``national_households``, ``national_mean_income``;
-    ``national_nondomestic_kwh`` for businesses). Domestic costs are recovered per kWh bought
-    from the grid (``volumetric``, today's rule), the same per household (``fixed``) or in
-    proportion to income (``progressive``); non-domestic costs always per kWh. The place's
+    ``national_nondomestic_kwh`` for businesses). The network and policy part
+    (``network_policy_per_kwh``) of domestic costs is recovered per kWh bought from the grid
+    (``volumetric``, today's rule), the same per household (``fixed``) or in proportion to income
+    (``progressive``); the rest (wholesale cost above the value of power at solar hours, suppliers'
+    costs) and non-domestic costs always per kWh. A rule other than per kWh also changes today's
+    bills before any panel: that part alone is kept in ``extras["recovery_reform"]``. The place's
     households pay their share of the national total by that rule; the rest is paid by **bill
     payers elsewhere** (an outside party). Each group's change is booked against what the
     generation model assumed it pays (``shifted`` per kWh it still buys), so on-site use shifts
@@ -1554,8 +1575,14 @@ def network_and_supply(gen: Generation, groups: Groups, p: Params, network: str 
     on_site_dom, on_site_nd = place_dom - grid_dom.sum(axis=(0, 1)), place_nd - grid_nd.sum(axis=(0, 1))
     area_dom = recovery_area(place_dom, p.national_domestic_kwh)
     area_nd = recovery_area(place_nd, p.national_nondomestic_kwh)
+    # Two parts of what a kWh not bought leaves owed: network and policy costs (``network_policy_per_kwh``),
+    # recovered by the rule; the rest (the wholesale cost in the price above the value of power at the
+    # hours panels make it, suppliers' costs) stays with suppliers' per-kWh prices whatever the rule.
+    r_rule = np.minimum(p.network_policy_per_kwh, r0)
+    r_vol = r0 - r_rule
+    area_grid = area_dom - on_site_dom
     if recovery == "volumetric":
-        weight, area_weight = grid_dom, area_dom - on_site_dom
+        weight, area_weight = grid_dom, area_grid
     elif recovery == "fixed":
         weight = np.broadcast_to(h, grid_dom.shape)
         area_weight = recovery_area(h.sum(), p.national_households)
@@ -1566,9 +1593,15 @@ def network_and_supply(gen: Generation, groups: Groups, p: Params, network: str 
         area_weight = recovery_area(weight[:, :, 0].sum(), p.national_households * p.national_mean_income)
     share = np.divide(weight, area_weight[None, None, :], out=np.zeros_like(weight, dtype=float),
                       where=area_weight[None, None, :] > 0)  # each slot's share of the area's total
+    per_kwh = np.divide(grid_dom, area_grid[None, None, :], out=np.zeros_like(grid_dom, dtype=float),
+                        where=area_grid[None, None, :] > 0)
     total_dom = r0 * area_dom  # (D,) owed by the area's households, whatever is used on site
-    charges = total_dom[None, None, :] * share
+    charges = (r_rule * area_dom)[None, None, :] * share + (r_vol * area_dom)[None, None, :] * per_kwh
     ledger.extras["domestic_charges"] = charges * (1 + vat)  # what households pay towards these costs
+    if recovery != "volumetric":  # the rule's change to today's bills alone, before any panel (incl. VAT)
+        ledger.extras["recovery_reform"] = -(r_rule * area_dom)[None, None, :] * (
+            share - np.divide(demand_dom, area_dom[None, None, :], out=np.zeros_like(grid_dom, dtype=float),
+                              where=area_dom[None, None, :] > 0)) * (1 + vat)
     change = charges - r0[None, None, :] * grid_dom  # positive: households pay more than the generation model assumed
     ledger.book("households", "network_charges", -change * (1 + vat))
     ledger.book("treasury", "vat_on_bills", (vat * change).sum(axis=1))

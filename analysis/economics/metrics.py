@@ -334,3 +334,36 @@ def comparison_set() -> dict:
                            "grants"):
                 out[f"{a} minus {base}: {metric}"] = (a, base, metric)
     return out
+
+
+def uptake_terms(units: k.Units, share: np.ndarray, groups: k.Groups, elasticity: float) -> pd.DataFrame:
+    """The market's expected installing buildings per area, split so that its uptake parameters can be
+    refitted without rerunning it.
+
+    Owner-occupiers' uptake is ``(income ratio)^elasticity × f(payback)`` and the income ratio is the
+    area's, so per area ``owner_occupier_base`` (their installs at elasticity 0) times
+    ``income_ratio^e`` gives their installs at any elasticity ``e``; ``other_installs`` are every other
+    owner's (programmes, landlords, businesses).
+
+    Parameters
+    ----------
+    units : Units
+        Roof classes of the areas (each class within one area).
+    share : array (U,)
+        The market's expected installed share of each class's roofs (central draw).
+    groups : Groups
+        The areas.
+    elasticity : float
+        The income elasticity the market ran with.
+    """
+    n = len(groups)
+    installs = np.asarray(share, dtype=float) * units.n_buildings
+    oo = units.roof_owner == k.ROOF_OWNERS.index("owner_occupier")
+    ratio = np.where(units.income_ratio > 0, units.income_ratio, 1.0)
+    base = np.where(oo, installs / ratio ** elasticity, 0.0)
+    area_ratio = np.ones(n)
+    area_ratio[units.group] = ratio  # one ratio per area
+    return pd.DataFrame({"area_id": groups.ids, "households": groups.households.sum(axis=1),
+                         "income_mean": groups.income_mean, "decile": groups.decile, "income_ratio": area_ratio,
+                         "owner_occupier_base": np.bincount(units.group, weights=base, minlength=n),
+                         "other_installs": np.bincount(units.group, weights=np.where(oo, 0.0, installs), minlength=n)})

@@ -103,7 +103,9 @@ def policy_tables(runner: Runner, scenario_results: dict | None = None) -> dict:
         party_rows += m.party_records(name, ledger)
         rows.append({"cell": name, "network": network, "recovery": recovery, "generation": generation, **met,
                      "suits_network_charges": suits_of_charges(ledger, groups),
-                     "suits_fixed_by_construction": recovery == "progressive"})
+                     # all charges in proportion to income (Suits 0 by construction) only when the rule moves all of them
+                     "suits_fixed_by_construction": bool(recovery == "progressive" and np.all(
+                         runner.params.network_policy_per_kwh >= runner.params.shifted_per_kwh_domestic))})
     framing_rows = []
     central = {}
     for label, f in FRAMINGS.items():
@@ -111,7 +113,11 @@ def policy_tables(runner: Runner, scenario_results: dict | None = None) -> dict:
         met = {key: float(v[0]) for key, v in m.metrics(gen, ledger, units, groups).items()}
         central[label] = met
         parties = ledger.component_totals()
+        reform = ledger.extras.get("recovery_reform")
+        households = max(float(groups.households.sum()), 1e-9)
         framing_rows.append({"framing": label, **f, **met,
+                             "recovery_reform_per_household": float(reform[:, :, 0].sum()) / households
+                             if reform is not None else 0.0,
                              "network_saving": float(-parties.get(("network_owners", "public_network_saving"),
                                                                   np.zeros(1))[0]),
                              "network_compensation": float(parties.get(("network_owners", "compensation"),

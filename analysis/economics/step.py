@@ -177,6 +177,8 @@ def economics_tables(buildings: pd.DataFrame, potential: pd.DataFrame, areas: pd
         kind_rows.append(kind)
         party_rows += m.party_records(name, ledger)
         owner_rows.append(m.roof_owner_columns(name, gen, runner.units, runner.base))
+        if name == "market":
+            terms = m.uptake_terms(runner.units, gen.share[:, 0], groups, float(params.adoption_income_elasticity[0]))
         ok = area["households"] > 0
         net_ok = area["net_per_household"][ok]
         summary_rows.append({"scenario": name, "model": model, "roof_set": roof_set, "distribution": distribution, **met,
@@ -232,6 +234,7 @@ def economics_tables(buildings: pd.DataFrame, potential: pd.DataFrame, areas: pd
         progress("parameter draws")
 
     out.update(drawn.get("sensitivity", {}))
+    out[T.MARKET_UPTAKE_TERMS] = terms
 
     out.update({
         T.SCENARIO_AREA: m.frame_of(area_rows),
