@@ -291,6 +291,14 @@ def load_buildings(cfg, areas: gpd.GeoDataFrame, log: QualityLog,
         everything = _read_buildings_cached(path, cfg, section, log)
         frame = buildings_mod.assign_areas(everything, areas)
         context = _context_buildings(everything, frame, a)
+        if section.get("context_file"):  # the user's neighbours beyond the study area: they cast shade too
+            path = cfg.resolve(section["context_file"])
+            given = _given_context(buildings_mod.read_buildings(path, cfg.crs, section.get("columns"), log=log), frame, a)
+            if given is not None:
+                given = given.assign(building_id="context:" + given["building_id"].astype(str))
+                context = given if context is None else pd.concat([context, given], ignore_index=True)
+                log.record("buildings", "context_file", records=len(given), observed=len(given),
+                           note="neighbouring buildings from the place's context file shade the roofs at its edge")
         log.record("buildings", "area", records=len(frame) + frame.attrs.get("outside", 0), parsed=len(frame),
                    dropped=frame.attrs.get("outside", 0), note="buildings whose representative point lies outside "
                    "every area are left out (the extract covers a margin around the place)")
@@ -347,7 +355,7 @@ def _section_files(cfg, section) -> dict:
     def walk(node):
         if isinstance(node, dict):
             for k, v in node.items():
-                if k == "file" and isinstance(v, str):
+                if k in ("file", "context_file") and isinstance(v, str):
                     path = cfg.resolve(v)
                     out[str(path)] = config_mod.file_sha256(path) if path.is_file() else None
                     for sidecar in path.parent.glob(path.stem + ".*"):  # a shapefile's .dbf, .shx, .prj
@@ -399,7 +407,8 @@ def _real_buildings_cached(cfg, areas, log: QualityLog, progress=None):
                        seed=cfg.raw.get("seed"), crs=cfg.crs,
                        code=cache.code_hash("attributes.py", "homes.py", "ownership.py", "quality.py", "ingest/buildings.py",
                                             "ingest/tags.py", "ingest/checks.py", "ingest/areas.py"),
-                       function=inspect.getsource(load_buildings) + inspect.getsource(_context_buildings))
+                       function=inspect.getsource(load_buildings) + inspect.getsource(_context_buildings)
+                       + inspect.getsource(_given_context))
     frame, context, added, rows = cache.cached("place-buildings", key, compute)
     for column, values in added.items():
         areas[column] = values
@@ -453,6 +462,17 @@ def _sun_path_cached(weather, meta, weather_path, grid: pd.DataFrame, cfg):
     tilts, azimuths = np.unique(grid["tilt_deg"].to_numpy()), np.unique(grid["azimuth_deg"].to_numpy())
     return shading.sun_path_histogram_cached(weather, meta, weather_path, cfg.raw.get("weather_format"), tilts, azimuths,
                                              sp["n_sectors"], sp["elevation_step_deg"], grid.attrs.get("albedo", 0.2))
+
+
+def _given_context(given: gpd.GeoDataFrame, inside: gpd.GeoDataFrame, assumptions) -> gpd.GeoDataFrame | None:
+    """Buildings of a place's context file that are not the place's own (their representative point
+    lies in none of the place's footprints), with heights imputed where the file gives none."""
+    points = given.geometry.representative_point().to_numpy()
+    tree = shapely.STRtree(inside.geometry.to_numpy())
+    hit, _ = tree.query(points, predicate="within")
+    keep = np.ones(len(given), dtype=bool)
+    keep[hit] = False
+    return _context_buildings(given[keep], inside.iloc[0:0], assumptions) if keep.any() else None
 
 
 def _context_buildings(everything: gpd.GeoDataFrame, inside: gpd.GeoDataFrame, assumptions) -> gpd.GeoDataFrame | None:
@@ -909,6 +929,11 @@ def _compute(cfg, areas, source: BuildingSource, writer, weather, meta, grid, hi
     has_planes = np.concatenate(keep.pop("has_planes"))
     economics_frame = pd.concat(keep.pop("economics"), ignore_index=True)
     potential = pd.concat(keep.pop("potential"), ignore_index=True)
+    if "households" not in areas.columns:  # a place without household counts: the homes placed on its buildings
+        placed = economics_frame.groupby("area_id")["dwellings"].sum() if "dwellings" in economics_frame else pd.Series()
+        areas["households"] = areas["area_id"].map(placed).fillna(0).to_numpy(dtype=float)
+        log.default("areas", "households", len(areas), "the homes placed on the buildings",
+                    "the place gives no household counts per area")
     tables: dict = {"area_potential": area_potential_table(areas, area_sums)}
     if with_heat:
         bheat = pd.concat(keep.pop("heat"), ignore_index=True)

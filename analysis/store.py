@@ -553,6 +553,8 @@ class RunWriter:
             raise error
 
     def _write(self, name: str, frame) -> None:
+        if hasattr(frame, "columns") and len(frame.columns) == 0:
+            raise ValueError(f"table {name} has no columns (a step returned an empty frame without its columns)")
         con = self.con
         view = f"__incoming_{name}"
         table = as_arrow(frame)

@@ -294,5 +294,9 @@ def heat_tables(res_central: dict, groups: k.Groups) -> dict:
                          "gas_bill_per_home": council["gas_bill"][:, 0], "heat_pump_bill_per_home": council["heat_pump_bill"][:, 0],
                          **{f"{m}_bill_per_home": np.where(res_central[m]["built"][:, 0], res_central[m]["bill"][:, 0], np.nan)
                             for m in HEAT_MODELS}})
-    return {"heat_ownership": pd.DataFrame(summary), "heat_ownership_decile": pd.DataFrame(dec_rows),
-            "heat_ownership_tenure": pd.DataFrame(ten_rows), "heat_ownership_area": area}
+    group_columns = ["model", "households", "households_connected", "saving_per_household",
+                     "saving_per_connected_household"]
+    return {"heat_ownership": pd.DataFrame(summary),
+            "heat_ownership_decile": pd.DataFrame(dec_rows, columns=["model", "decile", *group_columns[1:]]),
+            "heat_ownership_tenure": pd.DataFrame(ten_rows, columns=["model", "tenure", *group_columns[1:]]),
+            "heat_ownership_area": area}

@@ -102,6 +102,8 @@ class Runner:
 
 def redistribute(gen: k.Generation, groups: k.Groups, distribution: str) -> k.Generation:
     """The same public generation with its pooled surplus returned by another rule (no rerun)."""
+    if groups.households.sum() <= 0:  # nobody to return it to: it stayed with the Treasury under every rule
+        return gen
     returned = {("households", c) for (name, c) in gen.pools if name == "public_return"}
     entries = {key: v.copy() for key, v in gen.ledger.entries.items() if key not in returned}
     ledger = k.Ledger(gen.ledger.n_groups, gen.ledger.n_draws, entries, gen.ledger.real_value.copy())

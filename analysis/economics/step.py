@@ -116,7 +116,7 @@ def parameter_drivers(draw_table: pd.DataFrame, draw_metrics: dict, metric_names
             order = np.argsort(-np.abs(rho))[:top]
             rows += [{"scenario": scenario, "metric": metric, "parameter": wide.columns[i],
                       "rank_correlation": float(rho[i])} for i in order]
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["scenario", "metric", "parameter", "rank_correlation"])
 
 
 def economics_tables(buildings: pd.DataFrame, potential: pd.DataFrame, areas: pd.DataFrame,
