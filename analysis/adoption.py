@@ -17,7 +17,17 @@ from analysis.economics.inputs import TENURE_COLUMNS
 
 
 def _spearman(x, y) -> float:
-    return float(pd.Series(np.asarray(x, dtype=float)).corr(pd.Series(np.asarray(y, dtype=float)), method="spearman"))
+    """Spearman rank correlation of two arrays (NaN pairs dropped; NaN when either is constant)."""
+    from scipy.stats import rankdata
+
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    ok = np.isfinite(x) & np.isfinite(y)
+    if ok.sum() < 2:
+        return float("nan")
+    rx, ry = rankdata(x[ok]), rankdata(y[ok])
+    if rx.std() == 0 or ry.std() == 0:
+        return float("nan")
+    return float(np.corrcoef(rx, ry)[0, 1])
 
 
 def adoption_comparison(observed: pd.DataFrame, market_area: pd.DataFrame, groups: k.Groups,
@@ -97,14 +107,20 @@ def fit_uptake(terms: pd.DataFrame, observed: np.ndarray) -> tuple[float, float,
     from scipy.optimize import minimize
 
     y = np.asarray(observed, dtype=float)
+    base = terms["owner_occupier_base"].to_numpy(dtype=float)
+    other = terms["other_installs"].to_numpy(dtype=float)
+    log_ratio = np.log(terms["income_ratio"].to_numpy(dtype=float))
 
-    def nll(theta):
-        mu = np.clip(expected_installs(terms, np.exp(theta[0]), np.exp(theta[1]), theta[2]), 1e-12, None)
-        return float(np.sum(mu - y * np.log(mu)))
+    def nll(theta):  # Poisson negative log-likelihood and its gradient in (log s1, log s2, e)
+        oo = np.exp(theta[0] + theta[2] * log_ratio) * base
+        ot = np.exp(theta[1]) * other
+        mu = np.clip(oo + ot, 1e-12, None)
+        w = 1 - y / mu
+        return float(np.sum(mu - y * np.log(mu))), np.array([w @ oo, w @ ot, w @ (oo * log_ratio)])
 
     bounds = [(np.log(1e-3), np.log(1e3))] * 2 + [(-3.0, 3.0)]
-    best = min((minimize(nll, x0, method="L-BFGS-B", bounds=bounds) for x0 in ([0.0, 0.0, 1.0], [0.0, 0.0, -1.0])),
-               key=lambda r: r.fun)
+    best = min((minimize(nll, x0, jac=True, method="L-BFGS-B", bounds=bounds)
+                for x0 in ([0.0, 0.0, 1.0], [0.0, 0.0, -1.0])), key=lambda r: r.fun)
     return float(np.exp(best.x[0])), float(np.exp(best.x[1])), float(best.x[2])
 
 
