@@ -210,10 +210,37 @@ def factsheet_data(con, building_ids: list[str]) -> dict:
         FROM scenario_area s JOIN w USING (area_id) GROUP BY 1""").df().set_index("scenario")
     geoms = con.execute("""SELECT b.building_id, ST_AsWKB(b.geom) AS wkb, b.roof_owner, p.kwh_central
         FROM buildings b JOIN selection USING (building_id) JOIN building_potential p USING (building_id)""").df()
+    existing = (con.execute("""SELECT count(DISTINCT e.building_id) AS buildings, coalesce(sum(e.kwp), 0) AS kwp,
+        string_agg(DISTINCT e.source, ', ') AS sources FROM existing_pv e JOIN selection USING (building_id)""").df().iloc[0]
+                if "existing_pv" in _tables(con) else None)
     run = store.last_run(con) or {}
     summary = json.loads(run.get("summary") or "{}")
     return {"pv": pv, "buildings": b, "kwh_per_home": per_home["kwh_per_home"], "heat": heat, "owners": owners,
-            "money": money, "geoms": geoms, "run": run, "summary": summary, "defaults": defaults_used(con)}
+            "money": money, "geoms": geoms, "run": run, "summary": summary, "defaults": defaults_used(con),
+            "existing": existing, "meta": store.meta(con)}
+
+
+def _tables(con) -> set[str]:
+    return {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+
+
+#: Symbols of the currencies the money step knows; any other is written as its ISO code.
+CURRENCY_SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
+
+
+def money_words(meta: dict) -> tuple[str, str]:
+    """(currency symbol or code, price date as words) from the store's meta."""
+    import calendar
+
+    code = str(meta.get("currency") or "GBP")
+    symbol = CURRENCY_SYMBOLS.get(code, code + " ")
+    date = str(meta.get("price_date") or "")
+    try:
+        year, month = date.split("-")
+        when = f"{calendar.month_name[int(month)]} {year}"
+    except ValueError:
+        when = "the store's"
+    return symbol, when
 
 
 def svg_map(geoms: pd.DataFrame, boundary=None, width: int = 640, height: int = 360) -> str:
@@ -305,15 +332,22 @@ def render_factsheet(title: str, data: dict, place: str, boundary=None, selectio
                    f"{f0(b['social_rented'])} socially rented and {f0(b['private_rented'])} privately rented "
                    f"(census shares of the neighbourhood, allocated to buildings); putting panels on all these roofs "
                    f"needs the agreement of about {f0(b['consents'])} roof owners and leaseholders.")
+    cur, when = money_words(data.get("meta") or {})
     money_rows = "".join(
-        f"<tr><td>{SCENARIO_LABELS[s]}</td><td>£{f0(money.loc[s, 'benefit'])}</td><td>£{f0(money.loc[s, 'cost'])}</td>"
-        f"<td><strong>£{f0(money.loc[s, 'net'])}</strong></td></tr>" for s in SCENARIO_LABELS if s in money.index)
+        f"<tr><td>{SCENARIO_LABELS[s]}</td><td>{cur}{f0(money.loc[s, 'benefit'])}</td><td>{cur}{f0(money.loc[s, 'cost'])}</td>"
+        f"<td><strong>{cur}{f0(money.loc[s, 'net'])}</strong></td></tr>" for s in SCENARIO_LABELS if s in money.index)
+    ex = data.get("existing")
+    existing_line = ("" if ex is None else
+                     f"<p><small>Panels already on these roofs: {f0(ex['buildings'])} buildings, {f1(ex['kwp'])} kWp "
+                     f"({html.escape(str(ex['sources'] or 'none recorded'))}; mapped panels are an undercount). The "
+                     f"potential above is what more panels could add.</small></p>")
     synthetic = bool(b["synthetic"])
     caveats = [
         "Ranges (low–high) come from the assumption ranges: usable roof share, module density, system losses.",
         shading_caveat(pv["kwh_central"], pv["unshaded_kwh_central"]),
-        "Money figures are per household per year for the neighbourhoods these buildings are in, at 2024 UK prices; "
-        "they compare ownership structures and are not a forecast.",
+        f"Money figures are per household per year for the neighbourhoods these buildings are in, at {when} prices "
+        f"({html.escape(str((data.get('meta') or {}).get('currency') or 'GBP'))}); they compare ownership structures "
+        "and are not a forecast.",
     ]
     defaults = defaults_caveat(data.get("defaults"))
     if defaults:
@@ -375,7 +409,8 @@ small, .foot {{ font-size: 8pt; color: #444; }} ul {{ margin: 2px 0; padding-lef
 " Map data © OpenStreetMap contributors." if osm else ""}</small></div>
 <div><h2>Who owns the roofs</h2><table><tr><th>Owner</th><th>Buildings</th><th>Homes</th><th>kWp</th></tr>{owners_rows}</table>
 <p><small>{html.escape(tenure_line)}</small></p>
-<h2>£ per household per year</h2><table><tr><th>If the panels are owned…</th><th>Gain</th><th>Cost</th><th>Net</th></tr>{money_rows}</table>
+{existing_line}
+<h2>{html.escape(cur.strip())} per household per year</h2><table><tr><th>If the panels are owned…</th><th>Gain</th><th>Cost</th><th>Net</th></tr>{money_rows}</table>
 <small>Gain: bill savings, returns, dividends, community fund. Cost: network charges shifted onto bills.</small></div>
 </div>
 <h2>Heat</h2><p>Heat demand is {f1((heat['demand_kwh'] or 0) / 1e6)} GWh a year; {dh_text}. Solar collectors on the same roofs

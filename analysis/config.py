@@ -492,6 +492,14 @@ class ExistingPvSchema(_Strict):
     published: PublishedTotalSchema | None = None
 
 
+class ConstraintSchema(_Strict):
+    """A layer of planning constraints on roofs (see :mod:`analysis.ingest.constraints`)."""
+
+    file: Name
+    kind: Literal["listed", "glazed", "conservation_area"]
+    source: Name | None = None
+
+
 class PricesSchema(_Strict):
     """Which dated prices a place's money results use (see :mod:`analysis.economics.prices`)."""
 
@@ -518,6 +526,7 @@ class PlaceSchema(_Strict):
     observed_adoption: AdoptionSchema | None = None
     prices: PricesSchema | None = None
     existing_pv: ExistingPvSchema | None = None
+    constraints: list[ConstraintSchema] | None = None
 
 
 #: An example of a valid value per key (list indices written ``[]``), for error messages.
@@ -553,6 +562,9 @@ EXAMPLES = {
     "assumption_files": "assumption_files: [my_assumptions.yml]",
     "observed_adoption": "observed_adoption: {file: installations.csv, id: LSOA11CD, count: installations}",
     "prices": "prices: {file: prices.csv, period: 2026-07}",
+    "constraints": "constraints: [{file: listed_buildings.geojson, kind: listed, source: \"Historic England NHLE\"}]",
+    "constraints[].kind": "kind: listed   (or glazed, conservation_area)",
+    "constraints[].file": "file: conservation_areas.gpkg",
     "existing_pv": "existing_pv: {file: installations.csv, source: \"MCS register 2024\"}",
     "existing_pv.file": "file: installations.csv   (building_id or lat and lon, kwp[, year])",
     "existing_pv.osm": "osm: false   (do not read the panels mapped in the OSM buildings file)",
@@ -713,6 +725,8 @@ def _path_keys(schema: PlaceSchema) -> list[tuple[str, str]]:
         keys.append(("existing_pv.file", schema.existing_pv.file))
     if schema.prices and schema.prices.file:
         keys.append(("prices.file", schema.prices.file))
+    for i, layer in enumerate(schema.constraints or []):
+        keys.append((f"constraints[{i}].file", layer.file))
     return keys
 
 

@@ -1242,7 +1242,7 @@ def concentrated_gains(con) -> list[Finding]:
 
 
 def value_by_ownership(con) -> Finding:
-    """Whether who owns the panels changes the value they create (all suitable roofs), not only who gets it."""
+    """Whether who owns the panels changes the value they create (the same roofs), not only who gets it."""
     s = _summary(con, ["equal_market", "equal_public", "equal_coop"])
     if "real_value" not in s.columns:
         raise Unavailable(f"{ECONOMICS_TABLES['summary']} lacks real_value")
@@ -1253,12 +1253,15 @@ def value_by_ownership(con) -> Finding:
            f"**{robustness(iv[2])}**)" if iv and all(_finite(v) for v in iv) else "")
     same_third = abs(p - c) <= VALUE_TOL
     third = ("a public owner or a co-operative" if same_third else "a public owner")
-    why = (" Third-party owners need the agreement of every party with a say over a roof, each consent at a cost; "
-           "a roof owner's own decision costs nothing ({doc}`02_data_methods`)." if word == "less than" else "")
-    sentence = (f"Who owns the panels changes the value they create, not only who gets it: on all suitable roofs, "
+    why = (" Third-party owners pay to sell the power on site (metering and billing), for rooftop leases and for "
+           "the agreement of every party with a say over a roof; a roof's owner using its own power pays none of it "
+           "({doc}`02_data_methods`)." if word == "less than" else "")
+    sentence = (f"Who owns the panels changes the value they create, not only who gets it: on the roofs where panels "
+                f"are worth building, "
                 f"panels held by {third} create {gbp_compact(p)} a year{rng} — **{word}** the {gbp_compact(m)} when "
                 f"each roof's owner holds them." + why) if word != "about as much as" else (
-                f"On all suitable roofs, panels held by {third} create {gbp_compact(p)} a year{rng}, **about as much "
+                f"On the roofs where panels are worth building, panels held by {third} create {gbp_compact(p)} a "
+                f"year{rng}, **about as much "
                 f"as** the {gbp_compact(m)} when each roof's owner holds them: ownership decides who gets the value.")
     return Finding("value_by_ownership", "Ownership and value", sentence, CHAPTERS["gains"],
                    values={"owner_held_gbp": m, "public_gbp": p, "coop_gbp": c, "word": word},
@@ -1284,13 +1287,18 @@ def cost_shift_small(con) -> list[Finding]:
         return []
     iv = _interval(con, SCENARIOS["market"], "cost_shift_per_household")
     rng = f" ({gbp_auto_range(iv[0], iv[1])} over the draws)" if iv and all(_finite(v) for v in iv) else ""
+    elsewhere = -float(s.loc[SCENARIOS["market"], "bill_payers_elsewhere_net"]) if "bill_payers_elsewhere_net" in s \
+        else float("nan")
+    away = (f"; bill payers elsewhere pick up {gbp_compact(elsewhere)} a year" if _finite(elsewhere) else "")
     return [Finding(
-        "cost_shift_small", "A small cost shift",
-        f"At the scale the market would build, the network and policy costs that self-consumers avoid and other bill "
-        f"payers pick up come to {gbp_auto(mk)} per household a year{rng}, {gbp_auto(mb)} with batteries: "
-        f"**{more_or_less(max(abs(mk), abs(mb)), MONEY_TOL, words=THAN, rel_tol=0)}** {gbp(MONEY_TOL)}.",
-        CHAPTERS["gains"], values={"market": mk, "market_batteries": mb},
-        rule=f"listed when the shift is under {gbp(MONEY_TOL)} per household a year", sources=(ECONOMICS_TABLES["summary"],))]
+        "cost_shift_small", "A cost shift that leaves the place",
+        f"At the scale the market would build, the costs that self-consumers no longer pay and the place's other "
+        f"households pick up come to {gbp_auto(mk)} per household a year{rng}, {gbp_auto(mb)} with batteries: "
+        f"**{more_or_less(max(abs(mk), abs(mb)), MONEY_TOL, words=THAN, rel_tol=0)}** {gbp(MONEY_TOL)}, because they "
+        f"are recovered across the country{away}.",
+        CHAPTERS["gains"], values={"market": mk, "market_batteries": mb, "elsewhere": elsewhere},
+        rule=f"listed when the place's share of the shift is under {gbp(MONEY_TOL)} per household a year",
+        sources=(ECONOMICS_TABLES["summary"],))]
 
 
 def heat_ownership_losing(con) -> list[Finding]:

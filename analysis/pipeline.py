@@ -31,6 +31,7 @@ from analysis import tables as T
 from analysis.ingest import areas as areas_mod
 from analysis.ingest import buildings as buildings_mod
 from analysis.ingest import checks, existing_pv, synthetic
+from analysis.ingest import constraints as constraints_mod
 from analysis.quality import PROVENANCE, QualityLog
 from analysis.ingest.weather import check_weather_place, read_pvwatts_8760, read_weather
 
@@ -48,12 +49,13 @@ BUILDING_COLUMNS = [
     "dw_house", "dw_converted_flat", "dw_purpose_built_flat", "dw_commercial_flat",
     "dw_owner_occupied", "dw_social_rented", "dw_private_rented", "dw_other", "social_block", "tenure_source",
     "roof_owner", "roof_owner_source", "consents", "consents_source", "elec_demand_kwh", "elec_demand_source",
-    "floor_source", "operator", "name", "synthetic",
+    "floor_source", "operator", "name", "synthetic", "roof_constraint", "conservation_area",
 ]
 
 #: Per-area sums of the building potential (additive over partitions) behind ``area_potential``.
 AREA_SUM_COLUMNS = ("usable_m2", "roof_m2", "kwp_low", "kwp_central", "kwp_high", "kwh_low", "kwh_central", "kwh_high",
-                    "unshaded_kwp_central", "unshaded_kwh_central", "existing_kwp", "existing_kwh")
+                    "unshaded_kwp_central", "unshaded_kwh_central", "existing_kwp", "existing_kwh", "consent_kwp",
+                    "consent_kwh")
 
 
 def typical_yield(grid: pd.DataFrame | None, tilt: float = 35.0, azimuth: float = 180.0) -> float | None:
@@ -117,8 +119,8 @@ def potential_tables(buildings: pd.DataFrame, planes: pd.DataFrame, areas: pd.Da
           "suitable_planes_unshaded": np.bincount(rows[unshaded_ok], minlength=n).astype(np.int64),
           "usable_m2": by_building(np.where(suitable, col("usable_m2"), 0.0)), "roof_m2": by_building(roof)}
     for name in ("kwp_low", "kwp_central", "kwp_high", "kwh_low", "kwh_central", "kwh_high",
-                 "unshaded_kwp_central", "unshaded_kwh_central"):
-        bp[name] = by_building(col(name))
+                 "unshaded_kwp_central", "unshaded_kwh_central", "consent_kwp", "consent_kwh"):
+        bp[name] = by_building(col(name)) if name in planes else np.zeros(n)
     on_roofs = existing_pv.with_yield(existing if existing is not None else existing_pv.attach(None, buildings, None, 0, 0, ""),
                                       buildings["building_id"], np.divide(bp["kwh_central"], bp["kwp_central"],
                                                                           out=np.full(n, np.nan), where=bp["kwp_central"] > 0),
@@ -303,6 +305,7 @@ def load_buildings(cfg, areas: gpd.GeoDataFrame, log: QualityLog,
                    dropped=frame.attrs.get("outside", 0), note="buildings whose representative point lies outside "
                    "every area are left out (the extract covers a margin around the place)")
         frame = checks.check_buildings(frame, areas, log, path)
+        frame = constraints_mod.apply_layers(frame, cfg.raw.get("constraints"), cfg.resolve, cfg.crs, log)
         use = attributes.classify_use(frame, log)
         frame[use.columns] = use
         storeys = attributes.impute_levels(frame, frame["use_group"], a.get("buildings", "storey_height_m"), log,
@@ -403,6 +406,7 @@ def _real_buildings_cached(cfg, areas, log: QualityLog, progress=None):
 
     a = cfg.assumptions
     key = cache.key_of(areas=_areas_key(cfg), buildings=_section_files(cfg, section), section=section,
+                       constraints=(cfg.raw.get("constraints"), _section_files(cfg, {"layers": cfg.raw.get("constraints")})),
                        assumptions={g: a.groups.get(g) for g in ("buildings", "homes", "ownership")},
                        seed=cfg.raw.get("seed"), crs=cfg.crs,
                        code=cache.code_hash("attributes.py", "homes.py", "ownership.py", "quality.py", "ingest/buildings.py",
@@ -485,6 +489,29 @@ def _context_buildings(everything: gpd.GeoDataFrame, inside: gpd.GeoDataFrame, a
     storeys = attributes.impute_levels(outside, outside["use_group"], assumptions.get("buildings", "storey_height_m"))
     outside[storeys.columns] = storeys
     return outside[["building_id", "geometry", "height_m", "levels", "use", "use_class", "roof_shape"]]
+
+
+#: Plane columns that carry potential (zeroed on constrained roofs).
+POTENTIAL_COLUMNS = [f"{q}_{lv}" for q in ("kwp", "kwh") for lv in LEVELS] + ["unshaded_kwp_central",
+                                                                              "unshaded_kwh_central"]
+
+
+def constrained_planes(buildings: pd.DataFrame, planes: pd.DataFrame) -> pd.DataFrame:
+    """Roof planes with no potential on listed and glazed roofs (:mod:`analysis.ingest.constraints`);
+    a listed roof's central potential is kept as ``consent_kwp`` / ``consent_kwh`` (what listed
+    building consent could add)."""
+    out = planes.copy()
+    out["consent_kwp"], out["consent_kwh"] = 0.0, 0.0
+    if "roof_constraint" not in buildings or not len(out):
+        return out
+    kind = buildings["roof_constraint"].fillna("").astype(str).to_numpy()[out["building_row"].to_numpy()]
+    listed, blocked = kind == "listed", np.isin(kind, ["listed", "glazed"])
+    out.loc[listed, "consent_kwp"] = out.loc[listed, "kwp_central"]
+    out.loc[listed, "consent_kwh"] = out.loc[listed, "kwh_central"]
+    for column in [c for c in POTENTIAL_COLUMNS if c in out]:
+        out.loc[blocked, column] = 0.0
+    out.loc[blocked, "suitable"] = False
+    return out
 
 
 def compute_planes(buildings: gpd.GeoDataFrame, grid: pd.DataFrame, weather, meta: dict, cfg, log: QualityLog,
@@ -884,6 +911,7 @@ def _compute(cfg, areas, source: BuildingSource, writer, weather, meta, grid, hi
         buildings, context = source.partition(rows, whole)
         progress.lap("buildings, homes and owners")
         planes = compute_planes(buildings, grid, weather, meta, cfg, log, context, progress, histogram, north)
+        planes = constrained_planes(buildings, planes)
         assumed = np.ones(len(buildings), dtype=bool)  # no roof plane: nothing known about the roof
         assumed[planes["building_row"].to_numpy()] = planes["roof_shape_assumed"].to_numpy(dtype=bool)
         buildings["roof_shape_assumed"] = assumed

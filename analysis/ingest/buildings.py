@@ -68,7 +68,15 @@ STOREY_HEIGHT_M = 3.0
 LEVELS_RANGE = (1.0, 100.0)
 HEIGHT_RANGE_M = (2.0, 400.0)
 FLATS_RANGE = (1.0, 3000.0)
+#: Tags that say a building is listed or protected (any value but "no"), and ``historic=building``.
+HERITAGE_TAGS = ("listed_status", "heritage", "HE_ref", "listed")
+#: Building types whose roofs carry no panels: glasshouses, and train sheds (glazed or operational roofs;
+#: stations' panels come with a roof renewal, as at King's Cross, not from a roof owner's decision).
+GLAZED_BUILDINGS = {"greenhouse", "glasshouse", "train_station"}
+#: Roof constraints a building can carry (empty: none).
+ROOF_CONSTRAINTS = ("", "listed", "glazed")
 OSM_EXTRA_TAGS = ["building:levels", "height", "roof:shape", "roof:levels", "start_date", "building:flats",
+                  "listed_status", "heritage", "HE_ref", "historic", "roof:material",
                   "building:use", "amenity", "shop", "office", "tourism", "healthcare", "leisure", "religion",
                   "operator", "name", "construction_date"]
 OVERPASS_URL = "https://overpass-api.de/api/interpreter"
@@ -97,6 +105,26 @@ def _log_parse(log: QualityLog | None, field: str, status: np.ndarray, raw) -> N
         example = "dropped e.g. " + ", ".join(repr(str(v))[:30] for v in values)
     log.record("buildings", field, records=len(status), observed=observed, parsed=int(np.sum(status == T.PARSED)),
                dropped=int(dropped.sum()), note=example)
+
+
+def roof_constraints(frame: pd.DataFrame, building_type: np.ndarray) -> np.ndarray:
+    """``listed`` / ``glazed`` / ``""`` per footprint from its tags (:data:`HERITAGE_TAGS`,
+    ``historic=building``, ``roof:material=glass``, :data:`GLAZED_BUILDINGS`); glazed wins."""
+    n = len(frame)
+
+    def tag(name):
+        if name not in frame.columns:
+            return np.full(n, "", dtype=object)
+        values = frame[name].astype(object).where(frame[name].notna(), "").astype(str).str.strip().str.lower()
+        return values.to_numpy(dtype=object)
+
+    listed = np.zeros(n, dtype=bool)
+    for name in HERITAGE_TAGS:
+        v = tag(name)
+        listed |= (v != "") & (v != "no") & (v != "none")
+    listed |= tag("historic") == "building"
+    glazed = (tag("roof:material") == "glass") | np.isin(np.asarray(building_type, dtype=object), list(GLAZED_BUILDINGS))
+    return np.where(glazed, "glazed", np.where(listed, "listed", "")).astype(object)
 
 
 def normalise_buildings(frame: gpd.GeoDataFrame, path=None, mapping: dict | None = None,
@@ -142,6 +170,7 @@ def normalise_buildings(frame: gpd.GeoDataFrame, path=None, mapping: dict | None
     for key in ("building_use", "amenity", "shop", "office", "tourism", "healthcare", "leisure", "religion"):
         out[key] = text(key, lower=True)
     out["operator"], out["name"] = text("operator"), text("name")
+    out["roof_constraint"] = roof_constraints(frame, out["use"].to_numpy(dtype=object))
     for key in ("landuse", "poi_count"):
         out[key] = frame[key].to_numpy() if key in frame.columns else (None if key == "landuse" else 0)
 

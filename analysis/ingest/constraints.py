@@ -1,0 +1,113 @@
+"""Planning constraints on roofs: listed buildings, glazed roofs and conservation areas.
+
+Two sources, combined:
+
+* **the buildings file's own tags** (:func:`analysis.ingest.buildings.roof_constraints`): OSM
+  ``listed_status``, ``heritage``, ``HE_ref``, ``historic=building`` → *listed*;
+  ``roof:material=glass``, glasshouses and train stations → *glazed*;
+* **a place's layers** (``constraints:`` in ``place.yml``): GeoJSON, GPKG or Shapefile of points
+  or polygons, each with a ``kind``: ``listed`` (e.g. Historic England's National Heritage List
+  points), ``glazed``, or ``conservation_area`` (polygons). A point marks the footprint it lies in;
+  a polygon the footprints whose representative point it holds.
+
+Rules, England (Town and Country Planning (General Permitted Development) Order 2015, Schedule 2,
+Part 14; Planning (Listed Buildings and Conservation Areas) Act 1990):
+
+* **listed** — panels need listed building consent, generally refused on principal roof slopes:
+  no potential in the central case; the potential is kept as *with consent* (reported apart);
+* **glazed** — glass roofs and train sheds carry no panels;
+* **conservation area** — roof panels remain permitted development (except on a wall facing a
+  highway), so the potential is kept; the flag is counted, because an Article 4 direction can
+  remove the right street by street.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from analysis.errors import InputError
+from analysis.quality import QualityLog
+
+KINDS = ("listed", "glazed", "conservation_area")
+
+
+def read_layer(path, crs: str) -> gpd.GeoDataFrame:
+    """A constraint layer in the place's CRS (points or polygons), with a one-line error when unreadable."""
+    path = Path(path)
+    try:
+        layer = gpd.read_file(path)
+    except Exception as exc:  # noqa: BLE001 — any reader failure is the user's file
+        raise InputError(f"cannot read the constraint layer ({type(exc).__name__})", path=path,
+                         fix="give a GeoJSON, GPKG or Shapefile of points or polygons") from exc
+    if layer.crs is None:
+        raise InputError("the constraint layer has no CRS", path=path, fix="save it with its coordinate reference system")
+    layer = layer[layer.geometry.notna() & ~layer.geometry.is_empty]
+    kinds = set(layer.geometry.geom_type)
+    if not kinds <= {"Point", "MultiPoint", "Polygon", "MultiPolygon"}:
+        raise InputError(f"the constraint layer holds {sorted(kinds - {'Point', 'MultiPoint', 'Polygon', 'MultiPolygon'})}",
+                         path=path, fix="keep points (e.g. listed building entries) or polygons (areas) only")
+    return layer.to_crs(crs)
+
+
+def marked(buildings: gpd.GeoDataFrame, layer: gpd.GeoDataFrame) -> np.ndarray:
+    """``(N,)`` bool: footprints holding a point of ``layer`` or whose representative point a polygon holds."""
+    out = np.zeros(len(buildings), dtype=bool)
+    if not len(layer) or not len(buildings):
+        return out
+    geoms = layer.geometry.to_numpy()
+    points = np.array([g.geom_type in ("Point", "MultiPoint") for g in geoms])
+    if points.any():
+        tree = shapely.STRtree(buildings.geometry.to_numpy())
+        _, hit = tree.query(geoms[points], predicate="within")
+        out[hit] = True
+    if (~points).any():
+        tree = shapely.STRtree(geoms[~points])
+        reps = buildings.geometry.representative_point().to_numpy()
+        inside, _ = tree.query(reps, predicate="within")
+        out[inside] = True
+    return out
+
+
+def apply_layers(buildings: gpd.GeoDataFrame, layers: list, resolve, crs: str, log: QualityLog | None = None
+                 ) -> gpd.GeoDataFrame:
+    """Buildings with ``roof_constraint`` and ``conservation_area`` set from their tags and the place's layers.
+
+    Parameters
+    ----------
+    buildings : GeoDataFrame
+        Footprints with ``roof_constraint`` from their tags (else none).
+    layers : list of dict
+        ``file``, ``kind`` (:data:`KINDS`) and optional ``source`` per layer (``constraints:``).
+    resolve : callable
+        Path of a file named in the config.
+    """
+    out = buildings.copy()
+    if "roof_constraint" not in out:
+        out["roof_constraint"] = ""
+    constraint = out["roof_constraint"].fillna("").astype(object).to_numpy()
+    conservation = np.zeros(len(out), dtype=bool)
+    tagged = {kind: int((constraint == kind).sum()) for kind in ("listed", "glazed")}
+    for spec in layers or []:
+        layer = read_layer(resolve(spec["file"]), crs)
+        hit = marked(out, layer)
+        if spec["kind"] == "conservation_area":
+            conservation |= hit
+        elif spec["kind"] == "glazed":
+            constraint = np.where(hit, "glazed", constraint)
+        else:
+            constraint = np.where(hit & (constraint != "glazed"), "listed", constraint)
+        if log is not None:
+            log.record("constraints", spec["kind"], records=len(layer), observed=int(hit.sum()),
+                       note=f"{int(hit.sum())} buildings marked by {spec.get('source') or Path(spec['file']).name}")
+    out["roof_constraint"] = pd.array(constraint, dtype=object)
+    out["conservation_area"] = conservation
+    if log is not None:
+        log.record("constraints", "tags", records=len(out), observed=sum(tagged.values()),
+                   note=f"from the buildings' own tags: {tagged['listed']} listed, {tagged['glazed']} glazed or "
+                        "train sheds (no potential in the central case; listed kept as 'with consent')")
+    return out

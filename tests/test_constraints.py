@@ -1,0 +1,60 @@
+"""Planning constraints on roofs: listed and glazed roofs carry no central potential; conservation areas are flagged."""
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from analysis import pipeline
+from analysis.errors import InputError
+from analysis.ingest import buildings as buildings_mod
+from analysis.ingest import constraints
+
+CRS = "EPSG:27700"
+
+
+def row_of_three():
+    return gpd.GeoDataFrame({"building_id": ["a", "b", "c"], "roof_constraint": ["", "", ""]},
+                            geometry=[shapely.box(x, 0, x + 10, 10) for x in (0.0, 50.0, 100.0)], crs=CRS)
+
+
+def test_tags_mark_listed_and_glazed_roofs():
+    frame = pd.DataFrame({"listed_status": ["Grade II", None, "no", None, None],
+                          "HE_ref": [None, "1379153", None, None, None],
+                          "roof:material": [None, None, None, "glass", None]})
+    kinds = buildings_mod.roof_constraints(frame, np.array(["yes", "yes", "yes", "yes", "train_station"], dtype=object))
+    assert kinds.tolist() == ["listed", "listed", "", "glazed", "glazed"]
+
+
+def test_layers_of_points_and_polygons(tmp_path):
+    listed = gpd.GeoDataFrame({"ref": [1]}, geometry=[shapely.Point(55, 5)], crs=CRS)
+    listed.to_file(tmp_path / "listed.geojson")
+    area = gpd.GeoDataFrame({"name": ["CA"]}, geometry=[shapely.box(90, -5, 130, 20)], crs=CRS)
+    area.to_file(tmp_path / "ca.gpkg")
+    out = constraints.apply_layers(row_of_three(), [{"file": "listed.geojson", "kind": "listed"},
+                                                    {"file": "ca.gpkg", "kind": "conservation_area"}],
+                                   lambda name: tmp_path / name, CRS)
+    assert out["roof_constraint"].tolist() == ["", "listed", ""]
+    assert out["conservation_area"].tolist() == [False, False, True]
+
+
+def test_unreadable_or_wrong_layer_is_one_line(tmp_path):
+    (tmp_path / "bad.geojson").write_text("not json")
+    with pytest.raises(InputError, match="cannot read the constraint layer") as err:
+        constraints.read_layer(tmp_path / "bad.geojson", CRS)
+    assert "\n" not in err.value.one_line()
+    gpd.GeoDataFrame(geometry=[shapely.LineString([(0, 0), (1, 1)])], crs=CRS).to_file(tmp_path / "lines.gpkg")
+    with pytest.raises(InputError, match="LineString"):
+        constraints.read_layer(tmp_path / "lines.gpkg", CRS)
+
+
+def test_constrained_planes_carry_no_potential_and_listed_keep_it_as_with_consent():
+    buildings = pd.DataFrame({"roof_constraint": ["", "listed", "glazed"]})
+    planes = pd.DataFrame({"building_row": [0, 1, 1, 2], "suitable": [True] * 4,
+                           **{c: [10.0, 20.0, 30.0, 40.0] for c in pipeline.POTENTIAL_COLUMNS}})
+    out = pipeline.constrained_planes(buildings, planes)
+    assert out["kwp_central"].tolist() == [10.0, 0.0, 0.0, 0.0]
+    assert out["kwh_high"].tolist() == [10.0, 0.0, 0.0, 0.0]
+    assert out["consent_kwp"].tolist() == [0.0, 20.0, 30.0, 0.0]  # glazed roofs: none even with consent
+    assert out["suitable"].tolist() == [True, False, False, False]
