@@ -624,8 +624,7 @@ def homes_under_others_roofs(con) -> Finding:
     share = t.other / t.dw
     sentence = (f"**{pct(share)}** of homes ({num(t.other)} of {num(t.dw)}) sit under a roof their household does "
                 f"not own; even among owner-occupied homes it is {pct(t.oo_other / t.oo)} (flats under a "
-                f"freeholder's roof). A typical building of several homes needs the agreement of "
-                f"{count(t.consents_blocks, 'party', 'parties')} before panels go up.")
+                f"freeholder's roof).")
     return Finding("homes_under_others_roofs", "Roofs are not the homes under them", sentence,
                    CHAPTERS["ownership"],
                    values={"share_homes_not_owning_roof": share, "homes": t.dw,
@@ -789,27 +788,61 @@ def _range_text(iv, what: str = "over the parameter draws") -> str:
 
 
 def who_gains_market(con) -> Finding:
-    """SLOT (economics): how much the market builds, and how its gains are spread over income deciles."""
+    """SLOT (economics): how much the market builds, and what households get from it, in plain words."""
     s = _summary(con, ["market", "equal_market"])
     own, cap = s.loc[SCENARIOS["market"]], s.loc[SCENARIOS["equal_market"]]
-    word = (gain_progressivity(own.concentration_benefit_deciles) if abs(own.concentration_benefit_deciles) <= 1
-            else "mixed (gains and losses across deciles)")
-    iv = _interval(con, SCENARIOS["market"], "top_minus_bottom")
-    rng = f"; {_range_text(iv)}" if _range_text(iv) else ""
-    sentence = (f"Left to the market, owners install {num(own.installed_mwp)}{NBSP}MWp of the "
-                f"{num(cap.installed_mwp)}{NBSP}MWp the roofs could take ({pct(own.installed_mwp / cap.installed_mwp)}); "
-                f"its benefits are **{word}** (concentration index {num(own.concentration_benefit_deciles, 2, signed=True)}), "
-                f"and net of costs the richest tenth of households gets {gbp_auto(own.top_decile_net)} a year per "
-                f"household against {gbp_auto(own.bottom_decile_net)} for the poorest tenth: "
-                f"{gap_side(own.top_minus_bottom, MONEY_TOL / 100)} (a gap of "
-                f"{gbp_auto(own.top_minus_bottom)}{rng}).")
-    return Finding("who_gains_market", "Who gains from a market-led roll-out", sentence, CHAPTERS["gains"],
-                   values={"installed_mwp": own.installed_mwp, "possible_mwp": cap.installed_mwp,
+    iv = _interval(con, SCENARIOS["market"], "net_per_household")
+    net = float(own.net_per_household)
+    amount = ("about nothing" if abs(net) < MONEY_TOL else gbp_auto(net))
+    rng = (f" ({gbp_auto_range(min(iv[0], iv[1]), max(iv[0], iv[1]))} over the uncertain assumptions)"
+           if iv and all(_finite(v) for v in iv[:2]) else "")
+    sentence = (f"Left to the market, owners would add {num(own.installed_mwp)}{NBSP}MWp of panels, "
+                f"{pct(own.installed_mwp / cap.installed_mwp) if cap.installed_mwp > 0 else 'none'} of what the roofs "
+                f"where panels are worth building could take, and households would gain **{amount}** a year each on "
+                f"average{rng}: {gbp_auto(own.bottom_decile_net)} in the poorest tenth of neighbourhoods, "
+                f"{gbp_auto(own.top_decile_net)} in the richest ({gap_side(own.top_minus_bottom, MONEY_TOL)}).")
+    return Finding("who_gains_market", "What the market would do", sentence, CHAPTERS["gains"],
+                   values={"installed_mwp": own.installed_mwp, "possible_mwp": cap.installed_mwp, "net": net,
                            "top_decile_net": own.top_decile_net, "bottom_decile_net": own.bottom_decile_net,
-                           "gap": own.top_minus_bottom, "concentration": own.concentration_benefit_deciles},
-                   ranges={"gap": (iv[0], iv[1])} if iv else {},
-                   rule=f"'regressive' if the concentration index of benefits exceeds +{INDEX_BAND}, 'progressive' "
-                        f"below −{INDEX_BAND}; 'robust' if the sign holds in at least {pct(ROBUST_SHARE)} of draws",
+                           "gap": own.top_minus_bottom},
+                   ranges={"net": (iv[0], iv[1])} if iv else {},
+                   rule=f"'about nothing' under {gbp(MONEY_TOL)} a household a year; which tenth gains more when the "
+                        f"gap exceeds {gbp(MONEY_TOL)}",
+                   sources=(ECONOMICS_TABLES["summary"], ECONOMICS_TABLES["robustness"]),
+                   basis="" if iv else "no parameter draws in this store: central values only")
+
+
+def who_pays(con) -> Finding:
+    """SLOT (economics): what the place's households gain against what bill payers elsewhere pay and
+    what the panels are worth to the system, for a public company on the roofs it controls."""
+    s = _summary(con, ["public"])
+    p = s.loc[SCENARIOS["public"]]
+    if "bill_payers_elsewhere_net" not in s.columns:
+        raise Unavailable(f"{ECONOMICS_TABLES['summary']} lacks bill_payers_elsewhere_net (a store from before 2026-12)")
+    place = place_name(con) or "the place"
+    hh, per = float(p.to_households), float(p.net_per_household)
+    elsewhere = -float(p.bill_payers_elsewhere_net)
+    value, climate = float(p.real_value), float(p.climate_value) if "climate_value" in s.columns else 0.0
+    iv = _interval(con, SCENARIOS["public"], "net_per_household")
+    rng = (f", {gbp_auto_range(min(iv[0], iv[1]), max(iv[0], iv[1]))} over the uncertain assumptions"
+           if iv and all(_finite(v) for v in iv[:2]) else "")
+    off = sign_choice(hh, "better off", "worse off", "about as well off", VALUE_TOL)
+    pays = sign_choice(elsewhere, "pay", "save", "pay about", VALUE_TOL)
+    worth = sign_choice(value + climate, "are worth more than they cost", "cost more than they are worth",
+                        "are worth about what they cost", VALUE_TOL)
+    sentence = (f"A public energy company putting panels on the roofs the council controls ({num(p.installed_mwp)}"
+                f"{NBSP}MWp) would leave {place}'s households {gbp_compact(abs(hh))} a year **{off}** "
+                f"({gbp_auto(per)} a household{rng}), while bill payers elsewhere in the country would **{pays}** "
+                f"{gbp_compact(abs(elsewhere))} a year: power used where it is made saves its user the whole unit rate, "
+                f"but the networks, levies and suppliers' costs in that rate are still owed and are charged to "
+                f"everyone else. Counted at what their power saves the system, and with the emissions they avoid, "
+                f"the panels **{worth}** ({gbp_compact(value)} a year, plus {gbp_compact(climate)} of avoided "
+                f"emissions).")
+    return Finding("who_pays", "Who pays", sentence, CHAPTERS["gains"],
+                   values={"households_gbp": hh, "per_household": per, "elsewhere_gbp": elsewhere, "value_gbp": value,
+                           "climate_gbp": climate, "installed_mwp": float(p.installed_mwp)},
+                   ranges={"per_household": (iv[0], iv[1])} if iv else {},
+                   rule=f"'better off'/'pay'/'cost more' by sign, 'about' within {gbp_compact(VALUE_TOL)} a year",
                    sources=(ECONOMICS_TABLES["summary"], ECONOMICS_TABLES["robustness"]),
                    basis="" if iv else "no parameter draws in this store: central values only")
 
@@ -954,8 +987,11 @@ def heat_ownership(con) -> Finding:
     esco = h.loc["esco"] if "esco" in h.index else None
     esco_text = (f"; a private energy company, charging just under the gas bill, would build in "
                  f"{count(esco.areas_built, 'area')}" if esco is not None else "")
-    sentence = (f"A council-owned solar district-heating scheme would connect {num(c.households_connected)} households "
-                f"and supply {num(c.solar_heat_gwh)}{NBSP}GWh of solar heat a year; their heat bill would be "
+    solar = (f"supply {num(c.solar_heat_gwh)}{NBSP}GWh of solar heat a year" if c.solar_heat_gwh >= 0.05 else
+             "get no solar collectors (at these prices they cost more than the gas they save: it would be a "
+             "heat network fed by gas boilers)")
+    sentence = (f"A council-owned district-heating scheme would connect {num(c.households_connected)} households "
+                f"and {solar}; their heat bill would be "
                 f"**{bills}** their gas bill ({num(c.bill_ratio, 2)} times), so connected households would **{verb}** "
                 f"{gbp_auto(abs(saving))} a year each{rng}{esco_text}.")
     return Finding("heat_ownership", "Who would own solar district heat", sentence, CHAPTERS["gains"],
@@ -1107,15 +1143,15 @@ def robustness_table(con, metrics=ROBUST_METRICS, scenario_keys=ROBUST_SCENARIOS
 KEY_FINDINGS: list[tuple[Callable, str]] = [
     (pv_potential, "Solar electricity"),
     (roofs_and_homes, "Who owns the roofs"),
-    (who_gains_market, "Who gains from a market-led roll-out"),    # economics slot
+    (who_gains_market, "What the market would do"),                # economics slot
+    (who_pays, "Who pays"),                                         # economics slot
     (equal_capacity, "Ownership at equal scale"),                  # economics slot
-    (tenure_gains, "Renters and owners"),                          # economics slot
     (policy_framings, "Four policy framings"),                     # policy slot
     (heat_and_district, "Heat and district heating"),              # incl. heat ownership
 ]
 #: Finding functions whose evidence is in the who-gains chapter (pending ones link there).
-_GAINS_SLOTS = ("who_gains_market", "equal_capacity", "tenure_gains", "robust_or_fragile", "policy_framings",
-                "heat_ownership")
+_GAINS_SLOTS = ("who_gains_market", "who_pays", "equal_capacity", "tenure_gains", "robust_or_fragile",
+                "policy_framings", "heat_ownership")
 
 
 def run_all(con, entries) -> tuple[list[Finding], list[Pending]]:

@@ -132,3 +132,20 @@ def heat_bills(con) -> pd.DataFrame:
                                           / (weights * built).sum()) if built.any() else np.nan)
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+#: Who the headline chart shows, in order: the place's households, its public purses, bill payers
+#: elsewhere and every other outside party.
+HEADLINE_GROUPS = ("Households here", "Public purses", "Bill payers elsewhere", "Other outside parties")
+
+
+def who_gains_who_pays(con, names) -> pd.DataFrame:
+    """Long frame (scenario, group, amount) of each scenario's money by :data:`HEADLINE_GROUPS` [currency/yr]."""
+    p = con.execute(f"SELECT scenario, party, lands_on, sum(amount_per_year) AS amount FROM {T.SCENARIO_PARTIES} "
+                    "GROUP BY 1, 2, 3").df()
+    p = p[p["scenario"].isin(names)]
+    group = np.select([p["lands_on"] == "households", p["lands_on"] == "public", p["party"] == "bill_payers_elsewhere"],
+                      list(HEADLINE_GROUPS[:3]), HEADLINE_GROUPS[3])
+    out = p.assign(group=group).groupby(["scenario", "group"], as_index=False)["amount"].sum()
+    full = pd.MultiIndex.from_product([list(names), list(HEADLINE_GROUPS)], names=["scenario", "group"])
+    return out.set_index(["scenario", "group"]).reindex(full, fill_value=0.0).reset_index()
