@@ -154,6 +154,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scenario", help="one scenario id (default: all), e.g. public@worthwhile_roofs")
     p.add_argument("--json", action="store_true", help="print JSON")
 
+    p = sub.add_parser("golden", help="compare a store's headline values with the pinned ones (tests/data/golden)")
+    p.add_argument("--place", default="camden", help="embedded place name or place .yml (default: camden)")
+    p.add_argument("--db", help="store to read (default: build/<place>.duckdb)")
+    p.add_argument("--update", action="store_true",
+                   help="rewrite the pinned values from this store (review the printed differences first)")
+
     p = sub.add_parser("summary", help="print the headline table of a store")
     p.add_argument("--place", default="camden")
     p.add_argument("--db")
@@ -359,6 +365,25 @@ def _cmd_ledger(args) -> int:
     return 0
 
 
+def _cmd_golden(args) -> int:
+    from analysis import golden, store
+    from analysis.config import load_place
+
+    slug = load_place(args.place).slug
+    db = Path(args.db) if args.db else store.default_db_path(slug)
+    con = store.open_results(db)
+    try:
+        values = golden.headline_values(con)
+    finally:
+        con.close()
+    diff = golden.differences(values, golden.load(slug))
+    print("\n".join(diff) if diff else f"{len(values)} headline values match the pinned ones")
+    if args.update:
+        print(f"pinned values written to {golden.write(values, slug)}")
+        return 0
+    return 1 if diff else 0
+
+
 def _cmd_summary(args) -> int:
     from analysis import pipeline, store
     from analysis.config import load_place
@@ -399,7 +424,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     commands = {"run": _cmd_run, "pv-yield": lambda a: _cmd_yield(a, "pv"), "heat-yield": lambda a: _cmd_yield(a, "heat"),
                 "bench": _cmd_bench, "roof-irradiance": _cmd_roof_irradiance, "fetch-osm": _cmd_fetch_osm, "summary": _cmd_summary,
-                "factsheet": _cmd_factsheet, "export": _cmd_export, "new-place": _cmd_new_place, "ledger": _cmd_ledger}
+                "factsheet": _cmd_factsheet, "export": _cmd_export, "new-place": _cmd_new_place, "ledger": _cmd_ledger,
+                "golden": _cmd_golden}
     if threading.current_thread() is threading.main_thread():
         # Ctrl-C and SIGTERM unwind the same way (rollback, one honest line, 130 / 143) and are noted.
         signal.signal(signal.SIGTERM, _raise_on_sigterm)
