@@ -559,7 +559,7 @@ _NEG = re.compile(r"(?<![\w.])-(?=\d)")
 
 def _fmt_cell(value, floatfmt: str) -> str:
     text = floatfmt.format(value)
-    if re.fullmatch(r"-0(\.0*)?(\D.*)?", text.replace(",", "")):  # "-0.0" → "0.0": no negative zero
+    if text.startswith("-") and set(re.sub(r"\D", "", text)) <= {"0"}:  # "-0.0" → "0.0": no negative zero
         text = text[1:]
     return _NEG.sub("\u2212", text)
 

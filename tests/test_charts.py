@@ -114,3 +114,10 @@ def test_map_rings_wind_the_way_d3_expects():
     (feature,) = charts.geo_features(pd.DataFrame({"geojson": [json.dumps(ccw)], "v": [1]}))["features"]
     ring = shapely.geometry.shape(feature["geometry"]).exterior
     assert not ring.is_ccw and feature["properties"] == {"v": 1}
+
+
+@pytest.mark.parametrize("value, fmt, shown", [(-0.38, "{:,.2f}", "\u22120.38"), (-0.001, "{:,.1f}", "0.0"),
+                                               (-0.4, "{:,.0f}", "0"), (-12.5, "{:,.1f}", "\u221212.5"),
+                                               (-0.05, "{:.0%}", "\u22125%"), (0.38, "{:,.2f}", "0.38")])
+def test_table_cells_keep_the_minus_of_small_negatives_and_drop_negative_zero(value, fmt, shown):
+    assert charts._fmt_cell(value, fmt) == shown
