@@ -836,8 +836,8 @@ def who_pays(con) -> Finding:
                 f"{gbp_compact(abs(elsewhere))} a year: power used where it is made saves its user the whole unit rate, "
                 f"but the networks, levies and suppliers' costs in that rate are still owed and are charged to "
                 f"everyone else. Counted at what their power saves the system, and with the emissions they avoid, "
-                f"the panels **{worth}** ({gbp_compact(value)} a year, plus {gbp_compact(climate)} of avoided "
-                f"emissions).")
+                f"the panels **{worth}** (their power is worth {gbp_compact(value)} a year net of their cost; the "
+                f"emissions they avoid are worth {gbp_compact(climate)} a year besides).")
     return Finding("who_pays", "Who pays", sentence, CHAPTERS["gains"],
                    values={"households_gbp": hh, "per_household": per, "elsewhere_gbp": elsewhere, "value_gbp": value,
                            "climate_gbp": climate, "installed_mwp": float(p.installed_mwp)},
@@ -858,7 +858,8 @@ def equal_capacity(con) -> Finding:
     rng = f"; over the parameter draws the difference ranges {_range_text(diff, '')}" if _range_text(diff) else ""
     rng = rng.replace(" , a sign", ", a sign")
     rng_c = f"; difference {_range_text(diff_c, '')}".replace(" , a sign", ", a sign") if _range_text(diff_c) else ""
-    sentence = (f"With the same {num(m.installed_mwp)}{NBSP}MWp on the same roofs, public ownership leaves households "
+    sentence = (f"On the same roofs — the {num(m.installed_mwp)}{NBSP}MWp where panels are worth building — public "
+                f"ownership leaves households "
                 f"**{word_p}** the market does ({gbp_auto(p.net_per_household)} against {gbp_auto(m.net_per_household)} "
                 f"per household a year{rng}); a co-operative leaves them **{word_c}** the market does "
                 f"({gbp_auto(c.net_per_household)}{rng_c}).")
@@ -985,8 +986,11 @@ def heat_ownership(con) -> Finding:
     bills = higher_or_lower(c.bill_ratio, 1.0, words=("higher than", "lower than", "about the same as"))
     rng = f" ({_range_text(iv)})" if _range_text(iv) else ""
     esco = h.loc["esco"] if "esco" in h.index else None
-    esco_text = (f"; a private energy company, charging just under the gas bill, would build in "
-                 f"{count(esco.areas_built, 'area')}" if esco is not None else "")
+    esco_text = ("" if esco is None else
+                 "; a private energy company, charging just under the gas bill, would build nowhere"
+                 if not esco.areas_built else
+                 f"; a private energy company, charging just under the gas bill, would build in "
+                 f"{count(esco.areas_built, 'area')}")
     solar = (f"supply {num(c.solar_heat_gwh)}{NBSP}GWh of solar heat a year" if c.solar_heat_gwh >= 0.05 else
              "get no solar collectors (at these prices they cost more than the gas they save: it would be a "
              "heat network fed by gas boilers)")
