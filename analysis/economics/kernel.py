@@ -1043,18 +1043,23 @@ def choose_route(units: Units, base: Base, model: str) -> tuple[Plan, np.ndarray
     better = kit.objective > direct.objective[flats]
     take_kit = np.zeros_like(direct.objective, dtype=bool)
     take_kit[flats] = better
+    plan = _merge_routes(direct, kit, flats, better)
+    base.cache[key] = (plan, take_kit)
+    return plan, take_kit
 
+
+def _merge_routes(direct: Plan, kit: Plan, flats: np.ndarray, better: np.ndarray) -> Plan:
+    """One plan from the direct route of every unit and the kit route of the units ``flats`` where
+    ``better`` ``(len(flats), D)`` says the kit is taken."""
     def pick(a, b):
         out = np.array(np.broadcast_to(a, direct.objective.shape), dtype=float)
         out[flats] = np.where(better, b, out[flats])
         return out
 
     flows = [(r, c, pick(a, b)) for (r, c, a), (_, _, b) in zip(direct.flows, kit.flows)]
-    plan = Plan(flows, pick(direct.objective, kit.objective), pick(direct.real, kit.real),
+    return Plan(flows, pick(direct.objective, kit.objective), pick(direct.real, kit.real),
                 pick(direct.upfront, kit.upfront), pick(direct.first_year_income, kit.first_year_income),
                 direct.grant_to, {k: pick(direct.use[k], kit.use[k]) for k in direct.use})
-    base.cache[key] = (plan, take_kit)
-    return plan, take_kit
 
 
 def roof_decisions(units: Units, p: Params, curve: SelfConsumptionCurve, chunk: int = 200_000) -> np.ndarray:
@@ -1476,18 +1481,7 @@ def _battery_plan(units: Units, base: Base) -> tuple[Plan, np.ndarray]:
         direct = market_plan(units, base, "direct", batteries=True)
         flats = np.flatnonzero(units.flat)
         with_kit = market_plan(units.subset(flats), base.subset(flats), "kit", batteries=True)
-        better = kit[flats]
-
-        def pick(a, b):
-            out = np.array(np.broadcast_to(a, direct.objective.shape), dtype=float)
-            out[flats] = np.where(better, b, out[flats])
-            return out
-
-        flows = [(r, c, pick(a, b)) for (r, c, a), (_, _, b) in zip(direct.flows, with_kit.flows)]
-        plan = Plan(flows, pick(direct.objective, with_kit.objective), pick(direct.real, with_kit.real),
-                    pick(direct.upfront, with_kit.upfront), pick(direct.first_year_income, with_kit.first_year_income),
-                    direct.grant_to, {k: pick(direct.use[k], with_kit.use[k]) for k in direct.use})
-        base.cache[key] = (plan, kit)
+        base.cache[key] = (_merge_routes(direct, with_kit, flats, kit[flats]), kit)
     return base.cache[key]
 
 
