@@ -212,7 +212,7 @@ def factsheet_data(con, building_ids: list[str]) -> dict:
         FROM buildings b JOIN selection USING (building_id) JOIN building_potential p USING (building_id)""").df()
     existing = (con.execute("""SELECT count(DISTINCT e.building_id) AS buildings, coalesce(sum(e.kwp), 0) AS kwp,
         string_agg(DISTINCT e.source, ', ') AS sources FROM existing_pv e JOIN selection USING (building_id)""").df().iloc[0]
-                if "existing_pv" in _tables(con) else None)
+                if "existing_pv" in store.table_names(con) else None)
     run = store.last_run(con) or {}
     summary = json.loads(run.get("summary") or "{}")
     return {"pv": pv, "buildings": b, "kwh_per_home": per_home["kwh_per_home"], "heat": heat, "owners": owners,
@@ -220,27 +220,12 @@ def factsheet_data(con, building_ids: list[str]) -> dict:
             "existing": existing, "meta": store.meta(con)}
 
 
-def _tables(con) -> set[str]:
-    return {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-
-
-#: Symbols of the currencies the money step knows; any other is written as its ISO code.
-CURRENCY_SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
-
-
 def money_words(meta: dict) -> tuple[str, str]:
     """(currency symbol or code, price date as words) from the store's meta."""
-    import calendar
+    from analysis.economics.views import month_words
 
     code = str(meta.get("currency") or "GBP")
-    symbol = CURRENCY_SYMBOLS.get(code, code + " ")
-    date = str(meta.get("price_date") or "")
-    try:
-        year, month = date.split("-")
-        when = f"{calendar.month_name[int(month)]} {year}"
-    except ValueError:
-        when = "the store's"
-    return symbol, when
+    return CURRENCY_SYMBOLS.get(code, code + " "), month_words(meta.get("price_date")) or "the store's"
 
 
 def svg_map(geoms: pd.DataFrame, boundary=None, width: int = 640, height: int = 360) -> str:

@@ -46,6 +46,8 @@ from typing import Callable
 
 import pandas as pd
 
+from analysis import store
+
 #: True minus sign (U+2212): "−£2", not the hyphen "-£2" or "£-2".
 MINUS = "\u2212"
 #: Non-breaking space between a number and its unit ("35 %", "350 GWh").
@@ -456,7 +458,7 @@ class Pending:
 
 def tables(con) -> set[str]:
     """Names of the tables in the store."""
-    return {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    return store.table_names(con)
 
 
 def _columns(con, table: str) -> set[str]:

@@ -13,6 +13,7 @@ import json
 import math
 from pathlib import Path
 
+from analysis import store
 from analysis import tables as T
 
 #: Scenario columns pinned for every scenario of the summary.
@@ -28,13 +29,10 @@ ABS_TOL = 1e-6
 GOLDEN_DIR = Path(__file__).resolve().parent.parent / "tests" / "data" / "golden"
 
 
-def _has(con, table: str) -> bool:
-    return bool(con.execute("SELECT 1 FROM information_schema.tables WHERE table_name = ?", [table]).fetchone())
-
-
 def headline_values(con) -> dict:
     """Every pinned number of a store, ``{"table.key.metric": value}`` (floats; NaN as None)."""
     out = {}
+    have = store.table_names(con)
 
     def put(name, value):
         value = None if value is None else float(value)
@@ -46,24 +44,19 @@ def headline_values(con) -> dict:
         put(f"potential.{name}", value)
     put("buildings.count", con.execute("SELECT count(*) FROM buildings").fetchone()[0])
     put("buildings.dwellings", con.execute("SELECT sum(dwellings) FROM buildings").fetchone()[0])
-    if _has(con, T.SCENARIO_SUMMARY):
-        s = con.execute(f"SELECT * FROM {T.SCENARIO_SUMMARY}").df().set_index("scenario")
-        for scenario in s.index:
-            for metric in SCENARIO_METRICS:
-                if metric in s.columns:
-                    put(f"scenario.{scenario}.{metric}", s.loc[scenario, metric])
-    if _has(con, T.POLICY_FRAMINGS):
-        f = con.execute(f"SELECT * FROM {T.POLICY_FRAMINGS}").df().set_index("framing")
-        for framing in f.index:
-            for metric in FRAMING_METRICS:
-                if metric in f.columns:
-                    put(f"framing.{framing}.{metric}", f.loc[framing, metric])
-    if _has(con, T.HEAT_OWNERSHIP):
+    for table, key, metrics, prefix in ((T.SCENARIO_SUMMARY, "scenario", SCENARIO_METRICS, "scenario"),
+                                        (T.POLICY_FRAMINGS, "framing", FRAMING_METRICS, "framing")):
+        if table in have:
+            frame = con.execute(f"SELECT * FROM {table}").df().set_index(key)
+            for name in frame.index:
+                for metric in (m for m in metrics if m in frame.columns):
+                    put(f"{prefix}.{name}.{metric}", frame.loc[name, metric])
+    if T.HEAT_OWNERSHIP in have:
         h = con.execute(f"SELECT * FROM {T.HEAT_OWNERSHIP}").df()
         for row in h.itertuples():
             for metric in HEAT_METRICS:
                 put(f"heat.{row.model}.{row.scale}.{metric}", getattr(row, metric))
-    if _has(con, T.EXISTING_PV):
+    if T.EXISTING_PV in have:
         n, kwp = con.execute(f"SELECT count(*), sum(kwp) FROM {T.EXISTING_PV}").fetchone()
         put("existing_pv.buildings", n)
         put("existing_pv.kwp", kwp)

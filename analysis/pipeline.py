@@ -412,7 +412,7 @@ def _real_buildings_cached(cfg, areas, log: QualityLog, progress=None):
                        code=cache.code_hash("attributes.py", "homes.py", "ownership.py", "quality.py", "ingest/buildings.py",
                                             "ingest/tags.py", "ingest/checks.py", "ingest/areas.py"),
                        function=inspect.getsource(load_buildings) + inspect.getsource(_context_buildings)
-                       + inspect.getsource(_given_context))
+                       + inspect.getsource(_given_context) + inspect.getsource(_as_context))
     frame, context, added, rows = cache.cached("place-buildings", key, compute)
     for column, values in added.items():
         areas[column] = values
@@ -476,16 +476,20 @@ def _given_context(given: gpd.GeoDataFrame, inside: gpd.GeoDataFrame, assumption
     hit, _ = tree.query(points, predicate="within")
     keep = np.ones(len(given), dtype=bool)
     keep[hit] = False
-    return _context_buildings(given[keep], inside.iloc[0:0], assumptions) if keep.any() else None
+    return _as_context(given[keep], assumptions) if keep.any() else None
 
 
 def _context_buildings(everything: gpd.GeoDataFrame, inside: gpd.GeoDataFrame, assumptions) -> gpd.GeoDataFrame | None:
     """Buildings of the file outside every area: they shade roofs at the place's edge (heights imputed)."""
     outside = everything[~roofs._ids_in(everything["building_id"], inside["building_id"])]
-    if outside.empty:
-        return None
+    return None if outside.empty else _as_context(outside, assumptions)
+
+
+def _as_context(outside: gpd.GeoDataFrame, assumptions) -> gpd.GeoDataFrame:
+    """Buildings that only cast shade: use classified and storeys imputed, the columns shading reads."""
     outside = outside.copy()
-    outside[attributes.classify_use(outside).columns] = attributes.classify_use(outside)
+    use = attributes.classify_use(outside)
+    outside[use.columns] = use
     storeys = attributes.impute_levels(outside, outside["use_group"], assumptions.get("buildings", "storey_height_m"))
     outside[storeys.columns] = storeys
     return outside[["building_id", "geometry", "height_m", "levels", "use", "use_class", "roof_shape"]]

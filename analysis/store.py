@@ -170,6 +170,11 @@ def init_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
 
 
+def table_names(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Names of every table and view in the store."""
+    return {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+
+
 def result_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Names of the result tables in the store (everything but :data:`PROVENANCE_TABLES`)."""
     rows = con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "

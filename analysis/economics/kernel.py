@@ -1002,8 +1002,10 @@ def _real_value(p: Params, base: Base, use: dict, export, cap_ref, sold_on_site)
 def climate_value(base: Base) -> np.ndarray:
     """Value of the emissions a full installation avoids that no price in the model carries ``(U, D)``
     [currency/yr]: its output times ``climate_value_per_kwh``. Reported beside the money, never booked
-    to a party."""
-    return base.kwh * base.params.row("climate_value_per_kwh")
+    to a party. Kept in ``base.cache`` (every generation on these units asks for it)."""
+    if ("climate",) not in base.cache:
+        base.cache[("climate",)] = base.kwh * base.params.row("climate_value_per_kwh")
+    return base.cache[("climate",)]
 
 
 def council_control(units: Units, p: Params) -> np.ndarray:

@@ -66,7 +66,7 @@ def ledger_report(db, scenario: str | None = None) -> dict:
                               "GROUP BY 1, 2").df()
         decile = con.execute(f"SELECT scenario, decile, net_per_household FROM {T.SCENARIO_DECILE}").df()
         tenure = con.execute(f"SELECT scenario, tenure, net_per_household FROM {T.SCENARIO_TENURE}").df()
-        have = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        have = store.table_names(con)
         dwelling = (con.execute(f"SELECT scenario, dwelling, net_per_household FROM {T.SCENARIO_DWELLING}").df()
                     if T.SCENARIO_DWELLING in have else pd.DataFrame(columns=["scenario", "dwelling", "net_per_household"]))
     finally:

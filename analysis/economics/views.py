@@ -11,6 +11,7 @@ import calendar
 import numpy as np
 import pandas as pd
 
+from analysis import store
 from analysis import tables as T
 from analysis.economics.incidence import PARTIES
 from analysis.economics.report import INVESTORS
@@ -22,20 +23,23 @@ LANDINGS = ("households", "public", "outside")
 LANDING_LABELS = {"households": "Households", "public": "Public purses", "outside": "Outside parties"}
 
 
-def price_month(con) -> str:
-    """The price date as words: ``"July 2026"`` (empty when the store has none)."""
-    row = con.execute(f"SELECT value FROM {T.META} WHERE key = 'price_date'").fetchone() \
-        if _has(con, T.META) else None
-    if not row or not row[0]:
+def month_words(price_date) -> str:
+    """A price date ``"2026-07"`` as words: ``"July 2026"`` (empty when there is none or it is malformed)."""
+    try:
+        year, month = str(price_date or "").split("-")
+        return f"{calendar.month_name[int(month)]} {year}"
+    except (ValueError, IndexError):
         return ""
-    year, month = str(row[0]).split("-")
-    return f"{calendar.month_name[int(month)]} {year}"
+
+
+def price_month(con) -> str:
+    """The store's price date as words: ``"July 2026"`` (empty when the store has none)."""
+    return month_words(store.meta(con).get("price_date"))
 
 
 def currency(con) -> str:
     """The store's currency code (GBP when the store predates the record)."""
-    row = con.execute(f"SELECT value FROM {T.META} WHERE key = 'currency'").fetchone() if _has(con, T.META) else None
-    return row[0] if row and row[0] else "GBP"
+    return store.meta(con).get("currency") or "GBP"
 
 
 def prices(con) -> pd.Series:
@@ -44,7 +48,7 @@ def prices(con) -> pd.Series:
 
 
 def _has(con, table: str) -> bool:
-    return bool(con.execute("SELECT 1 FROM information_schema.tables WHERE table_name = ?", [table]).fetchone())
+    return table in store.table_names(con)
 
 
 def scenario_table(con, names) -> pd.DataFrame:
