@@ -220,6 +220,10 @@ def factsheet_data(con, building_ids: list[str]) -> dict:
             "existing": existing, "meta": store.meta(con)}
 
 
+#: Symbols of the currencies the money step knows; any other is written as its ISO code.
+CURRENCY_SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
+
+
 def money_words(meta: dict) -> tuple[str, str]:
     """(currency symbol or code, price date as words) from the store's meta."""
     from analysis.economics.views import month_words

@@ -255,7 +255,7 @@ def count(n, singular: str, plural: str | None = None) -> str:
 
 def _compare(value, reference, rel_tol: float, words: tuple[str, str, str], abs_tol: float = 0.0) -> str:
     if not (_finite(value) and _finite(reference)):
-        raise ValueError(f"cannot compare {value!r} with {reference!r}")
+        raise NoValue(f"cannot compare {value!r} with {reference!r}")
     value, reference = float(value), float(reference)
     scale = max(abs(value), abs(reference))
     if scale == 0 or abs(value - reference) <= max(rel_tol * scale, abs_tol):
@@ -291,7 +291,7 @@ def wider_or_narrower(gap, reference_gap, rel_tol: float = SAME_REL,
     or ``"about as wide"``. Give three ``words`` to compare sizes only.
     """
     if not (_finite(gap) and _finite(reference_gap)):
-        raise ValueError(f"cannot compare {gap!r} with {reference_gap!r}")
+        raise NoValue(f"cannot compare {gap!r} with {reference_gap!r}")
     gap, reference_gap = float(gap), float(reference_gap)
     if len(words) > 3 and gap * reference_gap < 0 and min(abs(gap), abs(reference_gap)) > abs_tol:
         return words[3]
@@ -303,7 +303,7 @@ def gap_side(gap, abs_tol: float = 0.0, words=("the richest tenth gains more", "
     """Which end of the income scale a richest-minus-poorest gap favours (``abs_tol``: a gap no
     larger than this is "about the same")."""
     if not _finite(gap):
-        raise ValueError("no gap")
+        raise NoValue("no gap")
     g = float(gap)
     return words[2] if abs(g) <= abs_tol else (words[0] if g > 0 else words[1])
 
@@ -326,7 +326,7 @@ def gain_progressivity(concentration_index, band: float = INDEX_BAND) -> str:
         ``"progressive"`` (C < −band) or ``"evenly spread"``.
     """
     if not _finite(concentration_index):
-        raise ValueError("no concentration index")
+        raise NoValue("no concentration index")
     c = float(concentration_index)
     return "regressive" if c > band else ("progressive" if c < -band else "evenly spread")
 
@@ -338,7 +338,7 @@ def cost_progressivity(suits_index, band: float = INDEX_BAND) -> str:
     S < −band, else ``"proportional"`` (costs roughly in proportion to income).
     """
     if not _finite(suits_index):
-        raise ValueError("no Suits index")
+        raise NoValue("no Suits index")
     s = float(suits_index)
     return "progressive" if s > band else ("regressive" if s < -band else "proportional")
 
@@ -356,14 +356,14 @@ def share_of_draws(share, threshold: float = ROBUST_SHARE) -> str:
 def robustness(share_same_sign, threshold: float = ROBUST_SHARE) -> str:
     """``"robust"`` when a sign holds in at least ``threshold`` of parameter draws, else ``"fragile"``."""
     if not _finite(share_same_sign):
-        raise ValueError("no share of draws")
+        raise NoValue("no share of draws")
     return "robust" if float(share_same_sign) >= threshold else "fragile"
 
 
 def share_words(fraction, tol: float = SAME_REL) -> str:
     """``"fewer than half"``, ``"about half"`` or ``"more than half"`` (within ``tol`` of one half: about half)."""
     if not _finite(fraction):
-        raise ValueError("no share")
+        raise NoValue("no share")
     f = float(fraction)
     return "about half" if abs(f - 0.5) <= tol else ("fewer than half" if f < 0.5 else "more than half")
 
@@ -379,7 +379,7 @@ def sign_choice(value, positive: str, negative: str, zero: str, tol: float) -> s
     :data:`MONEY_TOL` per household or :data:`VALUE_TOL` for a place's total), else ``positive`` or
     ``negative``."""
     if not _finite(value):
-        raise ValueError("no value")
+        raise NoValue("no value")
     v = float(value)
     return zero if abs(v) <= tol else (positive if v > 0 else negative)
 
@@ -389,7 +389,7 @@ def munich_carries_over(bill_ratio) -> str:
     as a multiple of the gas bill: ``"carries over"`` at or below :data:`MUNICH_HALVING_RATIO`,
     ``"carries over in part"`` up to :data:`MUNICH_PART_RATIO`, else ``"does not carry over"``."""
     if not _finite(bill_ratio):
-        raise ValueError("no bill ratio")
+        raise NoValue("no bill ratio")
     r = float(bill_ratio)
     return "carries over" if r <= MUNICH_HALVING_RATIO else (
         "carries over in part" if r <= MUNICH_PART_RATIO else "does not carry over")
@@ -406,6 +406,11 @@ CHAPTERS = {"pv": "03_rooftop_pv", "heat": "04_heat", "ownership": "05_ownership
 
 class Unavailable(Exception):
     """A finding cannot be written from this store (a table or column is missing)."""
+
+
+class NoValue(Unavailable, ValueError):
+    """A direction word asked of a missing or non-finite number (a place without incomes, say): the
+    finding that needs it is pending, never written with a guessed word."""
 
 
 @dataclass(frozen=True)
@@ -1168,8 +1173,21 @@ def run_all(con, entries) -> tuple[list[Finding], list[Pending]]:
             done.append(func(con))
         except Unavailable as exc:
             chapter = CHAPTERS["gains"] if func.__name__ in _GAINS_SLOTS else ""
-            pending.append(Pending(func.__name__, lead, str(exc), chapter))
+            pending.append(Pending(func.__name__, lead, _why(exc), chapter))
     return done, pending
+
+
+def word_or(default: str, func, *args, **kwargs) -> str:
+    """``func(*args)`` (a direction-word function), or ``default`` when a number it needs is missing."""
+    try:
+        return func(*args, **kwargs)
+    except NoValue:
+        return default
+
+
+def _why(exc: Unavailable) -> str:
+    """Why a finding is pending, in words (a missing number says so, not only which comparison failed)."""
+    return f"a number it needs is missing for this place ({exc})" if isinstance(exc, NoValue) else str(exc)
 
 
 def key_findings(con) -> tuple[list[Finding], list[Pending]]:
@@ -1506,7 +1524,7 @@ def evidence_against(con, checks=None) -> tuple[list[Finding], list[str], list[P
         try:
             hits = func(con)
         except Unavailable as exc:
-            pending.append(Pending(func.__name__, what, str(exc), CHAPTERS["gains"]))
+            pending.append(Pending(func.__name__, what, _why(exc), CHAPTERS["gains"]))
             continue
         (found.extend(hits) if hits else clear.append(what))
     return found, clear, pending

@@ -19,7 +19,7 @@ from analysis.economics.kernel import TENURES
 from analysis.economics.scenarios import MODEL_LABELS, SCENARIOS
 from analysis.errors import InputError
 
-ROOF_SET_LABELS = {"own": "its own choice of roofs", "worthwhile_roofs": "the roofs where panels create value",
+ROOF_SET_LABELS = {"own": "its own choice of roofs", "worthwhile_roofs": "the roofs where panels are worth building",
                    "all_roofs": "every suitable roof", "market_roofs": "the market's roofs"}
 #: Who owns the panels (invests) under each model, by party name.
 INVESTORS = {"market": ("households", "private_landlords", "housing_revenue_account", "public_bodies", "businesses",
