@@ -135,7 +135,8 @@ def heat_bills(con) -> pd.DataFrame:
             row[f"{model}_bill"] = (float(np.nansum(area[f"{model}_bill_per_home"].to_numpy() * weights * built)
                                           / (weights * built).sum()) if built.any() else np.nan)
         rows.append(row)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["scale", "homes_connected", "gas_bill", "heat_pump_bill", "council_bill",
+                                       "coop_bill", "esco_bill"])
 
 
 #: Who the headline chart shows, in order: the place's households, its public purses, bill payers
