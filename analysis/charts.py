@@ -430,6 +430,13 @@ def _tooltips(frame: pd.DataFrame) -> list:
             + [alt.Tooltip(c, title=label(c)) for c in text])
 
 
+def no_data(title: str):
+    """What a chart shows when this place has nothing to draw: one plain line naming the chart."""
+    from IPython.display import Markdown
+
+    return Markdown(f"*{title.rstrip('.')}: nothing to show for this place.*")
+
+
 def bars(frame: pd.DataFrame, x: str, y: str, title: str, x_title: str, y_title: str, color: str | None = None,
          horizontal: bool = False, fmt: str = ",.0f", sort=None, label_values: bool = True) -> alt.Chart:
     """Bar chart with tooltips (grouped by ``color`` when given; ``sort`` = category order).
@@ -439,6 +446,8 @@ def bars(frame: pd.DataFrame, x: str, y: str, title: str, x_title: str, y_title:
     three categories with long names are drawn as horizontal bars, so every name stays readable
     on a phone.
     """
+    if frame is None or frame.empty:
+        return no_data(title)
     frame = frame.copy()
     fields = [f.split(":")[0] for f in (x, color) if f]
     if label_values:
@@ -479,6 +488,8 @@ def bars_by_quantity(frame: pd.DataFrame, category: str, value: str, quantity: s
         ``quantity value -> axis title with unit`` (``{"Electricity": "Electricity, GWh/yr"}``);
         every quantity in the frame must have one.
     """
+    if frame is None or frame.empty:
+        return no_data(title)
     missing = sorted(set(frame[quantity]) - set(units))
     if missing:
         raise ValueError(f"no unit given for quantities {missing}: each quantity gets its own axis and unit")
@@ -506,6 +517,8 @@ def whiskers(frame: pd.DataFrame, x: str, y: str, low: str, high: str, title: st
     fmt : str
         Axis and tooltip format (:data:`GBP` for pounds).
     """
+    if frame is None or frame.empty:
+        return no_data(title)
     frame = frame.copy()
     enc = {"x": alt.X(x, title=x_title, axis=alt.Axis(labelAngle=0))}
     if color:
@@ -524,6 +537,8 @@ def whiskers(frame: pd.DataFrame, x: str, y: str, low: str, high: str, title: st
 def band(frame: pd.DataFrame, x: str, y: str, low: str, high: str, color: str, title: str, x_title: str,
          y_title: str, fmt: str = ",.0f") -> alt.LayerChart:
     """Lines with a shaded low–high band per series (e.g. net £ by decile over parameter draws)."""
+    if frame is None or frame.empty:
+        return no_data(title)
     frame = frame.copy()
     if _is_text(frame[color]):
         frame[color] = frame[color].map(label)
@@ -539,6 +554,8 @@ def band(frame: pd.DataFrame, x: str, y: str, low: str, high: str, color: str, t
 def lines(frame: pd.DataFrame, x: str, y: str, color: str, title: str, x_title: str, y_title: str,
           diagonal: bool = False, fmt: str = ".0%") -> alt.Chart:
     """Line chart (e.g. Lorenz curves), optionally with the line of equality."""
+    if frame is None or frame.empty:
+        return no_data(title)
     chart = alt.Chart(frame, title=chart_title(title)).mark_line(point=False, strokeWidth=2.5).encode(
         x=alt.X(f"{x}:Q", title=x_title, axis=alt.Axis(format=fmt)),
         y=alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=fmt)),
