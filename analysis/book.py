@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import charts, store
+from analysis import charts, currency, store
 from analysis.config import DEFAULT_PLACE, load_place
 
 
@@ -35,9 +35,59 @@ def open_store(place: str | None = None):
 
 
 def setup():
-    """Enable the offline chart renderer and return a store connection."""
+    """Enable the offline chart renderer, show money in the store's currency and return a store connection."""
     charts.enable()
-    return open_store()
+    con = open_store()
+    info = store.place_info(con, fallback_crs=load_place(DEFAULT_PLACE).crs)
+    currency.use(info.currency)
+    charts.use_attribution(charts.map_attribution(info))
+    glue_place(con, info)
+    return con
+
+
+def possessive(name: str) -> str:
+    """``"Camden"`` → ``"Camden’s"``, ``"Les Ulis"`` → ``"Les Ulis’"`` (typographic apostrophe)."""
+    return f"{name}\u2019" if name.endswith("s") else f"{name}\u2019s"
+
+
+def weather_station(con) -> str:
+    """The weather station of the store's run in words (``"London Gatwick"``, ``"Helsinki"``)."""
+    run = store.last_run(con) or {}
+    import json as _json
+
+    name = str(_json.loads(run.get("summary") or "{}").get("weather_name") or "").strip()
+    return " ".join(part.capitalize() for part in name.replace("/", " ").split()) or "the place's weather file"
+
+
+_GLUED_PLACE: list = []
+
+
+def glue_place(con, info) -> None:
+    """Glue the place's name on every page: ``place`` ("Camden"), ``place_pos`` ("Camden’s"),
+    ``weather_station`` ("London Gatwick") and ``currency_name`` ("pounds") — prose never types them."""
+    if _GLUED_PLACE:  # once per page (a page may call setup twice)
+        return
+    _GLUED_PLACE.append(info.name)
+    try:
+        glue_text("place", info.name)
+        glue_text("place_pos", possessive(info.name))
+        glue_text("weather_station", weather_station(con))
+        glue_text("currency_name", currency.name())
+    except ImportError:  # outside a notebook (scripts, tests) there is nothing to glue into
+        pass
+
+
+def is_embedded_place(con) -> bool:
+    """True when the store is the embedded place's (Camden): pages show its sourced data table."""
+    return store.place_info(con, fallback_crs="unknown").name == load_place(DEFAULT_PLACE).name
+
+
+def credits_markdown(con) -> str:
+    """The store's credits as a Markdown list (for a place other than the embedded one)."""
+    info = store.place_info(con, fallback_crs="unknown")
+    lines = "\n".join(f"- {line}" for line in info.credits) or "- (the store records no credits)"
+    return (f"The inputs of {info.name}, as its store records them (money in {info.currency}"
+            + (f" at {info.price_date} prices" if info.price_date else "") + f"; geometry in {info.crs}):\n\n{lines}")
 
 
 def q(con, sql: str, params=None) -> pd.DataFrame:
@@ -45,26 +95,27 @@ def q(con, sql: str, params=None) -> pd.DataFrame:
     return con.execute(sql, params or []).df()
 
 
-#: Word joiner (U+2060): no line break inside "−£2" (a browser may break between the minus and the pound sign).
-WORD_JOINER = "\u2060"
+#: Word joiner (U+2060): no line break inside "−£2" (a browser may break between the minus and the symbol).
+WORD_JOINER = currency.WORD_JOINER
 
 
 def no_break(text: str) -> str:
     """Keep a signed amount on one line on the page: a word joiner after the minus sign of ``−£2`` / ``+£8``
-    (display only; the findings' own text, the CSV files and the tests keep the plain form)."""
-    import re
-
-    return re.sub(r"([\u2212+])(?=£)", "\\1" + WORD_JOINER, str(text))
+    (display only; the findings' own text, the CSV files and the tests keep the plain form). ``£`` written
+    by a page is shown in the store's currency (:func:`analysis.currency.localise`)."""
+    return currency.no_break(currency.localise(str(text)))
 
 
 def true_minus(text: str) -> str:
     """Replace the hyphen-minus of negative numbers in formatted text with a true minus sign (U+2212),
-    and drop the sign of a negative zero: ``"-0.13" → "−0.13"``, ``"-0.0" → "0.0"``, ``"£-2" → "−£2"``."""
+    and drop the sign of a negative zero: ``"-0.13" → "−0.13"``, ``"-0.0" → "0.0"``, ``"£-2" → "−£2"``
+    (any currency symbol: ``"€-2" → "−€2"``)."""
     import re
 
-    text = re.sub(r"£-(?=\d)", "-£", text)
-    text = re.sub(r"(?<![\w.])-(?=£?0+(?:\.0+)?(?![\d.]))", "", text)  # -0, -0.00, -£0: no sign
-    return re.sub(r"(?<![\w.])-(?=£?\d)", "\u2212", text)
+    sym = re.escape(currency.symbol())
+    text = re.sub(f"({sym})-(?=\\d)", "-\\1", text)
+    text = re.sub(f"(?<![\\w.])-(?=(?:{sym})?0+(?:\\.0+)?(?![\\d.]))", "", text)  # -0, -0.00, -£0: no sign
+    return re.sub(f"(?<![\\w.])-(?=(?:{sym})?\\d)", "\u2212", text)
 
 
 def glue(name: str, value, fmt: str = "{:,.0f}") -> str:
@@ -74,8 +125,8 @@ def glue(name: str, value, fmt: str = "{:,.0f}") -> str:
     """
     from myst_nb import glue as _glue
 
-    text = (true_minus(fmt.format(value)) if value is not None and not (isinstance(value, float) and pd.isna(value))
-            else "n/a")
+    missing = value is None or (isinstance(value, float) and pd.isna(value))
+    text = "n/a" if missing else true_minus(currency.localise(fmt.format(value)))
     _glue(name, no_break(text), display=False)
     return text
 
@@ -197,9 +248,24 @@ def build_info(con=None) -> dict:
     return info
 
 
-#: Footer line on every page (data licences of the maps and statistics).
-FOOTER_ATTRIBUTION = ("Map data © OpenStreetMap contributors (ODbL 1.0); contains ONS data © Crown copyright "
-                      "(OGL v3); weather ASHRAE IWEC.")
+def place_info():
+    """The book's place as its store records it (:class:`analysis.store.PlaceInfo`), or None without a store."""
+    path = store_path()
+    if not Path(path).is_file():
+        return None
+    con = store.connect(path, read_only=True)
+    try:
+        return store.place_info(con, fallback_crs=load_place(DEFAULT_PLACE).crs)
+    finally:
+        con.close()
+
+
+def footer_attribution(info=None) -> str:
+    """The data credits on every page: the store's credits for the place's inputs (footprints first)."""
+    info = info if info is not None else place_info()
+    if info is None or not info.credits:
+        return "Data credits: see the store's meta table."
+    return "Data: " + "; ".join(info.credits) + "."
 
 
 def footer_html() -> str:
@@ -209,7 +275,7 @@ def footer_html() -> str:
     info = build_info()
     return (f"<p class='build-info'>Version {_html.escape(info['version'])} "
             f"(code {_html.escape(info['code_version'])}), built {info['built']}. "
-            f"{_html.escape(FOOTER_ATTRIBUTION)}</p>")
+            f"{_html.escape(footer_attribution())}</p>")
 
 
 DOWNLOAD_FORMATS = ("csv", "geoparquet")
@@ -249,35 +315,37 @@ def write_downloads(out_dir, db=None) -> list:
     from pathlib import Path
 
     from analysis import exports, findings
-    from analysis.config import load_place as _load
 
     out_dir = Path(out_dir)
     db = db or store_path()
-    written = exports.export(db, out_dir, _load(DEFAULT_PLACE).crs, DOWNLOAD_FORMATS)
+    written = exports.export(db, out_dir, load_place(DEFAULT_PLACE).crs, DOWNLOAD_FORMATS)  # CRS: the store's own
     con = store.connect(db, read_only=True)
     try:
         kf, _ = findings.key_findings(con)
         ev, _, _ = findings.evidence_against(con)
         info = build_info(con)
+        place = store.place_info(con, fallback_crs=load_place(DEFAULT_PLACE).crs)
     finally:
         con.close()
     written += write_result_tables(out_dir, db)
     for name, items in (("key_findings.csv", kf), ("evidence_against.csv", ev)):
         exports.write_csv(findings.frame(items), out_dir / name)  # sentences are data, never formulas
         written.append(out_dir / name)
+    from analysis.economics.views import month_words
+
     readme = out_dir / "README.txt"
+    credits = "".join(f"             - {c}\n" for c in place.credits)
     readme.write_text(
-        f"Bringing energy home - data downloads (version {info['version']}, code {info['code_version']}, "
-        f"built {info['built']}, store run {info.get('run_id', 'n/a')}).\n\n"
-        "areas.*      per-area (LSOA) results: households, tenure, PV potential (low/central/high), heat demand.\n"
-        "             Boundaries and statistics: contains ONS data (c) Crown copyright (OGL v3).\n"
-        "buildings.*  per-building results on OpenStreetMap footprints.\n"
-        "             (c) OpenStreetMap contributors, ODbL 1.0 (https://opendatacommons.org/licenses/odbl/1-0/):\n"
-        "             a database derived from OpenStreetMap; share-alike applies to derived databases.\n"
+        f"Bringing energy home - data downloads for {place.name} (version {info['version']}, code "
+        f"{info['code_version']}, built {info['built']}, store run {info.get('run_id', 'n/a')}).\n\n"
+        "areas.*      per-area results: households, tenure, PV potential (low/central/high), heat demand.\n"
+        "buildings.*  per-building results on the place's footprints (licence in LICENCE.txt).\n"
         "key_findings.csv, evidence_against.csv: the sentences of the book's first pages with their numbers.\n"
         + "".join(f"{f:<24s} {what}.\n" for f, (_, what) in DOWNLOAD_TABLES.items() if (out_dir / f).is_file())
-        + "             Money in GBP a year (2024 prices); codes as in the store, with *_label columns in words.\n"
-        "CSV geometry is WKT in the place CRS (EPSG:27700); GeoParquet carries its CRS.\n")
+        + f"             Money in {place.currency} a year at {month_words(place.price_date) or 'the store'} prices; "
+        "codes as in the store, with *_label columns in words.\n"
+        f"Credits:\n{credits}"
+        f"CSV geometry is WKT in the place CRS ({place.crs}); GeoParquet carries its CRS.\n")
     written.append(readme)
     return written
 

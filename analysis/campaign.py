@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from analysis import store
+from analysis import currency, findings, store
 from analysis.charts import OKABE_ITO, OWNER_LABELS, SCENARIO_LABELS
 from analysis.errors import InputError
 
@@ -59,7 +59,7 @@ def select_area(con, area_id: str) -> tuple[list[str], str]:
         raise InputError(f"no area with id {shown!r} in the store", record="--area",
                          fix=f"use an id like {', '.join(sample)} (see the areas table or the book's data tables)")
     ids = [r[0] for r in con.execute("SELECT building_id FROM buildings WHERE area_id = ?", [area_id]).fetchall()]
-    return ids, f"{row[0]} ({area_id})"
+    return ids, (f"{row[0]} ({area_id})" if str(row[0]) != area_id else area_id)
 
 
 def select_boundary(con, path, crs: str) -> tuple[list[str], str, object]:
@@ -215,21 +215,23 @@ def factsheet_data(con, building_ids: list[str]) -> dict:
                 if "existing_pv" in store.table_names(con) else None)
     run = store.last_run(con) or {}
     summary = json.loads(run.get("summary") or "{}")
-    return {"pv": pv, "buildings": b, "kwh_per_home": per_home["kwh_per_home"], "heat": heat, "owners": owners,
+    # Without metered electricity statistics, the same per-home default the money step uses (logged there).
+    from analysis.economics.inputs import KWH_PER_HOME_DEFAULT
+
+    kwh_per_home = per_home["kwh_per_home"] if per_home["kwh_per_home"] is not None and \
+        np.isfinite(per_home["kwh_per_home"]) else KWH_PER_HOME_DEFAULT
+    return {"pv": pv, "buildings": b, "kwh_per_home": kwh_per_home, "heat": heat, "owners": owners,
             "money": money, "geoms": geoms, "run": run, "summary": summary, "defaults": defaults_used(con),
-            "existing": existing, "meta": store.meta(con)}
-
-
-#: Symbols of the currencies the money step knows; any other is written as its ISO code.
-CURRENCY_SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
+            "existing": existing, "meta": store.meta(con), "info": store.place_info(con, fallback_crs="unknown")}
 
 
 def money_words(meta: dict) -> tuple[str, str]:
     """(currency symbol or code, price date as words) from the store's meta."""
     from analysis.economics.views import month_words
 
-    code = str(meta.get("currency") or "GBP")
-    return CURRENCY_SYMBOLS.get(code, code + " "), month_words(meta.get("price_date")) or "the store's"
+    from analysis.currency import symbol_of
+
+    return symbol_of(meta.get("currency")), month_words(meta.get("price_date")) or "the store's"
 
 
 def svg_map(geoms: pd.DataFrame, boundary=None, width: int = 640, height: int = 360) -> str:
@@ -322,9 +324,12 @@ def render_factsheet(title: str, data: dict, place: str, boundary=None, selectio
                    f"(census shares of the neighbourhood, allocated to buildings); putting panels on all these roofs "
                    f"needs the agreement of about {f0(b['consents'])} roof owners and leaseholders.")
     cur, when = money_words(data.get("meta") or {})
+    currency.use((data.get("meta") or {}).get("currency"))
+    # Sign before the symbol, pence when small, never "£-0" (findings.gbp_auto): "−£0.38", "£27".
+    amount = lambda v: html.escape(findings.gbp_auto(v))  # noqa: E731
     money_rows = "".join(
-        f"<tr><td>{SCENARIO_LABELS[s]}</td><td>{cur}{f0(money.loc[s, 'benefit'])}</td><td>{cur}{f0(money.loc[s, 'cost'])}</td>"
-        f"<td><strong>{cur}{f0(money.loc[s, 'net'])}</strong></td></tr>" for s in SCENARIO_LABELS if s in money.index)
+        f"<tr><td>{SCENARIO_LABELS[s]}</td><td>{amount(money.loc[s, 'benefit'])}</td><td>{amount(money.loc[s, 'cost'])}</td>"
+        f"<td><strong>{amount(money.loc[s, 'net'])}</strong></td></tr>" for s in SCENARIO_LABELS if s in money.index)
     ex = data.get("existing")
     existing_line = ("" if ex is None else
                      f"<p><small>Panels already on these roofs: {f0(ex['buildings'])} buildings, {f1(ex['kwp'])} kWp "
@@ -354,14 +359,13 @@ def render_factsheet(title: str, data: dict, place: str, boundary=None, selectio
     share_dh = heat["share_in_dh_zone"]
     dh_text = ("most of these buildings sit in a dense heat zone where a heat network fits"
                if share_dh is not None and share_dh >= 0.5 else "heat demand here is below the district-heating threshold for most buildings")
-    sources = ("Census 2021 TS044/TS054 (ONS, OGL v3); GLA household income 2012 (OGL v2); BEIS domestic gas and "
-               "electricity 2019 (OGL); IMD 2019 (MHCLG, OGL v3); CIBSE TM46 benchmarks; ASHRAE IWEC London Gatwick "
-               "weather; NREL PVWatts validation; model: pvlib (PVWatts v5 chain), ISO 9806 collectors.")
-    # The footprints' licence as the place config states it (buildings: licence); OSM's needs its link.
-    licence = "" if synthetic else (data["summary"].get("buildings_licence") or "")
+    info = data["info"]
+    # The store's credits for the place's inputs (footprints first), then the model's own references.
+    sources = "; ".join([*info.credits, "model: pvlib (PVWatts v5 chain) validated against NREL PVWatts, ISO 9806 "
+                                         "collectors, CIBSE TM46 benchmarks"]) + "."
+    licence = "" if synthetic else info.buildings_licence
     osm = "openstreetmap" in licence.lower()
-    attribution = (f" Building footprints {html.escape(licence)}{' (openstreetmap.org/copyright)' if osm else ''}."
-                   if licence else "")
+    attribution = " (openstreetmap.org/copyright)" if osm else ""
     run = data["run"]
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -406,7 +410,7 @@ small, .foot {{ font-size: 8pt; color: #444; }} ul {{ margin: 2px 0; padding-lef
 could give {f1((heat['solar_heat_kwh'] or 0) / 1e6)} GWh of heat — but every m² used for heat is not used for electricity.</p>
 <h2>Caveats in plain words</h2><ul>{"".join(f"<li>{c}</li>" for c in caveats)}</ul>
 <p class="foot"><b>Sources.</b> {html.escape(sources)} Store run {html.escape(str(run.get('run_id', '?')))}, code {html.escape(str(run.get('code_version', '?')))},
-made {dt.date.today().isoformat()}. Contains public sector information licensed under the Open Government Licence v3.0.{attribution}</p>
+made {dt.date.today().isoformat()}.{attribution}</p>
 </body></html>"""
 
 
@@ -424,19 +428,20 @@ def make_factsheet(place=None, db=None, area=None, boundary=None, buildings_list
     if sum(x is not None for x in (area, boundary, buildings_list)) != 1:
         raise InputError("choose exactly one of --area, --boundary or --buildings-list",
                          fix="e.g. --area E01000842, or --boundary our_estate.geojson")
-    cfg = load_place(place)
-    db = Path(db) if db else store.default_db_path(cfg.slug)
+    # The store records its place, CRS and credits: with --db the place config is not read at all.
+    db = Path(db) if db else store.default_db_path(load_place(place).slug)
     con = store.connect(db, read_only=True)
     polygon, report = None, {}
     try:
+        info = store.place_info(con, fallback_crs=load_place(place).crs if "crs" not in store.meta(con) else None)
         if area is not None:
             ids, name = select_area(con, area)
             note = "one neighbourhood"
         elif boundary is not None:
-            ids, name, polygon = select_boundary(con, boundary, cfg.crs)
+            ids, name, polygon = select_boundary(con, boundary, info.crs)
             note = f"buildings inside {Path(boundary).name}"
         else:
-            ids, name, report = select_list(con, buildings_list, cfg.crs)
+            ids, name, report = select_list(con, buildings_list, info.crs)
             note = f"{report['matched']} of {report['rows']} listed buildings found"
         data = factsheet_data(con, ids)
     finally:
@@ -444,7 +449,7 @@ def make_factsheet(place=None, db=None, area=None, boundary=None, buildings_list
     out_dir = Path(out_dir) if out_dir else PROJECT_ROOT / "build" / "factsheets"
     out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / f"factsheet-{safe_name(name)}.html"
-    out.write_text(render_factsheet(name, data, cfg.name, polygon, note), encoding="utf-8")
+    out.write_text(render_factsheet(name, data, info.name, polygon, note), encoding="utf-8")
     pdf_path = print_pdf(out) if pdf else None
     return {"html": out, "pdf": pdf_path, "buildings": len(ids), "report": report}
 

@@ -35,6 +35,8 @@ import textwrap
 import altair as alt
 import pandas as pd
 
+from analysis import currency
+
 #: Okabe & Ito (2008) colour-blind-safe categorical palette.
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 
@@ -330,7 +332,8 @@ def prepare_spec(spec: dict) -> dict:
 def offline_renderer(spec: dict, **_) -> dict:
     """Altair renderer: a div and a vegaEmbed call using the page's own vega scripts."""
     spec = prepare_spec(spec)
-    payload = json.dumps(spec, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    # Titles, labels and the number locale are written in pounds; shown in the store's currency.
+    payload = currency.localise(json.dumps(spec, sort_keys=True, separators=(",", ":"), ensure_ascii=False))
     div_id = "vis-" + hashlib.sha1(payload.encode()).hexdigest()[:12]  # stable ids keep builds cacheable
     payload = payload.replace("</", "<\\/")  # never close the script tag from inside the JSON
     script = (
@@ -370,17 +373,39 @@ def geo_features(frame: pd.DataFrame, geometry_geojson: str = "geojson") -> dict
     return {"type": "FeatureCollection", "features": features}
 
 
-def attribution_layer(lines=ATTRIBUTION, height: int = 380) -> alt.Chart:
+_attribution = {"lines": list(ATTRIBUTION)}
+
+
+def map_attribution(info) -> list[str]:
+    """Short credit lines under every map for a store's place (:class:`analysis.store.PlaceInfo`):
+    the footprints' licence and the boundaries' credit (each cut to fit a phone-width map)."""
+    lines = []
+    if info.buildings_licence:
+        lines.append(("Map data " if "openstreetmap" in info.buildings_licence.lower() else "Footprints ")
+                     + info.buildings_licence.split(";")[0])
+    if any("Crown copyright" in c for c in info.credits):
+        lines.append(ATTRIBUTION[1])
+    else:
+        lines += [c for c in info.credits if c.startswith("Boundar")][:1]
+    return [line if len(line) <= 70 else line[:69] + "…" for line in lines]
+
+
+def use_attribution(lines) -> None:
+    """The credit lines every map of this page carries from now on (set by :func:`analysis.book.setup`)."""
+    _attribution["lines"] = list(lines)
+
+
+def attribution_layer(lines=None, height: int = 380) -> alt.Chart:
     """The data attribution as small grey text in the map's bottom-left corner (a chart footnote that
     stays with the chart when it is saved as an image)."""
-    data = pd.DataFrame({"text": [list(lines)]})
+    data = pd.DataFrame({"text": [list(lines if lines is not None else _attribution["lines"])]})
     return alt.Chart(data).mark_text(align="left", baseline="bottom", fontSize=9, color="#444", lineHeight=11).encode(
         x=alt.value(0), y=alt.value(height), text="text")
 
 
 def choropleth(frame: pd.DataFrame, value: str, title: str, value_title: str, tooltip: list,
                scheme: str = "viridis", fmt: str = ",.0f", labels: pd.DataFrame | None = None,
-               attribution=ATTRIBUTION, height: int = 380) -> alt.LayerChart | alt.Chart:
+               attribution="place", height: int = 380) -> alt.LayerChart | alt.Chart:
     """Map of areas coloured by ``value`` (``frame`` has a ``geojson`` WGS84 geometry column).
 
     Parameters
@@ -396,8 +421,9 @@ def choropleth(frame: pd.DataFrame, value: str, title: str, value_title: str, to
     labels : pandas.DataFrame, optional
         A few place names to print on the map: columns ``name``, ``lon``, ``lat`` [°]
         (e.g. :func:`analysis.book.place_labels`).
-    attribution : list of str or None
-        Lines printed under the map (data licences); ``None`` to omit.
+    attribution : list of str, "place" or None
+        Lines printed under the map (data licences); ``"place"`` (default) the credits of the store's
+        place set by :func:`use_attribution`; ``None`` to omit.
     """
     data = alt.Data(values=geo_features(frame)["features"])
     tips = []
@@ -416,6 +442,8 @@ def choropleth(frame: pd.DataFrame, value: str, title: str, value_title: str, to
                    base.mark_text(align="left", dx=5, dy=-4, fontSize=10, fontWeight="bold", stroke="white",
                                   strokeWidth=3, strokeOpacity=0.9),
                    base.mark_text(align="left", dx=5, dy=-4, fontSize=10, fontWeight="bold", color="#111")]
+    if isinstance(attribution, str) and attribution == "place":
+        attribution = _attribution["lines"]
     if attribution:
         layers.append(attribution_layer(attribution, height))
     chart = alt.layer(*layers, title=chart_title(title)) if len(layers) > 1 else shapes.properties(
@@ -581,12 +609,9 @@ def _fmt_cell(value, floatfmt: str) -> str:
     return _NEG.sub("\u2212", text)
 
 
-#: Word joiner (U+2060) kept between a minus sign and "£" so that "−£2" never breaks over two lines.
-_JOIN = re.compile("(\u2212)(?=£)")
-
-
 def _no_break(value):
-    return _JOIN.sub("\\1\u2060", value) if isinstance(value, str) else value
+    """A word joiner between a minus sign and the currency symbol, so that "−£2" never breaks over two lines."""
+    return currency.no_break(currency.localise(value))
 
 
 def data_table(frame: pd.DataFrame, caption: str, max_rows: int = 20, floatfmt: str = "{:,.1f}",
@@ -606,7 +631,9 @@ def data_table(frame: pd.DataFrame, caption: str, max_rows: int = 20, floatfmt: 
     shown = shown.copy()
     for col in [c for c in shown.columns if _is_text(shown[c])]:
         shown[col] = shown[col].map(_no_break)
-    table = shown.to_html(index=False, float_format=lambda v: _fmt_cell(v, floatfmt), border=0, classes="table")
+    table = currency.localise(shown.to_html(index=False, float_format=lambda v: _fmt_cell(v, floatfmt), border=0,
+                                            classes="table"))
+    caption = currency.localise(caption)
     more = f"<p>Showing {len(shown)} of {len(frame)} rows.</p>" if len(frame) > max_rows else ""
     if not collapsed:
         return HTML(f"<figure class='data-table'><figcaption>{html.escape(caption[:1].upper() + caption[1:])}"

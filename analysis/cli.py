@@ -322,9 +322,11 @@ def _cmd_export(args) -> int:
     from analysis import exports, store
     from analysis.config import load_place
 
+    # The store records its place and CRS: with --db the place config is not read at all.
+    # (The place's CRS is only a fallback for a store written before stores recorded their CRS.)
     cfg = load_place(args.place)
     db = args.db or store.default_db_path(cfg.slug)
-    for path in exports.export(db, args.out, cfg.crs, args.format or exports.FORMATS):
+    for path in exports.export(db, args.out, crs=cfg.crs, formats=args.format or exports.FORMATS):
         print(path)
     return 0
 

@@ -300,6 +300,7 @@ def load_assumptions(extra_files=(), overrides: dict | None = None, overrides_pa
                 except InputError as exc:
                     problems.append(exc.one_line())
                     broken.add((group, name))
+    problems += convert_gbp_assumptions(groups, prices)
     for name, entry in prices.entries.items():
         try:
             groups["prices"][name] = _check_assumption("prices", name, dict(entry), prices.table_path)
@@ -324,6 +325,50 @@ def load_assumptions(extra_files=(), overrides: dict | None = None, overrides_pa
         raise ConfigError(problems, path=where)
     return Assumptions(groups, sources, price_date=prices.period, currency=prices.currency,
                        price_table=str(prices.table_path), warnings=warnings)
+
+
+def convert_gbp_assumptions(groups: dict, prices) -> list[str]:
+    """Packaged assumptions in GBP (capital costs, fees, grants…) in the currency of the place's prices.
+
+    A place priced in pounds is left as it is. Any other needs the rate ``fx_per_gbp`` in its price
+    table: every packaged amount whose unit is in GBP is multiplied by it (value, low and high) and
+    its unit and source say so. Without the rate, a one-line problem is returned instead: UK costs
+    are never used as if they were another currency's.
+
+    Parameters
+    ----------
+    groups : dict
+        ``{group: {name: entry}}`` of the packaged files, changed in place.
+    prices : analysis.economics.prices.PriceSet
+
+    Returns
+    -------
+    list of str
+        Problems (empty when converted or nothing to convert).
+    """
+    code = str(prices.currency).upper()
+    if code == "GBP":
+        return []
+    in_gbp = [(g, n) for g, entries in groups.items() for n, e in entries.items()
+              if isinstance(e, dict) and "GBP" in str(e.get("unit", ""))]
+    if not in_gbp:
+        return []
+    fx = prices.fx_per_gbp
+    if fx is None:
+        return [f"{prices.table_path}: prices in {code} but no fx_per_gbp row: {len(in_gbp)} packaged costs (capital "
+                f"cost per kWp, fees, grants…) are UK values in GBP — fix: add a dated row "
+                f"`fx_per_gbp,YYYY-MM,<{code} per GBP>,,,{code} per GBP,<source>` (or override those assumptions)"]
+    rate = float(fx["value"])
+    for group, name in in_gbp:
+        entry = dict(groups[group][name])
+        for key in ("value", "low", "high"):
+            if isinstance(entry.get(key), (int, float)):
+                entry[key] = float(entry[key]) * rate
+        entry["unit"] = str(entry["unit"]).replace("GBP", code)
+        entry["source"] = (f"{entry.get('source', '')} — a UK value converted at {rate:g} {code}/GBP "
+                           f"({fx['source']}, {fx['date']})")
+        groups[group][name] = entry
+    return []
 
 
 def _renamed_overrides(overrides: dict, where, warnings: list) -> dict:
@@ -443,7 +488,17 @@ class AreasSchema(_Strict):
     file: Name
     id: Name
     name: Name | None = None
+    columns: dict[str, Name] | None = None
     statistics: list[StatisticsSchema] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _columns(self):
+        for ours in self.columns or {}:
+            if ours not in AREA_COLUMNS:
+                close = difflib.get_close_matches(ours, AREA_COLUMNS, n=1, cutoff=0.6)
+                raise ValueError(f"columns.{ours}: unknown statistic"
+                                 + (f" (did you mean {close[0]}?)" if close else f" (known: {', '.join(AREA_COLUMNS[:6])}, …)"))
+        return self
 
 
 class BuildingsSchema(_Strict):
@@ -520,6 +575,8 @@ class PlaceSchema(_Strict):
     buildings: BuildingsSchema | None = None
     weather: Name
     weather_format: Literal["epw", "tmy3", "pvgis", "pvwatts"] | None = None
+    weather_max_km: float | None = Field(default=None, gt=0, le=20_000)
+    credits: list[Annotated[str, StringConstraints(min_length=1, max_length=300)]] | None = None
     default_age_band: Name | None = None
     assumptions: dict[str, Any] | None = None
     assumption_files: list[Name] | None = None
@@ -557,6 +614,10 @@ EXAMPLES = {
     "buildings.context_file": "context_file: neighbours.geojson",
     "weather": "weather: weather.epw",
     "weather_format": "weather_format: epw   (or tmy3, pvgis, pvwatts)",
+    "weather_max_km": "weather_max_km: 600   (accept a weather station up to 600 km away; default 300)",
+    "credits": 'credits: ["Boundaries: City of Helsinki, CC BY 4.0", "Weather: ASHRAE IWEC"]',
+    "credits[]": '- "Boundaries: City of Helsinki, CC BY 4.0"',
+    "areas.columns": "columns: {households: hh}   (statistics in the boundary file itself)",
     "default_age_band": "default_age_band: 1945-1964",
     "assumptions": "assumptions: {roofs: {usable_share_flat: 0.6}}",
     "assumption_files": "assumption_files: [my_assumptions.yml]",

@@ -86,7 +86,7 @@ FROM areas a JOIN area_potential p USING (area_id) LEFT JOIN area_heat h USING (
 """
 
 
-def export(db, out_dir, crs: str, formats=FORMATS) -> list[Path]:
+def export(db, out_dir, crs: str | None = None, formats=FORMATS) -> list[Path]:
     """Write ``buildings.*`` and ``areas.*`` to ``out_dir`` in the given formats.
 
     Parameters
@@ -95,8 +95,9 @@ def export(db, out_dir, crs: str, formats=FORMATS) -> list[Path]:
         The place's store.
     out_dir : path
         Folder to write into (created).
-    crs : str
-        CRS of the stored geometries (the place CRS); GeoJSON is written in WGS84 (RFC 7946).
+    crs : str, optional
+        CRS of the stored geometries: read from the store (:func:`analysis.store.place_info`); ``crs``
+        is only used for a store too old to record it. GeoJSON is written in WGS84 (RFC 7946).
     formats : sequence of str
         Any of ``geoparquet``, ``geojson``, ``csv`` (geometry as WKT).
     """
@@ -108,6 +109,8 @@ def export(db, out_dir, crs: str, formats=FORMATS) -> list[Path]:
     con = store.connect(db, read_only=True)
     written = []
     try:
+        info = store.place_info(con, fallback_crs=crs)
+        crs = info.crs
         present = set(store.result_tables(con))
         for name, sql in (("buildings", BUILDINGS_SQL), ("areas", AREAS_SQL)):
             heat_table = "building_heat" if name == "buildings" else "area_heat"
@@ -136,27 +139,31 @@ def export(db, out_dir, crs: str, formats=FORMATS) -> list[Path]:
                     write_csv(pd.DataFrame(table), path)
                 written.append(path)
         if "buildings" in present:
-            run = store.last_run(con) or {}
-            licence = json.loads(run.get("summary") or "{}").get("buildings_licence", "")
             synthetic = con.execute("SELECT bool_and(synthetic) FROM buildings").fetchone()[0]
             notice = out_dir / "LICENCE.txt"
-            notice.write_text(licence_notice(licence, bool(synthetic)), encoding="utf-8")
+            notice.write_text(licence_notice(info, bool(synthetic)), encoding="utf-8")
             written.append(notice)
     finally:
         con.close()
     return written
 
 
-def licence_notice(buildings_licence: str, synthetic: bool) -> str:
-    """The licence text written beside exported files (footprints from OSM are ODbL)."""
-    lines = ["Bringing energy home — exported results", ""]
+def licence_notice(info: store.PlaceInfo, synthetic: bool) -> str:
+    """The licence text written beside exported files: the footprints' licence (OpenStreetMap's is
+    ODbL, share-alike), then the store's credits for the place's other inputs."""
+    lines = [f"Bringing energy home — exported results for {info.name} (geometry CRS {info.crs}; money in "
+             f"{info.currency}" + (f" at {info.price_date} prices" if info.price_date else "") + ")", ""]
+    licence = info.buildings_licence
     if synthetic:
         lines.append("buildings.*: SYNTHETIC buildings generated from census counts (no third-party footprints).")
-    else:
-        lines += [f"buildings.*: footprints {buildings_licence or '© OpenStreetMap contributors, ODbL 1.0'}.",
+    elif "openstreetmap" in licence.lower():
+        lines += [f"buildings.*: footprints {licence}.",
                   "This file set is a derived database of OpenStreetMap data and is shared under the Open Database",
                   "Licence (ODbL 1.0): https://opendatacommons.org/licenses/odbl/1-0/ — attribution: "
                   "\"© OpenStreetMap contributors\" (https://www.openstreetmap.org/copyright)."]
-    lines += ["", "areas.*: contains National Statistics data © Crown copyright and database right (Open Government",
-              "Licence v3.0); Census 2021 (ONS), GLA household income, BEIS/DESNZ energy statistics, IMD 2019."]
+    else:
+        lines.append(f"buildings.*: footprints {licence or 'under a licence the place config does not state'}.")
+    others = [c for c in info.credits if not c.startswith("Buildings:")]
+    if others:
+        lines += ["", "Inputs and their credits:"] + [f"- {c}" for c in others]
     return "\n".join(lines) + "\n"

@@ -46,7 +46,7 @@ from typing import Callable
 
 import pandas as pd
 
-from analysis import store
+from analysis import currency, store
 
 #: True minus sign (U+2212): "−£2", not the hyphen "-£2" or "£-2".
 MINUS = "\u2212"
@@ -129,7 +129,7 @@ def gbp(value, decimals: int = 0, signed: bool = False, per: str = "") -> str:
         return "n/a"
     text = num(value, decimals, signed)
     sign = text[0] if text[0] in (MINUS, "+") else ""
-    return f"{sign}£{text[len(sign):]}" + (f" per {per}" if per else "")
+    return f"{sign}{currency.symbol()}{text[len(sign):]}" + (f" per {per}" if per else "")
 
 
 def gbp_compact(value, decimals: int = 1) -> str:
@@ -253,9 +253,14 @@ def count(n, singular: str, plural: str | None = None) -> str:
 # Direction words (each with the rule that picks it)
 # --------------------------------------------------------------------------------------------
 
+def _shown(value) -> str:
+    """A number as a reader sees it in a "missing number" note: ``32.8``, ``missing``."""
+    return f"{float(value):,.3g}" if _finite(value) else "a missing number"
+
+
 def _compare(value, reference, rel_tol: float, words: tuple[str, str, str], abs_tol: float = 0.0) -> str:
     if not (_finite(value) and _finite(reference)):
-        raise NoValue(f"cannot compare {value!r} with {reference!r}")
+        raise NoValue(f"cannot compare {_shown(value)} with {_shown(reference)}")
     value, reference = float(value), float(reference)
     scale = max(abs(value), abs(reference))
     if scale == 0 or abs(value - reference) <= max(rel_tol * scale, abs_tol):
@@ -291,7 +296,7 @@ def wider_or_narrower(gap, reference_gap, rel_tol: float = SAME_REL,
     or ``"about as wide"``. Give three ``words`` to compare sizes only.
     """
     if not (_finite(gap) and _finite(reference_gap)):
-        raise NoValue(f"cannot compare {gap!r} with {reference_gap!r}")
+        raise NoValue(f"cannot compare {_shown(gap)} with {_shown(reference_gap)}")
     gap, reference_gap = float(gap), float(reference_gap)
     if len(words) > 3 and gap * reference_gap < 0 and min(abs(gap), abs(reference_gap)) > abs_tol:
         return words[3]
@@ -303,7 +308,7 @@ def gap_side(gap, abs_tol: float = 0.0, words=("the richest tenth gains more", "
     """Which end of the income scale a richest-minus-poorest gap favours (``abs_tol``: a gap no
     larger than this is "about the same")."""
     if not _finite(gap):
-        raise NoValue("no gap")
+        raise NoValue("the place has no income by neighbourhood, so no gap between richest and poorest")
     g = float(gap)
     return words[2] if abs(g) <= abs_tol else (words[0] if g > 0 else words[1])
 

@@ -112,7 +112,8 @@ def area_tenure_counts(areas: pd.DataFrame, dwellings_by_area: pd.Series, log: Q
     if log is not None and missing.any():
         log.default("tenure", "tenure shares", int(missing.sum()),
                     "England and Wales 2021 shares (62.5 % owned, 17.1 % social, 20.3 % private rented)",
-                    note="areas without tenure counts")
+                    note="areas without tenure counts: a UK default; give the place's own counts (owner_occupied, "
+                         "social_rented, private_rented) under areas.statistics or in the boundary file")
     n = dwellings_by_area.reindex(a.index).fillna(0).astype(int).to_numpy()
     exact = shares.to_numpy(dtype=float) * n[:, None]
     base = np.floor(exact).astype(int)

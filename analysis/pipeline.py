@@ -33,7 +33,7 @@ from analysis.ingest import buildings as buildings_mod
 from analysis.ingest import checks, existing_pv, synthetic
 from analysis.ingest import constraints as constraints_mod
 from analysis.quality import PROVENANCE, QualityLog
-from analysis.ingest.weather import check_weather_place, read_pvwatts_8760, read_weather
+from analysis.ingest.weather import MAX_DISTANCE_KM, check_weather_place, read_pvwatts_8760, read_weather
 
 LEVELS = config_mod.LEVELS
 #: Area statistics used by later steps; NaN when a place does not provide them.
@@ -168,6 +168,11 @@ def area_potential_table(areas: pd.DataFrame, sums: dict) -> pd.DataFrame:
     n_areas = len(areas)
     households = areas["households"].to_numpy(dtype=float)
     elec = areas["elec_kwh"].to_numpy(dtype=float) if "elec_kwh" in areas else np.full(n_areas, np.nan)
+    # An area without electricity statistics: its households at the per-home default that the demand and
+    # money steps use (recorded there as a default in data_quality), so no share is left blank.
+    from analysis.economics.inputs import KWH_PER_HOME_DEFAULT
+
+    elec = np.where(np.isfinite(elec), elec, households * KWH_PER_HOME_DEFAULT)
     zeros = np.zeros(n_areas)
     ap = {"area_id": areas["area_id"].to_numpy(), "name": areas["name"].to_numpy(), "households": households,
           "area_ha": areas["area_ha"].to_numpy(dtype=float)}
@@ -854,7 +859,7 @@ def _run(cfg, db_path, options, started, quiet, fail_after, with_heat, with_owne
     weather, meta = read_weather(weather_path, cfg.raw.get("weather_format"), log=log)
     centre = areas.geometry.union_all().centroid
     lon, lat = gpd.GeoSeries([centre], crs=areas.crs).to_crs(4326).iloc[0].coords[0]
-    check_weather_place(meta, lat, lon, weather_path, log)
+    check_weather_place(meta, lat, lon, weather_path, log, max_km=float(cfg.raw.get("weather_max_km") or MAX_DISTANCE_KM))
     grid = _yield_grid_cached(weather, meta, weather_path, cfg, log, with_heat)
     histogram = _sun_path_cached(weather, meta, weather_path, grid, cfg)
     progress.step("weather and yield grid", len(grid), "bins")
@@ -862,7 +867,7 @@ def _run(cfg, db_path, options, started, quiet, fail_after, with_heat, with_owne
     # The new store is built beside the old one and swapped in at the end (one rename).
     writer = store.StoreBuilder(db_path, run={"place": cfg.name, "config_hash": cfg.config_hash(),
                                               "input_hashes": input_hashes(cfg), "started_at": started,
-                                              "meta": store_meta(cfg)},
+                                              "meta": store_meta(cfg, meta)},
                                 geometry_columns=GEOMETRY_COLUMNS, replace=replace, fail_after=fail_after,
                                 enums=STORE_ENUMS)
     try:
@@ -1011,11 +1016,55 @@ def _compute(cfg, areas, source: BuildingSource, writer, weather, meta, grid, hi
     return tables, summary, n_buildings
 
 
-def store_meta(cfg) -> dict:
+def store_meta(cfg, weather_meta: dict | None = None) -> dict:
     """What the store records about its place (:data:`analysis.tables.META_KEYS`): every command,
-    export and the book read these from the store, never from the default place's config."""
+    export and the book read these from the store, never from the default place's config.
+
+    ``credits`` is a JSON list of lines (:func:`place_credits`); ``licences`` the footprints' licence.
+    """
     a = cfg.assumptions
-    return {"crs": str(cfg.crs), "currency": a.currency, "price_date": a.price_date, "price_table": a.price_table}
+    return {"place": cfg.name, "crs": str(cfg.crs), "currency": a.currency, "price_date": a.price_date,
+            "price_table": a.price_table, "credits": json.dumps(place_credits(cfg, weather_meta), ensure_ascii=False),
+            "licences": buildings_licence(cfg)}
+
+
+def buildings_licence(cfg) -> str:
+    """The footprints' licence as the config states it; OpenStreetMap files are ODbL whatever it says."""
+    section = cfg.raw.get("buildings") or {}
+    stated = str(section.get("licence") or "").strip()
+    if section.get("source") == "synthetic":
+        return "synthetic buildings generated from the place's dwelling counts (no third-party footprints)"
+    if str(section.get("file") or "").lower().endswith((".osm.pbf", ".osm")) and "openstreetmap" not in stated.lower():
+        return "© OpenStreetMap contributors, ODbL 1.0" + (f"; {stated}" if stated else "")
+    return stated
+
+
+def place_credits(cfg, weather_meta: dict | None = None) -> list[str]:
+    """Who to credit for a place's inputs, one line each: the footprints' licence, then the config's
+    ``credits:`` lines; without them, each input file is named with a note that its credit is missing.
+
+    Parameters
+    ----------
+    cfg : analysis.config.PlaceConfig
+    weather_meta : dict, optional
+        The weather file's header (``name``, ``source``), to name the station.
+    """
+    section = cfg.raw.get("buildings") or {}
+    licence = buildings_licence(cfg)
+    lines = [f"Buildings: {licence}" if licence else
+             f"Buildings: {Path(str(section.get('file') or '')).name} (no licence stated: set buildings.licence "
+             "in the place config)"]
+    if cfg.raw.get("credits"):
+        return lines + [str(line) for line in cfg.raw["credits"]]
+    missing = "no credit stated: list it under credits: in the place config"
+    areas = cfg.raw.get("areas") or {}
+    lines.append(f"Boundaries: {Path(str(areas.get('file'))).name} ({missing})")
+    for stat in areas.get("statistics") or []:
+        lines.append(f"Statistics: {Path(str(stat.get('file'))).name} ({missing})")
+    station = (weather_meta or {}).get("name")
+    lines.append(f"Weather: {Path(str(cfg.raw.get('weather'))).name}"
+                 + (f", station {str(station).title()}" if station else "") + f" ({missing})")
+    return lines
 
 
 def buildings_table(buildings: gpd.GeoDataFrame) -> pd.DataFrame:

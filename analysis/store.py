@@ -24,6 +24,7 @@ import os
 import re
 import signal
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -720,7 +721,7 @@ class StoreBuilder(RunWriter):
     The pipeline's writer for whole places: tables are written into ``<store>.building`` (each
     frame committed as it comes, so DuckDB keeps little in memory however big the place), the
     old store's history (``runs``, ``meta``) is copied in, and :meth:`commit` checkpoints the new
-    file and ``os.replace``\ s it over the old one — atomic on POSIX file systems. Until that
+    file and ``os.replace`` moves it over the old one — atomic on POSIX file systems. Until that
     rename the old store is untouched (and readable by others); a failure or interrupt deletes
     the new file. Needs room on the disk for both files while it runs.
 
@@ -956,6 +957,45 @@ def meta(con: duckdb.DuckDBPyConnection) -> dict:
     if not con.execute("SELECT 1 FROM information_schema.tables WHERE table_name = 'meta'").fetchone():
         return {}
     return dict(con.execute("SELECT key, value FROM meta").fetchall())
+
+
+@dataclass(frozen=True)
+class PlaceInfo:
+    """What a store says about its place: every command, export, fact sheet and book page reads these."""
+
+    name: str  #: the place's name, e.g. "Camden"
+    crs: str  #: CRS of the stored geometries, e.g. "EPSG:27700"
+    currency: str  #: ISO 4217 code of every amount, e.g. "GBP"
+    price_date: str | None  #: "YYYY-MM" of the prices used
+    credits: tuple[str, ...]  #: one line per credited input (footprints first)
+    buildings_licence: str  #: the footprints' licence ("" when unstated)
+
+
+def place_info(con: duckdb.DuckDBPyConnection, fallback_crs: str | None = None) -> PlaceInfo:
+    """The store's :class:`PlaceInfo` (from ``meta``; a store written before ``meta`` held the place,
+    CRS or credits falls back to its last run and ``fallback_crs``).
+
+    Raises
+    ------
+    analysis.errors.InputError
+        The store records no CRS and none is given.
+    """
+    m = meta(con)
+    run = last_run(con) or {}
+    crs = m.get("crs") or fallback_crs
+    if not crs:
+        raise InputError("the store does not record its CRS", fix="run the place again with this version "
+                         "(`python -m analysis run --place PLACE.yml --db STORE`)")
+    try:
+        credits = tuple(json.loads(m["credits"])) if m.get("credits") else ()
+    except (TypeError, ValueError):
+        credits = (str(m["credits"]),)
+    licence = m.get("licences")
+    if licence is None:
+        licence = json.loads(run.get("summary") or "{}").get("buildings_licence", "")
+    return PlaceInfo(name=m.get("place") or str(run.get("place") or "this place"), crs=str(crs),
+                     currency=(m.get("currency") or "GBP").upper(), price_date=m.get("price_date"),
+                     credits=credits, buildings_licence=licence or "")
 
 
 def read_table(con: duckdb.DuckDBPyConnection, name: str, columns: list[str] | None = None) -> pd.DataFrame:

@@ -44,7 +44,8 @@ def pvwatts_roof():
 
 #: Fixtures that run the whole pipeline (Camden, or a small place): their tests are ``slow``, and
 #: each fixture's tests run in one pytest-xdist worker (``--dist loadgroup``), so it runs once.
-PIPELINE_FIXTURES = {"camden_store": "camden", "small_run": "small_run", "two_buildings": "two_buildings"}
+PIPELINE_FIXTURES = {"camden_store": "camden", "small_run": "small_run", "two_buildings": "two_buildings",
+                     "helsinki": "helsinki"}
 #: The book modules share the Camden store and one build of the book (``book_build.py``).
 BOOK_MODULES = ("test_book", "test_book_layout")
 

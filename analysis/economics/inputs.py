@@ -25,8 +25,9 @@ REQUIRED_POTENTIAL_COLUMNS = ("building_id", "kwp_low", "kwp_central", "kwp_high
                               "kwh_high")
 #: Non-domestic electricity per m² of non-domestic floor when a building has no demand [kWh/m²/yr].
 NONDOMESTIC_KWH_PER_M2_DEFAULT = 100.0
-#: Electricity per home when a place has no metered statistics [kWh/yr] (a default, logged).
-KWH_PER_HOME_DEFAULT = 3000.0
+#: Electricity per home when a place has no metered statistics [kWh/yr] (a default, logged): the packaged
+#: assumption ``heat.domestic_elec_kwh_per_dwelling`` that the demand step uses too (one figure, not two).
+KWH_PER_HOME_DEFAULT = 3300.0
 USE_CLASSES = ("domestic", "mixed", "non_domestic", "ancillary")
 FLAT_TYPES = ("converted_flat", "purpose_built_flat", "commercial_flat")
 TENURE_COLUMNS = ("dw_owner_occupied", "dw_social_rented", "dw_private_rented", "dw_other")
@@ -170,8 +171,9 @@ def prepare(buildings: pd.DataFrame, potential: pd.DataFrame, areas: pd.DataFram
                        note=f"areas without metered electricity use {fill:,.0f} kWh per meter (the place's median)")
         else:
             fill = KWH_PER_HOME_DEFAULT
-            log.default("economics", "kwh_per_meter", int(no_meter.sum()), f"{KWH_PER_HOME_DEFAULT:,.0f} kWh per home",
-                        note="the place has no metered electricity statistics")
+            log.default("economics", "kwh_per_meter", int(no_meter.sum()), f"{KWH_PER_HOME_DEFAULT:,.0f} kWh per home (a GB figure)",
+                        note="the place has no metered electricity statistics: map elec_kwh and elec_meters "
+                             "under areas.statistics")
         per_meter = np.where(no_meter, fill, per_meter)
     demand = (pd.to_numeric(b["elec_demand_kwh"], errors="coerce").to_numpy(dtype=float) if "elec_demand_kwh" in b
               else np.full(len(b), np.nan))

@@ -46,6 +46,10 @@ SERIES = {
     "export_system_value": "export_system_value_per_kwh",
     "nondomestic_unit_rate": "nondomestic_price_per_kwh",
 }
+#: Optional series: ``fx_per_gbp`` — units of the table's currency per pound, dated. A place priced in
+#: another currency needs it: the packaged cost assumptions are UK values in GBP and are converted at
+#: this rate (:func:`analysis.config.load_assumptions`), never used as if they were its currency.
+OPTIONAL_SERIES = ("fx_per_gbp",)
 COLUMNS = ("series", "period", "value", "unit", "source")
 PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 #: Series observed every quarter: a period before their first observation is refused.
@@ -108,9 +112,9 @@ def read_price_table(path) -> pd.DataFrame:
                          fix="columns: series, period (YYYY-MM), value, unit, source [, low, high, url]")
     for i, row in enumerate(table.itertuples(index=False), start=2):  # a few dozen rows: a loop says which one
         where = f"line {i}"
-        if row.series not in SERIES:
+        if row.series not in SERIES and row.series not in OPTIONAL_SERIES:
             raise InputError(f"unknown price series {str(row.series)[:40]!r}", path=path, record=where,
-                             fix=f"use one of {', '.join(SERIES)}")
+                             fix=f"use one of {', '.join([*SERIES, *OPTIONAL_SERIES])}")
         if not isinstance(row.period, str) or not PERIOD.match(row.period):
             raise InputError(f"period {str(row.period)[:20]!r} is not YYYY-MM", path=path, record=where,
                              fix="write the first month the price applies, e.g. 2026-07")
@@ -142,6 +146,7 @@ class PriceSet:
     table_path: str
     currency: str
     notes: tuple = ()  # series whose first observation is later than the period (used, and said so)
+    fx_per_gbp: dict | None = None  # {value, unit, source, date}: the table's currency per GBP (OPTIONAL_SERIES)
 
     def value(self, name: str) -> float:
         return float(self.entries[name]["value"])
@@ -199,7 +204,14 @@ def price_set(table: pd.DataFrame, period: str | None = None, path="", currency:
                          "unit": str(row["unit"]), "source": str(row["source"]) + (
                              f" ({row['url']})" if "url" in row and isinstance(row.get("url"), str) else ""),
                          "date": str(row["period"])}
-    return PriceSet(period=period, entries=entries, table_path=str(path), currency=currency, notes=tuple(notes))
+    fx = None
+    rows = table[table["series"] == "fx_per_gbp"]
+    if not rows.empty:
+        known = rows[rows["period"].map(_months) <= at]
+        row = (known if not known.empty else rows).iloc[-1]
+        fx = {"value": float(row["value"]), "unit": str(row["unit"]), "source": str(row["source"]), "date": str(row["period"])}
+    return PriceSet(period=period, entries=entries, table_path=str(path), currency=currency, notes=tuple(notes),
+                    fx_per_gbp=fx)
 
 
 def load_price_set(file=None, period: str | None = None, country: str = "GB", currency: str = "GBP") -> PriceSet:

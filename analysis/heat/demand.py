@@ -288,7 +288,8 @@ def building_energy(buildings: pd.DataFrame, areas: pd.DataFrame, assumptions, l
     missing = homes & ~np.isfinite(b_per_meter)
     if log is not None:
         log.default("energy", "domestic electricity per dwelling", int(dwellings[missing].sum()), f"{fallback:,.0f} kWh/yr",
-                    note="areas without DESNZ/BEIS electricity statistics")
+                    note="areas without electricity statistics: a GB figure; map elec_kwh and elec_meters under "
+                         "areas.statistics")
         log.record("energy", "non-domestic benchmarks", records=int(np.sum(nd_floor > 0)),
                    derived=int(np.sum((nd_floor > 0) & ~unknown)),
                    imputed=int(np.sum((nd_floor > 0) & unknown)),

@@ -206,18 +206,7 @@ def read_table(path, id_column: str, columns: dict, thousands: str | None = None
         theirs = group[0]
         values = frame[theirs]
         if any(h in ours for h in NUMERIC_HINTS):
-            text = values.str.replace(",", "", regex=False) if thousands else values
-            numeric = pd.to_numeric(text, errors="coerce")
-            bad = numeric.isna() & values.notna() & (values.str.strip() != "")
-            if bad.any():
-                row = int(np.argmax(bad.to_numpy()))
-                raise InputError(f"column {theirs} has non-numeric value {values.iloc[row]!r}", path=path,
-                                 record=f"row {row + 2}", fix="use plain numbers (no units or text)")
-            if (numeric < 0).any():
-                row = int(np.argmax((numeric < 0).to_numpy()))
-                raise InputError(f"column {theirs} has a negative value {numeric.iloc[row]}", path=path,
-                                 record=f"row {row + 2}", fix="counts and amounts must be >= 0")
-            out[ours] = numeric.astype(float)
+            out[ours] = numeric_values(values, theirs, thousands, path)
         else:
             out[ours] = values
     out = out.set_index("area_id")
@@ -228,15 +217,45 @@ def read_table(path, id_column: str, columns: dict, thousands: str | None = None
 
 def read_table_column(frame: pd.DataFrame, column: str, thousands, path) -> np.ndarray:
     """One numeric column of a statistics table, with the same checks as :func:`read_table`."""
-    values = frame[column]
-    text = values.str.replace(",", "", regex=False) if thousands else values
-    numeric = pd.to_numeric(text, errors="coerce")
-    bad = numeric.isna() & values.notna() & (values.str.strip() != "")
-    if bad.any() or (numeric < 0).any():
-        row = int(np.argmax((bad | (numeric < 0)).to_numpy()))
-        raise InputError(f"column {column} has a non-numeric or negative value {values.iloc[row]!r}", path=path,
-                         record=f"row {row + 2}", fix="counts and amounts must be plain numbers >= 0")
-    return numeric.to_numpy(dtype=float)
+    return numeric_values(frame[column], column, thousands, path).to_numpy(dtype=float)
+
+
+def numeric_values(values: pd.Series, column: str, thousands, path, first_row: int = 2) -> pd.Series:
+    """A column of counts or amounts as floats: plain, finite numbers >= 0 (blank = missing).
+
+    Parameters
+    ----------
+    values : pandas.Series
+        The column as read (text or numbers).
+    column : str
+        Its name in the file (named in the error).
+    thousands : str or None
+        Thousands separator to strip.
+    path : path
+        The file (named in the error).
+    first_row : int
+        The file's row number of the first value (2 for a CSV with a header row, 1 for a boundary file).
+
+    Raises
+    ------
+    analysis.errors.InputError
+        One line naming the file, the row and the value (cut to 40 characters): text, a negative or a
+        non-finite number (``inf``, ``1e999``).
+    """
+    text = values.astype("string")
+    if thousands:
+        text = text.str.replace(thousands, "", regex=False)
+    numeric = pd.to_numeric(text, errors="coerce").astype(float)
+    bad = (numeric.isna() & values.notna() & (text.str.strip() != "")).fillna(False).to_numpy(dtype=bool)
+    bad |= (numeric < 0).fillna(False).to_numpy(dtype=bool) | np.isinf(numeric.to_numpy(dtype=float))
+    if bad.any():
+        row = int(np.argmax(bad))
+        shown = str(values.iloc[row])
+        shown = shown if len(shown) <= 40 else shown[:40] + "…"
+        raise InputError(f"column {column} has a value that is not a plain finite number >= 0: {shown!r}", path=path,
+                         record=f"row {row + first_row}",
+                         fix="counts and amounts must be plain numbers >= 0 (no units, text or infinities)")
+    return numeric.reset_index(drop=True).set_axis(values.index)
 
 
 def apportion(table: pd.DataFrame, lookup: pd.DataFrame, source: str, target: str, weight: str | None) -> pd.DataFrame:
@@ -290,6 +309,37 @@ def _largest_remainder(exact: np.ndarray, group: np.ndarray) -> np.ndarray:
     return base + (order.reindex(frame.index).to_numpy() < short.to_numpy())
 
 
+def boundary_statistics(frame: pd.DataFrame, columns: dict, path) -> pd.DataFrame:
+    """Statistics carried by the boundary file itself: its columns named as ours (``households``,
+    ``population``, …; :data:`analysis.config.AREA_COLUMNS`), or mapped with ``areas.columns``
+    (``{households: hh}``). A statistics table naming the same column later replaces it.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The boundary file's attributes (``area_id`` already named).
+    columns : dict
+        ``{our_name: boundary column}`` from ``areas.columns``.
+    path : path
+        The boundary file (named in errors).
+    """
+    from analysis.config import AREA_COLUMNS
+
+    missing = [theirs for theirs in columns.values() if theirs not in frame.columns]
+    if missing:
+        raise InputError(f"areas.columns names {missing[0]!r}, which the boundary file lacks", path=path,
+                         record="header", fix=f"use one of {', '.join(map(str, list(frame.columns)[:8]))}")
+    mapping = {ours: theirs for ours, theirs in columns.items()}
+    mapping |= {c: c for c in frame.columns if c in AREA_COLUMNS and c != "name" and c not in mapping}
+    out = pd.DataFrame(index=frame.index)
+    for ours, theirs in mapping.items():
+        if any(h in ours for h in NUMERIC_HINTS):
+            out[ours] = numeric_values(frame[theirs], str(theirs), None, path, first_row=1)
+        else:
+            out[ours] = frame[theirs]
+    return out.reset_index(drop=True)
+
+
 def read_areas(config) -> gpd.GeoDataFrame:
     """Areas of a place with all configured statistics joined on their id.
 
@@ -318,8 +368,12 @@ def read_areas(config) -> gpd.GeoDataFrame:
         raise InputError(f"duplicate area id {frame['area_id'][dup].iloc[0]!r}", path=path, fix="area ids must be unique")
     if "name" in section and section["name"] in frame.columns:
         frame["name"] = frame[section["name"]].astype(str)
+    own = boundary_statistics(frame, section.get("columns") or {}, path)
     frame = frame[["area_id", "name", "geometry"] if "name" in frame.columns else ["area_id", "geometry"]]
     frame = frame.set_index("area_id")
+    if not own.empty:
+        frame = frame.join(own.set_axis(frame.index))
+    from_boundary = set(own.columns)
     for stat in section.get("statistics", []):
         table = read_table(config.resolve(stat["file"]), stat.get("id", section.get("stat_id", "area_id")),
                            stat["columns"], stat.get("thousands"))
@@ -352,6 +406,8 @@ def read_areas(config) -> gpd.GeoDataFrame:
                 raise InputError(f"the lookup maps no {spec['from']} code of {Path(stat['file']).name} onto this "
                                  f"place's {spec['to']} codes", path=lookup_path,
                                  fix="check the lookup's from/to columns and that it covers the place")
+        replaced = [c for c in table.columns if c in from_boundary]  # a table replaces the boundary's own column
+        frame, from_boundary = frame.drop(columns=replaced), from_boundary - set(replaced)
         overlap = [c for c in table.columns if c in frame.columns]
         frame = frame.join(table.drop(columns=overlap), how="left")
         if stat.get("required", True):

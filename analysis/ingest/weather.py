@@ -29,6 +29,7 @@ Gaps filled with a default (missing wind speed) are recorded in a
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -480,7 +481,9 @@ def check_weather_place(meta: dict, latitude: float, longitude: float, path=None
     if km > max_km:
         raise InputError(f"the weather is for lat {meta['latitude']:g}, lon {meta['longitude']:g}, {km:,.0f} km from "
                          f"the place (lat {latitude:.2f}, lon {longitude:.2f})", path=path, record="header",
-                         fix=f"use a typical year within {max_km:.0f} km (PVGIS gives one for any point)")
+                         fix=f"use a typical year within {max_km:.0f} km (PVGIS gives one for any point), or accept "
+                             f"this one with `weather_max_km: {math.ceil(km / 50) * 50:.0f}` in the place config")
     if km > WARN_DISTANCE_KM and log is not None:
-        log.record("weather", "location", records=1, note=f"weather location {km:,.0f} km from the place")
+        accepted = f", accepted by weather_max_km: {max_km:g}" if km > MAX_DISTANCE_KM else ""
+        log.record("weather", "location", records=1, note=f"weather location {km:,.0f} km from the place{accepted}")
     return km
