@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from analysis import currency, findings, store
+from analysis import currency, findings, store, tables
 from analysis.charts import OKABE_ITO, OWNER_LABELS, SCENARIO_LABELS
 from analysis.errors import InputError
 
@@ -430,7 +430,7 @@ def make_factsheet(place=None, db=None, area=None, boundary=None, buildings_list
                          fix="e.g. --area E01000842, or --boundary our_estate.geojson")
     # The store records its place, CRS and credits: with --db the place config is not read at all.
     db = Path(db) if db else store.default_db_path(load_place(place).slug)
-    con = store.connect(db, read_only=True)
+    con = store.open_results(db, (tables.BUILDINGS, tables.BUILDING_POTENTIAL, tables.AREAS))
     polygon, report = None, {}
     try:
         info = store.place_info(con, fallback_crs=load_place(place).crs if "crs" not in store.meta(con) else None)

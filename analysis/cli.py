@@ -373,7 +373,7 @@ def _cmd_golden(args) -> int:
 
     slug = load_place(args.place).slug
     db = Path(args.db) if args.db else store.default_db_path(slug)
-    con = store.open_results(db)
+    con = store.open_results(db, ("buildings", "building_potential", "areas", "area_potential"))
     try:
         values = golden.headline_values(con)
     finally:

@@ -514,6 +514,17 @@ class BuildingsSchema(_Strict):
 
     @model_validator(mode="after")
     def _file_needed(self):
+        from analysis.ingest.buildings import COLUMN_CANDIDATES
+
+        unknown = [ours for ours in self.columns or {} if ours not in COLUMN_CANDIDATES]
+        if unknown:
+            hints = []
+            for ours in unknown:  # "id" → building_id (a name we look for), "year" → year_built (spelling)
+                known = [k for k, names in COLUMN_CANDIDATES.items() if ours in names or ours.lower() in names]
+                close = known or difflib.get_close_matches(ours, list(COLUMN_CANDIDATES), n=1, cutoff=0.5)
+                hints.append(f"{ours}" + (f" (did you mean {close[0]}?)" if close else ""))
+            raise ValueError(f"columns.{unknown[0]}: unknown building column(s) {', '.join(hints)}; known: "
+                             f"{', '.join(list(COLUMN_CANDIDATES)[:9])}")
         if self.source == "file" and not self.file:
             raise ValueError("file: required when source is file (or set source: synthetic)")
         return self
@@ -695,7 +706,8 @@ def _violation(path, error: dict) -> str:
         expected = error["msg"][0].lower() + error["msg"][1:]
     else:
         expected = _EXPECTED.get(kind, error["msg"])
-    got = "" if kind in ("missing", "extra_forbidden") else f", got {value!r:.60}"
+    pointed = kind == "value_error" and key != _key_of(error["loc"])[0]  # the message names the sub-key itself
+    got = "" if kind in ("missing", "extra_forbidden") or pointed else f", got {value!r:.60}"
     example = EXAMPLES.get(generic) or EXAMPLES.get(re.sub(r"\.[^.]+$", "", generic))
     line = f"{path}: key {key}: {expected}{got}"
     if example:

@@ -15,7 +15,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from analysis import store
+from analysis import store, tables
 from analysis.errors import InputError
 
 FORMATS = ("geoparquet", "geojson", "csv")
@@ -106,7 +106,7 @@ def export(db, out_dir, crs: str | None = None, formats=FORMATS) -> list[Path]:
         raise InputError(f"unknown export format {bad[0]!r}", fix=f"use {', '.join(FORMATS)}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    con = store.connect(db, read_only=True)
+    con = store.open_results(db, (tables.BUILDINGS, tables.BUILDING_POTENTIAL, tables.AREAS, tables.AREA_POTENTIAL))
     written = []
     try:
         info = store.place_info(con, fallback_crs=crs)

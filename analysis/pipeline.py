@@ -1203,7 +1203,7 @@ def area_owners(buildings: pd.DataFrame, potential: pd.DataFrame, areas: pd.Data
 
 def summary_table(db_path) -> pd.DataFrame:
     """Headline totals from a store, for the CLI's final table."""
-    con = store.connect(db_path, read_only=True)
+    con = store.open_results(db_path, (T.AREA_POTENTIAL,))
     try:
         return con.execute("""
             SELECT count(*) AS areas, sum(buildings) AS buildings, sum(buildings_suitable) AS suitable_buildings,

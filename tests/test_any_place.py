@@ -240,3 +240,61 @@ def test_one_per_home_electricity_default():
     from analysis.economics.inputs import KWH_PER_HOME_DEFAULT
 
     assert KWH_PER_HOME_DEFAULT == load_assumptions().get("heat", "domestic_elec_kwh_per_dwelling", "central")
+
+
+# --- the input path's last holes --------------------------------------------------------------
+
+def test_template_documents_every_key():
+    """The template written by `new-place` names every key the config accepts (it once lacked a third)."""
+    from importlib import resources
+
+    from analysis.config import AreasSchema, BuildingsSchema, PlaceSchema, PricesSchema
+
+    text = (resources.files("analysis") / "data" / "place_template.yml.in").read_text(encoding="utf-8")
+    for model in (PlaceSchema, AreasSchema, BuildingsSchema, PricesSchema):
+        for name, field in model.model_fields.items():
+            assert re.search(rf"\b{re.escape(field.alias or name)}:", text), f"{model.__name__}.{name}"
+    for column in ("building_id", "year_built", "fx_per_gbp"):
+        assert column in text
+
+
+def test_unknown_building_columns_are_errors_with_suggestions(tmp_path):
+    from analysis.config import ConfigError, load_place
+
+    place = tmp_path / "p"
+    shutil.copytree(HELSINKI, place)
+    cfg = place / "place.yml"
+    cfg.write_text(cfg.read_text().replace("  file: Helsinki.osm.pbf\n",
+                                           "  file: Helsinki.osm.pbf\n  columns: {id: osm_id, year: start_date, foo: bar}\n"))
+    with pytest.raises(ConfigError) as err:
+        load_place(cfg)
+    line = str(err.value)
+    assert "id (did you mean building_id?)" in line and "year (did you mean year_built?)" in line and "foo" in line
+    assert "got {" not in line  # the whole section is not echoed
+
+
+def test_years_stored_as_decimals_are_read():
+    """A GIS export writes 1943 as "1943.0": it was dropped and the age guessed."""
+    import numpy as np
+
+    from analysis.ingest.tags import parse_year
+
+    years, status = parse_year(np.array(["1943.0", 1943.0, "1943.5", "c1890"], dtype=object))
+    assert years[:2].tolist() == [1943.0, 1943.0] and np.isnan(years[2]) and years[3] == 1890
+    assert status.tolist() == ["parsed", "parsed", "dropped", "parsed"]
+
+
+@pytest.mark.parametrize("command", [("export", "--out", "OUT"), ("factsheet", "--area", "X", "--out", "OUT"),
+                                     ("summary",), ("golden",), ("ledger",)])
+def test_a_store_that_is_not_one_gives_one_line(command, tmp_path):
+    """`--db` at a text file or an empty store once gave DuckDB catalog errors."""
+    args = [str(tmp_path / "out") if a == "OUT" else a for a in command]
+    text_file = tmp_path / "notes.duckdb"
+    text_file.write_text("not a database\n")
+    empty = tmp_path / "empty.duckdb"
+    duckdb.connect(str(empty)).close()
+    for db, expected in ((text_file, "not a DuckDB store"), (empty, "the store holds no results")):
+        out = run_cli(*args, "--db", db)
+        assert out.returncode == 1, out.stderr
+        lines = out.stderr.strip().splitlines()
+        assert len(lines) == 1 and expected in lines[0] and str(db) in lines[0] and "— fix:" in lines[0], lines

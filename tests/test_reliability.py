@@ -892,7 +892,7 @@ def test_export_of_an_old_store_is_one_line(tmp_path, previous):
     out = cli("export", "--db", str(db), "--out", str(tmp_path / "gis"), "--format", "csv")
     assert out.returncode == 1
     line = one_line_error(out)
-    assert str(db) in line and "the store lacks what the buildings export needs" in line and "fix: rerun" in line
+    assert str(db) in line and "the store holds no table buildings" in line and "fix: run `python -m analysis run --db" in line
 
 
 # ---------------------------------------------------------------------------------------------

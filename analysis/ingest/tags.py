@@ -137,7 +137,7 @@ _YEAR_RULES = [
     # (pattern, function of the match → year)
     (re.compile(r"^(\d{4})[-/]\d{1,2}(?:[-/]\d{1,2})?(?:t.*)?$"), lambda m: int(m.group(1))),  # ISO date
     (re.compile(r"^\d{1,2}[/.]\d{1,2}[/.](\d{4})$"), lambda m: int(m.group(1))),                 # 07/01/2013
-    (re.compile(r"^(?:c\.?|ca\.?|circa|~|about|approx\.?|around|roughly)?\s*(\d{4})$"), lambda m: int(m.group(1))),
+    (re.compile(r"^(?:c\.?|ca\.?|circa|~|about|approx\.?|around|roughly)?\s*(\d{4})(?:\.0+)?$"), lambda m: int(m.group(1))),
     (re.compile(r"^(?:c\.?|ca\.?|circa|~)?\s*(\d{3})0s$"), lambda m: int(m.group(1)) * 10 + 5),  # 1930s
     (re.compile(r"^(\d{4})\s*(?:\.\.|-|–|to|/)\s*(\d{4})$"), lambda m: (int(m.group(1)) + int(m.group(2))) // 2),
     (re.compile(r"^(?:before|pre-?|<)\s*(\d{4})$"), lambda m: int(m.group(1)) - 10),
