@@ -24,6 +24,7 @@ import shapely
 from analysis import currency, findings, store, tables
 from analysis.charts import OKABE_ITO, OWNER_LABELS, SCENARIO_LABELS
 from analysis.errors import InputError
+from analysis.jobs import jobs_range
 
 OWNER_COLOURS = dict(zip(OWNER_LABELS, OKABE_ITO))
 
@@ -213,6 +214,15 @@ def factsheet_data(con, building_ids: list[str]) -> dict:
     existing = (con.execute("""SELECT count(DISTINCT e.building_id) AS buildings, coalesce(sum(e.kwp), 0) AS kwp,
         string_agg(DISTINCT e.source, ', ') AS sources FROM existing_pv e JOIN selection USING (building_id)""").df().iloc[0]
                 if "existing_pv" in store.table_names(con) else None)
+    # Fuel-poor households: each home counts at its neighbourhood's published share (DESNZ LILEE); n/a
+    # where the place gives no fuel-poverty column.
+    fuel = (one("""SELECT sum(b.dwellings * a.fuel_poor_households / nullif(a.households, 0)) AS fuel_poor,
+        sum(b.dwellings) FILTER (WHERE a.fuel_poor_households IS NOT NULL) AS homes_known
+        FROM buildings b JOIN selection USING (building_id) JOIN areas a USING (area_id)""")
+            if "fuel_poor_households" in _columns(con, "areas") else None)
+    assumptions = con.execute("SELECT * FROM assumptions").df()
+    work = (jobs_range(float(pv["kwp_central"] or 0) / 1000, assumptions)
+            if ((assumptions["group"] == "jobs").sum() >= 3) else None)
     run = store.last_run(con) or {}
     summary = json.loads(run.get("summary") or "{}")
     # Without metered electricity statistics, the same per-home default the money step uses (logged there).
@@ -222,7 +232,8 @@ def factsheet_data(con, building_ids: list[str]) -> dict:
         np.isfinite(per_home["kwh_per_home"]) else KWH_PER_HOME_DEFAULT
     return {"pv": pv, "buildings": b, "kwh_per_home": kwh_per_home, "heat": heat, "owners": owners,
             "money": money, "geoms": geoms, "run": run, "summary": summary, "defaults": defaults_used(con),
-            "existing": existing, "meta": store.meta(con), "info": store.place_info(con, fallback_crs="unknown")}
+            "existing": existing, "meta": store.meta(con), "info": store.place_info(con, fallback_crs="unknown"),
+            "fuel": fuel, "jobs": work}
 
 
 def money_words(meta: dict) -> tuple[str, str]:
@@ -337,7 +348,6 @@ def render_factsheet(title: str, data: dict, place: str, boundary=None, selectio
                      f"potential above is what more panels could add.</small></p>")
     synthetic = bool(b["synthetic"])
     caveats = [
-        "Ranges (low–high) come from the assumption ranges: usable roof share, module density, system losses.",
         shading_caveat(pv["kwh_central"], pv["unshaded_kwh_central"]),
         f"Money figures are per household per year for the neighbourhoods these buildings are in, at {when} prices "
         f"({html.escape(str((data.get('meta') or {}).get('currency') or 'GBP'))}); they compare ownership structures "
@@ -367,47 +377,61 @@ def render_factsheet(title: str, data: dict, place: str, boundary=None, selectio
     osm = "openstreetmap" in licence.lower()
     attribution = " (openstreetmap.org/copyright)" if osm else ""
     run = data["run"]
+    work = data.get("jobs")
+    jobs_kpi = ("n/a", "jobs: rerun the place with this version") if work is None else (
+        f"{f0(work['central'].install_job_years)} job-years",
+        f"to fit these panels ({f0(work['low'].install_job_years)}–{f0(work['high'].install_job_years)}), then "
+        f"{f1(work['central'].maintenance_jobs)} jobs looking after them for {f0(work['central'].life_years)} years")
+    fuel = data.get("fuel")
+    fuel_poor = None if fuel is None or pd.isna(fuel["fuel_poor"]) else float(fuel["fuel_poor"])
+    fuel_kpi = (("n/a", "fuel-poor homes: the place gives no fuel-poverty figures") if fuel_poor is None else
+                (f0(fuel_poor), f"fuel-poor homes here ({pct(fuel_poor / max(float(b['dwellings'] or 0), 1))} of homes; "
+                                "DESNZ, low income and low energy efficiency)"))
+    kpis = [(f0(pv['buildings']), f"roofs ({f0(pv['suitable'])} with a suitable plane, {f0(pv['usable_m2'])} m² usable)"),
+            (f"{f1(pv['kwp_central'] / 1000)} MWp", f"solar capacity ({f1(pv['kwp_low'] / 1000)}–{f1(pv['kwp_high'] / 1000)})"),
+            (f"{f1(pv['kwh_central'] / 1e6)} GWh/yr", f"electricity ({f1(pv['kwh_low'] / 1e6)}–{f1(pv['kwh_high'] / 1e6)}); "
+                                                      f"{f1(pv['unshaded_kwh_central'] / 1e6)} without neighbours' shade"),
+            (f0(homes), "homes' worth of electricity a year"),
+            jobs_kpi, fuel_kpi,
+            (f0(b['consents']), "roof owners and leaseholders who must agree"),
+            (f"{f1((heat['demand_kwh'] or 0) / 1e6)} GWh/yr", "heat demand of these buildings"),
+            (f"{f1((heat['solar_heat_kwh'] or 0) / 1e6)} GWh/yr", "solar heat if the roofs carried collectors instead"),
+            (f"{f0((share_dh or 0) * 100)} %", "of buildings in a district-heating zone")]
+    kpi_html = "".join(f"<div class='kpi'><b>{html.escape(v, quote=False)}</b><span>{html.escape(t, quote=False)}</span></div>"
+                       for v, t in kpis)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(title)} — rooftop energy fact sheet</title>
 <style>
-@page {{ size: A4; margin: 12mm; }}
-body {{ font: 11pt/1.35 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #111; max-width: 190mm; margin: 0 auto; padding: 8px; }}
-h1 {{ font-size: 18pt; margin: 0 0 2px; }} h2 {{ font-size: 12pt; margin: 10px 0 4px; border-bottom: 2px solid #0072B2; }}
-.sub {{ color: #444; margin: 0 0 8px; }} .grid {{ display: grid; grid-template-columns: repeat(4, 1fr); gap: 6px; }}
-.kpi {{ background: #f2f6fa; padding: 6px; border-radius: 4px; }} .kpi b {{ display: block; font-size: 15pt; }}
-.kpi span {{ font-size: 8.5pt; color: #333; }} table {{ border-collapse: collapse; width: 100%; font-size: 9.5pt; }}
-td, th {{ padding: 2px 4px; border-bottom: 1px solid #ddd; text-align: right; }} td:first-child, th:first-child {{ text-align: left; }}
+@page {{ size: A4; margin: 10mm; }}
+body {{ font: 9.5pt/1.3 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #111; max-width: 190mm; margin: 0 auto; padding: 8px; }}
+h1 {{ font-size: 16pt; margin: 0 0 2px; }} h2 {{ font-size: 10.5pt; margin: 6px 0 3px; border-bottom: 2px solid #0072B2; }}
+.sub {{ color: #444; margin: 0 0 6px; }} .grid {{ display: grid; grid-template-columns: repeat(5, 1fr); gap: 4px; }}
+.kpi {{ background: #f2f6fa; padding: 4px 5px; border-radius: 4px; }} .kpi b {{ display: block; font-size: 12.5pt; }}
+.kpi span {{ font-size: 7.5pt; color: #333; }} table {{ border-collapse: collapse; width: 100%; font-size: 8.5pt; }}
+td, th {{ padding: 1px 4px; border-bottom: 1px solid #ddd; text-align: right; }} td:first-child, th:first-child {{ text-align: left; }}
 .dot {{ display: inline-block; width: 9px; height: 9px; border-radius: 2px; margin-right: 4px; }}
 .two {{ display: grid; grid-template-columns: 1fr 1fr; gap: 10px; }} .warn {{ border-left: 4px solid #D55E00; padding: 2px 8px; background: #fdf3ec; }}
-small, .foot {{ font-size: 8pt; color: #444; }} ul {{ margin: 2px 0; padding-left: 16px; }}
+p {{ margin: 3px 0; }} svg {{ max-height: 62mm; }}
+small, .foot {{ font-size: 7.5pt; color: #444; }} ul {{ margin: 2px 0; padding-left: 14px; font-size: 8pt; }}
 @media (max-width: 600px) {{ .grid, .two {{ grid-template-columns: 1fr 1fr; }} }}
 @media print {{ body {{ padding: 0; }} }}
 </style></head><body>
 <h1>{html.escape(title)}</h1>
 <p class="sub">{html.escape(place)} · rooftop solar, heat and who owns the roofs · {html.escape(selection_note)}</p>
 {"<p class='warn'>Synthetic buildings: figures follow real neighbourhood statistics, individual buildings are generated.</p>" if synthetic else ""}
-<div class="grid">
-<div class="kpi"><b>{f0(pv['buildings'])}</b><span>roofs counted ({f0(pv['suitable'])} with a suitable plane)</span></div>
-<div class="kpi"><b>{f0(pv['usable_m2'])} m²</b><span>usable roof area</span></div>
-<div class="kpi"><b>{f1(pv['kwp_central'] / 1000)} MWp</b><span>solar capacity ({f1(pv['kwp_low'] / 1000)}–{f1(pv['kwp_high'] / 1000)})</span></div>
-<div class="kpi"><b>{f1(pv['kwh_central'] / 1e6)} GWh/yr</b><span>electricity ({f1(pv['kwh_low'] / 1e6)}–{f1(pv['kwh_high'] / 1e6)}); {f1(pv['unshaded_kwh_central'] / 1e6)} without neighbours' shade</span></div>
-<div class="kpi"><b>{f0(homes)}</b><span>homes' worth of electricity a year</span></div>
-<div class="kpi"><b>{f1((heat['solar_heat_kwh'] or 0) / 1e6)} GWh/yr</b><span>solar heat if roofs carried collectors instead</span></div>
-<div class="kpi"><b>{f1((heat['demand_kwh'] or 0) / 1e6)} GWh/yr</b><span>heat demand of these buildings</span></div>
-<div class="kpi"><b>{f0((share_dh or 0) * 100)} %</b><span>of buildings in a district-heating zone</span></div>
-</div>
+<div class="grid">{kpi_html}</div>
 <div class="two">
 <div><h2>Map</h2>{svg_map(data['geoms'], boundary)}<small>Footprints coloured by roof owner (legend in the table).{
-" Map data © OpenStreetMap contributors." if osm else ""}</small></div>
+" Map data © OpenStreetMap contributors." if osm else ""}</small>
+<h2>Heat</h2><p>Heat demand is {f1((heat['demand_kwh'] or 0) / 1e6)} GWh a year; {dh_text}. Solar collectors on the same roofs
+could give {f1((heat['solar_heat_kwh'] or 0) / 1e6)} GWh of heat — but every m² used for heat is not used for electricity.</p></div>
 <div><h2>Who owns the roofs</h2><table><tr><th>Owner</th><th>Buildings</th><th>Homes</th><th>kWp</th></tr>{owners_rows}</table>
 <p><small>{html.escape(tenure_line)}</small></p>
 {existing_line}
 <h2>{html.escape(cur.strip())} per household per year</h2><table><tr><th>If the panels are owned…</th><th>Gain</th><th>Cost</th><th>Net</th></tr>{money_rows}</table>
-<small>Gain: bill savings, returns, dividends, community fund. Cost: network charges shifted onto bills.</small></div>
+<small>Gain: bill savings, returns, dividends, community fund. Cost: what the panels add to everyone's bills here.</small></div>
 </div>
-<h2>Heat</h2><p>Heat demand is {f1((heat['demand_kwh'] or 0) / 1e6)} GWh a year; {dh_text}. Solar collectors on the same roofs
-could give {f1((heat['solar_heat_kwh'] or 0) / 1e6)} GWh of heat — but every m² used for heat is not used for electricity.</p>
 <h2>Caveats in plain words</h2><ul>{"".join(f"<li>{c}</li>" for c in caveats)}</ul>
 <p class="foot"><b>Sources.</b> {html.escape(sources)} Store run {html.escape(str(run.get('run_id', '?')))}, code {html.escape(str(run.get('code_version', '?')))},
 made {dt.date.today().isoformat()}.{attribution}</p>
@@ -415,7 +439,7 @@ made {dt.date.today().isoformat()}.{attribution}</p>
 
 
 def make_factsheet(place=None, db=None, area=None, boundary=None, buildings_list=None, out_dir=None,
-                   pdf: bool = False) -> dict:
+                   pdf: bool = False, title: str | None = None) -> dict:
     """Write a fact sheet (HTML, optionally PDF) for an area, a boundary file or a buildings list.
 
     Returns
@@ -448,6 +472,7 @@ def make_factsheet(place=None, db=None, area=None, boundary=None, buildings_list
         con.close()
     out_dir = Path(out_dir) if out_dir else PROJECT_ROOT / "build" / "factsheets"
     out_dir.mkdir(parents=True, exist_ok=True)
+    name = " ".join(str(title).split())[:120] if title else name  # --title, else the boundary's own name
     out = out_dir / f"factsheet-{safe_name(name)}.html"
     out.write_text(render_factsheet(name, data, info.name, polygon, note), encoding="utf-8")
     pdf_path = print_pdf(out) if pdf else None

@@ -132,6 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--boundary", help="GeoJSON/GPKG polygon (any CRS) around the buildings of interest")
     where.add_argument("--buildings-list", help="CSV with building_id, or lat and lon, one building per row")
     p.add_argument("--out", help="output folder (default: build/factsheets)")
+    p.add_argument("--title", help="the sheet's title (default: the boundary's `name` property, the area's name, "
+                                   "or the file's name)")
     p.add_argument("--pdf", action="store_true", help="also print an A4 PDF with headless Chromium")
 
     p = sub.add_parser("export", help="per-building and per-area results for GIS", epilog=EXAMPLES["export"],
@@ -308,7 +310,8 @@ def _cmd_fetch_osm(args) -> int:
 def _cmd_factsheet(args) -> int:
     from analysis import campaign
 
-    result = campaign.make_factsheet(args.place, args.db, args.area, args.boundary, args.buildings_list, args.out, args.pdf)
+    result = campaign.make_factsheet(args.place, args.db, args.area, args.boundary, args.buildings_list, args.out, args.pdf,
+                                     title=args.title)
     print(f"fact sheet: {result['html']} ({result['buildings']:,} buildings)"
           + (f"; PDF: {result['pdf']}" if result["pdf"] else ""))
     report = result["report"]

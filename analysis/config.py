@@ -442,7 +442,7 @@ AREA_COLUMNS = (
     "private_rented_other", "rent_free", "owner_occupied", "social_rented", "private_rented", "other_tenure",
     "dwellings", "dwellings_detached", "dwellings_semi", "dwellings_terraced", "dwellings_purpose_built_flat",
     "dwellings_converted_flat", "dwellings_commercial_flat", "dwellings_caravan", "elec_kwh", "elec_meters",
-    "gas_kwh", "gas_meters", "imd_rank", "imd_decile", "borough",
+    "gas_kwh", "gas_meters", "imd_rank", "imd_decile", "borough", "fuel_poor_households",
 )
 
 

@@ -38,7 +38,8 @@ from analysis.ingest.weather import MAX_DISTANCE_KM, check_weather_place, read_p
 LEVELS = config_mod.LEVELS
 #: Area statistics used by later steps; NaN when a place does not provide them.
 OPTIONAL_AREA_COLUMNS = ["dwellings", "gas_kwh", "gas_meters", "elec_kwh", "elec_meters", "income_median_gbp",
-                         "imd_rank", "imd_decile", "mapped_floor_m2", "needed_floor_m2", "floor_coverage"]
+                         "imd_rank", "imd_decile", "mapped_floor_m2", "needed_floor_m2", "floor_coverage",
+                         "fuel_poor_households"]
 
 #: The buildings table: identity, observed/imputed attributes with provenance, homes, tenure, owner.
 BUILDING_COLUMNS = [

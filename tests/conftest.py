@@ -14,8 +14,19 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
+#: The session's build folder when this process made it (the controller; pytest-xdist workers inherit it).
+_OWN_BUILD_DIR = None
 if "ANALYSIS_BUILD_DIR" not in os.environ:  # set before any test imports the package's defaults
-    os.environ["ANALYSIS_BUILD_DIR"] = tempfile.mkdtemp(prefix="energy-home-tests-")
+    os.environ["ANALYSIS_BUILD_DIR"] = _OWN_BUILD_DIR = tempfile.mkdtemp(prefix="energy-home-tests-")
+
+
+def pytest_unconfigure(config):
+    """Remove the session's build folder (stores, run cache) when the process that made it ends: runs
+    once left a folder of several hundred MB in /tmp each."""
+    import shutil
+
+    if _OWN_BUILD_DIR and not hasattr(config, "workerinput"):
+        shutil.rmtree(_OWN_BUILD_DIR, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -298,3 +298,16 @@ def test_a_store_that_is_not_one_gives_one_line(command, tmp_path):
         assert out.returncode == 1, out.stderr
         lines = out.stderr.strip().splitlines()
         assert len(lines) == 1 and expected in lines[0] and str(db) in lines[0] and "— fix:" in lines[0], lines
+
+
+def test_jobs_by_hand():
+    from analysis.config import load_assumptions
+    from analysis.jobs import jobs, jobs_range
+
+    j = jobs(10.0, 20.0, 0.5, 25.0)
+    assert (j.install_job_years, j.maintenance_jobs, j.total_job_years) == (200.0, 5.0, 325.0)
+    levels = jobs_range(2.0, load_assumptions())
+    assert levels["low"].install_job_years == pytest.approx(2 * 13.6)
+    assert levels["central"].install_job_years == 40 and levels["high"].maintenance_jobs == pytest.approx(1.4)
+    with pytest.raises(ValueError):
+        jobs(float("nan"), 20, 0.5, 25)

@@ -1,5 +1,6 @@
 """Campaign toolkit: boundary → fact sheet, lists, exports, templates, bad input, Chromium screenshot."""
 
+import re
 import shutil
 import subprocess
 import sys
@@ -27,7 +28,8 @@ def test_boundary_to_factsheet_as_in_readme(camden_store, tmp_path):
               "--out", str(tmp_path))
     assert out.returncode == 0, out.stderr
     page = next(tmp_path.glob("factsheet-*.html")).read_text()
-    for needle in ("roofs counted", "usable roof area", "MWp", "GWh/yr", "homes' worth", "district-heating",
+    for needle in ("roofs (", "m² usable", "MWp", "GWh/yr", "homes' worth", "district-heating", "job-years",
+                   "fuel-poor homes here", "who must agree",
                    "Who owns the roofs", "Market-led", "Community co-op", "<svg", "Caveats", "Sources",
                    "© OpenStreetMap contributors", "Storeys were mapped for", "roof owners and leaseholders"):
         assert needle in page
@@ -172,7 +174,10 @@ def test_factsheet_screenshot_and_pdf(camden_store, tmp_path):
     require_chromium()  # skips on a developer's machine without Chromium; with CI=true it fails
     from playwright.sync_api import sync_playwright
     result = campaign.make_factsheet(db=camden_store, boundary=DATA / "boundary_inside_camden.geojson", out_dir=tmp_path, pdf=True)
-    assert result["pdf"].read_bytes()[:4] == b"%PDF"
+    pdf = result["pdf"].read_bytes()
+    assert pdf[:4] == b"%PDF"
+    # One A4 page: a leaflet a campaigner prints (it once spilled onto a second page).
+    assert len(re.findall(rb"/Type\s*/Page(?!s)", pdf)) == 1 and re.findall(rb"/Count\s+(\d+)", pdf) == [b"1"]
     with sync_playwright() as pw:
         ctx = pw.chromium.launch_persistent_context(str(tmp_path / "prof"), executable_path=CHROMIUM, headless=True,
                                                     args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -236,3 +241,37 @@ def test_ci_fails_when_a_marked_browser_test_is_skipped(tmp_path):
     out = subprocess.run([sys.executable, "-c", guard, str(report)], capture_output=True, text=True)
     assert out.returncode == 1 and "tests.test_x.test_factsheet_screenshot_and_pdf" in out.stderr
     assert "test_other" not in out.stderr
+
+
+def test_factsheet_counts_jobs_and_fuel_poverty_by_hand(camden_store, tmp_path):
+    """One neighbourhood by hand: fuel-poor homes are its homes at the published LILEE share; jobs are its
+    capacity times the sourced ratios (20 job-years per MWp to install, 0.5 jobs per MWp to maintain)."""
+    from analysis.jobs import jobs
+
+    con = store.connect(camden_store, read_only=True)
+    homes, households, fuel_poor = con.execute("""SELECT (SELECT sum(dwellings) FROM buildings WHERE area_id = 'E01000842'),
+        households, fuel_poor_households FROM areas WHERE area_id = 'E01000842'""").fetchone()
+    kwp = con.execute("SELECT sum(kwp_central) FROM building_potential JOIN buildings USING (building_id) "
+                      "WHERE buildings.area_id = 'E01000842'").fetchone()[0]
+    con.close()
+    page = campaign.make_factsheet(db=camden_store, area="E01000842", out_dir=tmp_path)["html"].read_text()
+    assert f"<b>{homes * fuel_poor / households:,.0f}</b><span>fuel-poor homes here" in page
+    j = jobs(kwp / 1000, 20, 0.5, 25)
+    assert f"<b>{j.install_job_years:,.0f} job-years</b>" in page
+    assert f"then {j.maintenance_jobs:,.1f} jobs looking after them for 25 years" in page
+
+
+def test_factsheet_title_from_the_boundary_or_the_command(camden_store, tmp_path):
+    import json
+
+    boundary = json.loads((DATA / "boundary_inside_camden.geojson").read_text())
+    boundary["features"][0]["properties"] = {"name": "Maiden Lane Estate"}
+    named = tmp_path / "drawn.geojson"
+    named.write_text(json.dumps(boundary))
+    out = cli("factsheet", "--db", str(camden_store), "--boundary", str(named), "--out", str(tmp_path / "a"))
+    assert out.returncode == 0, out.stderr
+    assert "<h1>Maiden Lane Estate</h1>" in next((tmp_path / "a").glob("factsheet-maiden-lane-estate.html")).read_text()
+    out = cli("factsheet", "--db", str(camden_store), "--boundary", str(named), "--out", str(tmp_path / "b"),
+              "--title", "Our estate")
+    assert out.returncode == 0, out.stderr
+    assert "<h1>Our estate</h1>" in next((tmp_path / "b").glob("factsheet-our-estate.html")).read_text()
