@@ -328,6 +328,7 @@ def write_downloads(out_dir, db=None) -> list:
     finally:
         con.close()
     written += write_result_tables(out_dir, db)
+    written += write_campaign_files(out_dir, db)
     for name, items in (("key_findings.csv", kf), ("evidence_against.csv", ev)):
         exports.write_csv(findings.frame(items), out_dir / name)  # sentences are data, never formulas
         written.append(out_dir / name)
@@ -341,6 +342,9 @@ def write_downloads(out_dir, db=None) -> list:
         "areas.*      per-area results: households, tenure, PV potential (low/central/high), heat demand.\n"
         "buildings.*  per-building results on the place's footprints (licence in LICENCE.txt).\n"
         "key_findings.csv, evidence_against.csv: the sentences of the book's first pages with their numbers.\n"
+        f"{TARGETS_CSV:<24s} where to start: council, housing-association, public and community roofs ranked by "
+        "capacity, with homes, fuel-poor homes, parties to agree, jobs and funding routes.\n"
+        f"{FACTSHEETS_DIR + '/':<24s} a printable one-page fact sheet for every neighbourhood (index.html lists them).\n"
         + "".join(f"{f:<24s} {what}.\n" for f, (_, what) in DOWNLOAD_TABLES.items() if (out_dir / f).is_file())
         + f"             Money in {place.currency} a year at {month_words(place.price_date) or 'the store'} prices; "
         "codes as in the store, with *_label columns in words.\n"
@@ -348,6 +352,27 @@ def write_downloads(out_dir, db=None) -> list:
         f"CSV geometry is WKT in the place CRS ({place.crs}); GeoParquet carries its CRS.\n")
     written.append(readme)
     return written
+
+
+#: The campaign's downloads: where to start (CSV) and a printable fact sheet for every neighbourhood.
+TARGETS_CSV, FACTSHEETS_DIR = "where_to_start.csv", "factsheets"
+
+
+def write_campaign_files(out_dir, db=None) -> list:
+    """Write :data:`TARGETS_CSV` (:func:`analysis.campaign.targets`) and a fact sheet per area in
+    :data:`FACTSHEETS_DIR` (:func:`analysis.campaign.area_factsheets`) into ``out_dir``."""
+    from analysis import campaign, exports
+
+    out_dir = Path(out_dir)
+    db = db or store_path()
+    con = store.connect(db, read_only=True)
+    try:
+        info = store.place_info(con, fallback_crs="unknown")
+        frame = campaign.targets(con, campaign.place_funding_table(info))
+    finally:
+        con.close()
+    exports.write_csv(frame, out_dir / TARGETS_CSV)
+    return [out_dir / TARGETS_CSV, *campaign.area_factsheets(db, out_dir / FACTSHEETS_DIR)]
 
 
 def write_result_tables(out_dir, db=None) -> list:

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from analysis import currency, findings, store, tables
+from analysis import currency, findings, funding, store, tables
 from analysis.charts import OKABE_ITO, OWNER_LABELS, SCENARIO_LABELS
 from analysis.errors import InputError
 from analysis.jobs import jobs_range
@@ -496,3 +496,90 @@ def print_pdf(html_path: Path) -> Path:
                         f"--user-data-dir={profile}", "--no-pdf-header-footer", f"--print-to-pdf={pdf}",
                         html_path.resolve().as_uri()], check=True, capture_output=True, timeout=120)
     return pdf
+
+
+#: Roof owners a campaign can start with: councils and housing associations, public bodies (schools,
+#: town halls, health centres) and community buildings (faith and community groups).
+TARGET_OWNERS = ("social_landlord", "public_body", "faith_community")
+
+
+def targets(con, funding_table: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Where to start: the roofs of councils, housing associations, public bodies and community
+    buildings, one site per owner type and neighbourhood, ranked by solar capacity.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        A store (read-only).
+    funding_table : pandas.DataFrame, optional
+        :func:`analysis.funding.read_table`; without it the ``funding_routes`` column is empty.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``rank``, ``site`` (the neighbourhood and owner, with its largest named building), ``area_id``,
+        ``roof_owner``, ``buildings``, ``kwp`` [kWp, central], ``kwh`` [kWh/yr], ``homes`` (homes under
+        those roofs), ``fuel_poor_homes`` (at the neighbourhood's share; NaN without fuel-poverty data),
+        ``parties_to_agree`` (roof owners and leaseholders), ``install_job_years`` (at the central
+        ratio) and ``funding_routes`` (live programmes for that owner, ``; ``-separated).
+    """
+    from analysis.charts import OWNER_LABELS
+
+    fuel = ("b.dwellings * a.fuel_poor_households / nullif(a.households, 0)"
+            if "fuel_poor_households" in _columns(con, "areas") else "NULL::DOUBLE")
+    sites = con.execute(f"""
+        SELECT b.area_id, coalesce(a.name, b.area_id) AS area_name, b.roof_owner::VARCHAR AS roof_owner,
+               count(*) AS buildings, sum(p.kwp_central) AS kwp, sum(p.kwh_central) AS kwh,
+               sum(b.dwellings) AS homes, sum({fuel}) AS fuel_poor_homes, sum(b.consents) AS parties_to_agree,
+               arg_max(b.name, p.kwp_central) FILTER (WHERE b.name IS NOT NULL AND b.name <> '') AS largest_named
+        FROM buildings b JOIN building_potential p USING (building_id) JOIN areas a ON a.area_id = b.area_id
+        WHERE b.roof_owner::VARCHAR IN ({", ".join("?" for _ in TARGET_OWNERS)}) AND p.suitable_planes > 0
+        GROUP BY 1, 2, 3 ORDER BY kwp DESC, area_id, roof_owner""", list(TARGET_OWNERS)).df()
+    assumptions = con.execute("SELECT * FROM assumptions").df()
+    per_mwp = assumptions[(assumptions["group"] == "jobs") & (assumptions["name"] == "install_job_years_per_mwp")]
+    sites["install_job_years"] = sites["kwp"] / 1000 * (float(per_mwp["value"].iloc[0]) if len(per_mwp) else np.nan)
+    owner_words = sites["roof_owner"].map(lambda o: OWNER_LABELS.get(o, o))
+    named = sites["largest_named"].fillna("")
+    sites["site"] = (owner_words + " roofs in " + sites["area_name"].astype(str)
+                     + np.where(named != "", " (largest: " + named + ")", ""))
+    sites["funding_routes"] = (sites["roof_owner"].map(lambda o: "; ".join(funding.routes(o, funding_table)))
+                               if funding_table is not None else "")
+    sites.insert(0, "rank", np.arange(1, len(sites) + 1))
+    return sites[["rank", "site", "area_id", "roof_owner", "buildings", "kwp", "kwh", "homes", "fuel_poor_homes",
+                  "parties_to_agree", "install_job_years", "funding_routes"]]
+
+
+def place_funding_table(info) -> pd.DataFrame | None:
+    """The packaged funding table for a place priced in pounds (Great Britain); None elsewhere."""
+    return funding.read_table() if info.currency == "GBP" else None
+
+
+def area_factsheets(db, out_dir) -> list[Path]:
+    """A fact sheet (HTML) for every area of a store, and ``index.html`` linking them, into ``out_dir``.
+
+    One connection for all of them (a fact sheet is ~0.1 s); published with the book's downloads.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    con = store.open_results(db, (tables.BUILDINGS, tables.BUILDING_POTENTIAL, tables.AREAS))
+    written, rows = [], []
+    try:
+        info = store.place_info(con, fallback_crs="unknown")
+        for area_id, name in con.execute("SELECT area_id, coalesce(name, area_id) FROM areas ORDER BY area_id").fetchall():
+            ids = [r[0] for r in con.execute("SELECT building_id FROM buildings WHERE area_id = ?", [area_id]).fetchall()]
+            if not ids:
+                continue
+            title = f"{name} ({area_id})" if str(name) != str(area_id) else str(area_id)
+            path = out_dir / f"factsheet-{safe_name(str(area_id))}.html"
+            path.write_text(render_factsheet(title, factsheet_data(con, ids), info.name, None, "one neighbourhood"),
+                            encoding="utf-8")
+            written.append(path)
+            rows.append(f"<li><a href='{html.escape(path.name)}'>{html.escape(title)}</a></li>")
+    finally:
+        con.close()
+    index = out_dir / "index.html"
+    index.write_text(f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><meta name='viewport' "
+                     f"content='width=device-width, initial-scale=1'><title>Fact sheets — {html.escape(info.name)}"
+                     f"</title></head><body><h1>Fact sheets for every neighbourhood of {html.escape(info.name)}</h1>"
+                     f"<p>One printable A4 page each.</p><ul>{''.join(rows)}</ul></body></html>", encoding="utf-8")
+    return [*written, index]
