@@ -220,6 +220,10 @@ def factsheet_data(con, building_ids: list[str]) -> dict:
         sum(b.dwellings) FILTER (WHERE a.fuel_poor_households IS NOT NULL) AS homes_known
         FROM buildings b JOIN selection USING (building_id) JOIN areas a USING (area_id)""")
             if "fuel_poor_households" in _columns(con, "areas") else None)
+    table = place_funding_table(store.place_info(con, fallback_crs="unknown"))
+    routes = (sorted({r for owner in owners["roof_owner"].astype(str) for r in funding.routes(owner, table)}
+                     | set(funding.routes("community_coop", table)))
+              if table is not None else None)
     assumptions = con.execute("SELECT * FROM assumptions").df()
     work = (jobs_range(float(pv["kwp_central"] or 0) / 1000, assumptions)
             if ((assumptions["group"] == "jobs").sum() >= 3) else None)
@@ -233,7 +237,7 @@ def factsheet_data(con, building_ids: list[str]) -> dict:
     return {"pv": pv, "buildings": b, "kwh_per_home": kwh_per_home, "heat": heat, "owners": owners,
             "money": money, "geoms": geoms, "run": run, "summary": summary, "defaults": defaults_used(con),
             "existing": existing, "meta": store.meta(con), "info": store.place_info(con, fallback_crs="unknown"),
-            "fuel": fuel, "jobs": work}
+            "fuel": fuel, "jobs": work, "funding": routes}
 
 
 def money_words(meta: dict) -> tuple[str, str]:
@@ -397,6 +401,11 @@ def render_factsheet(title: str, data: dict, place: str, boundary=None, selectio
             (f"{f1((heat['demand_kwh'] or 0) / 1e6)} GWh/yr", "heat demand of these buildings"),
             (f"{f1((heat['solar_heat_kwh'] or 0) / 1e6)} GWh/yr", "solar heat if the roofs carried collectors instead"),
             (f"{f0((share_dh or 0) * 100)} %", "of buildings in a district-heating zone")]
+    routes = data.get("funding")
+    funding_html = ("" if routes is None else
+                    f"<h2>Funding that could fit</h2><p><small>{html.escape('; '.join(routes) or 'none open or announced')} "
+                    "— programmes open or announced for these roof owners or a community group (check each with "
+                    "its funder).</small></p>")
     kpi_html = "".join(f"<div class='kpi'><b>{html.escape(v, quote=False)}</b><span>{html.escape(t, quote=False)}</span></div>"
                        for v, t in kpis)
     return f"""<!DOCTYPE html>
@@ -430,7 +439,8 @@ could give {f1((heat['solar_heat_kwh'] or 0) / 1e6)} GWh of heat — but every m
 <p><small>{html.escape(tenure_line)}</small></p>
 {existing_line}
 <h2>{html.escape(cur.strip())} per household per year</h2><table><tr><th>If the panels are owned…</th><th>Gain</th><th>Cost</th><th>Net</th></tr>{money_rows}</table>
-<small>Gain: bill savings, returns, dividends, community fund. Cost: what the panels add to everyone's bills here.</small></div>
+<small>Gain: bill savings, returns, dividends, community fund. Cost: what the panels add to everyone's bills here.</small>
+{funding_html}</div>
 </div>
 <h2>Caveats in plain words</h2><ul>{"".join(f"<li>{c}</li>" for c in caveats)}</ul>
 <p class="foot"><b>Sources.</b> {html.escape(sources)} Store run {html.escape(str(run.get('run_id', '?')))}, code {html.escape(str(run.get('code_version', '?')))},

@@ -275,3 +275,45 @@ def test_factsheet_title_from_the_boundary_or_the_command(camden_store, tmp_path
               "--title", "Our estate")
     assert out.returncode == 0, out.stderr
     assert "<h1>Our estate</h1>" in next((tmp_path / "b").glob("factsheet-our-estate.html")).read_text()
+
+
+def test_where_to_start_by_hand(camden_store):
+    """The top site's figures are its buildings' sums; funding routes follow the owner type."""
+    from analysis import funding
+
+    con = store.connect(camden_store, read_only=True)
+    try:
+        sites = campaign.targets(con, funding.read_table())
+        top = sites.iloc[0]
+        kwp, homes, consents = con.execute("""SELECT sum(p.kwp_central), sum(b.dwellings), sum(b.consents)
+            FROM buildings b JOIN building_potential p USING (building_id)
+            WHERE b.area_id = ? AND b.roof_owner::VARCHAR = ? AND p.suitable_planes > 0""",
+                                           [top.area_id, top.roof_owner]).fetchone()
+    finally:
+        con.close()
+    assert set(sites.roof_owner) <= set(campaign.TARGET_OWNERS) and sites.kwp.is_monotonic_decreasing
+    assert top.kwp == pytest.approx(kwp) and top.homes == homes and top.parties_to_agree == consents
+    assert top.install_job_years == pytest.approx(kwp / 1000 * 20)
+    council = sites[sites.roof_owner == "social_landlord"].iloc[0]
+    assert "Warm Homes Plan low-income upgrades" in council.funding_routes
+    assert "Public Sector Decarbonisation Scheme" not in top.funding_routes  # closed: never offered
+
+
+def test_funding_table_is_checked(tmp_path):
+    from analysis import funding
+
+    table = funding.read_table()
+    assert funding.routes("public_body", table) and not funding.routes("nobody", table)
+    bad = tmp_path / "f.csv"
+    bad.write_text(",".join(funding.COLUMNS) + "\nA,B,1,public_body,PV,2025,,maybe,2026-12,s,u,yes\n")
+    with pytest.raises(InputError, match="unknown status 'maybe'"):
+        funding.read_table(bad)
+
+
+def test_a_fact_sheet_for_every_neighbourhood(camden_store, tmp_path):
+    written = campaign.area_factsheets(camden_store, tmp_path)
+    con = store.connect(camden_store, read_only=True)
+    n = con.execute("SELECT count(DISTINCT area_id) FROM buildings").fetchone()[0]
+    con.close()
+    assert len(written) == n + 1 and (tmp_path / "index.html").read_text().count("<li>") == n
+    assert "Funding that could fit" in written[0].read_text()
