@@ -20,6 +20,7 @@ figure. DuckDB runs in memory here
 from __future__ import annotations
 
 import resource
+import sys
 import time
 
 import geopandas as gpd
@@ -160,6 +161,8 @@ def run_benchmark(n_buildings: int, naive_sample: int = 20, verbose: bool = True
         wall, cpu = time.perf_counter(), cpu_seconds()
         steps[name], cpu_steps[name] = wall - clock[0], cpu - clock[1]
         clock[:] = [wall, cpu]
+        if verbose:  # progress while it runs (the table comes at the end)
+            print(f"bench: {name} done in {steps[name]:.1f} s", file=sys.stderr, flush=True)
 
     frame, footprints = synthetic_city(n_buildings)
     lap("generate")

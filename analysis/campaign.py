@@ -457,7 +457,7 @@ def make_factsheet(place=None, db=None, area=None, boundary=None, buildings_list
     dict
         ``html`` (path), ``pdf`` (path or None), ``buildings`` (count), ``report`` (list matching).
     """
-    from analysis.config import PROJECT_ROOT, load_place
+    from analysis.config import load_place
 
     if sum(x is not None for x in (area, boundary, buildings_list)) != 1:
         raise InputError("choose exactly one of --area, --boundary or --buildings-list",
@@ -480,7 +480,8 @@ def make_factsheet(place=None, db=None, area=None, boundary=None, buildings_list
         data = factsheet_data(con, ids)
     finally:
         con.close()
-    out_dir = Path(out_dir) if out_dir else PROJECT_ROOT / "build" / "factsheets"
+    # Default: beside the stores (build/, or ANALYSIS_BUILD_DIR), never a fixed folder in the repository.
+    out_dir = Path(out_dir) if out_dir else store.default_db_path("x").parent / "factsheets"
     out_dir.mkdir(parents=True, exist_ok=True)
     name = " ".join(str(title).split())[:120] if title else name  # --title, else the boundary's own name
     out = out_dir / f"factsheet-{safe_name(name)}.html"

@@ -439,9 +439,15 @@ def main(argv=None) -> int:
         return _dispatch(commands, args)
     # Library warnings (numpy, pandas, pyogrio) are collected, not sprayed over the terminal: one
     # summary line after a successful command; on an error the error line stands alone.
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("default")
-        code = _dispatch(commands, args)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("default")
+            code = _dispatch(commands, args)
+            _ignore_signals()  # the command has finished: a late Ctrl-C/SIGTERM cannot change its outcome
+    except KeyboardInterrupt as exc:  # arrived between the command's own handling and the line above
+        interrupt = _as_interrupt(exc)
+        print(interrupt.one_line(), file=sys.stderr)
+        return interrupt.exit_code
     # Deprecation notices are for developers (they show with --debug); the rest is about the data.
     caught = [w for w in caught if not issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning,
                                                                FutureWarning))]
@@ -451,6 +457,13 @@ def main(argv=None) -> int:
               f"{' '.join(str(first.message).split())[:120]} ({Path(first.filename).name}:{first.lineno}); "
               "rerun with --debug to see them", file=sys.stderr)
     return code
+
+
+def _ignore_signals() -> None:
+    """Ignore SIGINT/SIGTERM from now on (in the main thread; the command's work is done)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _dispatch(commands, args) -> int:

@@ -153,6 +153,29 @@ def connect(path=None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     return con
 
 
+#: Test hook (never set in use): ``ANALYSIS_TEST_HOLD_AT=<stage>`` makes a writer that reaches that
+#: stage print ``HOLD_LINE + stage`` to stderr and wait (up to 10 minutes) until the file named by
+#: ``ANALYSIS_TEST_HOLD_RELEASE`` exists. Interrupt tests signal or kill the process while it is held —
+#: at a known moment, never by a timer. Stages: ``table:<name>`` (after writing that table, main
+#: thread only), ``commit`` (all tables written, before the transaction commits), ``swap`` (the new
+#: store file complete, before it replaces the old one).
+HOLD_AT_ENV, HOLD_RELEASE_ENV = "ANALYSIS_TEST_HOLD_AT", "ANALYSIS_TEST_HOLD_RELEASE"
+HOLD_LINE = "store: holding at "
+
+
+def _hold(stage: str) -> None:
+    if os.environ.get(HOLD_AT_ENV) != stage or threading.current_thread() is not threading.main_thread():
+        return
+    import sys
+    import time
+
+    print(HOLD_LINE + stage, file=sys.stderr, flush=True)
+    release = Path(os.environ.get(HOLD_RELEASE_ENV) or "/nonexistent/release")
+    deadline = time.monotonic() + 600
+    while not release.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
 def _sql_literal(text: str) -> str:
     """Escape a string for a single-quoted SQL literal (only for statements that cannot bind)."""
     return text.replace("'", "''")
@@ -596,6 +619,7 @@ class RunWriter:
                                    f"analysis/pipeline.py STORE_ENUMS") from exc
         finally:
             con.unregister(view)
+        _hold(f"table:{name}")
         if self.fail_after == name:
             raise RuntimeError(f"simulated failure after writing {name}")
 
@@ -676,6 +700,7 @@ class RunWriter:
             with _on_signals(self.noted, interrupt=True):
                 written = self._finish_tables(quality, derived_sql)
                 run_id = self._record_run(written)
+                _hold("commit")
             # From here the outcome must be all or nothing and known: hold Ctrl-C/SIGTERM back until the
             # commit (and the checkpoint that folds the log into the file) is done, then report them.
             with _on_signals([], interrupt=False) as received:
@@ -809,6 +834,7 @@ class StoreBuilder(RunWriter):
                 con.close()
                 self._open = False
                 _fsync(self.building)
+            _hold("swap")
             # The swap: one rename, with Ctrl-C/SIGTERM held back so the outcome is known.
             with _on_signals([], interrupt=False) as received:
                 os.replace(self.building, self.target)

@@ -254,7 +254,13 @@ def _inspect(page, name: str, width_name: str, options: dict, record: dict, shot
             page.evaluate("() => window.MathJax.startup.promise")
     except PlaywrightError as exc:
         record["problems"].append(f"charts or equations not drawn: {str(exc).splitlines()[0]}")
-    page.wait_for_timeout(150)  # container-width charts resize once after the first draw
+    # Container-width charts resize once after the first draw: wait until every chart's width is the
+    # same over two animation frames (a condition, not a fixed sleep).
+    page.wait_for_function("""() => new Promise(done => {
+        const widths = () => [...document.querySelectorAll('.vega-chart svg')].map(s => s.getBoundingClientRect().width).join();
+        const before = widths();
+        requestAnimationFrame(() => requestAnimationFrame(() => done(widths() === before)));
+    })""", timeout=CHART_TIMEOUT_MS)
     record["measure"] = page.evaluate(MEASURE, options["viewport"]["width"])
     if width_name == "desktop":
         record["mathjax_svgs"] = page.evaluate("() => document.querySelectorAll('mjx-container svg').length")

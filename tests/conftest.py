@@ -85,3 +85,16 @@ def pytest_collection_modifyitems(config, items):
     for item in items:  # the JUnit report says which tests drive a browser: CI (.ci/run) fails if one was skipped
         if item.get_closest_marker("browser") is not None:
             item.user_properties.append(("marker", "browser"))
+
+
+@pytest.fixture(autouse=True)
+def _restore_signal_handlers():
+    """Tests that run the CLI in this process (``main()`` installs SIGINT/SIGTERM handlers, and ignores
+    both once a command has finished) leave the handlers as they found them."""
+    import signal
+
+    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    yield
+    for signum, handler in saved.items():
+        if signal.getsignal(signum) is not handler and handler is not None:
+            signal.signal(signum, handler)

@@ -1,5 +1,6 @@
 """End to end on Camden: store contents, roll-ups, accounting identities, failure safety."""
 
+import os
 import shutil
 import signal
 import subprocess
@@ -111,22 +112,28 @@ def test_failed_run_leaves_previous_results(small_run, tmp_path):
 
 
 def test_killed_run_leaves_previous_results(small_run, tmp_path):
+    """A run killed (SIGKILL: no cleanup) after writing its whole new store, just before the swap —
+    held there by the store's test hook, so the kill lands at that moment and not by a timer."""
     place = small_run[0]
     db = _copy_store(small_run, tmp_path, "k.duckdb")
     before = q(db, "SELECT count(*) n, sum(kwh_central) s FROM area_potential").iloc[0]
+    runs_before = q(db, "SELECT run_id FROM runs")["run_id"].tolist()
+    env = os.environ | {store.HOLD_AT_ENV: "swap", store.HOLD_RELEASE_ENV: str(tmp_path / "never-released")}
     proc = subprocess.Popen([sys.executable, "-m", "analysis", "run", "--place", str(place), "--db", str(db),
-                             "--force"], cwd=ROOT, stderr=subprocess.PIPE, text=True)
-    # Kill it once it reports the heat step (before the store transaction commits).
-    deadline = time.time() + 120
-    for line in proc.stderr:
-        if "heat demand" in line or time.time() > deadline:
-            break
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+                             "--force"], cwd=ROOT, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        held = any(store.HOLD_LINE + "swap" in line for line in proc.stderr)  # reads until the line, or the end
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=60)
+    assert held, "the run never reached the swap"
+    assert proc.returncode == -signal.SIGKILL  # killed, not finished
     after = q(db, "SELECT count(*) n, sum(kwh_central) s FROM area_potential").iloc[0]
     assert after.n == before.n and after.s == before.s
-    # Rerun is idempotent: same numbers.
-    pipeline.run(place, db_path=db, quiet=True, with_ownership=False)
+    assert q(db, "SELECT run_id FROM runs")["run_id"].tolist() == runs_before  # the killed run is not recorded
+    # The next run starts over from the leftover half-built file and is stored completely.
+    pipeline.run(place, db_path=db, quiet=True, with_ownership=False, force=True)
+    assert q(db, "SELECT run_id FROM runs")["run_id"].tolist() == [*runs_before, max(runs_before) + 1]
     assert q(db, "SELECT sum(kwh_central) s FROM area_potential").iloc[0].s == pytest.approx(before.s)
 
 
