@@ -92,3 +92,45 @@ def test_weighted_median():
     assert ineq.weighted_median([5, 1, 3]) == 3
     x, w = np.array([10.0, 20, 30, np.nan]), np.array([2, 3, 4, 9])
     assert ineq.weighted_median(x, w) == np.median(np.repeat(x[:3], w[:3].astype(int)))  # NaN ignored
+
+
+# --- worked by hand (the indices' definitions, not their signs) ------------------------------------
+
+def test_concentration_index_by_hand():
+    """Four households ranked by income 1..4 with outcomes 4, 3, 2, 1: fractional ranks 1/8, 3/8, 5/8,
+    7/8 (mean 1/2), cov(y, r) = −1.25/4, mean y = 2.5, so C = 2·cov/mean = −0.25 exactly; reversed, +0.25."""
+    from analysis.inequality import concentration_index
+
+    assert concentration_index([4, 3, 2, 1], [1, 2, 3, 4]) == pytest.approx(-0.25, abs=1e-12)
+    assert concentration_index([1, 2, 3, 4], [1, 2, 3, 4]) == pytest.approx(0.25, abs=1e-12)
+    # Weights are households: a weight of 2 is the same as the household twice.
+    assert concentration_index([4, 1], [1, 2], weights=[2, 1]) == pytest.approx(
+        concentration_index([4, 4, 1], [1, 1, 2]), abs=1e-12)
+
+
+def test_suits_and_kakwani_by_hand():
+    """Suits (1977): S = 1 − L/K, L the area under the curve of cumulative payment share against
+    cumulative income share, K = 1/2. Incomes 1 and 3, a flat payment of 1 each: points (0, 0),
+    (1/4, 1/2), (1, 1); L = 1/16 + 9/16 = 5/8; S = 1 − 5/4 = −0.25 (regressive). A payment
+    proportional to income: S = 0. Kakwani: C(payment) − Gini(income) = 0 − 0.25 and 0.25 − 0.25."""
+    from analysis.inequality import gini, kakwani, suits
+
+    assert suits([1, 1], [1, 3]) == pytest.approx(-0.25, abs=1e-12)
+    assert suits([1, 3], [1, 3]) == pytest.approx(0.0, abs=1e-12)
+    assert suits([0, 1], [1, 3]) == pytest.approx(1 - (0.75 * 0.5) / 0.5, abs=1e-12)  # all on the richer: +0.25
+    assert gini([1, 3]) == pytest.approx(0.25, abs=1e-12)
+    assert kakwani([1, 1], [1, 3]) == pytest.approx(-0.25, abs=1e-12)
+    assert kakwani([1, 3], [1, 3]) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_decile_table_by_hand():
+    """Twenty households with outcomes 0..19 ranked by the same: two per tenth; the poorest tenth holds
+    0 and 1 (0.5 each on average), the richest 18 and 19 (18.5); top/bottom ratio of totals 37/1."""
+    import numpy as np
+
+    from analysis.inequality import decile_table, deciles
+
+    assert deciles(np.arange(20)).tolist() == [d for d in range(1, 11) for _ in range(2)]
+    t = decile_table(np.arange(20.0), np.arange(20))
+    assert t["per_household"][0] == 0.5 and t["per_household"][-1] == 18.5
+    assert t["total"].tolist() == [1.0 + 4 * d for d in range(10)] and t["top_bottom_ratio"] == 37.0
