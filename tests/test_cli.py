@@ -35,7 +35,8 @@ def test_heat_yield_json():
     out = cli("heat-yield", "--weather", EPW, "--tilt", "45", "--azimuth", "180", "--collector", "evacuated-tube",
               "--mean-temp", "70", "--json")
     assert out.returncode == 0, out.stderr
-    assert 250 < json.loads(out.stdout)["kwh_per_m2"] < 600
+    # Deterministic: pinned to this version's output (the physics is checked in test_heat; change deliberately).
+    assert json.loads(out.stdout)["kwh_per_m2"] == pytest.approx(472.26, abs=0.01)
 
 
 @pytest.mark.parametrize("args,needle", [
