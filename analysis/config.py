@@ -437,13 +437,18 @@ Name = Annotated[str, StringConstraints(min_length=1, max_length=1000)]
 
 #: Our names for area statistics (``columns`` keys); a key close to one of these is taken for a typo.
 AREA_COLUMNS = (
-    "name", "households", "population", "income_mean_gbp", "income_median_gbp", "owned_outright", "owned_mortgage",
+    "name", "households", "population", "income_mean", "income_median", "income_mean_gbp", "income_median_gbp",
+    "owned_outright", "owned_mortgage",
     "shared_ownership", "social_rented_council", "social_rented_other", "private_rented_landlord",
     "private_rented_other", "rent_free", "owner_occupied", "social_rented", "private_rented", "other_tenure",
     "dwellings", "dwellings_detached", "dwellings_semi", "dwellings_terraced", "dwellings_purpose_built_flat",
     "dwellings_converted_flat", "dwellings_commercial_flat", "dwellings_caravan", "elec_kwh", "elec_meters",
     "gas_kwh", "gas_meters", "imd_rank", "imd_decile", "borough", "fuel_poor_households",
 )
+
+
+#: Area columns renamed to neutral names (old -> new); the old names are still read, with a note.
+OLD_AREA_COLUMNS = {"income_mean_gbp": "income_mean", "income_median_gbp": "income_median"}
 
 
 class LookupSchema(_Strict):
@@ -942,6 +947,11 @@ def load_place(place: str | Path | None = None, price_date: str | None = None) -
     extra = [(path.parent / f).resolve() for f in schema.assumption_files or []]
     assumptions = load_assumptions(extra, schema.assumptions, overrides_path=path,
                                    prices=place_prices(schema, path, price_date))
+    for old_name, new_name in OLD_AREA_COLUMNS.items():  # accepted, with a note: amounts are in the place's currency
+        used = [stat for stat in schema.areas.statistics if old_name in stat.columns]
+        if used or old_name in (schema.areas.columns or {}):
+            assumptions.warnings.append(f"{path}: column name {old_name} is now {new_name} (amounts are in the place's "
+                                        f"currency); the old name still works")
     return PlaceConfig(name=schema.name, path=path, crs=schema.crs, raw=raw, assumptions=assumptions, schema=schema)
 
 

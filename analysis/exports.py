@@ -79,7 +79,7 @@ SELECT b.building_id, b.area_id, b.use, b.use_class, b.use_category, b.use_sourc
 FROM buildings b JOIN building_potential p USING (building_id) LEFT JOIN building_heat h USING (building_id)
 """
 AREAS_SQL = """
-SELECT a.area_id, a.name, a.households, a.income_mean_gbp, a.owner_occupied, a.social_rented, a.private_rented,
+SELECT a.area_id, a.name, a.households, a.income_mean_gbp AS income_mean, a.owner_occupied, a.social_rented, a.private_rented,
        p.buildings, p.kwp_central, p.kwh_low, p.kwh_central, p.kwh_high, p.kwh_per_household,
        h.heat_kwh_central, h.heat_density_mwh_per_ha, h.dh_candidate_area, h.sdh_solar_fraction, ST_AsWKB(a.geom) AS wkb
 FROM areas a JOIN area_potential p USING (area_id) LEFT JOIN area_heat h USING (area_id)

@@ -311,3 +311,21 @@ def test_jobs_by_hand():
     assert levels["central"].install_job_years == 40 and levels["high"].maintenance_jobs == pytest.approx(1.4)
     with pytest.raises(ValueError):
         jobs(float("nan"), 20, 0.5, 25)
+
+
+def test_neutral_income_name_and_the_old_one_with_a_note(tmp_path):
+    """`income_mean` names income in any currency; `income_mean_gbp` (places set up before) still works."""
+    from analysis.config import load_place
+    from analysis.ingest.areas import read_areas
+
+    place = tmp_path / "p"
+    shutil.copytree(HELSINKI, place)
+    (place / "stats.csv").write_text("alue,inc\nKluuvi-Kaartinkaupunki,52000\n")
+    cfg = place / "place.yml"
+    text = cfg.read_text()
+    for name, noted in (("income_mean", False), ("income_mean_gbp", True)):
+        cfg.write_text(text.replace("  id: alue\n", f"  id: alue\n  statistics:\n    - file: stats.csv\n      id: alue\n"
+                                                      f"      columns: {{{name}: inc}}\n"))
+        loaded = load_place(cfg)
+        assert any("income_mean_gbp is now income_mean" in w for w in loaded.assumptions.warnings) == noted
+        assert read_areas(loaded)["income_mean_gbp"].tolist() == [52000.0]  # the store's column, either way

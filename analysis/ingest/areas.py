@@ -417,6 +417,13 @@ def read_areas(config) -> gpd.GeoDataFrame:
                 raise InputError("no area id matches the boundaries", path=config.resolve(stat["file"]),
                                  fix="check the id column holds the same codes as the boundary file")
     frame = frame.reset_index()
+    # Neutral names (income_mean) are stored under the store's column names (income_mean_gbp: amounts in
+    # the place's currency, whatever it is; the name is the store schema's).
+    from analysis.config import OLD_AREA_COLUMNS
+
+    for stored, neutral in OLD_AREA_COLUMNS.items():
+        if neutral in frame.columns:
+            frame = frame.drop(columns=[stored], errors="ignore").rename(columns={neutral: stored})
     for total, parts in TENURE_PARTS.items():
         present = [p for p in parts if p in frame.columns]
         if present and total not in frame.columns:
