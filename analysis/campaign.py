@@ -22,11 +22,11 @@ import pandas as pd
 import shapely
 
 from analysis import currency, findings, funding, store, tables
-from analysis.charts import OKABE_ITO, OWNER_LABELS, SCENARIO_LABELS
+from analysis.charts import OWNER_LABELS, PALETTE, SCENARIO_LABELS
 from analysis.errors import InputError
 from analysis.jobs import jobs_range
 
-OWNER_COLOURS = dict(zip(OWNER_LABELS, OKABE_ITO))
+OWNER_COLOURS = {owner: PALETTE[owner] for owner in OWNER_LABELS}  # the book's colours (charts.PALETTE)
 
 
 def safe_name(text: str, fallback: str = "selection") -> str:

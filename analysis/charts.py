@@ -138,6 +138,52 @@ SCENARIO_LABELS = {k: LABELS[k] for k in ("market", "public", "public_progressiv
 OWNER_LABELS = {k: LABELS[k] for k in ("owner_occupier", "private_landlord", "social_landlord", "private_freeholder",
                                         "public_body", "commercial", "faith_community", "community")}
 
+#: One colour per roof owner, ownership model, tenure and "where the money lands", the same on every
+#: chart, map and fact sheet of the book (codes; their labels get the same colour, :func:`colour_scale`).
+#: Okabe & Ito colours; a reader who learns "blue is the council" on one chart can rely on it.
+PALETTE = {
+    # roof owners (maps, ownership charts, fact sheets)
+    "owner_occupier": "#0072B2", "private_landlord": "#E69F00", "social_landlord": "#009E73",
+    "private_freeholder": "#CC79A7", "public_body": "#56B4E9", "commercial": "#D55E00",
+    "faith_community": "#F0E442", "community": "#000000",
+    # ownership models and scenarios
+    "market": "#D55E00", "market_batteries": "#E69F00", "market_breakeven": "#F0E442", "aggregator": "#CC79A7",
+    "coop": "#009E73", "public": "#0072B2", "public_progressive": "#56B4E9",
+    # occupants' tenure
+    "owner_occupied": "#0072B2", "social_rented": "#009E73", "private_rented": "#E69F00", "other": "#999999",
+    # where the money lands
+    "households": "#009E73", "public": "#0072B2", "outside": "#D55E00",
+}
+#: Where-the-money-lands labels (views.LANDING_LABELS) coloured as their codes.
+_LANDING_LABELS = {"Households": "#009E73", "Public purses": "#0072B2", "Outside parties": "#D55E00"}
+
+
+def colour_of(value) -> str | None:
+    """The book's colour for a code or its label (:data:`PALETTE`), or None."""
+    if value in PALETTE:
+        return PALETTE[value]
+    if value in _LANDING_LABELS:
+        return _LANDING_LABELS[value]
+    text = str(value)
+    base = text.split("@", 1)[0]  # "public@all_roofs" and its label take the model's colour
+    if base in PALETTE:
+        return PALETTE[base]
+    for code, colour in PALETTE.items():
+        if label(code) == text or (", " in text and label(code) == text.split(", ", 1)[0]):
+            return colour
+    return None
+
+
+def colour_scale(values):
+    """A Vega-Lite colour scale giving each of ``values`` its :data:`PALETTE` colour (in order of first
+    appearance); ``alt.Undefined`` (the theme's colours) when some value has none or two share one."""
+    domain = list(dict.fromkeys(str(v) for v in values if v is not None and not (isinstance(v, float) and v != v)))
+    colours = [colour_of(v) for v in domain]
+    if not domain or None in colours or len(set(colours)) < len(colours):
+        return alt.Undefined
+    return alt.Scale(domain=domain, range=colours)
+
+
 #: Unit suffixes of code names and how a label shows them.
 _UNITS = [("_gbp_per_kwh", "£/kWh"), ("_gbp_per_kwp", "£/kWp"), ("_kwh_per_kwp", "kWh/kWp"),
           ("_mwh_per_ha", "MWh/ha·yr"), ("_per_household", "per household"), ("_gwh", "GWh"), ("_mwh", "MWh"),
@@ -497,7 +543,10 @@ def bars(frame: pd.DataFrame, x: str, y: str, title: str, x_title: str, y_title:
     chart = alt.Chart(frame, title=chart_title(title)).mark_bar().encode(x=enc_x, y=enc_y,
                                                                                 tooltip=_tooltips(frame))
     if color:
-        chart = chart.encode(color=alt.Color(color, title=None), xOffset=alt.XOffset(color) if not horizontal else alt.Undefined,
+        column = color.split(":")[0]
+        scale = colour_scale(frame[column]) if column in frame else alt.Undefined
+        chart = chart.encode(color=alt.Color(color, title=None, scale=scale),
+                             xOffset=alt.XOffset(color) if not horizontal else alt.Undefined,
                              yOffset=alt.YOffset(color) if horizontal else alt.Undefined)
     groups = frame[color.split(":")[0]].nunique() if color and color.split(":")[0] in frame else 1
     height = max(280, len(categories) * groups * 12 + 60) if horizontal else 280
@@ -554,7 +603,9 @@ def whiskers(frame: pd.DataFrame, x: str, y: str, low: str, high: str, title: st
         col = color.split(":")[0]
         if _is_text(frame[col]):
             frame[col] = frame[col].map(label)
-        enc |= {"color": alt.Color(color, title=None), "xOffset": alt.XOffset(color)}
+        column = color.split(":")[0]
+        enc |= {"color": alt.Color(color, title=None, scale=colour_scale(frame[column]) if column in frame else alt.Undefined),
+                "xOffset": alt.XOffset(color)}
     tips = [alt.Tooltip(f"{c}:Q", title=label(c), format=fmt) for c in (y, low, high)]
     base = alt.Chart(frame).encode(**enc)
     rules = base.mark_rule(strokeWidth=2, opacity=0.7).encode(y=alt.Y(f"{low}:Q"), y2=alt.Y2(f"{high}:Q"))
@@ -572,7 +623,7 @@ def band(frame: pd.DataFrame, x: str, y: str, low: str, high: str, color: str, t
     if _is_text(frame[color]):
         frame[color] = frame[color].map(label)
     base = alt.Chart(frame).encode(x=alt.X(x, title=x_title, axis=alt.Axis(labelAngle=0)),
-                                   color=alt.Color(f"{color}:N", title=None))
+                                   color=alt.Color(f"{color}:N", title=None, scale=colour_scale(frame[color])))
     area = base.mark_area(opacity=0.18).encode(y=alt.Y(f"{low}:Q", title=y_title, axis=alt.Axis(format=fmt)),
                                                y2=f"{high}:Q")
     line = base.mark_line(point=True, strokeWidth=2.5).encode(
@@ -588,7 +639,7 @@ def lines(frame: pd.DataFrame, x: str, y: str, color: str, title: str, x_title: 
     chart = alt.Chart(frame, title=chart_title(title)).mark_line(point=False, strokeWidth=2.5).encode(
         x=alt.X(f"{x}:Q", title=x_title, axis=alt.Axis(format=fmt)),
         y=alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=fmt)),
-        color=alt.Color(f"{color}:N", title=None), tooltip=[x, y, color])
+        color=alt.Color(f"{color}:N", title=None, scale=colour_scale(frame[color])), tooltip=[x, y, color])
     if diagonal:
         line = pd.DataFrame({x: [0.0, 1.0], y: [0.0, 1.0]})
         chart = alt.layer(alt.Chart(line).mark_line(color="#888", strokeDash=[4, 4]).encode(x=f"{x}:Q", y=f"{y}:Q"), chart)

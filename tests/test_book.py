@@ -113,3 +113,40 @@ def test_every_page_in_chromium(visits, book_html):
     outside = visits["outside"]
     assert not outside, f"requests left localhost: {outside[:5]}"
     assert not problems, problems
+
+
+def test_one_colour_per_owner_model_and_tenure_across_the_book(book_html):
+    """Every chart that names an owner type, an ownership model or a tenure gives it the same colour
+    (charts.PALETTE): an owner type once changed colour between charts."""
+    import json
+
+    from analysis import charts
+
+    seen: dict = {}
+    scales = 0
+    for name in pages(book_html):
+        html = (book_html / name).read_text(encoding="utf-8")
+        for payload in re.findall(r"var spec=(\{.*?\});window\.vegaSpecs", html):
+            spec = json.loads(payload.replace("<\\/", "</"))
+
+            def walk(node):
+                nonlocal scales
+                if isinstance(node, dict):
+                    scale = node.get("scale") if isinstance(node.get("scale"), dict) else None
+                    if scale and isinstance(scale.get("domain"), list) and isinstance(scale.get("range"), list) \
+                            and all(isinstance(c, str) and c.startswith("#") for c in scale["range"]):
+                        scales += 1
+                        for value, colour in zip(scale["domain"], scale["range"]):
+                            seen.setdefault(value, set()).add(colour)
+                    for v in node.values():
+                        walk(v)
+                elif isinstance(node, list):
+                    for v in node:
+                        walk(v)
+            walk(spec)
+    assert scales >= 5  # the palette is in use, not only defined
+    clashes = {value: colours for value, colours in seen.items() if len(colours) > 1}
+    assert not clashes, clashes
+    for value, colours in seen.items():
+        expected = charts.colour_of(value)
+        assert expected is None or colours == {expected}, (value, colours, expected)
