@@ -41,6 +41,10 @@ def setup():
     info = store.place_info(con, fallback_crs=load_place(DEFAULT_PLACE).crs)
     currency.use(info.currency)
     charts.use_attribution(charts.map_attribution(info))
+    from analysis.economics.views import month_words
+
+    when = month_words(info.price_date)
+    charts.use_source(f"Source: this book's model, {info.name}" + (f"; {when} prices" if when else ""))
     glue_place(con, info)
     return con
 

@@ -272,8 +272,20 @@ def wrap(text, width: int = TITLE_CHARS):
     return textwrap.wrap(text, width=width, break_long_words=False)
 
 
+#: The source line under the titles of result charts (set per page by :func:`use_source`).
+_source = {"text": ""}
+
+
+def use_source(text: str) -> None:
+    """The source line every result chart of this page carries under its title from now on
+    (:func:`analysis.book.setup` sets "Source: this book's model, <place>, <month> prices")."""
+    _source["text"] = str(text or "")
+
+
 def chart_title(text: str, subtitle: str | None = None, width: int = TITLE_CHARS) -> alt.TitleParams:
-    """A chart title that wraps instead of clipping (``alt.Chart(..., title=charts.chart_title(...))``)."""
+    """A chart title that wraps instead of clipping (``alt.Chart(..., title=charts.chart_title(...))``);
+    without a ``subtitle``, the page's source line (:func:`use_source`)."""
+    subtitle = subtitle if subtitle is not None else _source["text"]
     kwargs = {"subtitle": wrap(subtitle, width + 10)} if subtitle else {}
     return alt.TitleParams(text=wrap(text, width), **kwargs)
 
@@ -493,8 +505,8 @@ def choropleth(frame: pd.DataFrame, value: str, title: str, value_title: str, to
         attribution = _attribution["lines"]
     if attribution:
         layers.append(attribution_layer(attribution, height))
-    chart = alt.layer(*layers, title=chart_title(title)) if len(layers) > 1 else shapes.properties(
-        title=chart_title(title))
+    chart = alt.layer(*layers, title=chart_title(title, "")) if len(layers) > 1 else shapes.properties(
+        title=chart_title(title, ""))
     return chart.project(type="mercator").properties(width="container", height=height)
 
 
