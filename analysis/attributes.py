@@ -339,8 +339,9 @@ def impute_levels(buildings: pd.DataFrame, use_group, storey_height_m: float = 3
                          "height_m": height, "height_source": height_src}, index=buildings.index)
 
 
-def age_bands(year_built, kind) -> pd.DataFrame:
-    """Age band per building: from the observed year, else the kind's most common band (imputed).
+def age_bands(year_built, kind, default: str | None = None) -> pd.DataFrame:
+    """Age band per building: from the observed year, else the place's ``default`` band, else the
+    kind's most common band in inner London (:data:`AGE_PRIOR`) — imputed either way.
 
     Parameters
     ----------
@@ -348,6 +349,8 @@ def age_bands(year_built, kind) -> pd.DataFrame:
         Construction year (NaN when unknown).
     kind : array of str
         ``house``, ``flat`` or ``non_domestic`` (keys of :data:`AGE_PRIOR`).
+    default : str, optional
+        The place's ``default_age_band`` (one of :data:`AGE_BANDS`).
 
     Returns
     -------
@@ -360,7 +363,8 @@ def age_bands(year_built, kind) -> pd.DataFrame:
     idx = np.clip(np.searchsorted(edges, np.nan_to_num(year, nan=0.0), side="right"), 0, len(labels) - 1)
     modal = {k: labels[int(np.argmax(v))] for k, v in AGE_PRIOR.items()}
     kind = np.asarray(kind, dtype=object)
-    imputed = np.array([modal.get(k, modal["non_domestic"]) for k in kind], dtype=object)
+    imputed = (np.full(len(kind), default, dtype=object) if default else
+               np.array([modal.get(k, modal["non_domestic"]) for k in kind], dtype=object))
     missing = ~np.isfinite(year)
     return pd.DataFrame({"age_band": np.where(missing, imputed, labels[idx]),
                          "age_source": np.where(missing, IMPUTED, OBSERVED)})

@@ -77,6 +77,13 @@ def glue_place(con, info) -> None:
         glue_text("place_pos", possessive(info.name))
         glue_text("weather_station", weather_station(con))
         glue_text("currency_name", currency.name())
+        uk = info.currency == "GBP"
+        tenure_known = store.tenure_observed(con)
+        glue_text("tenure_source", "Census 2021" if tenure_known and uk else
+                  ("the place's own statistics" if tenure_known else
+                   "assumed: England and Wales 2021 shares, as this place gives no tenure counts"))
+        glue_text("price_cap", "under the Ofgem cap" if uk else "in the place's price table")
+        glue_text("rest_of_country", "Britain" if uk else "the country")
     except ImportError:  # outside a notebook (scripts, tests) there is nothing to glue into
         pass
 

@@ -237,7 +237,9 @@ def factsheet_data(con, building_ids: list[str]) -> dict:
     return {"pv": pv, "buildings": b, "kwh_per_home": kwh_per_home, "heat": heat, "owners": owners,
             "money": money, "geoms": geoms, "run": run, "summary": summary, "defaults": defaults_used(con),
             "existing": existing, "meta": store.meta(con), "info": store.place_info(con, fallback_crs="unknown"),
-            "fuel": fuel, "jobs": work, "funding": routes}
+            "fuel": fuel, "jobs": work, "funding": routes,
+            "tenure_words": ("census shares of the neighbourhood" if store.tenure_observed(con) else
+                             "assumed England and Wales shares: this place gives no tenure counts")}
 
 
 def money_words(meta: dict) -> tuple[str, str]:
@@ -336,7 +338,7 @@ def render_factsheet(title: str, data: dict, place: str, boundary=None, selectio
     pct = lambda v: "n/a" if v is None or pd.isna(v) else f"{100 * v:.0f} %"  # noqa: E731
     tenure_line = (f"The {f0(b['dwellings'])} homes here are {f0(b['owner_occupied'])} owner-occupied, "
                    f"{f0(b['social_rented'])} socially rented and {f0(b['private_rented'])} privately rented "
-                   f"(census shares of the neighbourhood, allocated to buildings); putting panels on all these roofs "
+                   f"({data['tenure_words']}, allocated to buildings); putting panels on all these roofs "
                    f"needs the agreement of about {f0(b['consents'])} roof owners and leaseholders.")
     cur, when = money_words(data.get("meta") or {})
     currency.use((data.get("meta") or {}).get("currency"))

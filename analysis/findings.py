@@ -180,6 +180,15 @@ def gbp_auto_range(low, high) -> str:
     return f"{end(lo)} to {end(hi)}"
 
 
+def mwp(value) -> str:
+    """Capacity in MWp as a reader sees it: whole MWp from 10 up, one decimal below, two below 1
+    (a small place's 0.485 MWp is "0.49", never "0")."""
+    if not _finite(value):
+        return "n/a"
+    size = abs(float(value))
+    return num(value, 0 if size >= 10 else (1 if size >= 1 else 2))
+
+
 def num_sig(value, digits: int = 2, signed: bool = False, unit: str = "") -> str:
     """A number to ``digits`` significant figures with a true minus sign: ``−0.00036``, ``+0.27``, ``−0.13``.
 
@@ -515,7 +524,7 @@ def pv_potential(con) -> Finding:
     word = more_or_less(t.gwh, t.elec, words=THAN)
     sentence = (f"{place_name(con)}'s roofs could generate about **{num(t.gwh)}{NBSP}GWh** of electricity a year "
                 f"({num_range(t.lo, t.hi, unit='GWh')} over the roof assumptions) from "
-                f"{num(t.mwp)}{NBSP}MWp on {count(t.nb, 'suitable building')}: **{word}** the "
+                f"{mwp(t.mwp)}{NBSP}MWp on {count(t.nb, 'suitable building')}: **{word}** the "
                 f"{num(t.elec)}{NBSP}GWh its households use at home ({pct(t.gwh / t.elec)} of it).")
     return Finding("pv_potential", "Solar electricity", sentence, CHAPTERS["pv"],
                    values={"gwh": t.gwh, "mwp": t.mwp, "domestic_elec_gwh": t.elec, "share_of_domestic": t.gwh / t.elec},
@@ -624,6 +633,14 @@ HOMES_BASIS = ("counts of the census households placed on buildings by one seede
 HOMES_BASIS_IN = "the homes are " + HOMES_BASIS
 
 
+def homes_basis(con, inside: bool = False) -> str:
+    """:data:`HOMES_BASIS`, saying so when the tenure was not observed but assumed (no tenure data)."""
+    text = HOMES_BASIS if store.tenure_observed(con) else HOMES_BASIS.replace(
+        "tenure by neighbourhood is observed", "tenure is assumed: England and Wales 2021 shares, as this place "
+                                               "gives no tenure counts")
+    return ("the homes are " + text) if inside else text
+
+
 def homes_under_others_roofs(con) -> Finding:
     """Homes whose household does not own the roof above it, and consents per block."""
     require(con, "buildings", ["roof_owner", "dwellings", "dw_owner_occupied", "consents"])
@@ -642,7 +659,7 @@ def homes_under_others_roofs(con) -> Finding:
                    values={"share_homes_not_owning_roof": share, "homes": t.dw,
                            "owner_occupied_share_not_owning_roof": t.oo_other / t.oo,
                            "median_consents_multi_home": t.consents_blocks},
-                   sources=("buildings",), basis=HOMES_BASIS)
+                   sources=("buildings",), basis=homes_basis(con))
 
 
 def roofs_and_homes(con) -> Finding:
@@ -650,7 +667,7 @@ def roofs_and_homes(con) -> Finding:
     r, h = roof_owners(con), homes_under_others_roofs(con)
     return Finding("roofs_and_homes", "Who owns the roofs", r.sentence + " " + h.sentence, CHAPTERS["ownership"],
                    values=r.values | h.values, ranges=r.ranges, rule=r.rule, sources=r.sources + h.sources,
-                   basis=HOMES_BASIS_IN)
+                   basis=homes_basis(con, inside=True))
 
 
 def heat_demand(con) -> Finding:
@@ -808,7 +825,7 @@ def who_gains_market(con) -> Finding:
     amount = ("about nothing" if abs(net) < MONEY_TOL else gbp_auto(net))
     rng = (f" ({gbp_auto_range(min(iv[0], iv[1]), max(iv[0], iv[1]))} over the uncertain assumptions)"
            if iv and all(_finite(v) for v in iv[:2]) else "")
-    sentence = (f"Left to the market, owners would add {num(own.installed_mwp)}{NBSP}MWp of panels, "
+    sentence = (f"Left to the market, owners would add {mwp(own.installed_mwp)}{NBSP}MWp of panels, "
                 f"{pct(own.installed_mwp / cap.installed_mwp) if cap.installed_mwp > 0 else 'none'} of what the roofs "
                 f"where panels are worth building could take, and households would gain **{amount}** a year each on "
                 f"average{rng}: {gbp_auto(own.bottom_decile_net)} in the poorest tenth of neighbourhoods, "
@@ -842,7 +859,7 @@ def who_pays(con) -> Finding:
     pays = sign_choice(elsewhere, "pay", "save", "pay about", VALUE_TOL)
     worth = sign_choice(value + climate, "are worth more than they cost", "cost more than they are worth",
                         "are worth about what they cost", VALUE_TOL)
-    sentence = (f"A public energy company putting panels on the roofs the council controls ({num(p.installed_mwp)}"
+    sentence = (f"A public energy company putting panels on the roofs the council controls ({mwp(p.installed_mwp)}"
                 f"{NBSP}MWp) would leave {place}'s households {gbp_compact(abs(hh))} a year **{off}** "
                 f"({gbp_auto(per)} a household{rng}), while bill payers elsewhere in the country would **{pays}** "
                 f"{gbp_compact(abs(elsewhere))} a year: power used where it is made saves its user the whole unit rate, "
@@ -870,7 +887,7 @@ def equal_capacity(con) -> Finding:
     rng = f"; over the parameter draws the difference ranges {_range_text(diff, '')}" if _range_text(diff) else ""
     rng = rng.replace(" , a sign", ", a sign")
     rng_c = f"; difference {_range_text(diff_c, '')}".replace(" , a sign", ", a sign") if _range_text(diff_c) else ""
-    sentence = (f"On the same roofs — the {num(m.installed_mwp)}{NBSP}MWp where panels are worth building — public "
+    sentence = (f"On the same roofs — the {mwp(m.installed_mwp)}{NBSP}MWp where panels are worth building — public "
                 f"ownership leaves households "
                 f"**{word_p}** the market does ({gbp_auto(p.net_per_household)} against {gbp_auto(m.net_per_household)} "
                 f"per household a year{rng}); a co-operative leaves them **{word_c}** the market does "

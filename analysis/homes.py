@@ -130,12 +130,17 @@ def allocate_homes(buildings: pd.DataFrame, areas: pd.DataFrame, params: dict, l
     typed = any(c in areas for columns in TYPE_COLUMNS.values() for c in columns)
     if not typed and "households" in areas:  # no accommodation types: houses on house outlines, flats elsewhere
         total = areas["households"].fillna(0).round().astype(int).to_numpy()
-        outlines = pd.Series(group == "house_form").groupby(buildings["area_id"].astype(str).to_numpy()).sum()
+        # House-shaped: house-form tags, and small outlines tagged as homes without a form (OSM
+        # `building=residential` on a detached house): below the block size, one house each.
+        house_shaped = (group == "house_form") | ((group == "unknown") & (use_class == "domestic")
+                                                  & (res_floor < params["block_min_floor_m2"]))
+        outlines = pd.Series(house_shaped).groupby(buildings["area_id"].astype(str).to_numpy()).sum()
         houses = np.minimum(total, outlines.reindex(area_ids).fillna(0).astype(int).to_numpy())
         counts["house"], counts["purpose_built_flat"] = houses, total - houses
         if log is not None:
             log.default("homes", "accommodation type", int(total.sum()),
-                        "one house per house-shaped outline, the rest as flats",
+                        "one house per house-shaped outline (house tags, and small outlines tagged as homes), "
+                        "the rest as flats",
                         note="the place gives households but no accommodation types (Census TS044)")
     stats = {"placed": 0, "census": int(counts.to_numpy().sum()), "no_building": 0, "no_home_candidate": 0,
              "over_capacity": 0, "observed_flats": 0}

@@ -32,7 +32,7 @@ from analysis.ingest import areas as areas_mod
 from analysis.ingest import buildings as buildings_mod
 from analysis.ingest import checks, existing_pv, synthetic
 from analysis.ingest import constraints as constraints_mod
-from analysis.quality import PROVENANCE, QualityLog
+from analysis.quality import IMPUTED, PROVENANCE, QualityLog
 from analysis.ingest.weather import MAX_DISTANCE_KM, check_weather_place, read_pvwatts_8760, read_weather
 
 LEVELS = config_mod.LEVELS
@@ -328,7 +328,14 @@ def load_buildings(cfg, areas: gpd.GeoDataFrame, log: QualityLog,
         frame[placed.columns] = placed
         kind = np.where(frame["dwelling_type"] == "house", "house",
                         np.where(frame["dwellings"] > 0, "flat", "non_domestic"))
-        ages = attributes.age_bands(frame["year_built"], kind)
+        default_band = cfg.raw.get("default_age_band")
+        ages = attributes.age_bands(frame["year_built"], kind, default_band)
+        unknown_age = int((ages["age_source"] == IMPUTED).sum())
+        if unknown_age:
+            log.default("buildings", "age band", unknown_age,
+                        f"the place's default_age_band {default_band}" if default_band else
+                        "the most common band of each kind in inner London (houses pre-1919; EHS 2019, VOA)",
+                        note="buildings without a construction year; give year_built or default_age_band")
         frame["age_band"], frame["age_source"] = ages["age_band"].to_numpy(), ages["age_source"].to_numpy()
         frame["building_type"] = None
     frame = frame.reset_index(drop=True)
@@ -342,7 +349,11 @@ def load_buildings(cfg, areas: gpd.GeoDataFrame, log: QualityLog,
 def read_place_areas(cfg, log: QualityLog) -> gpd.GeoDataFrame:
     """The place's areas with their statistics, checked by meaning; dwellings = the sum of the
     accommodation types where those are given (homes are placed by type)."""
-    areas = checks.check_areas(areas_mod.read_areas(cfg), log, cfg.resolve(cfg.section("areas")["file"]))
+    read = areas_mod.read_areas(cfg)
+    for column in read.attrs.get("replaced_boundary_columns", []):
+        log.record("areas", column, records=len(read), note="given in both the boundary file and a statistics table: "
+                                                            "the table's values are used")
+    areas = checks.check_areas(read, log, cfg.resolve(cfg.section("areas")["file"]))
     types = [c for columns in homes.TYPE_COLUMNS.values() for c in columns if c in areas]
     if types:
         by_type = homes.census_counts(areas).sum(axis=1).to_numpy(dtype=float)

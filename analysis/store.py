@@ -957,8 +957,11 @@ def open_results(path, tables=()) -> duckdb.DuckDBPyConnection:
     """
     path = Path(path)
     if not path.is_file():
+        others = sorted(p.name for p in path.parent.glob("*.duckdb")) if path.parent.is_dir() else []
+        found = (f"; stores in {path.parent}: {', '.join(others[:4])} (e.g. --db {path.parent / others[0]})"
+                 if others else "")
         raise InputError("store not found", path=path, fix="give --db the .duckdb file a run wrote, or run "
-                                                           "`python -m analysis run` first")
+                                                           f"`python -m analysis run` first{found}")
     with open(path, "rb") as handle:
         header = handle.read(12)
     if len(header) < 12 or header[8:12] != DUCKDB_MAGIC:
@@ -1022,6 +1025,15 @@ def place_info(con: duckdb.DuckDBPyConnection, fallback_crs: str | None = None) 
     return PlaceInfo(name=m.get("place") or str(run.get("place") or "this place"), crs=str(crs),
                      currency=(m.get("currency") or "GBP").upper(), price_date=m.get("price_date"),
                      credits=credits, buildings_licence=licence or "")
+
+
+def tenure_observed(con: duckdb.DuckDBPyConnection) -> bool:
+    """False when the run set tenure to the packaged England and Wales shares (the place gave no tenure
+    counts; ``data_quality`` records it): pages and fact sheets then say the tenure is assumed."""
+    if "data_quality" not in table_names(con):
+        return True
+    row = con.execute("SELECT sum(defaulted) FROM data_quality WHERE step = 'tenure' AND field = 'tenure shares'").fetchone()
+    return not (row and row[0])
 
 
 def read_table(con: duckdb.DuckDBPyConnection, name: str, columns: list[str] | None = None) -> pd.DataFrame:
