@@ -405,7 +405,7 @@ def render_factsheet(title: str, data: dict, place: str, boundary=None, selectio
             (f"{f0((share_dh or 0) * 100)} %", "of buildings in a district-heating zone")]
     routes = data.get("funding")
     funding_html = ("" if routes is None else
-                    f"<h2>Funding that could fit</h2><p><small>{html.escape('; '.join(routes) or 'none open or announced')} "
+                    f"<h2>Funding that could fit the panels</h2><p><small>{html.escape('; '.join(routes) or 'none open or announced')} "
                     "— programmes open or announced for these roof owners or a community group (check each with "
                     "its funder).</small></p>")
     kpi_html = "".join(f"<div class='kpi'><b>{html.escape(v, quote=False)}</b><span>{html.escape(t, quote=False)}</span></div>"

@@ -18,8 +18,8 @@ from analysis.errors import InputError
 
 #: Statuses under which a programme is worth naming to a campaign (others are history).
 LIVE = ("open", "announced")
-COLUMNS = ("programme", "funder", "budget_gbp", "roof_owners", "pays_for", "opens", "closes", "status", "status_date",
-           "source", "url", "verified")
+COLUMNS = ("programme", "funder", "budget_gbp", "roof_owners", "technology", "pays_for", "opens", "closes", "status",
+           "status_date", "source", "url", "verified")
 
 
 def read_table(path=None) -> pd.DataFrame:
@@ -48,8 +48,9 @@ def read_table(path=None) -> pd.DataFrame:
     return table
 
 
-def routes(owner: str, table: pd.DataFrame, statuses=LIVE) -> list[str]:
-    """Programmes in ``table`` that can pay for a roof of ``owner`` and whose status is in ``statuses``.
+def routes(owner: str, table: pd.DataFrame, statuses=LIVE, technology: str = "pv") -> list[str]:
+    """Programmes in ``table`` that can pay for ``technology`` (``pv`` or ``heat``) on a roof of ``owner``
+    and whose status is in ``statuses``.
 
     Parameters
     ----------
@@ -60,11 +61,13 @@ def routes(owner: str, table: pd.DataFrame, statuses=LIVE) -> list[str]:
 
     Examples
     --------
-    >>> t = pd.DataFrame({"programme": ["A", "B", "C"], "roof_owners": ["public_body;faith_community",
-    ...                   "public_body", "owner_occupier"], "status": ["open", "closed", "open"]})
-    >>> routes("public_body", t)
-    ['A']
+    >>> t = pd.DataFrame({"programme": ["A", "B", "C", "D"], "roof_owners": ["public_body;faith_community",
+    ...                   "public_body", "owner_occupier", "public_body"], "status": ["open", "closed", "open", "open"],
+    ...                   "technology": ["pv;heat", "pv", "pv", "heat"]})
+    >>> routes("public_body", t), routes("public_body", t, technology="heat")
+    (['A'], ['A', 'D'])
     """
-    owners = table["roof_owners"].str.split(";").map(lambda codes: [c.strip() for c in codes])
-    fit = owners.map(lambda codes: owner in codes) & table["status"].isin(statuses)
+    split = lambda column: table[column].str.split(";").map(lambda codes: [c.strip() for c in codes])  # noqa: E731
+    fit = (split("roof_owners").map(lambda codes: owner in codes) & split("technology").map(lambda t: technology in t)
+           & table["status"].isin(statuses))
     return table.loc[fit, "programme"].tolist()

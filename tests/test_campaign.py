@@ -305,7 +305,7 @@ def test_funding_table_is_checked(tmp_path):
     table = funding.read_table()
     assert funding.routes("public_body", table) and not funding.routes("nobody", table)
     bad = tmp_path / "f.csv"
-    bad.write_text(",".join(funding.COLUMNS) + "\nA,B,1,public_body,PV,2025,,maybe,2026-12,s,u,yes\n")
+    bad.write_text(",".join(funding.COLUMNS) + "\nA,B,1,public_body,pv,PV,2025,,maybe,2026-12,s,u,yes\n")
     with pytest.raises(InputError, match="unknown status 'maybe'"):
         funding.read_table(bad)
 
