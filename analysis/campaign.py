@@ -584,15 +584,34 @@ def area_factsheets(db, out_dir) -> list[Path]:
                 continue
             title = f"{name} ({area_id})" if str(name) != str(area_id) else str(area_id)
             path = out_dir / f"factsheet-{safe_name(str(area_id))}.html"
-            path.write_text(render_factsheet(title, factsheet_data(con, ids), info.name, None, "one neighbourhood"),
-                            encoding="utf-8")
+            data = factsheet_data(con, ids)
+            path.write_text(render_factsheet(title, data, info.name, None, "one neighbourhood"), encoding="utf-8")
             written.append(path)
-            rows.append(f"<li><a href='{html.escape(path.name)}'>{html.escape(title)}</a></li>")
+            homes = float(data["buildings"]["dwellings"] or 0)
+            fuel = data.get("fuel")
+            fuel_pct = ("n/a" if fuel is None or pd.isna(fuel["fuel_poor"]) or not homes
+                        else f"{100 * float(fuel['fuel_poor']) / homes:.0f} %")
+            rows.append(f"<tr><td><a href='{html.escape(path.name)}'>{html.escape(str(name))}</a></td>"
+                        f"<td>{html.escape(str(area_id))}</td><td>{homes:,.0f}</td>"
+                        f"<td>{float(data['pv']['kwp_central'] or 0) / 1000:,.1f}</td><td>{fuel_pct}</td></tr>")
     finally:
         con.close()
     index = out_dir / "index.html"
-    index.write_text(f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><meta name='viewport' "
-                     f"content='width=device-width, initial-scale=1'><title>Fact sheets — {html.escape(info.name)}"
-                     f"</title></head><body><h1>Fact sheets for every neighbourhood of {html.escape(info.name)}</h1>"
-                     f"<p>One printable A4 page each.</p><ul>{''.join(rows)}</ul></body></html>", encoding="utf-8")
+    index.write_text(
+        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><meta name='viewport' "
+        f"content='width=device-width, initial-scale=1'><title>Fact sheets — {html.escape(info.name)}</title><style>"
+        "body{font:15px/1.4 system-ui,sans-serif;max-width:900px;margin:0 auto;padding:12px}"
+        "table{border-collapse:collapse;width:100%}td,th{padding:4px 6px;border-bottom:1px solid #ddd;text-align:right}"
+        "td:first-child,th:first-child,td:nth-child(2),th:nth-child(2){text-align:left}"
+        "input{font:inherit;padding:6px;width:100%;box-sizing:border-box;margin:8px 0}</style></head><body>"
+        f"<p><a href='../../index.html'>← back to the book</a></p>"
+        f"<h1>A fact sheet for every neighbourhood of {html.escape(info.name)}</h1>"
+        "<p>One printable A4 page each: roofs, solar capacity, jobs, fuel-poor homes, who owns the roofs and who must "
+        "agree, and what each way of owning the panels leaves households. Type to find a neighbourhood.</p>"
+        "<input id='find' type='search' placeholder='Find a neighbourhood' aria-label='Find a neighbourhood'>"
+        "<table><thead><tr><th>Neighbourhood</th><th>Code</th><th>Homes</th><th>Solar MWp</th><th>Fuel-poor homes</th>"
+        f"</tr></thead><tbody id='rows'>{''.join(rows)}</tbody></table>"
+        "<script>document.getElementById('find').addEventListener('input',function(e){var q=e.target.value.toLowerCase();"
+        "document.querySelectorAll('#rows tr').forEach(function(r){r.style.display=r.textContent.toLowerCase()"
+        ".indexOf(q)>=0?'':'none';});});</script></body></html>", encoding="utf-8")
     return [*written, index]

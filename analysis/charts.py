@@ -678,6 +678,12 @@ def _no_break(value):
     return currency.no_break(currency.localise(value))
 
 
+#: Column names that hold counts (shown as whole numbers in tables) unless a unit says otherwise.
+COUNT_COLUMN = re.compile(r"(^|_)(households|homes|buildings|dwellings|consents|parties|meters|count|n)(_|$)|losing$",
+                          re.I)
+UNIT_COLUMN = re.compile(r"per_|share|pct|_gbp|_kwh|_mwh|_gwh|_kwp|_mwp|_m2|ratio|net|saving", re.I)
+
+
 def data_table(frame: pd.DataFrame, caption: str, max_rows: int = 20, floatfmt: str = "{:,.1f}",
                labels: bool = True, collapsed: bool = True):
     """A collapsible HTML table that scrolls inside its box: the text alternative for a chart.
@@ -688,7 +694,10 @@ def data_table(frame: pd.DataFrame, caption: str, max_rows: int = 20, floatfmt: 
     """
     from IPython.display import HTML
 
-    shown = frame.head(max_rows)
+    shown = frame.head(max_rows).copy()
+    for col in shown.columns:  # counts of people, homes and buildings are whole numbers: "64,934", never "64,934.46"
+        if pd.api.types.is_float_dtype(shown[col]) and COUNT_COLUMN.search(str(col)) and not UNIT_COLUMN.search(str(col)):
+            shown[col] = shown[col].map(lambda v: "n/a" if pd.isna(v) else _fmt_cell(round(float(v)), "{:,.0f}"))
     if labels:
         shown = relabel(shown, values=[c for c in shown.columns if _is_text(shown[c])
                                        and shown[c].map(lambda v: isinstance(v, str) and v in LABELS).any()])

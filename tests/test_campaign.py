@@ -315,5 +315,6 @@ def test_a_fact_sheet_for_every_neighbourhood(camden_store, tmp_path):
     con = store.connect(camden_store, read_only=True)
     n = con.execute("SELECT count(DISTINCT area_id) FROM buildings").fetchone()[0]
     con.close()
-    assert len(written) == n + 1 and (tmp_path / "index.html").read_text().count("<li>") == n
+    assert len(written) == n + 1 and (tmp_path / "index.html").read_text().count("<tr><td><a href=") == n
     assert "Funding that could fit" in written[0].read_text()
+    assert "../../index.html" in (tmp_path / "index.html").read_text()  # a way back to the book
