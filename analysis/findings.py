@@ -809,6 +809,15 @@ def _difference(con, scenario: str, reference: str, metric: str, table: str | No
                        f"AND {key} = ?", [metric, f"{scenario} minus {reference}: {metric}"]).fetchone()
 
 
+def _gap_caveat(con, scenario: str) -> str:
+    """``", though not in 25 % of the draws"`` when the richest-minus-poorest gap of ``scenario`` keeps its
+    sign in too few draws to be robust (a fragile gap is never stated bare); else empty."""
+    iv = _interval(con, scenario, "top_minus_bottom")
+    if not iv or not _finite(iv[2]) or robustness(iv[2]) == "robust":
+        return ""
+    return f" in the central case, though not in {pct(1 - float(iv[2]))} of the draws: a **fragile** difference"
+
+
 def _range_text(iv, what: str = "over the parameter draws") -> str:
     """``"−£2.39 to −£0.13 over the parameter draws, a sign that is **robust**"`` (empty without draws)."""
     if not iv or not all(_finite(v) for v in iv):
@@ -829,7 +838,8 @@ def who_gains_market(con) -> Finding:
                 f"{pct(own.installed_mwp / cap.installed_mwp) if cap.installed_mwp > 0 else 'none'} of what the roofs "
                 f"where panels are worth building could take, and households would gain **{amount}** a year each on "
                 f"average{rng}: {gbp_auto(own.bottom_decile_net)} in the poorest tenth of neighbourhoods, "
-                f"{gbp_auto(own.top_decile_net)} in the richest ({gap_side(own.top_minus_bottom, MONEY_TOL)}).")
+                f"{gbp_auto(own.top_decile_net)} in the richest ({gap_side(own.top_minus_bottom, MONEY_TOL)}"
+                f"{_gap_caveat(con, SCENARIOS['market'])}).")
     return Finding("who_gains_market", "What the market would do", sentence, CHAPTERS["gains"],
                    values={"installed_mwp": own.installed_mwp, "possible_mwp": cap.installed_mwp, "net": net,
                            "top_decile_net": own.top_decile_net, "bottom_decile_net": own.bottom_decile_net,
@@ -1401,13 +1411,16 @@ def heat_ownership_losing(con) -> list[Finding]:
     other_text = "".join(f"; owned by {names[m]}, {gbp_auto(h.loc[m, 'saving_per_connected_household'])} "
                          f"({num(h.loc[m, 'bill_ratio'], 2)} times the gas bill)" for m in other)
     munich = munich_carries_over(c.bill_ratio)
-    sentence = (f"A solar district-heating scheme owned by {names[losing[0]]} would **lose money** for the households it "
+    solar = float(c["solar_heat_gwh"]) if "solar_heat_gwh" in c.index and _finite(c["solar_heat_gwh"]) else None
+    scheme = ("A solar district-heating scheme" if solar is None or solar > 0 else
+              "A district-heating scheme (fed by gas boilers: no solar collectors pay at these prices)")
+    sentence = (f"{scheme} owned by {names[losing[0]]} would **lose money** for the households it "
                 f"connects: their heat would cost {num(c.bill_ratio, 2)} times their gas bill, "
                 f"{gbp_auto(c.saving_per_connected_household)} a year per connected household{rng}, and "
                 f"{pct(c.share_connected_losing)} of connected households would lose{other_text}. Munich's reported "
                 f"halving of heating bills **{munich}** at these costs (it carries over at a bill ratio of "
                 f"{num(MUNICH_HALVING_RATIO, 2)} or less, in part up to {num(MUNICH_PART_RATIO, 2)}).")
-    return [Finding("heat_ownership_losing", "Solar district heat that costs more", sentence, CHAPTERS["gains"],
+    return [Finding("heat_ownership_losing", "District heat that costs more", sentence, CHAPTERS["gains"],
                     values={"model": losing[0], "saving": c.saving_per_connected_household, "bill_ratio": c.bill_ratio,
                             "share_connected_losing": c.share_connected_losing, "munich": munich},
                     ranges={"saving": (iv[0], iv[1])} if iv else {},
