@@ -159,11 +159,14 @@ def defaults_used(con) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``step``, ``field``, ``defaulted`` (records), ``default`` (text); largest first.
+        ``step``, ``field``, ``defaulted`` (records), ``default`` (text); tenure, households, homes,
+        income and energy first, then by records.
     """
     if {"step", "field", "defaulted", "default"} <= _columns(con, "data_quality"):
+        # Those that change who gains first (tenure, households, homes, income, energy), then the rest.
         return con.execute('SELECT step, field, defaulted, "default" FROM data_quality WHERE defaulted > 0 '
-                           "ORDER BY defaulted DESC, step, field").df()
+                           "ORDER BY CASE step WHEN 'tenure' THEN 0 WHEN 'areas' THEN 1 WHEN 'homes' THEN 2 "
+                           "WHEN 'economics' THEN 3 WHEN 'energy' THEN 4 ELSE 5 END, defaulted DESC, field").df()
     run = store.last_run(con) or {}
     lines = json.loads(run.get("summary") or "{}").get("defaults_used", [])
     rows = []
@@ -311,7 +314,7 @@ def defaults_caveat(defaults: pd.DataFrame | None, limit: int = 4) -> str:
     Parameters
     ----------
     defaults : pandas.DataFrame, optional
-        :func:`defaults_used` rows (step, field, defaulted, default).
+        :func:`defaults_used` rows (step, field, defaulted, default), those that matter most first.
     limit : int
         At most this many fields are named (the rest are counted; all are in the store).
     """
