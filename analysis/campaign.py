@@ -240,7 +240,7 @@ def factsheet_data(con, building_ids: list[str]) -> dict:
     return {"pv": pv, "buildings": b, "kwh_per_home": kwh_per_home, "heat": heat, "owners": owners,
             "money": money, "geoms": geoms, "run": run, "summary": summary, "defaults": defaults_used(con),
             "existing": existing, "meta": store.meta(con), "info": store.place_info(con, fallback_crs="unknown"),
-            "fuel": fuel, "jobs": work, "funding": routes,
+            "fuel": fuel, "jobs": work, "funding": routes, "bills": typical_bills(con, kwh_per_home),
             "tenure_words": ("census shares of the neighbourhood" if store.tenure_observed(con) else
                              "assumed England and Wales shares: this place gives no tenure counts")}
 
@@ -411,6 +411,19 @@ def render_factsheet(title: str, data: dict, place: str, boundary=None, selectio
                     f"<h2>Funding that could fit the panels</h2><p><small>{html.escape('; '.join(routes) or 'none open or announced')} "
                     "— programmes open or announced for these roof owners or a community group (check each with "
                     "its funder).</small></p>")
+    bills = data.get("bills")
+    bills_html = ""
+    if bills is not None and len(bills):
+        wide = bills.pivot(index="tenure", columns="model", values="bill_after").reindex(
+            [t for t in BILL_TENURES if t in set(bills["tenure"])])
+        head = "".join(f"<th>{html.escape(SCENARIO_LABELS.get(m, m))}</th>" for m in BILL_MODELS if m in wide.columns)
+        body = "".join(f"<tr><td>{BILL_TENURES[t]}</td><td>{amount(float(bills['bill_today'].iloc[0]))}</td>"
+                       + "".join(f"<td>{amount(wide.loc[t, m])}</td>" for m in BILL_MODELS if m in wide.columns)
+                       + "</tr>" for t in wide.index)
+        bills_html = (f"<h2>A household's electricity bill a year</h2><table><tr><th>Household</th><th>Today</th>{head}"
+                      f"</tr>{body}</table><small>{f0(data['kwh_per_home'])} kWh a year at {when} prices, less the "
+                      f"household's net gain under each way of owning the panels ({html.escape(place)}-wide figures "
+                      "by tenure).</small>")
     kpi_html = "".join(f"<div class='kpi'><b>{html.escape(v, quote=False)}</b><span>{html.escape(t, quote=False)}</span></div>"
                        for v, t in kpis)
     return f"""<!DOCTYPE html>
@@ -426,7 +439,7 @@ h1 {{ font-size: 16pt; margin: 0 0 2px; }} h2 {{ font-size: 10.5pt; margin: 6px 
 td, th {{ padding: 1px 4px; border-bottom: 1px solid #ddd; text-align: right; }} td:first-child, th:first-child {{ text-align: left; }}
 .dot {{ display: inline-block; width: 9px; height: 9px; border-radius: 2px; margin-right: 4px; }}
 .two {{ display: grid; grid-template-columns: 1fr 1fr; gap: 10px; }} .warn {{ border-left: 4px solid #D55E00; padding: 2px 8px; background: #fdf3ec; }}
-p {{ margin: 3px 0; }} svg {{ max-height: 62mm; }}
+p {{ margin: 3px 0; font-size: 8.5pt; }} svg {{ max-height: 52mm; }}
 small, .foot {{ font-size: 7.5pt; color: #444; }} ul {{ margin: 2px 0; padding-left: 14px; font-size: 8pt; }}
 @media (max-width: 600px) {{ .grid, .two {{ grid-template-columns: 1fr 1fr; }} }}
 @media print {{ body {{ padding: 0; }} }}
@@ -439,7 +452,8 @@ small, .foot {{ font-size: 7.5pt; color: #444; }} ul {{ margin: 2px 0; padding-l
 <div><h2>Map</h2>{svg_map(data['geoms'], boundary)}<small>Footprints coloured by roof owner (legend in the table).{
 " Map data © OpenStreetMap contributors." if osm else ""}</small>
 <h2>Heat</h2><p>Heat demand is {f1((heat['demand_kwh'] or 0) / 1e6)} GWh a year; {dh_text}. Solar collectors on the same roofs
-could give {f1((heat['solar_heat_kwh'] or 0) / 1e6)} GWh of heat — but every m² used for heat is not used for electricity.</p></div>
+could give {f1((heat['solar_heat_kwh'] or 0) / 1e6)} GWh of heat — but every m² used for heat is not used for electricity.</p>
+{bills_html}</div>
 <div><h2>Who owns the roofs</h2><table><tr><th>Owner</th><th>Buildings</th><th>Homes</th><th>kWp</th></tr>{owners_rows}</table>
 <p><small>{html.escape(tenure_line)}</small></p>
 {existing_line}
@@ -618,3 +632,45 @@ def area_factsheets(db, out_dir) -> list[Path]:
         "document.querySelectorAll('#rows tr').forEach(function(r){r.style.display=r.textContent.toLowerCase()"
         ".indexOf(q)>=0?'':'none';});});</script></body></html>", encoding="utf-8")
     return [*written, index]
+
+
+#: Tenures a campaign talks about, in the order a fact sheet shows them.
+BILL_TENURES = {"social_rented": "Social renter", "private_rented": "Private renter", "owner_occupied": "Owner-occupier"}
+#: Ownership models a fact sheet compares on bills.
+BILL_MODELS = ("market", "public", "coop")
+
+
+def typical_bills(con, kwh_per_home: float) -> pd.DataFrame:
+    """A typical household's electricity bill a year today and under each ownership model, by tenure.
+
+    Today's bill is ``kwh_per_home`` at the store's unit rate plus a year of the standing charge (both
+    incl. VAT, at the store's price date); under a model it is that bill less the household's net gain
+    in the place's results for its tenure (``scenario_tenure``: bill savings, returns, dividends and
+    community fund, less the costs recovered on bills). The gain as a share of the tenure's mean
+    income is ``pct_income``.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+    kwh_per_home : float
+        Electricity a home uses a year [kWh] (the neighbourhoods' metered mean, or the default).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``tenure``, ``model``, ``bill_today``, ``net_gain``, ``bill_after`` [currency/yr] and
+        ``pct_income`` [-] (NaN without incomes); empty when the store has no tenure results.
+    """
+    columns = ["tenure", "model", "bill_today", "net_gain", "bill_after", "pct_income"]
+    if "scenario_tenure" not in store.table_names(con) or "prices" not in store.table_names(con):
+        return pd.DataFrame(columns=columns)
+    prices = con.execute("SELECT name, value FROM prices").df().set_index("name")["value"]
+    bill = float(kwh_per_home) * float(prices["retail_price_per_kwh"]) + 365 * float(prices["standing_charge_per_day"])
+    rows = con.execute(f"""SELECT tenure, scenario AS model, net_per_household AS net_gain, income_mean
+        FROM scenario_tenure WHERE scenario IN ({', '.join('?' for _ in BILL_MODELS)})
+          AND tenure IN ({', '.join('?' for _ in BILL_TENURES)})""", [*BILL_MODELS, *BILL_TENURES]).df()
+    rows["bill_today"] = bill
+    rows["bill_after"] = bill - rows["net_gain"]
+    rows["pct_income"] = rows["net_gain"] / rows["income_mean"].where(rows["income_mean"] > 0)
+    order = {t: i for i, t in enumerate(BILL_TENURES)} | {m: i for i, m in enumerate(BILL_MODELS)}
+    return rows.sort_values(["tenure", "model"], key=lambda c: c.map(order)).reset_index(drop=True)[columns]

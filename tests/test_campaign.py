@@ -318,3 +318,21 @@ def test_a_fact_sheet_for_every_neighbourhood(camden_store, tmp_path):
     assert len(written) == n + 1 and (tmp_path / "index.html").read_text().count("<tr><td><a href=") == n
     assert "Funding that could fit" in written[0].read_text()
     assert "../../index.html" in (tmp_path / "index.html").read_text()  # a way back to the book
+
+
+def test_typical_bills_by_hand(camden_store):
+    """A home using 3,000 kWh pays 3,000 × the unit rate + 365 × the standing charge today; under a model,
+    that less its tenure's net gain in the place's results; the fact sheet shows the same figures."""
+    con = store.connect(camden_store, read_only=True)
+    try:
+        unit, standing = (con.execute("SELECT value FROM prices WHERE name = ?", [n]).fetchone()[0]
+                          for n in ("retail_price_per_kwh", "standing_charge_per_day"))
+        net = con.execute("SELECT net_per_household FROM scenario_tenure WHERE scenario = 'public' "
+                          "AND tenure = 'social_rented'").fetchone()[0]
+        bills = campaign.typical_bills(con, 3000)
+    finally:
+        con.close()
+    today = 3000 * unit + 365 * standing
+    row = bills[(bills.tenure == "social_rented") & (bills.model == "public")].iloc[0]
+    assert row.bill_today == pytest.approx(today) and row.bill_after == pytest.approx(today - net)
+    assert len(bills) == 9 and list(bills.tenure.unique()) == list(campaign.BILL_TENURES)
