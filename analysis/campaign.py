@@ -223,6 +223,9 @@ def factsheet_data(con, building_ids: list[str]) -> dict:
         sum(b.dwellings) FILTER (WHERE a.fuel_poor_households IS NOT NULL) AS homes_known
         FROM buildings b JOIN selection USING (building_id) JOIN areas a USING (area_id)""")
             if "fuel_poor_households" in _columns(con, "areas") else None)
+    heat_scheme = (con.execute("SELECT bill_ratio, saving_per_connected_household FROM heat_ownership "
+                               "WHERE model = 'council' AND scale = 'borough' AND households_connected > 0").fetchone()
+                   if "heat_ownership" in store.table_names(con) else None)
     table = place_funding_table(store.place_info(con, fallback_crs="unknown"))
     routes = (sorted({r for owner in owners["roof_owner"].astype(str) for r in funding.routes(owner, table)}
                      | set(funding.routes("community_coop", table)))
@@ -241,6 +244,7 @@ def factsheet_data(con, building_ids: list[str]) -> dict:
             "money": money, "geoms": geoms, "run": run, "summary": summary, "defaults": defaults_used(con),
             "existing": existing, "meta": store.meta(con), "info": store.place_info(con, fallback_crs="unknown"),
             "fuel": fuel, "jobs": work, "funding": routes, "bills": typical_bills(con, kwh_per_home),
+            "heat_scheme": heat_scheme,
             "tenure_words": ("census shares of the neighbourhood" if store.tenure_observed(con) else
                              "assumed England and Wales shares: this place gives no tenure counts")}
 
@@ -411,6 +415,13 @@ def render_factsheet(title: str, data: dict, place: str, boundary=None, selectio
                     f"<h2>Funding that could fit the panels</h2><p><small>{html.escape('; '.join(routes) or 'none open or announced')} "
                     "— programmes open or announced for these roof owners or a community group (check each with "
                     "its funder).</small></p>")
+    scheme = data.get("heat_scheme")
+    heat_bill = ""
+    if scheme is not None and scheme[0] is not None and np.isfinite(scheme[0]):
+        heat_bill = (f" A council heat network would charge connected homes {scheme[0]:.2f} times their gas bill "
+                     f"({amount(scheme[1])} a year a home against gas)")
+        heat_bill += ("; Ofgem has regulated heat networks' service and prices since 27 January 2026."
+                      if currency.code() == "GBP" else ".")
     bills = data.get("bills")
     bills_html = ""
     if bills is not None and len(bills):
@@ -430,7 +441,7 @@ def render_factsheet(title: str, data: dict, place: str, boundary=None, selectio
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(title)} — rooftop energy fact sheet</title>
 <style>
-@page {{ size: A4; margin: 10mm; }}
+@page {{ size: A4; margin: 8mm; }}
 body {{ font: 9.5pt/1.3 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #111; max-width: 190mm; margin: 0 auto; padding: 8px; }}
 h1 {{ font-size: 16pt; margin: 0 0 2px; }} h2 {{ font-size: 10.5pt; margin: 6px 0 3px; border-bottom: 2px solid #0072B2; }}
 .sub {{ color: #444; margin: 0 0 6px; }} .grid {{ display: grid; grid-template-columns: repeat(5, 1fr); gap: 4px; }}
@@ -440,7 +451,7 @@ td, th {{ padding: 1px 4px; border-bottom: 1px solid #ddd; text-align: right; }}
 .dot {{ display: inline-block; width: 9px; height: 9px; border-radius: 2px; margin-right: 4px; }}
 .two {{ display: grid; grid-template-columns: 1fr 1fr; gap: 10px; }} .warn {{ border-left: 4px solid #D55E00; padding: 2px 8px; background: #fdf3ec; }}
 p {{ margin: 3px 0; font-size: 8.5pt; }} svg {{ max-height: 52mm; }}
-small, .foot {{ font-size: 7.5pt; color: #444; }} ul {{ margin: 2px 0; padding-left: 14px; font-size: 8pt; }}
+small {{ font-size: 7.5pt; color: #444; }} .foot {{ font-size: 6.8pt; color: #444; }} ul {{ margin: 2px 0; padding-left: 14px; font-size: 7.8pt; }}
 @media (max-width: 600px) {{ .grid, .two {{ grid-template-columns: 1fr 1fr; }} }}
 @media print {{ body {{ padding: 0; }} }}
 </style></head><body>
@@ -451,8 +462,7 @@ small, .foot {{ font-size: 7.5pt; color: #444; }} ul {{ margin: 2px 0; padding-l
 <div class="two">
 <div><h2>Map</h2>{svg_map(data['geoms'], boundary)}<small>Footprints coloured by roof owner (legend in the table).{
 " Map data © OpenStreetMap contributors." if osm else ""}</small>
-<h2>Heat</h2><p>Heat demand is {f1((heat['demand_kwh'] or 0) / 1e6)} GWh a year; {dh_text}. Solar collectors on the same roofs
-could give {f1((heat['solar_heat_kwh'] or 0) / 1e6)} GWh of heat — but every m² used for heat is not used for electricity.</p>
+<h2>Heat</h2><p>Heat demand is {f1((heat['demand_kwh'] or 0) / 1e6)} GWh a year; {dh_text}.{heat_bill}</p>
 {bills_html}</div>
 <div><h2>Who owns the roofs</h2><table><tr><th>Owner</th><th>Buildings</th><th>Homes</th><th>kWp</th></tr>{owners_rows}</table>
 <p><small>{html.escape(tenure_line)}</small></p>
