@@ -897,7 +897,16 @@ def equal_capacity(con) -> Finding:
     rng = f"; over the parameter draws the difference ranges {_range_text(diff, '')}" if _range_text(diff) else ""
     rng = rng.replace(" , a sign", ", a sign")
     rng_c = f"; difference {_range_text(diff_c, '')}".replace(" , a sign", ", a sign") if _range_text(diff_c) else ""
-    sentence = (f"On the same roofs — the {mwp(m.installed_mwp)}{NBSP}MWp where panels are worth building — public "
+    # The public company's own roofs can be about as large a set: say they are other roofs, not the same scheme.
+    other = ""
+    try:
+        own_mwp = float(_summary(con, ["public"]).loc[SCENARIOS["public"], "installed_mwp"])
+        if _finite(own_mwp) and mwp(own_mwp) == mwp(m.installed_mwp):
+            other = (" (not the council-controlled roofs a public company would choose itself, which happen to add up to "
+                     "about the same capacity)")
+    except (KeyError, Unavailable):
+        pass
+    sentence = (f"On the same roofs — the {mwp(m.installed_mwp)}{NBSP}MWp where panels are worth building{other} — public "
                 f"ownership leaves households "
                 f"**{word_p}** the market does ({gbp_auto(p.net_per_household)} against {gbp_auto(m.net_per_household)} "
                 f"per household a year{rng}); a co-operative leaves them **{word_c}** the market does "
@@ -978,10 +987,14 @@ def policy_framings(con) -> Finding:
     for name in FRAMINGS:
         iv = _interval(con, name, "net_per_household", table=rob, key="framing")
         text = f"{gbp_auto(f.loc[name, 'net_per_household'])} under *{name}*"
+        notes = []
         if iv and all(_finite(v) for v in iv):
             ranges[name] = (iv[0], iv[1])
-            text += f" ({gbp_auto_range(iv[0], iv[1])})"
-        parts.append(text)
+            notes.append(gbp_auto_range(iv[0], iv[1]))
+        reform = float(f.loc[name, "recovery_reform_per_household"]) if "recovery_reform_per_household" in f else 0.0
+        if _finite(reform) and abs(reform) > MONEY_TOL:
+            notes.append(f"{gbp_auto(reform)} of it from its charging rule alone")
+        parts.append(text + (f" ({'; '.join(notes)})" if notes else ""))
     order = f["net_per_household"].sort_values(ascending=False)
     best, second = order.index[0], order.index[1]
     word = more_or_less(order.iloc[0], order.iloc[1], words=THAN, abs_tol=MONEY_TOL)
@@ -989,8 +1002,9 @@ def policy_framings(con) -> Finding:
         if best != FRAMINGS[0] else None
     lead_text = (f"; its lead over the *{FRAMINGS[0]}* is **{robustness(lead[2])}** over the draws"
                  if lead and _finite(lead[2]) else "")
-    sentence = (f"Households net {', '.join(parts[:-1])} and {parts[-1]} a year per household (ranges over the "
-                f"parameter draws): *{best}* leaves them **{word}** *{second}*, the next{lead_text}.")
+    sentence = (f"A year per household (with ranges over the parameter draws), households net "
+                f"{', '.join(parts[:-1])} and {parts[-1]}: *{best}* leaves them **{word}** *{second}*, the next{lead_text}."
+                f"{_charging_rule_words(con, f)}")
     return Finding("policy_framings", "Four policy framings", sentence, CHAPTERS["gains"],
                    values={name: float(f.loc[name, "net_per_household"]) for name in FRAMINGS} | {"best": best},
                    ranges=ranges,
@@ -998,6 +1012,27 @@ def policy_framings(con) -> Finding:
                         f"than {gbp(MONEY_TOL)} a year; 'robust' if the lead holds in at least {pct(ROBUST_SHARE)} of draws",
                    sources=(ECONOMICS_TABLES["framings"], rob),
                    basis="" if ranges else "no parameter draws in this store: central values only")
+
+
+def _charging_rule_words(con, framings: pd.DataFrame) -> str:
+    """Why a framing's charging rule moves money, in plain words: charges shared by income fall on places
+    richer than the country's mean — and that comparison rests on an assumed national income."""
+    if "recovery_reform_per_household" not in framings or not (framings["recovery_reform_per_household"]
+                                                                 < -MONEY_TOL).any():
+        return ""
+    try:
+        national = assumption(con, "tariffs", "national_mean_income")
+    except Unavailable:
+        return ""
+    income = _one(con, "SELECT sum(income_mean_gbp * households) / nullif(sum(households) FILTER "
+                       "(WHERE income_mean_gbp IS NOT NULL), 0) AS avg_income FROM areas").avg_income
+    if not _finite(income):
+        return ""
+    place = place_name(con) or "the place"
+    return (f" Sharing network charges by income moves them onto places that earn more than the country's average: "
+            f"{place}'s households' mean income in the model's data is {gbp(income)} a year, against an assumed "
+            f"national mean of {gbp(national.value)} ({gbp(national.low)} to {gbp(national.high)}; "
+            f"{national.date} terms) — the charging rule's cost here rests on that comparison.")
 
 
 def _heat_borough(con, table: str) -> pd.DataFrame:
