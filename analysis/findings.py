@@ -1453,8 +1453,9 @@ def heat_ownership_losing(con) -> list[Finding]:
                 f"connects: their heat would cost {num(c.bill_ratio, 2)} times their gas bill, "
                 f"{gbp_auto(c.saving_per_connected_household)} a year per connected household{rng}, and "
                 f"{pct(c.share_connected_losing)} of connected households would lose{other_text}. Munich's reported "
-                f"halving of heating bills **{munich}** at these costs (it carries over at a bill ratio of "
-                f"{num(MUNICH_HALVING_RATIO, 2)} or less, in part up to {num(MUNICH_PART_RATIO, 2)}).")
+                f"halving of heating bills **{munich}** at these costs (a halving needs heat at "
+                f"{num(MUNICH_HALVING_RATIO, 2)} times the gas bill or less; part of it holds up to "
+                f"{num(MUNICH_PART_RATIO, 2)} times).")
     return [Finding("heat_ownership_losing", "District heat that costs more", sentence, CHAPTERS["gains"],
                     values={"model": losing[0], "saving": c.saving_per_connected_household, "bill_ratio": c.bill_ratio,
                             "share_connected_losing": c.share_connected_losing, "munich": munich},
