@@ -197,8 +197,6 @@ def factsheet_data(con, building_ids: list[str]) -> dict:
         avg((use_source = 'imputed')::INT) AS use_imputed, avg((roof_owner_source = 'observed')::INT) AS owner_observed,
         avg((roof_owner_source = 'imputed')::INT) AS owner_imputed, avg((age_source = 'observed')::INT) AS age_observed
         FROM buildings JOIN selection USING (building_id)""")
-    per_home = one("""SELECT sum(a.elec_kwh) / nullif(sum(a.elec_meters), 0) AS kwh_per_home FROM areas a
-        WHERE area_id IN (SELECT DISTINCT area_id FROM buildings JOIN selection USING (building_id))""")
     heat = one("""SELECT sum(h.heat_kwh_central) AS demand_kwh, sum(rs.heat_kwh_heat_only) AS solar_heat_kwh,
         avg(c.dh_zone::INT) AS share_in_dh_zone, sum(h.heat_kwh_central) / 1000 /
         nullif(count(DISTINCT (c.cell_x, c.cell_y)), 0) AS mwh_per_cell
@@ -226,7 +224,8 @@ def factsheet_data(con, building_ids: list[str]) -> dict:
     heat_scheme = (con.execute("SELECT bill_ratio, saving_per_connected_household FROM heat_ownership "
                                "WHERE model = 'council' AND scale = 'borough' AND households_connected > 0").fetchone()
                    if "heat_ownership" in store.table_names(con) else None)
-    table = place_funding_table(store.place_info(con, fallback_crs="unknown"))
+    info = store.place_info(con, fallback_crs="unknown")
+    table = place_funding_table(info)
     routes = (sorted({r for owner in owners["roof_owner"].astype(str) for r in funding.routes(owner, table)}
                      | set(funding.routes("community_coop", table)))
               if table is not None else None)
@@ -235,18 +234,26 @@ def factsheet_data(con, building_ids: list[str]) -> dict:
             if ((assumptions["group"] == "jobs").sum() >= 3) else None)
     run = store.last_run(con) or {}
     summary = json.loads(run.get("summary") or "{}")
-    # Without metered electricity statistics, the same per-home default the money step uses (logged there).
-    from analysis.economics.inputs import KWH_PER_HOME_DEFAULT
-
-    kwh_per_home = per_home["kwh_per_home"] if per_home["kwh_per_home"] is not None and \
-        np.isfinite(per_home["kwh_per_home"]) else KWH_PER_HOME_DEFAULT
-    return {"pv": pv, "buildings": b, "kwh_per_home": kwh_per_home, "heat": heat, "owners": owners,
+    per_home = kwh_per_home(con, selection=True)
+    return {"pv": pv, "buildings": b, "kwh_per_home": per_home, "heat": heat, "owners": owners,
             "money": money, "geoms": geoms, "run": run, "summary": summary, "defaults": defaults_used(con),
-            "existing": existing, "meta": store.meta(con), "info": store.place_info(con, fallback_crs="unknown"),
-            "fuel": fuel, "jobs": work, "funding": routes, "bills": typical_bills(con, kwh_per_home),
+            "existing": existing, "meta": store.meta(con), "info": info,
+            "fuel": fuel, "jobs": work, "funding": routes, "bills": typical_bills(con, per_home),
             "heat_scheme": heat_scheme,
             "tenure_words": ("census shares of the neighbourhood" if store.tenure_observed(con) else
                              "assumed England and Wales shares: this place gives no tenure counts")}
+
+
+def kwh_per_home(con, selection: bool = False) -> float:
+    """Electricity a home uses a year [kWh]: the metered mean of the place's neighbourhoods (only those
+    holding the ``selection`` table's buildings when ``selection``), else the per-home default the
+    money step uses (logged there as a default)."""
+    from analysis.economics.inputs import KWH_PER_HOME_DEFAULT
+
+    where = ("WHERE area_id IN (SELECT DISTINCT area_id FROM buildings JOIN selection USING (building_id))"
+             if selection else "")
+    value = con.execute(f"SELECT sum(elec_kwh) / nullif(sum(elec_meters), 0) FROM areas {where}").fetchone()[0]
+    return float(value) if value is not None and np.isfinite(value) else KWH_PER_HOME_DEFAULT
 
 
 def money_words(meta: dict) -> tuple[str, str]:

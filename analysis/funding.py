@@ -9,6 +9,7 @@ decided here. A place outside Great Britain has no table unless it gives one.
 
 from __future__ import annotations
 
+import functools
 from importlib import resources
 from pathlib import Path
 
@@ -23,14 +24,24 @@ COLUMNS = ("programme", "funder", "budget_gbp", "roof_owners", "technology", "pa
 
 
 def read_table(path=None) -> pd.DataFrame:
-    """The funding table (the packaged GB one by default), checked.
+    """The funding table (the packaged GB one by default, read once per process), checked.
 
     Raises
     ------
     analysis.errors.InputError
         A missing column or an unknown status, naming the file and the row.
     """
-    path = Path(path) if path else Path(str(resources.files("analysis") / "data" / "funding" / "GB.csv"))
+    if path is None:  # a fact sheet per neighbourhood asks for it 133 times
+        return _packaged().copy()
+    return _read(Path(path))
+
+
+@functools.lru_cache(maxsize=1)
+def _packaged() -> pd.DataFrame:
+    return _read(Path(str(resources.files("analysis") / "data" / "funding" / "GB.csv")))
+
+
+def _read(path: Path) -> pd.DataFrame:
     try:
         table = pd.read_csv(path, dtype=str).fillna("")
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:

@@ -255,7 +255,7 @@ def numeric_values(values: pd.Series, column: str, thousands, path, first_row: i
         raise InputError(f"column {column} has a value that is not a plain finite number >= 0: {shown!r}", path=path,
                          record=f"row {row + first_row}",
                          fix="counts and amounts must be plain numbers >= 0 (no units, text or infinities)")
-    return numeric.reset_index(drop=True).set_axis(values.index)
+    return numeric
 
 
 def apportion(table: pd.DataFrame, lookup: pd.DataFrame, source: str, target: str, weight: str | None) -> pd.DataFrame:
