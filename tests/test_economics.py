@@ -432,3 +432,20 @@ def test_draws_are_seeded_latin_hypercube_within_ranges():
     assert "retail_price_per_kwh" in drawn and "battery_kwh" not in drawn  # fixed entries are not drawn
     strata = np.floor((p1.lifetime_years - 20) / 10 * 50)  # triangular, but each stratum of u holds one draw
     assert len(p1.lifetime_years) == 50 and len(np.unique(strata)) > 25
+
+
+def test_charges_by_income_without_any_income_count_households_at_the_national_mean():
+    """A place without incomes once paid nothing under a charge shared by income (its income counted as 0:
+    a windfall of the whole rule). Now its households count at the national mean income, so the charge
+    by income equals the flat charge per household."""
+    import dataclasses
+
+    p = hand_params(national_domestic_kwh=36_000.0, national_households=10.0, network_policy_per_kwh=0.05,
+                    national_mean_income=40_000.0)
+    units, groups = one_roof()
+    groups = dataclasses.replace(groups, income_mean=np.full_like(np.asarray(groups.income_mean, dtype=float), np.nan))
+    gen = k.generation(units, groups, p, flat_curve(), "market", share=np.ones(1))
+    by_income = k.network_and_supply(gen, groups, p, recovery="progressive")
+    flat = k.network_and_supply(gen, groups, p, recovery="fixed")
+    assert by_income.extras["domestic_charges"].sum() == pytest.approx(flat.extras["domestic_charges"].sum())
+    assert by_income.extras["recovery_reform"].sum() == pytest.approx(-1.05 * (0.05 * 36_000 / 10 - 0.05 * 3600))

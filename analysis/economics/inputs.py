@@ -149,7 +149,8 @@ def prepare(buildings: pd.DataFrame, potential: pd.DataFrame, areas: pd.DataFram
     if income is None:
         income = np.full(len(a), np.nan)
         log.default("economics", "income_mean", len(a), "none",
-                    "the place gives no household income: results by income decile are not computed")
+                    "the place gives no household income: results by income decile are not computed, and "
+                    "charges shared by income count its households at the national mean income")
         median = np.nan
     else:
         weights = np.where(np.isfinite(income), households_area, 0.0)

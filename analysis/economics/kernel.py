@@ -1583,10 +1583,13 @@ def network_and_supply(gen: Generation, groups: Groups, p: Params, network: str 
         weight = np.broadcast_to(h, grid_dom.shape)
         area_weight = recovery_area(h.sum(), p.national_households)
     else:
-        income = np.nan_to_num(groups.income_mean, nan=np.nanmedian(groups.income_mean) if np.isfinite(
-            groups.income_mean).any() else 0.0)
-        weight = np.broadcast_to(h * income[:, None, None], grid_dom.shape)
-        area_weight = recovery_area(weight[:, :, 0].sum(), p.national_households * p.national_mean_income)
+        known = np.isfinite(groups.income_mean)
+        if known.any():  # areas without an income at the place's median
+            income = np.nan_to_num(groups.income_mean, nan=np.nanmedian(groups.income_mean))[:, None] * np.ones(D)
+        else:  # no income at all: households at the national mean (else they would pay nothing, a windfall)
+            income = np.broadcast_to(p.national_mean_income[None, :], (G, D))
+        weight = np.broadcast_to(h * income[:, None, :], grid_dom.shape)
+        area_weight = recovery_area(weight.sum(axis=(0, 1)), p.national_households * p.national_mean_income)
     share = np.divide(weight, area_weight[None, None, :], out=np.zeros_like(weight, dtype=float),
                       where=area_weight[None, None, :] > 0)  # each slot's share of the area's total
     per_kwh = np.divide(grid_dom, area_grid[None, None, :], out=np.zeros_like(grid_dom, dtype=float),
