@@ -29,6 +29,7 @@ import copy
 import hashlib
 import html
 import json
+import math
 import re
 import textwrap
 
@@ -561,7 +562,10 @@ def bars(frame: pd.DataFrame, x: str, y: str, title: str, x_title: str, y_title:
                              xOffset=alt.XOffset(color) if not horizontal else alt.Undefined,
                              yOffset=alt.YOffset(color) if horizontal else alt.Undefined)
     groups = frame[color.split(":")[0]].nunique() if color and color.split(":")[0] in frame else 1
-    height = max(280, len(categories) * groups * 12 + 60) if horizontal else 280
+    # Each category row is as tall as its bars or its wrapped label (about 12 characters a line at word
+    # breaks, 14 px each), whichever is more: long names wrapped on a phone overlapped the next row's.
+    rows = sum(max(groups * 12, math.ceil(len(str(c)) / 12) * 14 + 10) for c in categories)
+    height = max(280, rows + 60) if horizontal else 280
     return chart.properties(width="container", height=height)
 
 
