@@ -156,7 +156,9 @@ PALETTE = {
     "households": "#009E73", "public": "#0072B2", "outside": "#D55E00",
 }
 #: Where-the-money-lands labels (views.LANDING_LABELS) coloured as their codes.
-_LANDING_LABELS = {"Households": "#009E73", "Public purses": "#0072B2", "Outside parties": "#D55E00"}
+_LANDING_LABELS = {"Households": "#009E73", "Public purses": "#0072B2", "Outside parties": "#D55E00",
+                   # the headline chart's groups (views.who_gains_who_pays)
+                   "Households here": "#009E73", "Bill payers elsewhere": "#D55E00", "Other outside parties": "#E69F00"}
 
 
 def colour_of(value) -> str | None:
