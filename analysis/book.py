@@ -472,10 +472,10 @@ def sync_execution_cache(project_root=None) -> bool:
         if run is not None:  # run id too: same inputs rerun still count as new results
             key += f"{place}|{run['run_id']}|{run['code_version']}|{run['config_hash']}|{run['input_hashes']};"
     # The pages' sentences are written by these modules: a change to them is a change of results too.
-    for module in ("book.py", "charts.py", "findings.py"):
-        source = Path(__file__).resolve().parent / module
+    here = Path(__file__).resolve().parent
+    for source in sorted([here / "book.py", here / "charts.py", *(here / "findings").glob("*.py")]):
         if source.is_file():
-            key += f"{module}|{hashlib.sha256(source.read_bytes()).hexdigest()};"
+            key += f"{source.relative_to(here)}|{hashlib.sha256(source.read_bytes()).hexdigest()};"
     fingerprint = hashlib.sha256(key.encode()).hexdigest()
     marker = root / "_build" / ".store-fingerprint"
     if marker.is_file() and marker.read_text() == fingerprint:

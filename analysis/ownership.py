@@ -353,3 +353,37 @@ def roof_units(buildings: pd.DataFrame) -> pd.DataFrame:
         rep[col] = (tenure == j).astype(np.int64)
     rep["dwellings"], rep["consents"] = 1, 1
     return pd.concat([single, rep], ignore_index=True)
+
+
+def capacity_share_by_income_decile(capacity: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
+    """Who owns the roof capacity in each income tenth of neighbourhoods.
+
+    Parameters
+    ----------
+    capacity : DataFrame
+        ``area_id``, ``roof_owner``, ``kwp`` — capacity on each owner's roofs per area [kWp].
+    areas : DataFrame
+        ``area_id``, ``households`` [count] and ``income`` (mean household income [currency/yr];
+        areas without one are left out).
+
+    Returns
+    -------
+    DataFrame
+        ``decile`` (1 = poorest tenth of neighbourhoods, household-weighted, see
+        :func:`analysis.inequality.deciles`), ``roof_owner``, ``kwp`` [kWp] and ``share`` of the
+        decile's capacity [0–1]; every owner of :data:`ROOF_OWNERS` appears in every decile (0 when
+        it owns nothing there).
+    """
+    from analysis.inequality import deciles
+
+    known = areas[areas["income"].notna() & (areas["households"] > 0)]
+    decile = pd.Series(deciles(known["income"].to_numpy(float), known["households"].to_numpy(float)),
+                       index=known["area_id"].to_numpy())
+    by = capacity.assign(decile=capacity["area_id"].map(decile)).dropna(subset=["decile"])
+    table = by.groupby(["decile", "roof_owner"])["kwp"].sum()
+    owners = list(dict.fromkeys([*ROOF_OWNERS, *capacity["roof_owner"].dropna().unique()]))
+    full = pd.MultiIndex.from_product([range(1, 11), owners], names=["decile", "roof_owner"])
+    out = table.reindex(full, fill_value=0.0).reset_index()
+    total = out.groupby("decile")["kwp"].transform("sum")
+    out["share"] = np.divide(out["kwp"], total, out=np.zeros(len(out)), where=total > 0)
+    return out
