@@ -571,6 +571,35 @@ def bars(frame: pd.DataFrame, x: str, y: str, title: str, x_title: str, y_title:
     return chart.properties(width="container", height=height)
 
 
+def heatmap(frame: pd.DataFrame, x: str, y: str, value: str, title: str, x_title: str, y_title: str,
+            value_title: str, fmt: str = ",.0f", sort_x=None, sort_y=None, subtitle: str | None = None) -> alt.LayerChart:
+    """A grid of cells coloured by ``value`` on a scale diverging at zero (losses orange, gains blue:
+    two hues a colour-blind reader tells apart), each cell labelled with its value.
+
+    Few columns (``x``) and more rows (``y``) fit a phone: rows take their wrapped labels' height.
+    ``fmt`` is a d3 format (the chart's number locale gives the currency symbol).
+    """
+    if frame is None or frame.empty:
+        return no_data(title)
+    frame = frame.copy()
+    span = float(frame[value].abs().max()) or 1.0
+    rows = frame[y].astype(str).unique()
+    height = sum(max(30, math.ceil(len(r) / 14) * 14 + 12) for r in rows)
+    base = alt.Chart(frame, title=chart_title(title, subtitle)).encode(
+        x=alt.X(f"{x}:N", title=x_title, sort=sort_x,
+                axis=alt.Axis(labelAngle=0, orient="top", labelExpr=wrap_label_expr(9), grid=False, ticks=False)),
+        y=alt.Y(f"{y}:N", title=y_title, sort=sort_y, axis=alt.Axis(labelLimit=140, grid=False, ticks=False)),
+        tooltip=[alt.Tooltip(f"{y}:N", title=y_title or None), alt.Tooltip(f"{x}:N", title=x_title or None),
+                 alt.Tooltip(f"{value}:Q", title=value_title, format=fmt)])
+    cells = base.mark_rect(stroke="white", strokeWidth=1).encode(
+        color=alt.Color(f"{value}:Q", title=value_title, legend=None,
+                        scale=alt.Scale(scheme="blueorange", reverse=True, domain=[-span, span], domainMid=0)))
+    text = base.mark_text(fontSize=12).encode(
+        text=alt.Text(f"{value}:Q", format=fmt),
+        color=alt.condition(f"abs(datum['{value}']) > {0.6 * span}", alt.value("white"), alt.value("black")))
+    return (cells + text).properties(width="container", height=height)
+
+
 def bars_by_quantity(frame: pd.DataFrame, category: str, value: str, quantity: str, title: str,
                      category_title: str, units: dict, color: str | None = None, sort=None) -> alt.VConcatChart:
     """One bar chart per quantity, each with its own axis (never heat and electricity on one axis).

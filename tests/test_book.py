@@ -48,11 +48,15 @@ def test_key_findings_page_reads_the_store(book_html, camden_store):
 
     con = store.connect(camden_store, read_only=True)
     key, _ = findings.key_findings(con)
+    lead, _ = findings.lead_findings(con)
     con.close()
-    assert len(key) >= 5
+    assert len(key) >= 5 and 3 <= len(lead) <= 7
     page = _text(book_html / "book" / "intro.html")
-    for f in key:  # each finding's lead and its first glued number appear on the page
-        assert f.lead in page, f.key
+    for f in key + lead:  # each finding's lead appears on the page
+        assert f.lead.replace("'", "’") in page or f.lead in page, f.key
+    # the plain findings come first, under "Key findings"; the detailed ones after them
+    assert page.index(lead[0].lead.replace("'", "’")[:40]) < page.index("The findings in detail") \
+        < page.index(key[0].lead)
     assert page.count('href="03_rooftop_pv.html"') >= 1 and 'href="evidence.html"' in page
 
 
@@ -150,3 +154,25 @@ def test_one_colour_per_owner_model_and_tenure_across_the_book(book_html):
     for value, colours in seen.items():
         expected = charts.colour_of(value)
         assert expected is None or colours == {expected}, (value, colours, expected)
+
+
+def test_one_household_total_across_the_book(book_html, camden_store):
+    """The households placed on buildings are the book's one total: no page prints another count within 1 %
+    of it, except the census tenure table's own total on the data page, where the difference is explained."""
+    from analysis import store
+
+    con = store.connect(camden_store, read_only=True)
+    placed, ts054 = con.execute("SELECT (SELECT sum(dwellings) FROM buildings), (SELECT sum(households) FROM areas)"
+                                ).fetchone()
+    con.close()
+    text = {name: re.sub(r"<[^>]+>", " ", _text(book_html / name)) for name in pages(book_html)}
+    seen = 0
+    for name, page in text.items():
+        for match in re.finditer(r"(?<![\d,.])(\d{1,3}(?:,\d{3})+|\d{4,})(?![\d,.])", page):
+            value = float(match.group(1).replace(",", ""))
+            if abs(value - placed) > 0.01 * placed or value == round(placed) or value == round(placed, -3):
+                seen += value == round(placed)
+                continue
+            assert value == round(ts054) and name == "book/02_data_methods.html", \
+                (name, match.group(1), page[max(0, match.start() - 80):match.end() + 40])
+    assert seen >= 2  # the intro and the data page at least

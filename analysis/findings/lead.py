@@ -101,7 +101,7 @@ def power(con) -> Finding:
             "less than": f"The roofs could make {pct(v['share_of_domestic'])} of the electricity the homes use"}[word]
     place = place_name(con)
     sentence = (f"Solar panels on {place}'s suitable roofs — {num(v['mwp'])} megawatts of them — could make about "
-                f"{num(v['gwh'])} gigawatt-hours of electricity a year, {word} the {num(v['domestic_elec_gwh'])} its "
+                f"{num(v['gwh'])} gigawatt-hours of electricity a year, {word} the {num(v['domestic_elec_gwh'])} gigawatt-hours its "
                 f"households use at home ({pct(v['share_of_domestic'])}). How much of each roof can take panels is "
                 f"uncertain: from {num(lo_hi[0])} to {num(lo_hi[1])} gigawatt-hours.")
     return Finding("power", lead, sentence, CHAPTERS["pv"], values=v, ranges=f.ranges,
