@@ -139,3 +139,13 @@ def test_a_place_without_incomes_still_gets_its_plain_findings(monkeypatch, con)
     monkeypatch.setattr(L, "owner_shares_by_decile", no_income)
     f = L.roofs(con)
     assert "tenth" not in f.sentence and "poorest_social_share" not in f.values
+
+
+def test_london_context_figures_are_dated_and_sourced():
+    from analysis import context
+
+    gla = context.region_figures("london")
+    assert gla.loc["solar_ambition_2030", "value"] == 1000 and gla.loc["solar_ambition_2050", "value"] == 2000
+    assert gla["source"].str.len().min() > 20 and gla["date"].str.match(r"^\d{4}-\d{2}$").all()
+    assert gla["url"].str.startswith("https://").all()
+    assert context.region_figures("atlantis").empty  # a region without figures gets none, not an error
