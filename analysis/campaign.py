@@ -235,7 +235,9 @@ def factsheet_data(con, building_ids: list[str]) -> dict:
     run = store.last_run(con) or {}
     summary = json.loads(run.get("summary") or "{}")
     per_home = kwh_per_home(con, selection=True)
-    return {"pv": pv, "buildings": b, "kwh_per_home": per_home, "heat": heat, "owners": owners,
+    trees = (con.execute("SELECT coalesce(max(records), 0) FROM data_quality WHERE step = 'trees' "
+                         "AND field = 'crowns'").fetchone()[0] if "data_quality" in store.table_names(con) else 0)
+    return {"pv": pv, "buildings": b, "kwh_per_home": per_home, "trees": int(trees), "heat": heat, "owners": owners,
             "money": money, "geoms": geoms, "run": run, "summary": summary, "defaults": defaults_used(con),
             "existing": existing, "meta": store.meta(con), "info": info,
             "fuel": fuel, "jobs": work, "funding": routes, "bills": typical_bills(con, per_home),
@@ -300,23 +302,28 @@ def svg_map(geoms: pd.DataFrame, boundary=None, width: int = 640, height: int = 
             f'aria-label="Map of the selected buildings coloured by roof owner">{"".join(items)}</svg>')
 
 
-def shading_caveat(shaded_kwh, unshaded_kwh) -> str:
-    """The caveat on shade: neighbouring buildings are modelled (with their effect), trees are not.
+def shading_caveat(shaded_kwh, unshaded_kwh, trees: int = 0) -> str:
+    """The caveat on shade: what is modelled (neighbouring buildings, mapped trees) and its effect.
 
     Parameters
     ----------
     shaded_kwh, unshaded_kwh : float
-        Central annual generation with and without neighbours' shade [kWh/yr]; ``unshaded`` is
-        NaN for stores made before shading was modelled.
+        Central annual generation with and without shade [kWh/yr]; ``unshaded`` is NaN for stores
+        made before shading was modelled.
+    trees : int
+        Trees, rows and woods the run shaded roofs with (0: trees not modelled).
     """
     if unshaded_kwh is None or pd.isna(unshaded_kwh) or not unshaded_kwh > 0:
         return ("Shading by neighbouring buildings is not in this store (made before it was modelled: rerun); trees "
                 "are not modelled either, so potential is on the high side.")
     loss = 100 * (1 - shaded_kwh / unshaded_kwh)
     energy = lambda kwh: f"{kwh / 1e6:,.2f} GWh/yr" if unshaded_kwh >= 1e6 else f"{kwh / 1e3:,.1f} MWh/yr"  # noqa: E731
-    return (f"Shade from neighbouring buildings is modelled: it takes {loss:.1f} % off these roofs' electricity "
-            f"({energy(unshaded_kwh)} without it, {energy(shaded_kwh)} with it). Trees are not modelled, so where "
-            "trees shade roofs the potential is on the high side.")
+    what = (f"neighbouring buildings and {trees:,} mapped trees (seen through their leaves)" if trees
+            else "neighbouring buildings")
+    tail = ("Trees missing from the map are not counted, so where they shade roofs the potential is on the high side."
+            if trees else "Trees are not modelled, so where trees shade roofs the potential is on the high side.")
+    return (f"Shade from {what} is modelled: it takes {loss:.1f} % off these roofs' electricity "
+            f"({energy(unshaded_kwh)} without it, {energy(shaded_kwh)} with it). {tail}")
 
 
 def defaults_caveat(defaults: pd.DataFrame | None, limit: int = 4) -> str:
@@ -368,7 +375,7 @@ def render_factsheet(title: str, data: dict, place: str, boundary=None, selectio
                      f"potential above is what more panels could add.</small></p>")
     synthetic = bool(b["synthetic"])
     caveats = [
-        shading_caveat(pv["kwh_central"], pv["unshaded_kwh_central"]),
+        shading_caveat(pv["kwh_central"], pv["unshaded_kwh_central"], data.get("trees", 0)),
         f"Money figures are per household per year for the neighbourhoods these buildings are in, at {when} prices "
         f"({html.escape(str((data.get('meta') or {}).get('currency') or 'GBP'))}); they compare ownership structures "
         "and are not a forecast.",

@@ -571,6 +571,24 @@ class ConstraintSchema(_Strict):
     source: Name | None = None
 
 
+class TreesSchema(_Strict):
+    """Trees that shade roofs (see :mod:`analysis.ingest.trees`): ``source: osm`` reads them from the OSM
+    buildings extract (the default when ``buildings.file`` is a ``.osm.pbf``), ``file`` reads a tree
+    file, ``source: none`` leaves trees out."""
+
+    source: Literal["osm", "file", "none"] | None = None
+    file: Name | None = None
+    columns: dict[Literal["height", "diameter_crown"], Name] | None = None
+
+    @model_validator(mode="after")
+    def _file_needed(self):
+        if self.source == "file" and not self.file:
+            raise ValueError("file: required when source is file (or set source: osm or none)")
+        if self.file and self.source in ("osm", "none"):
+            raise ValueError(f"file: given with source: {self.source} (drop one)")
+        return self
+
+
 class PricesSchema(_Strict):
     """Which dated prices a place's money results use (see :mod:`analysis.economics.prices`)."""
 
@@ -600,6 +618,7 @@ class PlaceSchema(_Strict):
     prices: PricesSchema | None = None
     existing_pv: ExistingPvSchema | None = None
     constraints: list[ConstraintSchema] | None = None
+    trees: TreesSchema | None = None
 
 
 #: An example of a valid value per key (list indices written ``[]``), for error messages.
@@ -646,6 +665,10 @@ EXAMPLES = {
     "existing_pv.file": "file: installations.csv   (building_id or lat and lon, kwp[, year])",
     "existing_pv.osm": "osm: false   (do not read the panels mapped in the OSM buildings file)",
     "existing_pv.published": "published: {installations: 508, kw: 3260, source: \"MCS register 2012-2024\"}",
+    "trees": "trees: {file: street_trees.geojson}   (or {source: osm}, {source: none})",
+    "trees.source": "source: osm   (or file, none)",
+    "trees.file": "file: street_trees.geojson   (points, rows as lines, woods as polygons)",
+    "trees.columns": "columns: {height: HEIGHT_M, diameter_crown: CROWN_M}",
     "prices.file": "file: prices.csv   (series, period, value, unit, source: see analysis/data/prices/GB.csv)",
     "prices.period": "period: 2026-07   (the first month of the quarter whose prices to use)",
 }
@@ -805,6 +828,8 @@ def _path_keys(schema: PlaceSchema) -> list[tuple[str, str]]:
         keys.append(("prices.file", schema.prices.file))
     for i, layer in enumerate(schema.constraints or []):
         keys.append((f"constraints[{i}].file", layer.file))
+    if schema.trees and schema.trees.file:
+        keys.append(("trees.file", schema.trees.file))
     return keys
 
 

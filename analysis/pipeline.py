@@ -437,6 +437,62 @@ def _real_buildings_cached(cfg, areas, log: QualityLog, progress=None):
     return frame, context
 
 
+def tree_source(cfg) -> tuple[str, object]:
+    """Where the place's trees come from: ``("osm", extract)``, ``("file", path)`` or ``("none", None)``.
+
+    Without a ``trees:`` key, trees are read from the buildings file when it is an OSM extract.
+    """
+    section = cfg.raw.get("trees") or {}
+    source = section.get("source") or ("file" if section.get("file") else None)
+    buildings = cfg.raw.get("buildings") or {}
+    extract = buildings.get("file") if buildings.get("source", "file") == "file" else None
+    is_pbf = bool(extract) and str(extract).endswith(".pbf")
+    if source is None:
+        source = "osm" if is_pbf else "none"
+    if source == "osm":
+        if not is_pbf:
+            from analysis.errors import InputError
+
+            raise InputError("trees: source: osm needs buildings.file to be an .osm.pbf extract", path=cfg.path,
+                             fix="give trees: {file: trees.geojson}, or trees: {source: none}")
+        return "osm", cfg.resolve(extract)
+    if source == "file":
+        return "file", cfg.resolve(section["file"])
+    return "none", None
+
+
+def _trees_cached(cfg, log: QualityLog):
+    """The place's tree crowns with heights (:mod:`analysis.ingest.trees`), cached by the tree file,
+    the ``trees`` assumptions and the code; None when the place has none."""
+    from analysis.ingest import trees as trees_mod
+
+    kind, path = tree_source(cfg)
+    if kind == "none" or "trees" not in cfg.assumptions.groups:
+        log.record("trees", "crowns", records=0, note="no trees: roofs are shaded by buildings only"
+                   + (" (trees: source: none)" if kind == "none" and cfg.raw.get("trees") else ""))
+        return None
+    params = cfg.assumptions.level("trees")
+
+    def compute():
+        raw = (trees_mod.read_osm_trees(path, cfg.crs) if kind == "osm"
+               else trees_mod.read_tree_file(path, cfg.crs, (cfg.raw.get("trees") or {}).get("columns")))
+        out = trees_mod.crowns(raw, params)
+        return out, out.attrs.get("dropped", 0)
+
+    key = cache.key_of(file=config_mod.file_sha256(path), kind=kind, crs=cfg.crs, params=params,
+                       columns=(cfg.raw.get("trees") or {}).get("columns"),
+                       code=cache.code_hash("ingest/trees.py", "ingest/tags.py", "ingest/areas.py"))
+    crowns, dropped = cache.cached("trees", key, compute)
+    by_kind = crowns["kind"].value_counts()
+    tagged = int((crowns["height_source"] == "tag").sum())
+    log.record("trees", "crowns", records=len(crowns) + dropped, observed=tagged,
+               imputed=len(crowns) - tagged, dropped=dropped,
+               note=f"{by_kind.get('tree', 0)} trees, {by_kind.get('tree_row', 0)} tree rows and "
+                    f"{by_kind.get('wood', 0)} woods shade roofs through their crowns; heights without a tag assumed "
+                    f"({params['tree_height_m']:g} m a tree, {params['wood_height_m']:g} m a wood)")
+    return crowns
+
+
 def _replay(log: QualityLog, rows: dict) -> None:
     """Add data-quality rows recorded by a cached step to this run's log."""
     for (step, field_name), row in rows.items():
@@ -514,7 +570,9 @@ def _as_context(outside: gpd.GeoDataFrame, assumptions) -> gpd.GeoDataFrame:
 
 #: Plane columns that carry potential (zeroed on constrained roofs).
 POTENTIAL_COLUMNS = [f"{q}_{lv}" for q in ("kwp", "kwh") for lv in LEVELS] + ["unshaded_kwp_central",
-                                                                              "unshaded_kwh_central"]
+                                                                              "unshaded_kwh_central",
+                                                                              "no_tree_kwp_central",
+                                                                              "no_tree_kwh_central"]
 
 
 def constrained_planes(buildings: pd.DataFrame, planes: pd.DataFrame) -> pd.DataFrame:
@@ -537,16 +595,18 @@ def constrained_planes(buildings: pd.DataFrame, planes: pd.DataFrame) -> pd.Data
 
 def compute_planes(buildings: gpd.GeoDataFrame, grid: pd.DataFrame, weather, meta: dict, cfg, log: QualityLog,
                    context=None, progress: Progress | None = None, histogram=None,
-                   north_offset_deg: float | None = None) -> pd.DataFrame:
+                   north_offset_deg: float | None = None, trees=None) -> pd.DataFrame:
     """Roof planes with shading, usable area, suitability, kWp and kWh at low/central/high.
 
     See :func:`analysis.roofs.plane_potential`; ``context`` holds buildings that cast shade on
     the place's roofs but are not part of it (the extract's margin beyond the boundary, other
-    partitions' buildings nearby); ``north_offset_deg`` is the place's (one value for all parts).
+    partitions' buildings nearby); ``north_offset_deg`` is the place's (one value for all parts);
+    ``trees`` are crowns that shade through their leaves (:mod:`analysis.ingest.trees`).
     """
     tick = (lambda done, total: progress.tick("roof planes and shading", done, total, "buildings")) if progress else None
     return roofs.plane_potential(buildings, grid, weather, meta, cfg.assumptions, meta["latitude"], context=context,
-                                 progress=tick, quality=log, histogram=histogram, north_offset_deg=north_offset_deg)
+                                 progress=tick, quality=log, histogram=histogram, north_offset_deg=north_offset_deg,
+                                 trees=trees)
 
 
 def validation_table(project_root=config_mod.PROJECT_ROOT) -> pd.DataFrame:
@@ -771,6 +831,7 @@ class BuildingSource:
         self.synthetic = section.get("source", "file") == "synthetic"
         self.reach = float(roofs.shading_params(cfg.assumptions)["radius_m"]) + 50.0  # + a footprint's overhang
         self.frame, self.file_context = (None, None) if self.synthetic else _real_buildings_cached(cfg, areas, log, progress)
+        self.trees = _trees_cached(cfg, log)
         self.area_index = pd.Index(areas["area_id"].astype(str))
         if self.frame is not None:
             self.frame["area_row"] = self.area_index.get_indexer(self.frame["area_id"].astype(str))
@@ -793,6 +854,12 @@ class BuildingSource:
     def partitions(self, target: int | None = None) -> list[np.ndarray]:
         """Area rows per partition (:func:`area_partitions`, :data:`PARTITION_BUILDINGS` by default)."""
         return area_partitions(self.areas, self.weights, target or PARTITION_BUILDINGS)
+
+    def trees_near(self, part: gpd.GeoDataFrame, whole: bool):
+        """The crowns that can shade a partition's roofs (all of them for the whole place)."""
+        if self.trees is None or not len(self.trees) or whole:
+            return self.trees
+        return _in_box(self.trees, part, self.reach)
 
     def partition(self, rows: np.ndarray, whole: bool) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame | None]:
         """Buildings of the areas ``rows`` (with ``area_row``) and their shading context."""
@@ -931,7 +998,8 @@ def _compute(cfg, areas, source: BuildingSource, writer, weather, meta, grid, hi
         whole = len(parts) == 1
         buildings, context = source.partition(rows, whole)
         progress.lap("buildings, homes and owners")
-        planes = compute_planes(buildings, grid, weather, meta, cfg, log, context, progress, histogram, north)
+        planes = compute_planes(buildings, grid, weather, meta, cfg, log, context, progress, histogram, north,
+                                trees=source.trees_near(buildings, whole))
         planes = constrained_planes(buildings, planes)
         assumed = np.ones(len(buildings), dtype=bool)  # no roof plane: nothing known about the roof
         assumed[planes["building_row"].to_numpy()] = planes["roof_shape_assumed"].to_numpy(dtype=bool)

@@ -760,7 +760,7 @@ def building_shaders(buildings, context, params: dict, quality=None, target_heig
 def plane_potential(buildings, grid: pd.DataFrame, weather: pd.DataFrame, metadata: dict, assumptions, latitude: float,
                     context=None, progress=None, histogram=None, quality=None, with_shading: bool = True,
                     timings: dict | None = None, block_buildings: int = 300_000,
-                    north_offset_deg: float | None = None) -> pd.DataFrame:
+                    north_offset_deg: float | None = None, trees=None) -> pd.DataFrame:
     """Roof planes with shading, usable area, suitability and PV potential at low/central/high.
 
     This is the step the pipeline calls: roof planes from roof shapes → horizon from neighbours
@@ -805,6 +805,10 @@ def plane_potential(buildings, grid: pd.DataFrame, weather: pd.DataFrame, metada
         Grid bearing of true north for the place [°] (:func:`analysis.shading.grid_north_offset_deg`);
         by default taken at the centre of these buildings (give the place's own value when the
         buildings are one part of it, so every part uses the same).
+    trees : geopandas.GeoDataFrame, optional
+        Crowns that shade through their leaves (:func:`analysis.ingest.trees.crowns`: polygons with
+        ``height_m``), in the buildings' CRS; their transmissivity over the year comes from the
+        ``trees`` assumptions and the weather (:func:`analysis.ingest.trees.annual_transmissivity`).
 
     Returns
     -------
@@ -817,7 +821,9 @@ def plane_potential(buildings, grid: pd.DataFrame, weather: pd.DataFrame, metada
         ``horizon_max_deg`` [°], ``relative_yield``, ``suitable`` and ``suitable_<level>``,
         ``kwp_<level>`` [kWp], ``kwh_<level>`` (shaded) [kWh/yr]; the potential as it would be
         without shading, central case: ``suitable_unshaded``, ``unshaded_kwp_central`` [kWp],
-        ``unshaded_kwh_central`` [kWh/yr]; ``building_row`` (row of the plane's building in
+        ``unshaded_kwh_central`` [kWh/yr]; ``tree_loss``, the share of the plane's effective
+        irradiance that trees take after buildings [0-1], and the central potential with buildings'
+        shade but no trees, ``no_tree_kwp_central`` [kWp] and ``no_tree_kwh_central`` [kWh/yr]; ``building_row`` (row of the plane's building in
         ``buildings``, for lookups without string keys). Shares and horizon columns are
         float32. Rows come in spatial blocks (1 km strips), planes of a building together.
     """
@@ -866,6 +872,13 @@ def plane_potential(buildings, grid: pd.DataFrame, weather: pd.DataFrame, metada
                                                sp["elevation_step_deg"], albedo)
     lap("sun-path histogram")
     shaders = building_shaders(buildings, context, central, quality, target_heights) if with_shading else None
+    crowns, tau = None, 1.0
+    if with_shading and trees is not None and len(trees) and "trees" in assumptions.groups:
+        from analysis.ingest.trees import annual_transmissivity
+
+        tree_params = assumptions.level("trees")
+        tau = annual_transmissivity(weather, tree_params)
+        crowns = shading.prepare_shaders(trees.geometry.to_numpy(), trees["height_m"].to_numpy(float))
     release_memory()  # the edge arrays' temporaries
     lap("shading")
     pv = assumptions.groups.get("pv", {})
@@ -887,7 +900,8 @@ def plane_potential(buildings, grid: pd.DataFrame, weather: pd.DataFrame, metada
                **{f"{c}_{lv}": t for lv in ("low", "central") for c, t in (("suitable", bool), ("kwp", f8), ("kwh", f8))},
                "suitable": bool, "suitable_high": bool, "kwp_high": f8, "kwh_high": f8, "unshaded_pv_kwh_per_kwp": f8, "poa_kwh_per_m2": f8, "unshaded_poa_kwh_per_m2": f8,
                "shading_loss": f4, "sky_view_factor": f4, "horizon_mean_deg": f4, "horizon_max_deg": f4,
-               "suitable_unshaded": bool, "unshaded_kwp_central": f8, "unshaded_kwh_central": f8}
+               "suitable_unshaded": bool, "unshaded_kwp_central": f8, "unshaded_kwh_central": f8, "tree_loss": f4,
+               "no_tree_kwp_central": f8, "no_tree_kwh_central": f8}
     out = {name: np.empty(total, dtype) for name, dtype in columns.items()}
     building_index, rack_of = np.empty(total, np.int64), np.empty(total, bool)
     # Buildings in spatial blocks (1 km strips): planes, shading and capacity of one block at a
@@ -904,10 +918,10 @@ def plane_potential(buildings, grid: pd.DataFrame, weather: pd.DataFrame, metada
         if with_shading:
             shade = shading.shade_arrays(np.column_stack([a["x"], a["y"]]), a["z"], tilt, azimuth, bi, shaders, histogram,
                                          radius_m=sp["radius_m"], min_elevation_deg=sp["min_elevation_deg"],
-                                         north_offset_deg=offset)
+                                         north_offset_deg=offset, trees=crowns, tree_transmissivity=tau)
         else:
             shade = shading.shaded_arrays(histogram, np.zeros((len(bi), histogram.n_sectors), np.float32), tilt, azimuth)
-            shade["horizon_mean_deg"] = shade["horizon_max_deg"] = 0.0
+            shade["horizon_mean_deg"] = shade["horizon_max_deg"] = shade["tree_loss"] = 0.0
         lap("shading")
         rack = a["rack"]
         unshaded = solar.grid_lookup(tilts, azimuths, tilt, azimuth)(pv_table)
@@ -924,11 +938,18 @@ def plane_potential(buildings, grid: pd.DataFrame, weather: pd.DataFrame, metada
         # Without shading (central case): suitability on the unshaded yield, for before/after tables.
         ok = (cap["module_m2"] >= p_central["min_array_module_m2"]) & (unshaded / best >= p_central["min_relative_yield"])
         unshaded_kwp = np.where(ok, cap["module_m2"] * p_central["module_density_kwp_per_m2"], 0.0)
+        # Without trees (buildings' shade only), central case: what the trees take, suitability included.
+        tree_loss = np.asarray(shade["tree_loss"], dtype=float) * np.ones(len(bi))
+        no_tree = np.where(tree_loss < 1, specific / np.maximum(1 - tree_loss, 1e-9), unshaded)
+        ok_nt = (cap["module_m2"] >= p_central["min_array_module_m2"]) & (no_tree / best >= p_central["min_relative_yield"])
+        no_tree_kwp = np.where(ok_nt, cap["module_m2"] * p_central["module_density_kwp_per_m2"], 0.0)
         block = {**a, **cap, "unshaded_pv_kwh_per_kwp": unshaded, "suitable_unshaded": ok,
+                 "no_tree_kwp_central": no_tree_kwp,
+                 "no_tree_kwh_central": no_tree_kwp * no_tree * (1 - loss_of["central"] / 100) / (1 - base_loss / 100),
                  "unshaded_kwp_central": unshaded_kwp,
                  "unshaded_kwh_central": unshaded_kwp * unshaded * (1 - loss_of["central"] / 100) / (1 - base_loss / 100)}
         for name in ("poa_kwh_per_m2", "unshaded_poa_kwh_per_m2", "shading_loss", "sky_view_factor",
-                     "horizon_mean_deg", "horizon_max_deg"):
+                     "horizon_mean_deg", "horizon_max_deg", "tree_loss"):
             block[name] = shade[name]
         m = len(bi)
         for name, values in out.items():
@@ -941,7 +962,7 @@ def plane_potential(buildings, grid: pd.DataFrame, weather: pd.DataFrame, metada
         lap("yields and capacity")
         if progress is not None:
             progress(done, n)
-    del shaders
+    del shaders, crowns
     result = pd.DataFrame({
         "building_id": _ids_take(buildings["building_id"], building_index), "plane": out.pop("plane"),
         "roof_family": _str_take(FAMILIES, family[building_index]),

@@ -982,8 +982,17 @@ def shade_planes(points_xy, points_z, tilt_deg, azimuth_deg, exclude, shaders: S
 
 def shade_arrays(points_xy, points_z, tilt_deg, azimuth_deg, exclude, shaders: Shaders, hist: SunPathHistogram, *,
                  radius_m: float = 100.0, min_elevation_deg: float = 5.0, north_offset_deg: float = 0.0,
-                 chunk: int = 100_000, progress=None) -> dict:
-    """:func:`shade_planes` as a dict of numpy arrays in the input order (no table), for the roof step."""
+                 chunk: int = 100_000, progress=None, trees: Shaders | None = None,
+                 tree_transmissivity: float = 1.0) -> dict:
+    """:func:`shade_planes` as a dict of numpy arrays in the input order (no table), for the roof step.
+
+    With ``trees`` (crowns as prisms, :func:`analysis.ingest.trees.crowns`), each plane also gets a
+    tree horizon. Where a crown rises above the buildings' horizon, the sky between the two
+    horizons is seen through leaves: it passes ``tree_transmissivity`` of its light. Every
+    quantity of :func:`shaded_arrays` is linear in the light lost, so the plane's value is
+    τ × (buildings only) + (1 − τ) × (buildings and crowns as solid). ``tree_loss`` is the share of
+    the buildings-only effective irradiance the crowns take [-].
+    """
     xy = np.asarray(points_xy, dtype=float).reshape(-1, 2)
     n = len(xy)
     z = np.asarray(points_z, dtype=float)
@@ -996,9 +1005,16 @@ def shade_arrays(points_xy, points_z, tilt_deg, azimuth_deg, exclude, shaders: S
                                           "shading_loss", "sky_view_factor", "beam_loss")}
     out["horizon_mean_deg"] = np.zeros(n, np.float32)
     out["horizon_max_deg"] = np.zeros(n, np.float32)
+    out["tree_loss"] = np.zeros(n, np.float32)
     reach = radius_m + 1.0
+    if not 0.0 <= tree_transmissivity <= 1.0:
+        raise InputError(f"tree transmissivity must lie in [0, 1], got {tree_transmissivity}",
+                         fix="check the trees assumptions")
+    if trees is not None and (len(trees.height_m) == 0 or tree_transmissivity >= 1.0):
+        trees = None  # no crowns, or crowns that let all light through: nothing to compute
 
-    job = (xy, z, tilt, azimuth, exclude, shaders, hist, radius_m, min_elevation_deg, north_offset_deg, reach)
+    job = (xy, z, tilt, azimuth, exclude, shaders, hist, radius_m, min_elevation_deg, north_offset_deg, reach,
+           trees, tree_transmissivity)
     done = 0
     for idx, result in _map_chunks(job, chunks):
         for name, values in result.items():
@@ -1041,18 +1057,35 @@ _JOB = None
 
 def _shade_chunk(idx) -> tuple:
     """One chunk of planes, start to finish: its neighbours, horizons and irradiance (arrays for ``idx``)."""
-    xy, z, tilt, azimuth, exclude, shaders, hist, radius_m, min_elevation_deg, north_offset_deg, reach = _JOB
+    (xy, z, tilt, azimuth, exclude, shaders, hist, radius_m, min_elevation_deg, north_offset_deg, reach,
+     trees, tau) = _JOB
     lo, hi = xy[idx].min(axis=0) - reach, xy[idx].max(axis=0) + reach
-    b = shaders.bounds
-    near = np.flatnonzero((b[:, 2] >= lo[0]) & (b[:, 0] <= hi[0]) & (b[:, 3] >= lo[1]) & (b[:, 1] <= hi[1]))
+    groups = np.where(exclude[idx] >= 0, exclude[idx], -1 - np.arange(len(idx)))
+
+    def nearby(s: Shaders) -> np.ndarray:
+        b = s.bounds
+        return np.flatnonzero((b[:, 2] >= lo[0]) & (b[:, 0] <= hi[0]) & (b[:, 3] >= lo[1]) & (b[:, 1] <= hi[1]))
+
     horizon = horizon_profiles(xy[idx], z[idx], shaders, n_sectors=hist.n_sectors, radius_m=radius_m,
                                min_elevation_deg=min_elevation_deg, exclude=exclude[idx],
-                               north_offset_deg=north_offset_deg, candidates=near,
-                               groups=np.where(exclude[idx] >= 0, exclude[idx], -1 - np.arange(len(idx))),
-                               workers=1)
+                               north_offset_deg=north_offset_deg, candidates=nearby(shaders), groups=groups, workers=1)
     result = shaded_arrays(hist, horizon, tilt[idx], azimuth[idx])
     result["horizon_mean_deg"] = horizon.mean(axis=1).astype(np.float32)
     result["horizon_max_deg"] = horizon.max(axis=1).astype(np.float32)
+    result["tree_loss"] = np.zeros(len(idx), np.float32)
+    near_trees = nearby(trees) if trees is not None else np.empty(0, int)
+    if near_trees.size:
+        crowns = horizon_profiles(xy[idx], z[idx], trees, n_sectors=hist.n_sectors, radius_m=radius_m,
+                                  min_elevation_deg=min_elevation_deg, north_offset_deg=north_offset_deg,
+                                  candidates=near_trees, groups=groups, workers=1)
+        hit = np.flatnonzero((crowns > horizon).any(axis=1))
+        if hit.size:
+            solid = shaded_arrays(hist, np.maximum(horizon[hit], crowns[hit]), tilt[idx][hit], azimuth[idx][hit])
+            before = result["effective_ratio"][hit].copy()
+            for name in ("poa_kwh_per_m2", "effective_ratio", "shading_loss", "sky_view_factor", "beam_loss"):
+                result[name][hit] = tau * result[name][hit] + (1 - tau) * solid[name]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                result["tree_loss"][hit] = np.where(before > 0, 1 - result["effective_ratio"][hit] / before, 0.0)
     return idx, result
 
 

@@ -154,6 +154,7 @@ from analysis.findings.key import (  # noqa: F401
     roofs_and_homes,
     run_all,
     solar_heat_check,
+    tree_shade,
     suitability,
     tenure_gains,
     who_gains_market,

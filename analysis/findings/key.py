@@ -217,6 +217,40 @@ def district_heat(con) -> Finding:
                    sources=("heat_cells", "assumptions"))
 
 
+def tree_shade(con) -> Finding:
+    """What the mapped trees take off the roofs' electricity (the ``tree_loss`` of each plane)."""
+    require(con, "roof_planes", ["tree_loss", "kwh_central", "kwp_central", "suitable", "no_tree_kwh_central",
+                                 "no_tree_kwp_central"])
+    require(con, "data_quality", ["step", "field", "records", "observed"])
+    q = con.execute("SELECT records, observed FROM data_quality WHERE step = 'trees' AND field = 'crowns'").fetchone()
+    if q is None or not q[0]:
+        raise Unavailable("no trees were modelled in this store")
+    t = _one(con, """SELECT count(*) FILTER (WHERE tree_loss > 0 AND no_tree_kwp_central > 0) AS planes,
+                            count(*) FILTER (WHERE no_tree_kwp_central > 0) AS suitable_planes,
+                            count(*) FILTER (WHERE no_tree_kwp_central > 0 AND NOT suitable) AS lost_planes,
+                            (sum(no_tree_kwh_central) - sum(kwh_central)) / 1e6 AS gwh,
+                            (sum(no_tree_kwp_central) - sum(kwp_central)) / 1e3 AS mwp,
+                            sum(no_tree_kwh_central) / 1e6 AS total_gwh FROM roof_planes""")
+    a = {name: assumption(con, "trees", name).value for name in
+         ("transmissivity_leaf_on", "transmissivity_leaf_off", "leaf_on_first_day", "leaf_on_last_day",
+          "tree_height_m", "wood_height_m")}
+    share = t.gwh / t.total_gwh if t.total_gwh > 0 else 0.0
+    sentence = (f"The {num(q[0])} trees, tree rows and woods on the map shade roofs too, through their crowns: a "
+                f"crown in leaf lets {pct(a['transmissivity_leaf_on'])} of the light through, a bare one "
+                f"{pct(a['transmissivity_leaf_off'])} (in leaf from day {num(a['leaf_on_first_day'])} to day "
+                f"{num(a['leaf_on_last_day'])} of the year). Heights are mapped for {num(q[1])} of them; the rest are "
+                f"assumed ({num(a['tree_height_m'])} m a tree, {num(a['wood_height_m'])} m a wood). They shade "
+                f"{num(t.planes)} of the {num(t.suitable_planes)} roof planes that buildings' shade leaves suitable, "
+                f"leave {num(t.lost_planes)} of them too dark to be worth panels, and take "
+                f"{num_sig(t.mwp, 2)}{NBSP}MWp and {num_sig(t.gwh, 2)}{NBSP}GWh a year off the potential "
+                f"({pct(share, 1)} of its electricity).")
+    return Finding("tree_shade", "Trees", sentence, CHAPTERS["pv"],
+                   values={"trees": q[0], "heights_mapped": q[1], "planes": t.planes, "lost_planes": t.lost_planes,
+                           "mwp": t.mwp, "gwh": t.gwh, "share": share},
+                   sources=("roof_planes", "data_quality", "assumptions"),
+                   basis="tree heights are mostly assumed, so this is an estimate without a range")
+
+
 def solar_heat_check(con) -> Finding:
     """The model's Ackermannbogen solar fraction against the range reported for the real scheme."""
     require(con, "heat_checks", ["check", "solar_fraction", "solar_fraction_no_store", "reported_solar_fraction_low",
