@@ -81,9 +81,13 @@ def test_market_and_ownership_are_pinned_to_the_scenario_rows(lead, con):
     assert L.per_household(s.loc["market", "net_per_household"]) in market.sentence
     assert F.num(s.loc["market", "installed_mwp"]) + " megawatts" in market.sentence
     shared = lead["shared_ownership"]
-    assert L.total(-s.loc["public", "bill_payers_elsewhere_net"]) in shared.sentence
+    same = s.loc[[F.SCENARIOS[k] for k in ("equal_market", "equal_public", "equal_coop")]]
+    assert same.installed_mwp.nunique() == 1 and F.num(same.installed_mwp.iloc[0]) + " megawatts" in shared.sentence
+    elsewhere = -same.bill_payers_elsewhere_net
+    assert L.total(elsewhere.min()) in shared.sentence and L.total(elsewhere.max()) in shared.sentence
     assert F.gbp(s.loc[F.SCENARIOS["equal_coop"], "net_per_household"]) in shared.sentence
     assert F.gbp(s.loc[F.SCENARIOS["equal_public"], "net_per_household"]) in shared.sentence
+    assert L.per_household(s.loc[F.SCENARIOS["equal_market"], "net_per_household"]) in shared.sentence
 
 
 def test_charging_and_heat_are_pinned_to_their_tables(lead, con):
@@ -92,19 +96,20 @@ def test_charging_and_heat_are_pinned_to_their_tables(lead, con):
     assert F.gbp(-gnd) + " a year each" in lead["charging"].sentence
     best = fr.net_per_household.idxmax()
     assert best in lead["charging"].sentence
-    h = con.execute("SELECT households_connected, saving_per_connected_household FROM heat_ownership "
+    h = con.execute("SELECT households_connected, saving_per_connected_household, bill_ratio FROM heat_ownership "
                     "WHERE model = 'council' AND scale = 'borough'").df().iloc[0]
     heat = lead["heat"]
     assert F.num(h.households_connected) in heat.sentence
     assert F.gbp(abs(h.saving_per_connected_household)) in heat.sentence
-    assert ("raise" in heat.lead) == (h.saving_per_connected_household < -F.MONEY_TOL)
+    assert ("raise" in heat.lead) == (h.bill_ratio > 1 + F.SAME_REL)
+    assert ("not cut" in heat.lead) == (abs(h.bill_ratio - 1) <= F.SAME_REL)
 
 
 def test_direction_words_follow_the_sign(monkeypatch, con):
     """A heat network that saves money is said to cut bills; one that costs, to raise them."""
     real = L.heat_and_district(con)
-    for saving, word in ((120.0, "cut"), (-120.0, "raise"), (0.4, "not change")):
-        fake = dataclasses.replace(real, values=real.values | {"ownership_saving": saving},
+    for saving, ratio, word in ((120.0, 0.8, "cut"), (-120.0, 1.2, "raise"), (-30.0, 1.03, "not cut")):
+        fake = dataclasses.replace(real, values=real.values | {"ownership_saving": saving, "ownership_bill_ratio": ratio},
                                    ranges={"ownership_saving": (saving - 10, saving + 10)})
         monkeypatch.setattr(L, "heat_and_district", lambda _con, fake=fake: fake)
         f = L.heat(con)

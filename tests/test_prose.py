@@ -227,3 +227,29 @@ def test_scanner_exemptions_are_narrow():
     assert any("350" in p for p in scan(PAGE + "\n" + two))
     fenced = "```bash\nmake book   # 40 s\n```\n\n:::{note}\nThe store holds 12 tables.\n:::\n"
     assert any("12" in p for p in scan(PAGE + "\n" + fenced))  # admonitions are prose, code is not
+
+
+#: Calls that build an output (a chart, a table, Markdown) and show it only as a cell's last expression.
+_OUTPUT_CALLS = {("charts", "data_table"), ("charts", "bars"), ("charts", "heatmap"), ("charts", "choropleth"),
+                 ("charts", "whiskers"), ("charts", "lines"), ("charts", "band"), ("charts", "bars_by_quantity"),
+                 ("book", "markdown"), ("book", "show_findings")}
+
+
+def test_no_output_is_built_and_dropped_inside_a_block():
+    """A table or chart built inside an ``if`` or ``for`` is not the cell's last expression: Jupyter drops it
+    unless it is passed to ``display``. Four tables of the who-gains chapter (every party's ledger, the
+    assumptions that change the ranking, heat bills, panels already there) were missing for that reason."""
+    import ast
+
+    dropped = []
+    for path in sorted((Path(__file__).resolve().parent.parent / "book").glob("*.md")):
+        for cell in re.findall(r"```\{code-cell\} ipython3\n(.*?)```", path.read_text(encoding="utf-8"), re.S):
+            body = "\n".join(line for line in cell.split("\n") if not line.startswith(":"))
+            tree = ast.parse(body)
+            top = {id(node) for node in tree.body}
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Expr) and id(node) not in top and isinstance(node.value, ast.Call):
+                    f = node.value.func
+                    if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and (f.value.id, f.attr) in _OUTPUT_CALLS:
+                        dropped.append(f"{path.name}: {f.value.id}.{f.attr} (line {node.lineno} of its cell)")
+    assert not dropped, dropped

@@ -193,6 +193,7 @@ from analysis.findings.lead import (  # noqa: F401
     FEW_POUNDS,
     LEAD_FINDINGS,
     from_to,
+    total,
     in_ten,
     lead_findings,
     per_household,

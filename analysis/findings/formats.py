@@ -78,7 +78,8 @@ def gbp(value, decimals: int = 0, signed: bool = False, per: str = "") -> str:
 
 
 def gbp_compact(value, decimals: int = 1) -> str:
-    """Large sums in words: ``£1.2 million``, ``−£350,000`` below a million, ``£2.1 billion``."""
+    """Large sums in words, rounded as a reader would say them: ``£1.2 million``, ``£2.1 billion``,
+    and below a million two significant figures (``−£350,000``, ``£970,000`` for 968,423)."""
     if not _finite(value):
         return "n/a"
     size = abs(float(value))
@@ -86,7 +87,8 @@ def gbp_compact(value, decimals: int = 1) -> str:
         return gbp(value / 1e9, decimals) + " billion"
     if size >= 1e6:
         return gbp(value / 1e6, decimals) + " million"
-    return gbp(value, 0)
+    digits = max(0, len(str(int(size))) - 2)
+    return gbp(round(float(value), -digits))
 
 
 def gbp_range(low, high, decimals: int = 0) -> str:

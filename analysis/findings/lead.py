@@ -20,9 +20,10 @@ from __future__ import annotations
 from typing import Callable
 
 from analysis.findings.formats import _finite, gbp, gbp_compact, num, pct
-from analysis.findings.key import (equal_capacity, heat_and_district, pv_potential, roofs_and_homes, run_all,
-                                   who_gains_market, who_pays, policy_framings, _charging_income)
-from analysis.findings.queries import CHAPTERS, Finding, Pending, owner_shares_by_decile, place_name
+from analysis.findings.key import (_charging_income, heat_and_district, policy_framings, pv_potential,
+                                   roofs_and_homes, run_all, who_gains_market)
+from analysis.findings.queries import (CHAPTERS, ECONOMICS_TABLES, SCENARIOS, Finding, Pending, _interval, _summary,
+                                       assumption, income_column, owner_shares_by_decile, place_name)
 from analysis.findings.words import MONEY_TOL, SAME_REL, Unavailable, more_or_less, sign_choice
 
 #: A gain per household a year under this is "only about £N" in the lead [currency/household/yr].
@@ -74,10 +75,7 @@ def total(value: float) -> str:
     >>> total(968_423), total(2_509_684), total(-12_345)
     ('£970,000', '£2.5 million', '−£12,000')
     """
-    if not _finite(value) or abs(value) >= 1e6:
-        return gbp_compact(value)
-    digits = max(0, len(str(int(abs(value)))) - 2)
-    return gbp(round(float(value), -digits))
+    return gbp_compact(value)
 
 
 def from_to(low: float, high: float, gain: str = "gaining") -> str:
@@ -156,37 +154,50 @@ def market(con) -> Finding:
 
 
 def shared_ownership(con) -> Finding:
-    """Public and co-operative ownership against the market on the same roofs, and who pays for the gain."""
-    e, p = equal_capacity(con), who_pays(con)
-    v = {f"equal_{k}": x for k, x in e.values.items()} | p.values
-    better = [name for key, name in (("coop", "a community co-operative"), ("public", "public ownership"))
-              if more_or_less(e.values[key], e.values["market"], abs_tol=MONEY_TOL) == "more"]
+    """Co-operative, public and market ownership of the same roofs (the ones where panels are worth
+    building), and who pays for what households gain."""
+    keys = {"coop": "equal_coop", "public": "equal_public", "market": "equal_market"}
+    s = _summary(con, list(keys.values()))
+    row = {k: s.loc[SCENARIOS[v]] for k, v in keys.items()}
+    if "bill_payers_elsewhere_net" not in s.columns:
+        raise Unavailable(f"{ECONOMICS_TABLES['summary']} lacks bill_payers_elsewhere_net")
+    net = {k: float(r.net_per_household) for k, r in row.items()}
+    households = {k: float(r.to_households) for k, r in row.items()}
+    elsewhere = {k: -float(r.bill_payers_elsewhere_net) for k, r in row.items()}
+    value = {k: float(r.real_value) for k, r in row.items()}
+    ranges = {k: iv[:2] for k in keys if (iv := _interval(con, SCENARIOS[keys[k]], "net_per_household"))}
     place = place_name(con)
+    better = [k for k in ("coop", "public") if more_or_less(net[k], net["market"], abs_tol=MONEY_TOL) == "more"]
     lead = ("Council or community ownership would leave households more than the market"
             if better else "Council or community ownership would not leave households more than the market")
-    if better and p.values["elsewhere_gbp"] > max(p.values["households_gbp"], 0):
+    favoured = max(("coop", "public"), key=lambda k: net[k])
+    if better and elsewhere[favoured] > max(households[favoured], 0):
         lead += ", but bill payers elsewhere would pay more than they gain"
-    elif better and p.values["elsewhere_gbp"] > 0.5 * max(p.values["households_gbp"], 0):
+    elif better and elsewhere[favoured] > 0.5 * max(households[favoured], 0):
         lead += ", partly paid for by bill payers elsewhere"
-    sentence = (f"On the same roofs, a community co-operative would leave households {gbp(e.values['coop'])} a year "
-                f"each and public ownership {gbp(e.values['public'])}, against {per_household(e.values['market'])} "
-                f"under the market ({_prices(con)}). A public energy company on the roofs the council controls "
-                f"would leave {place}'s households {total(p.values['households_gbp'])} a year better off "
-                f"({gbp(p.values['per_household'])} each")
-    rng = p.ranges.get("per_household")
-    sentence += f", {from_to(*rng)})." if rng else ")."
-    if p.values["elsewhere_gbp"] > 0:
-        sentence += (f" But bill payers in the rest of the country would pay {total(p.values['elsewhere_gbp'])} "
-                     f"a year more: power used where it is made skips the network charges and levies in the price of "
-                     f"electricity, and everyone else's bills make them up.")
-    if p.values["value_gbp"] < 0:
-        sentence += (f" Counted at what the power is worth to the whole system, the panels cost "
-                     f"{total(-p.values['value_gbp'])} a year more than they save; the emissions they avoid are "
-                     f"worth {total(p.values['climate_gbp'])} a year.")
-    return Finding("shared_ownership", lead, sentence, CHAPTERS["gains"], values=v,
-                   ranges={f"equal_{k}": x for k, x in e.ranges.items()} | p.ranges,
+    each = lambda k: (f"{per_household(net[k])} a year each"  # noqa: E731
+                      + (f" ({from_to(*ranges[k])})" if k in ranges else ""))
+    sentence = (f"Take the roofs where panels are worth building — {num(row['market'].installed_mwp)} megawatts of "
+                f"them. Owned by a community co-operative, they would leave {place}'s households {each('coop')}; "
+                f"owned by the council, {each('public')}; left to owners investing for themselves, {each('market')}, "
+                f"at {_prices(con)}.")
+    low, high = min(elsewhere.values()), max(elsewhere.values())
+    if low > 0:
+        span = total(low) if total(low) == total(high) else f"{total(low)} to {total(high)}"
+        sentence += (f" Whoever owns them, bill payers in the rest of the country would pay {span} a year more: power "
+                     f"used where it is made skips the network charges and levies in the price of electricity, and "
+                     f"everyone else's bills make them up.")
+    if max(value.values()) < 0:
+        sentence += (f" Counted at what the power is worth to the whole system, the panels cost more than they save "
+                     f"({total(-max(value.values()))} to {total(-min(value.values()))} a year), before the "
+                     f"{total(float(row['public'].climate_value))} a year of emissions they avoid.")
+    return Finding("shared_ownership", lead, sentence, CHAPTERS["gains"],
+                   values={"mwp": float(row["market"].installed_mwp)} | {f"{k}_net": net[k] for k in keys}
+                   | {f"{k}_households": households[k] for k in keys} | {f"{k}_elsewhere": elsewhere[k] for k in keys}
+                   | {f"{k}_value": value[k] for k in keys},
+                   ranges={f"{k}_net": v for k, v in ranges.items()},
                    rule=f"'more' when the amounts differ by more than {pct(SAME_REL)} of the larger and by more than "
-                        f"{gbp(MONEY_TOL)} a year", sources=e.sources + p.sources)
+                        f"{gbp(MONEY_TOL)} a year", sources=(ECONOMICS_TABLES["summary"], ECONOMICS_TABLES["robustness"]))
 
 
 def charging(con) -> Finding:
@@ -195,28 +206,51 @@ def charging(con) -> Finding:
     v, ranges = f.values, f.ranges
     best = v["best"]
     reform = _charging_income(con)
-    sentence = (f"Of the four policy packages the book compares, {best} leaves households the most: "
-                f"{per_household(v[best])} a year each"
+    what = {"Community energy": "a co-operative on publicly owned networks",
+            "Bringing Energy Home": "publicly owned networks", "Liberalised market": "today's market with batteries",
+            "Green New Deal": "public networks and supply, with costs charged by income"}
+    sentence = (f"Of the four policy packages the book compares, {best} ({what.get(best, 'see the chapter')}) leaves "
+                f"households the most: {per_household(v[best])} a year each"
                 + (f" ({from_to(*ranges[best])}, {_prices(con)})." if best in ranges else f" ({_prices(con)}).")
                 )
     lead = f"Of four policy packages, {best} leaves households the most"
     gnd, place = "Green New Deal", place_name(con)
     if reform and gnd in v and v[gnd] < -MONEY_TOL:
-        owners_best = max(abs(x) for k, x in v.items() if k in ranges and k != gnd)
-        lead = (f"Charging network costs by income would cost {place}'s households more than any other policy "
-                f"package would gain them" if -v[gnd] > owners_best else
-                f"Charging network costs by income would cost {place}'s households")
+        national = assumption(con, "tariffs", "national_mean_income")
+        unverified = "UNVERIFIED" in str(national.source).upper()
+        poorest = _poorest_tenth_income(con)
+        everyone = poorest is not None and poorest > reform["national"]
+        lead = (f"Charging network costs by income would cost {'every ' + place + ' neighbourhood' if everyone else place + chr(39) + 's households'} "
+                f"more" + (", on an assumption not yet checked" if unverified else ""))
         sentence += (f" The {gnd}, which charges network and policy costs by income, would cost {place}'s "
                      f"households {gbp(-v[gnd])} a year each"
                      + (f" ({from_to(*ranges[gnd])})" if gnd in ranges else "")
-                     + (f"; the charging rule alone costs them {gbp(-reform['reform'])}, partly offset by what the "
-                        f"rest of the package gives them" if reform["reform"] < v[gnd] else
-                        f", {gbp(-reform['reform'])} of it from that charging rule alone")
-                     + f". They earn more than the "
-                     f"country's average ({gbp(reform['income'])} a year against an assumed {gbp(reform['national'])}, "
-                     f"{reform['date']} terms), so the rule moves costs onto them and off bill payers elsewhere.")
+                     + f": the rule moves costs onto places that earn more than the country's average, and "
+                     f"{place}'s households earn {gbp(reform['income'])} a year on average against an assumed "
+                     f"national {gbp(reform['national'])} ({reform['date']} pounds"
+                     + ("; an assumption not yet checked against a published figure" if unverified else "") + ")")
+        if everyone:
+            sentence += (f". Even its poorest tenth of neighbourhoods ({gbp(poorest)}) is above that, so every "
+                         f"neighbourhood pays more")
+        sentence += "; bill payers elsewhere pay less."
     return Finding("charging", lead, sentence, CHAPTERS["gains"], values=v | ({} if not reform else reform),
                    ranges=ranges, rule=f.rule.split(";")[0], sources=f.sources)
+
+
+def _poorest_tenth_income(con) -> float | None:
+    """Household-weighted mean income of the poorest tenth of neighbourhoods (None without incomes)."""
+    from analysis.inequality import deciles
+
+    column = income_column(con)
+    if column is None:
+        return None
+    a = con.execute(f"SELECT households, {column} AS income FROM areas WHERE households > 0 "
+                    f"AND {column} IS NOT NULL").df()
+    if len(a) < 10:
+        return None
+    d = deciles(a["income"].to_numpy(float), a["households"].to_numpy(float))
+    low = a[d == 1]
+    return float((low["income"] * low["households"]).sum() / low["households"].sum())
 
 
 def heat(con) -> Finding:
@@ -226,21 +260,25 @@ def heat(con) -> Finding:
     if "ownership_saving" not in v:
         raise Unavailable("the store has no heat-network ownership results")
     saving = v["ownership_saving"]
-    verb = sign_choice(saving, "cut", "raise", "not change", MONEY_TOL)
+    bill = more_or_less(v["ownership_bill_ratio"], 1.0, words=("more than", "less than", "about as much as"))
+    verb = {"more than": "raise", "less than": "cut", "about as much as": "not cut"}[bill]
     lead = f"A council heat network would {verb} heating bills at today's prices"
     fuel = ("Solar collectors would cost more than the gas they save, so it would run on gas boilers, and its"
             if v.get("ownership_solar_heat_gwh", 0) < 0.05 else "Its")
-    bill = more_or_less(v["ownership_bill_ratio"], 1.0, words=("more than", "less than", "about the same as"))
-    each = {"cut": f"each household would save {gbp(saving)} a year",
-            "raise": f"each household would pay {gbp(-saving)} a year more",
-            "not change": "households would neither save nor lose"}[verb]
+    each = (f"about {gbp(abs(saving))} a year {'more' if saving < 0 else 'less'} for each household"
+            if abs(saving) >= MONEY_TOL else "about the same for each household")
     rng = f.ranges.get("ownership_saving")
-    sentence = (f"A council-owned heat network could connect {num(v['ownership_households_connected'])} households "
-                f"in the densest parts of {place_name(con)}. {fuel} heat would cost {bill} gas: {each}"
-                + (f" ({from_to(*rng, gain='saving')}, {_prices(con)})." if rng else f" ({_prices(con)}).")
+    spread = ""
+    if rng:
+        lo, hi = sorted(rng)
+        spread = (f"; from {gbp(-lo)} more to {gbp(hi)} less, as the uncertain costs vary" if lo < 0 < hi else
+                  f"; from {gbp(-hi)} to {gbp(-lo)} more" if hi <= 0 else f"; from {gbp(lo)} to {gbp(hi)} less")
+    sentence = (f"A council-owned heat network could connect {num(v['ownership_households_connected'])} households in "
+                f"the parts of {place_name(con)} dense enough for one (they hold {pct(v['share_of_heat_in_zones'])} of "
+                f"its heat demand). {fuel} heat would cost {bill} gas: {each} ({_prices(con)}{spread})."
                 + (" A private energy company would build nowhere." if v.get("ownership_esco_areas_built", 1) == 0 else ""))
     return Finding("heat", lead, sentence, CHAPTERS["heat"], values=v, ranges=f.ranges,
-                   rule=f"'cut'/'raise' beyond {gbp(MONEY_TOL)} a year; 'about the same as' gas within {pct(SAME_REL)}",
+                   rule=f"'raise'/'cut' when the heat bill differs from the gas bill by more than {pct(SAME_REL)}",
                    sources=f.sources)
 
 
