@@ -167,6 +167,14 @@ def classify_use(buildings: pd.DataFrame, log: QualityLog | None = None) -> pd.D
     street = np.isin(side_cat, list(STREET_LEVEL)) | (poi > 0)
     single_storey = (levels <= 1) & np.isfinite(levels)
     unknown = use_class == "unknown"
+    # building=yes that is a visitor attraction (tourism=yes/attraction, a landmark such as a hall or a
+    # club's headquarters): a non-domestic building of no benchmark class, never a block of homes.
+    tourism = get("tourism")
+    attraction = unknown & (tourism != "") & (tourism != "no") & ~np.isin(tourism, list(CATEGORY)) \
+        & ~np.isin(tourism, list(DOMESTIC))
+    use_class[attraction], group[attraction], category[attraction] = "non_domestic", "non_domestic", "other"
+    source[attraction] = DERIVED
+    unknown = use_class == "unknown"
     # building=yes with a use tag or shops inside: homes (building:use=apartments), a street-level
     # business with possible homes above (mixed), or a non-domestic building (school, church, …).
     to_dom = unknown & side_dom

@@ -312,6 +312,8 @@ def load_buildings(cfg, areas: gpd.GeoDataFrame, log: QualityLog,
                    "every area are left out (the extract covers a margin around the place)")
         frame = checks.check_buildings(frame, areas, log, path)
         frame = constraints_mod.apply_layers(frame, cfg.raw.get("constraints"), cfg.resolve, cfg.crs, log)
+        if "presume_listed_before_year" in a.groups.get("constraints", {}):
+            frame = constraints_mod.presume_listed(frame, a.get("constraints", "presume_listed_before_year"), log)
         use = attributes.classify_use(frame, log)
         frame[use.columns] = use
         storeys = attributes.impute_levels(frame, frame["use_group"], a.get("buildings", "storey_height_m"), log,
@@ -424,10 +426,11 @@ def _real_buildings_cached(cfg, areas, log: QualityLog, progress=None):
     a = cfg.assumptions
     key = cache.key_of(areas=_areas_key(cfg), buildings=_section_files(cfg, section), section=section,
                        constraints=(cfg.raw.get("constraints"), _section_files(cfg, {"layers": cfg.raw.get("constraints")})),
-                       assumptions={g: a.groups.get(g) for g in ("buildings", "homes", "ownership")},
+                       assumptions={g: a.groups.get(g) for g in ("buildings", "homes", "ownership", "constraints")},
                        seed=cfg.raw.get("seed"), crs=cfg.crs,
                        code=cache.code_hash("attributes.py", "homes.py", "ownership.py", "quality.py", "ingest/buildings.py",
-                                            "ingest/tags.py", "ingest/checks.py", "ingest/areas.py"),
+                                            "ingest/tags.py", "ingest/checks.py", "ingest/areas.py",
+                                            "ingest/constraints.py"),
                        function=inspect.getsource(load_buildings) + inspect.getsource(_context_buildings)
                        + inspect.getsource(_given_context) + inspect.getsource(_as_context))
     frame, context, added, rows = cache.cached("place-buildings", key, compute)

@@ -55,8 +55,8 @@ def test_key_findings_page_reads_the_store(book_html, camden_store):
     for f in key + lead:  # each finding's lead appears on the page
         assert f.lead.replace("'", "’") in page or f.lead in page, f.key
     # the plain findings come first, under "Key findings"; the detailed ones after them
-    assert page.index(lead[0].lead.replace("'", "’")[:40]) < page.index("The findings in detail") \
-        < page.index(key[0].lead)
+    detail = page.index('id="the-findings-in-detail"')  # the section's heading (its name is in the page's contents too)
+    assert page.index(lead[0].lead.replace("'", "’")[:40]) < detail < page.index(key[0].lead, detail)
     assert page.count('href="03_rooftop_pv.html"') >= 1 and 'href="evidence.html"' in page
 
 
@@ -165,7 +165,8 @@ def test_one_household_total_across_the_book(book_html, camden_store):
     placed, ts054 = con.execute("SELECT (SELECT sum(dwellings) FROM buildings), (SELECT sum(households) FROM areas)"
                                 ).fetchone()
     con.close()
-    text = {name: re.sub(r"<[^>]+>", " ", _text(book_html / name)) for name in pages(book_html)}
+    text = {name: re.sub(r"<[^>]+>", " ", re.sub(r"<(script|style)\b.*?</\1>", " ", _text(book_html / name), flags=re.S))
+            for name in pages(book_html)}
     seen = 0
     for name, page in text.items():
         for match in re.finditer(r"(?<![\d,.])(\d{1,3}(?:,\d{3})+|\d{4,})(?![\d,.])", page):

@@ -58,3 +58,30 @@ def test_constrained_planes_carry_no_potential_and_listed_keep_it_as_with_consen
     assert out["kwh_high"].tolist() == [10.0, 0.0, 0.0, 0.0]
     assert out["consent_kwp"].tolist() == [0.0, 20.0, 30.0, 0.0]  # glazed roofs: none even with consent
     assert out["suitable"].tolist() == [True, False, False, False]
+
+
+def test_buildings_mapped_as_built_before_1850_are_presumed_listed():
+    """England lists all buildings before 1700 and most to 1850 (DCMS 2018): a mapped start_date in that period
+    presumes a listing; an imputed age, a later year or an existing tag does not change anything."""
+    import geopandas as gpd
+    import shapely
+
+    from analysis.ingest.constraints import presume_listed
+
+    frame = gpd.GeoDataFrame({"roof_constraint": ["", "", "", "glazed", ""],
+                              "year_built": [1753.0, 1851.0, 1700.0, 1800.0, np.nan],
+                              "age_source": ["observed", "observed", "imputed", "observed", None]},
+                             geometry=[shapely.box(i, 0, i + 1, 1) for i in range(5)], crs=27700)
+    out = presume_listed(frame, 1850)
+    assert list(out["roof_constraint"]) == ["listed", "", "", "glazed", ""]
+    assert list(presume_listed(frame, 0)["roof_constraint"]) == list(frame["roof_constraint"])  # switched off
+
+
+def test_camden_s_british_museum_is_presumed_listed(camden_store):
+    import duckdb
+
+    con = duckdb.connect(str(camden_store), read_only=True)
+    row = con.execute("SELECT b.roof_constraint, sum(p.kwp_central), sum(p.consent_kwp) FROM buildings b JOIN "
+                      "roof_planes p USING (building_id) WHERE b.name = 'British Museum' GROUP BY 1").fetchone()
+    con.close()
+    assert row[0] == "listed" and row[1] == 0 and row[2] > 500  # no central potential; kept 'with consent'

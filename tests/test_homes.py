@@ -194,3 +194,16 @@ def test_random_places_always_sum_to_the_census(seed):
 def test_fill_respects_room_and_never_goes_negative():
     out = homes._fill(10, np.array([1.0, 1.0, 1.0]), np.array([2, -3, 100]))
     assert out.tolist() == [2, 0, 8]
+
+
+def test_a_visitor_attraction_is_never_a_block_of_homes():
+    """Freemasons' Hall (building=yes, tourism=yes, shops nearby) was filled with 60 social flats."""
+    frame = _buildings([("A", "yes", 40, 5, {"tourism": "yes", "poi_count": 2}),
+                        ("A", "yes", 40, 5, {"tourism": "attraction"}),
+                        ("A", "yes", 40, 5, {"tourism": "museum"}),
+                        ("A", "yes", 40, 5, {"tourism": "apartment"}),
+                        ("A", "yes", 40, 5, {"tourism": "no"})])
+    assert list(frame["use_class"][:2]) == ["non_domestic", "non_domestic"]
+    assert list(frame["use_category"][:3]) == ["other", "other", "cultural"]
+    assert frame["use_class"].iloc[3] != "non_domestic" or frame["use_category"].iloc[3] == "hotel"
+    assert frame["use_class"].iloc[4] == "unknown"  # tourism=no says nothing

@@ -111,3 +111,36 @@ def apply_layers(buildings: gpd.GeoDataFrame, layers: list, resolve, crs: str, l
                    note=f"from the buildings' own tags: {tagged['listed']} listed, {tagged['glazed']} glazed or "
                         "train sheds (no potential in the central case; listed kept as 'with consent')")
     return out
+
+
+def presume_listed(buildings: gpd.GeoDataFrame, before_year: float, log: QualityLog | None = None) -> gpd.GeoDataFrame:
+    """Buildings with a mapped construction year up to ``before_year`` counted as listed.
+
+    England's principles of selection for listing (DCMS, *Principles of Selection for Listed
+    Buildings*, November 2018) list all buildings from before 1700 that keep a significant share of
+    their original fabric, and most from 1700 to 1850. A building whose mapped ``start_date`` falls
+    in that period, with no listing tag, is therefore presumed listed (the British Museum, 1753, is
+    not tagged in OpenStreetMap). Only observed years count: an imputed age band is not evidence.
+
+    Parameters
+    ----------
+    buildings : GeoDataFrame
+        With ``roof_constraint``, ``year_built`` and ``age_source``.
+    before_year : float
+        Last construction year presumed listed (``constraints.presume_listed_before_year``; 0 turns
+        the presumption off, e.g. outside England).
+    """
+    out = buildings.copy()
+    if "year_built" not in out or before_year <= 0:
+        return out
+    year = pd.to_numeric(out["year_built"], errors="coerce").to_numpy(dtype=float)
+    observed = (out["age_source"].astype(object).to_numpy() == "observed") if "age_source" in out else np.isfinite(year)
+    constraint = out["roof_constraint"].fillna("").astype(object).to_numpy()
+    old = observed & np.isfinite(year) & (year <= before_year) & (constraint == "")
+    out["roof_constraint"] = pd.array(np.where(old, "listed", constraint), dtype=object)
+    if log is not None:
+        log.record("constraints", "presumed listed", records=int((observed & np.isfinite(year)).sum()),
+                   derived=int(old.sum()),
+                   note=f"{int(old.sum())} untagged buildings with a mapped construction year up to {before_year:.0f} "
+                        f"presumed listed (England's principles of selection, DCMS 2018)")
+    return out
