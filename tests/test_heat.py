@@ -115,3 +115,14 @@ def test_building_energy_homes_by_typology_offices_by_tm46():
     assert e.loc["m", "heat_kwh_domestic"] == pytest.approx(200 * f * (150 + 22))  # flats, pre-1919
     assert e.loc["h", "elec_kwh_domestic"] == pytest.approx(3000) and e.loc["m", "elec_kwh_domestic"] == pytest.approx(6000)
     assert (e["heat_kwh_low"] < e["heat_kwh_central"]).all() and (e["heat_kwh_central"] < e["heat_kwh_high"]).all()
+
+
+def test_metered_fit_by_hand():
+    """Modelled 10 % above observed everywhere: bias +10 %, correlation 1; three areas needed; bad rows left out."""
+    from analysis.heat.demand import metered_fit
+
+    bias, r = metered_fit([11.0, 22.0, 33.0, 5.0], [10.0, 20.0, 30.0, 0.0])
+    assert bias == pytest.approx(10.0) and r == pytest.approx(1.0)
+    bias, r = metered_fit([1.0, 3.0, 2.0], [3.0, 1.0, 2.0])
+    assert bias == pytest.approx(0.0) and r == pytest.approx(-1.0)
+    assert all(np.isnan(metered_fit([1.0, 2.0], [1.0, 2.0])))

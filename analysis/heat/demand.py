@@ -307,3 +307,27 @@ def building_energy(buildings: pd.DataFrame, areas: pd.DataFrame, assumptions, l
         **{f"heat_kwh_{lv}": dom[lv] + nd[lv] for lv in LEVELS},
         "elec_kwh_domestic": elec_dom, "elec_kwh_nondomestic": nd_elec, "elec_demand_kwh": elec_dom + nd_elec,
     }, index=buildings.index)
+
+
+def metered_fit(modelled, observed) -> tuple[float, float]:
+    """How modelled heat per area compares with metered gas × boiler efficiency per area.
+
+    Parameters
+    ----------
+    modelled, observed : array-like
+        Per area, the same unit (e.g. GWh/yr); areas where either is missing or not positive
+        are left out.
+
+    Returns
+    -------
+    bias_pct : float
+        (Σ modelled / Σ observed − 1) × 100 [%]; NaN with fewer than three areas.
+    correlation : float
+        Pearson correlation across areas [-]; NaN with fewer than three areas.
+    """
+    m, o = np.asarray(modelled, dtype=float), np.asarray(observed, dtype=float)
+    keep = np.isfinite(m) & np.isfinite(o) & (m > 0) & (o > 0)
+    m, o = m[keep], o[keep]
+    if len(m) < 3:
+        return float("nan"), float("nan")
+    return float((m.sum() / o.sum() - 1) * 100), float(np.corrcoef(m, o)[0, 1])
