@@ -258,9 +258,16 @@ def test_robustness_table_shows_words_not_codes(con):
 
 def test_suitability_shares_are_ordered_and_anchored(con):
     s = F.suitability(con)
-    assert set(s.measure) == {"buildings", "roof_area"} and set(s.group) == {"all", "small"}
-    assert ((s.low <= s.central + 1e-12) & (s.central <= s.high + 1e-12)).all()
-    assert ((s.central <= s.unshaded + 1e-12)).all()  # shading never adds suitable roofs
+    assert set(s.measure) == {"buildings", "roof_area", "usable_area"}
+    assert set(s.group) == {"all", "small", "houses", "flats", "non_domestic"}
+    ranged = s[s.measure != "usable_area"]
+    assert ((ranged.low <= ranged.central + 1e-12) & (ranged.central <= ranged.high + 1e-12)).all()
+    assert ((ranged.central <= ranged.unshaded + 1e-12)).all()  # shading never adds suitable roofs
+    area = s.set_index(["measure", "group"])["central"]
+    for group in F.SUITABILITY_GROUPS:  # setbacks and obstructions only take area away
+        assert area[("usable_area", group)] < area[("roof_area", group)]
+    by_type = s[(s.measure == "buildings") & s.group.isin(["houses", "flats", "non_domestic"])]
+    assert by_type.buildings.sum() == s[(s.measure == "buildings") & (s.group == "all")].buildings.iloc[0]
     assert {k for k in F.SUITABILITY_ANCHORS} == {"sunroof_buildings", "gagnon_small_buildings", "gagnon_small_area"}
 
 

@@ -122,6 +122,7 @@ from analysis.findings.key import (  # noqa: F401
     ROBUST_SCENARIOS,
     SMALL_BUILDING_M2,
     SUITABILITY_ANCHORS,
+    SUITABILITY_GROUPS,
     TOTAL_METRICS,
     _GAINS_SLOTS,
     _charging_income,

@@ -53,11 +53,20 @@ SUITABILITY_ANCHORS = {
 SMALL_BUILDING_M2 = 5000 * 0.09290304
 
 
+#: Building groups of :func:`suitability` (SQL conditions on ``buildings b``).
+SUITABILITY_GROUPS = {"all": "TRUE", "small": "b.footprint_m2 < $small",
+                      "houses": "b.dwelling_type = 'house'",
+                      "flats": "b.dwellings > 0 AND coalesce(b.dwelling_type, '') <> 'house'",
+                      "non_domestic": "coalesce(b.dwellings, 0) = 0"}
+
+
 def suitability(con) -> pd.DataFrame:
     """Share of buildings with a suitable plane and share of roof area on suitable planes, low/central/high.
 
-    Rows: ``measure`` (``buildings`` or ``roof_area``) × ``group`` (``all`` or ``small``: footprint
-    under :data:`SMALL_BUILDING_M2`, Gagnon et al.'s small buildings); columns ``low``, ``central``,
+    Rows: ``measure`` (``buildings``, ``roof_area`` on suitable planes, or ``usable_area``: the area left
+    on suitable planes after setbacks and obstructions, central case only) × ``group`` (:data:`SUITABILITY_GROUPS`: ``all``;
+    ``small``, footprint under :data:`SMALL_BUILDING_M2`, Gagnon et al.'s small buildings; ``houses``,
+    ``flats`` and ``non_domestic`` buildings; groups without buildings are left out); columns ``low``, ``central``,
     ``high`` (the roof assumptions' cases, ``roof_planes.suitable_low/central/high``, after shading)
     and ``unshaded`` (central rules, no neighbours) [fractions].
     """
@@ -65,7 +74,7 @@ def suitability(con) -> pd.DataFrame:
                                  "suitable_unshaded"])
     require(con, "buildings", ["building_id", "footprint_m2"])
     rows = []
-    for group, where in (("all", "TRUE"), ("small", "b.footprint_m2 < $small")):
+    for group, where in SUITABILITY_GROUPS.items():
         t = con.execute(f"""
             WITH per AS (SELECT p.building_id, sum(p.area_m2) a,
                      bool_or(p.suitable_low) sl, bool_or(p.suitable_central) sc, bool_or(p.suitable_high) sh,
@@ -73,15 +82,21 @@ def suitability(con) -> pd.DataFrame:
                      coalesce(sum(p.area_m2) FILTER (WHERE p.suitable_low), 0) al,
                      coalesce(sum(p.area_m2) FILTER (WHERE p.suitable_central), 0) ac,
                      coalesce(sum(p.area_m2) FILTER (WHERE p.suitable_high), 0) ah,
-                     coalesce(sum(p.area_m2) FILTER (WHERE p.suitable_unshaded), 0) au
+                     coalesce(sum(p.area_m2) FILTER (WHERE p.suitable_unshaded), 0) au,
+                     coalesce(sum(p.usable_m2) FILTER (WHERE p.suitable_central), 0) uc
                  FROM roof_planes p JOIN buildings b USING (building_id) WHERE {where} GROUP BY 1)
             SELECT count(*) n, avg(sl::INT) bl, avg(sc::INT) bc, avg(sh::INT) bh, avg(su::INT) bu,
-                   sum(al) / sum(a) al, sum(ac) / sum(a) ac, sum(ah) / sum(a) ah, sum(au) / sum(a) au FROM per""",
-                        {"small": SMALL_BUILDING_M2} if group == "small" else {}).df().iloc[0]
+                   sum(al) / sum(a) al, sum(ac) / sum(a) ac, sum(ah) / sum(a) ah, sum(au) / sum(a) au,
+                   sum(uc) / sum(a) uc FROM per""",
+                        {"small": SMALL_BUILDING_M2} if "$small" in where else {}).df().iloc[0]
+        if not t.n:
+            continue
         rows.append({"measure": "buildings", "group": group, "buildings": int(t.n), "low": t.bl, "central": t.bc,
                      "high": t.bh, "unshaded": t.bu})
         rows.append({"measure": "roof_area", "group": group, "buildings": int(t.n), "low": t.al, "central": t.ac,
                      "high": t.ah, "unshaded": t.au})
+        rows.append({"measure": "usable_area", "group": group, "buildings": int(t.n), "low": float("nan"),
+                     "central": t.uc, "high": float("nan"), "unshaded": float("nan")})
     frame = pd.DataFrame(rows)
     # the low and high cases need not order the shares the same way: keep low <= high for ranges
     lo, hi = frame[["low", "high"]].min(axis=1), frame[["low", "high"]].max(axis=1)
