@@ -99,6 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--buildings", required=True, help="target footprints: GeoJSON, GPKG, Shapefile, GeoParquet or .osm.pbf "
                    "(projected CRS in metres)")
     p.add_argument("--context", help="more buildings that cast shade but are not reported")
+    p.add_argument("--trees", help="trees that shade through their leaves: points, rows as lines, woods as polygons, "
+                   "optional height and diameter_crown columns in metres")
     p.add_argument("--height-column", help="column with building height in metres (default: height/height_m, else storeys)")
     p.add_argument("--id-column", help="column with the building id (default: id/osm_id/..., else row numbers)")
     p.add_argument("--roof", choices=["auto", "flat"], default="auto",
@@ -267,7 +269,7 @@ def _cmd_roof_irradiance(args) -> int:
     if Path(args.out).suffix.lower() != ".csv":  # refused before seconds of work (write_csv checks it too)
         raise InputError("the output must be a .csv file", path=args.out, fix="give --out results.csv")
     result = irradiance.roof_irradiance(args.buildings, args.weather, args.context, args.height_column, args.id_column,
-                                        args.roof, args.format)
+                                        args.roof, args.format, trees_path=args.trees)
     path = irradiance.write_csv(result, args.out)
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)

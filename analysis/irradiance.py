@@ -99,7 +99,7 @@ def read_footprints(path, id_column: str | None = None, height_column: str | Non
 
 def roof_irradiance(buildings_path, weather_path, context_path=None, height_column: str | None = None,
                     id_column: str | None = None, roof: str = "auto", weather_format: str | None = None,
-                    assumptions=None, progress=None) -> RoofIrradiance:
+                    assumptions=None, progress=None, trees_path=None) -> RoofIrradiance:
     """Annual roof irradiation with and without shading, per target building.
 
     Parameters
@@ -120,6 +120,9 @@ def roof_irradiance(buildings_path, weather_path, context_path=None, height_colu
         Defaults to the packaged assumptions (``roofs`` and ``shading`` groups).
     progress : callable, optional
         ``progress(done, total)`` in planes.
+    trees_path : path, optional
+        Trees that shade through their leaves (points, rows as lines, woods as polygons, optional
+        ``height`` and ``diameter_crown`` columns; :mod:`analysis.ingest.trees`).
 
     Returns
     -------
@@ -158,12 +161,19 @@ def roof_irradiance(buildings_path, weather_path, context_path=None, height_colu
                                              sp["n_sectors"], sp["elevation_step_deg"], albedo)
     if roof == "flat":
         context = None if context is None else context.assign(roof_shape="flat")
-    shaders = roofs.building_shaders(targets, context, params, quality, heights[0])
-    shade = shading.shade_planes(planes[["x", "y"]].to_numpy(), planes["z"].to_numpy(), planes["tilt_deg"].to_numpy(),
-                                 planes["azimuth_deg"].to_numpy(), planes["building_index"].to_numpy(), shaders, hist,
-                                 radius_m=sp["radius_m"], min_elevation_deg=sp["min_elevation_deg"],
-                                 north_offset_deg=offset, progress=progress)
-    planes = pd.concat([planes, shade.set_index(planes.index)], axis=1)
+    trees = None
+    if trees_path is not None:
+        from analysis.ingest import trees as trees_mod
+
+        trees = trees_mod.crowns(trees_mod.read_tree_file(trees_path, targets.crs.to_string()),
+                                 assumptions.level("trees"))
+    shade_of = roofs.prepare_shade(targets, context, trees, weather, assumptions, hist, offset, params, quality,
+                                   heights[0])
+    shaders = shade_of.buildings
+    shade = pd.DataFrame(shade_of.planes(planes[["x", "y"]].to_numpy(), planes["z"].to_numpy(),
+                                         planes["tilt_deg"].to_numpy(), planes["azimuth_deg"].to_numpy(),
+                                         planes["building_index"].to_numpy(), progress=progress), index=planes.index)
+    planes = pd.concat([planes, shade], axis=1)
     w = planes["area_m2"].to_numpy()
     grouped = pd.DataFrame({
         "building_id": planes["building_id"], "w": w,
@@ -178,7 +188,8 @@ def roof_irradiance(buildings_path, weather_path, context_path=None, height_colu
     table["sky_view_factor"] = table["svf"] / weight
     notes = quality.defaults_used()
     notes.append(f"CRS {targets.crs.to_string()}, {len(targets):,} target and "
-                 f"{len(shaders.height_m) - len(targets):,} context buildings, {len(planes):,} roof planes; "
+                 f"{len(shaders.height_m) - len(targets):,} context buildings, "
+                 + (f"{len(trees):,} trees, " if trees is not None else "") + f"{len(planes):,} roof planes; "
                  f"horizon {sp['n_sectors']} sectors within {sp['radius_m']:g} m")
     return RoofIrradiance(table[OUTPUT_COLUMNS], planes, targets.crs.to_string(), quality, notes)
 

@@ -63,6 +63,7 @@ References
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -757,6 +758,74 @@ def building_shaders(buildings, context, params: dict, quality=None, target_heig
     return shading.prepare_shaders(geoms, heights)
 
 
+@dataclass
+class Shade:
+    """Everything that shades a place's roofs, wired once: neighbouring buildings, tree crowns and the
+    sun-path histogram with the ``shading`` settings. The pipeline, the benchmark (both through
+    :func:`plane_potential`) and ``roof-irradiance`` (:func:`analysis.irradiance.roof_irradiance`) shade
+    their planes with :meth:`planes`, so the physics of shade has one path.
+    """
+
+    buildings: object  # analysis.shading.Shaders, or None: no neighbours (the unshaded case)
+    trees: object  # analysis.shading.Shaders of the crowns, or None
+    tree_transmissivity: float  # share of light a crown passes over the year [-]
+    histogram: object  # analysis.shading.SunPathHistogram
+    radius_m: float
+    min_elevation_deg: float
+    north_offset_deg: float
+
+    def planes(self, xy, z, tilt_deg, azimuth_deg, exclude, progress=None) -> dict:
+        """Shaded irradiance of planes (:func:`analysis.shading.shade_arrays`; ``tree_loss`` included).
+
+        Parameters
+        ----------
+        xy : array (n, 2)
+            Shading point of each plane [m].
+        z : array (n,)
+            Its height above ground [m].
+        tilt_deg, azimuth_deg : array (n,)
+            Plane tilt and true azimuth [°].
+        exclude : array (n,) of int
+            Index of each plane's own building among the shaders (-1 for none).
+        """
+        from analysis import shading
+
+        tilt, azimuth = np.asarray(tilt_deg, dtype=float), np.asarray(azimuth_deg, dtype=float)
+        if self.buildings is None:  # no neighbours: the open-sky values, same columns
+            out = shading.shaded_arrays(self.histogram, np.zeros((len(tilt), self.histogram.n_sectors), np.float32),
+                                        tilt, azimuth)
+            out["horizon_mean_deg"] = out["horizon_max_deg"] = np.zeros(len(tilt), np.float32)
+            out["tree_loss"] = np.zeros(len(tilt), np.float32)
+            return out
+        return shading.shade_arrays(np.asarray(xy, dtype=float).reshape(-1, 2), z, tilt, azimuth, exclude,
+                                    self.buildings, self.histogram, radius_m=self.radius_m,
+                                    min_elevation_deg=self.min_elevation_deg, north_offset_deg=self.north_offset_deg,
+                                    trees=self.trees, tree_transmissivity=self.tree_transmissivity, progress=progress)
+
+
+def prepare_shade(buildings, context, trees, weather: pd.DataFrame, assumptions, histogram, north_offset_deg: float,
+                  roof_params: dict, quality=None, target_heights=None, with_shading: bool = True) -> Shade:
+    """The :class:`Shade` of checked target buildings: their and the ``context``'s prisms, the ``trees``'
+    crowns (:func:`analysis.ingest.trees.crowns`, optional) with their yearly transmissivity
+    (:func:`analysis.ingest.trees.annual_transmissivity` on ``weather``), and ``histogram``.
+
+    ``with_shading=False`` gives the open-sky case (no prisms, no crowns).
+    """
+    from analysis import shading
+
+    sp = shading_params(assumptions)
+    prisms = crowns = None
+    tau = 1.0
+    if with_shading:
+        prisms = building_shaders(buildings, context, roof_params, quality, target_heights)
+        if trees is not None and len(trees) and "trees" in assumptions.groups:
+            from analysis.ingest.trees import annual_transmissivity
+
+            tau = annual_transmissivity(weather, assumptions.level("trees"))
+            crowns = shading.prepare_shaders(trees.geometry.to_numpy(), trees["height_m"].to_numpy(float))
+    return Shade(prisms, crowns, tau, histogram, sp["radius_m"], sp["min_elevation_deg"], north_offset_deg)
+
+
 def plane_potential(buildings, grid: pd.DataFrame, weather: pd.DataFrame, metadata: dict, assumptions, latitude: float,
                     context=None, progress=None, histogram=None, quality=None, with_shading: bool = True,
                     timings: dict | None = None, block_buildings: int = 300_000,
@@ -871,14 +940,8 @@ def plane_potential(buildings, grid: pd.DataFrame, weather: pd.DataFrame, metada
         histogram = shading.sun_path_histogram(weather, metadata, tilts, azimuths, sp["n_sectors"],
                                                sp["elevation_step_deg"], albedo)
     lap("sun-path histogram")
-    shaders = building_shaders(buildings, context, central, quality, target_heights) if with_shading else None
-    crowns, tau = None, 1.0
-    if with_shading and trees is not None and len(trees) and "trees" in assumptions.groups:
-        from analysis.ingest.trees import annual_transmissivity
-
-        tree_params = assumptions.level("trees")
-        tau = annual_transmissivity(weather, tree_params)
-        crowns = shading.prepare_shaders(trees.geometry.to_numpy(), trees["height_m"].to_numpy(float))
+    shade_of = prepare_shade(buildings, context, trees, weather, assumptions, histogram, offset, central, quality,
+                             target_heights, with_shading)
     release_memory()  # the edge arrays' temporaries
     lap("shading")
     pv = assumptions.groups.get("pv", {})
@@ -915,13 +978,7 @@ def plane_potential(buildings, grid: pd.DataFrame, weather: pd.DataFrame, metada
         bi = idx[a["building_index"]]
         lap("roof planes")
         tilt, azimuth = a["tilt_deg"], a["azimuth_deg"]
-        if with_shading:
-            shade = shading.shade_arrays(np.column_stack([a["x"], a["y"]]), a["z"], tilt, azimuth, bi, shaders, histogram,
-                                         radius_m=sp["radius_m"], min_elevation_deg=sp["min_elevation_deg"],
-                                         north_offset_deg=offset, trees=crowns, tree_transmissivity=tau)
-        else:
-            shade = shading.shaded_arrays(histogram, np.zeros((len(bi), histogram.n_sectors), np.float32), tilt, azimuth)
-            shade["horizon_mean_deg"] = shade["horizon_max_deg"] = shade["tree_loss"] = 0.0
+        shade = shade_of.planes(np.column_stack([a["x"], a["y"]]), a["z"], tilt, azimuth, bi)
         lap("shading")
         rack = a["rack"]
         unshaded = solar.grid_lookup(tilts, azimuths, tilt, azimuth)(pv_table)
@@ -962,7 +1019,7 @@ def plane_potential(buildings, grid: pd.DataFrame, weather: pd.DataFrame, metada
         lap("yields and capacity")
         if progress is not None:
             progress(done, n)
-    del shaders, crowns
+    del shade_of
     result = pd.DataFrame({
         "building_id": _ids_take(buildings["building_id"], building_index), "plane": out.pop("plane"),
         "roof_family": _str_take(FAMILIES, family[building_index]),

@@ -161,3 +161,24 @@ def test_a_place_s_tree_file_shades_its_roofs(tmp_path):
     assert (with_.shading_loss >= without.shading_loss - 1e-9).all()  # trees never add sun
     assert (with_.shading_loss > without.shading_loss + 1e-6).sum() > 0.2 * len(with_)
     assert with_.kwh_central.sum() < without.kwh_central.sum()
+
+
+def test_roof_irradiance_takes_a_tree_file(tmp_path):
+    """roof-irradiance shades through the same wiring as `run`: a row of tall trees along the square darkens roofs."""
+    buildings = FIXTURE / "buildings.shp"
+    frame = gpd.read_file(buildings).to_crs(27700)
+    x0, y0, x1, y1 = frame.total_bounds
+    xs = np.arange(x0, x1, 10.0)
+    trees = gpd.GeoDataFrame({"height": np.full(len(xs), 30.0)},
+                             geometry=gpd.points_from_xy(xs, np.full(len(xs), (y0 + y1) / 2)), crs=27700)
+    trees = trees[~trees.intersects(frame.union_all())]
+    trees.to_file(tmp_path / "trees.geojson")
+    outs = {}
+    for label, extra in (("without", []), ("with", ["--trees", str(tmp_path / "trees.geojson")])):
+        out = run_cli("roof-irradiance", "--buildings", str(buildings), "--weather", str(EPW), "--out",
+                      str(tmp_path / f"{label}.csv"), *extra, timeout=300)
+        assert out.returncode == 0, out.stderr[-1500:]
+        outs[label] = pd.read_csv(tmp_path / f"{label}.csv").set_index("building_id")
+    assert "trees" in out.stderr
+    darker = outs["with"].shading_loss_pct > outs["without"].shading_loss_pct + 0.01
+    assert darker.sum() > 5 and (outs["with"].shading_loss_pct >= outs["without"].shading_loss_pct - 1e-6).all()
