@@ -1074,10 +1074,14 @@ def _shade_chunk(idx) -> tuple:
     result["horizon_max_deg"] = horizon.max(axis=1).astype(np.float32)
     result["tree_loss"] = np.zeros(len(idx), np.float32)
     near_trees = nearby(trees) if trees is not None else np.empty(0, int)
-    if near_trees.size:
-        crowns = horizon_profiles(xy[idx], z[idx], trees, n_sectors=hist.n_sectors, radius_m=radius_m,
-                                  min_elevation_deg=min_elevation_deg, north_offset_deg=north_offset_deg,
-                                  candidates=near_trees, groups=groups, workers=1)
+    # Only planes below the tallest crown nearby can see one above them (the others keep tree_loss 0).
+    under = np.flatnonzero(z[idx] < trees.height_m[near_trees].max()) if near_trees.size else np.empty(0, int)
+    if under.size:
+        crowns = np.zeros_like(horizon)
+        crowns[under] = horizon_profiles(xy[idx][under], z[idx][under], trees, n_sectors=hist.n_sectors,
+                                         radius_m=radius_m, min_elevation_deg=min_elevation_deg,
+                                         north_offset_deg=north_offset_deg, candidates=near_trees,
+                                         groups=groups[under], workers=1)
         hit = np.flatnonzero((crowns > horizon).any(axis=1))
         if hit.size:
             solid = shaded_arrays(hist, np.maximum(horizon[hit], crowns[hit]), tilt[idx][hit], azimuth[idx][hit])
