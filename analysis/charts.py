@@ -702,6 +702,8 @@ _NEG = re.compile(r"(?<![\w.])-(?=\d)")
 
 
 def _fmt_cell(value, floatfmt: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"  # a missing number is a dash, never "NaN"
     text = floatfmt.format(value)
     if text.startswith("-") and set(re.sub(r"\D", "", text)) <= {"0"}:  # "-0.0" → "0.0": no negative zero
         text = text[1:]
@@ -732,15 +734,16 @@ def data_table(frame: pd.DataFrame, caption: str, max_rows: int = 20, floatfmt: 
     shown = frame.head(max_rows).copy()
     for col in shown.columns:  # counts of people, homes and buildings are whole numbers: "64,934", never "64,934.46"
         if pd.api.types.is_float_dtype(shown[col]) and COUNT_COLUMN.search(str(col)) and not UNIT_COLUMN.search(str(col)):
-            shown[col] = shown[col].map(lambda v: "n/a" if pd.isna(v) else _fmt_cell(round(float(v)), "{:,.0f}"))
+            shown[col] = shown[col].map(lambda v: "–" if pd.isna(v) else _fmt_cell(round(float(v)), "{:,.0f}"))
     if labels:
         shown = relabel(shown, values=[c for c in shown.columns if _is_text(shown[c])
                                        and shown[c].map(lambda v: isinstance(v, str) and v in LABELS).any()])
     shown = shown.copy()
     for col in [c for c in shown.columns if _is_text(shown[c])]:
         shown[col] = shown[col].map(_no_break)
+    shown = shown.map(lambda v: "–" if v is None else v)  # a missing value is a dash, never "None" or "NaN"
     table = currency.localise(shown.to_html(index=False, float_format=lambda v: _fmt_cell(v, floatfmt), border=0,
-                                            classes="table"))
+                                            classes="table", na_rep="–"))
     caption = currency.localise(caption)
     more = f"<p>Showing {len(shown)} of {len(frame)} rows.</p>" if len(frame) > max_rows else ""
     if not collapsed:

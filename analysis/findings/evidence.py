@@ -241,7 +241,7 @@ def battery_assumption(con) -> list[Finding]:
     extra = float(mb.real_value - mk.real_value)  # what the batteries add to the value created [£/yr]
     pays = sign_choice(extra, "they save more than they cost", "they cost more than they save",
                        "they about pay for themselves", BATTERY_VALUE_TOL)
-    net_word = more_or_less(mb.net_per_household, mk.net_per_household, words=THAN, abs_tol=MONEY_TOL / 10)
+    net_word = more_or_less(mb.net_per_household, mk.net_per_household, words=THAN, abs_tol=MONEY_TOL)
     names = " and ".join(f"*{n}*" for n in with_batteries)
     sentence = (f"The {names} framing{'s' if len(with_batteries) > 1 else ''} add home batteries to the market: "
                 f"{pct(take.value)} of owner-occupiers who install panels are **assumed** to add one "

@@ -141,8 +141,9 @@ def market(con) -> Finding:
     built = "little would be built" if _finite(share) and share < 0.5 else "much of what pays would be built"
     gains = sign_choice(v["net"], "households would gain", "households would lose", "households would gain", MONEY_TOL)
     amount = per_household(abs(v["net"]) if v["net"] < -MONEY_TOL else v["net"])
-    lead = (f"Left to the market, {built} and households would gain next to nothing"
-            if abs(v["net"]) < FEW_POUNDS else f"Left to the market, {built}")
+    lead = (f"Left to the market, {built} and households would gain about nothing" if abs(v["net"]) < MONEY_TOL
+            else f"Left to the market, {built} and households would gain only a few pounds a year"
+            if 0 < v["net"] < FEW_POUNDS else f"Left to the market, {built}")
     rng = f.ranges.get("net")
     sentence = (f"Owners investing for their own return would put up {num(v['installed_mwp'])} megawatts of panels, "
                 f"{pct(share)} of what is worth building on {place_name(con)}'s roofs, and {gains} {amount} a year "
