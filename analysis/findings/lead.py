@@ -26,6 +26,8 @@ from analysis.findings.queries import (CHAPTERS, ECONOMICS_TABLES, SCENARIOS, Fi
                                        assumption, income_column, owner_shares_by_decile, place_name)
 from analysis.findings.words import MONEY_TOL, SAME_REL, Unavailable, more_or_less, sign_choice
 
+#: The size of a typical home's rooftop system, to put a place's capacity in homes' terms [kWp].
+HOME_SYSTEM_KWP = 4.0
 #: A gain per household a year under this is "only about £N" in the lead [currency/household/yr].
 FEW_POUNDS = 5.0
 #: Words for whole numbers of tenths ("nine in ten").
@@ -98,10 +100,11 @@ def power(con) -> Finding:
             "more than": "The roofs could make more electricity than the homes use",
             "less than": f"The roofs could make {pct(v['share_of_domestic'])} of the electricity the homes use"}[word]
     place = place_name(con)
-    sentence = (f"Solar panels on {place}'s suitable roofs — {num(v['mwp'])} megawatts of them — could make about "
-                f"{num(v['gwh'])} gigawatt-hours of electricity a year, {word} the {num(v['domestic_elec_gwh'])} gigawatt-hours its "
-                f"households use at home ({pct(v['share_of_domestic'])}). How much of each roof can take panels is "
-                f"uncertain: from {num(lo_hi[0])} to {num(lo_hi[1])} gigawatt-hours.")
+    sentence = (f"Panels on {place}'s suitable roofs — as many as {num(round(v['mwp'] * 1000 / HOME_SYSTEM_KWP, -3))} "
+                f"home-sized systems of {num(HOME_SYSTEM_KWP)} kW — could make about {num(v['gwh'])} million units "
+                f"(kWh) of electricity a year, {word} the {num(v['domestic_elec_gwh'])} million its households use at "
+                f"home. How much of each roof can take panels is uncertain: from {num(lo_hi[0])} to {num(lo_hi[1])} "
+                f"million units.")
     return Finding("power", lead, sentence, CHAPTERS["pv"], values=v, ranges=f.ranges,
                    rule=f"'about as much as' within {pct(SAME_REL)} of the larger", sources=f.sources)
 
@@ -145,7 +148,8 @@ def market(con) -> Finding:
             else f"Left to the market, {built} and households would gain only a few pounds a year"
             if 0 < v["net"] < FEW_POUNDS else f"Left to the market, {built}")
     rng = f.ranges.get("net")
-    sentence = (f"Owners investing for their own return would put up {num(v['installed_mwp'])} megawatts of panels, "
+    sentence = (f"Owners investing for their own return would put up {num(v['installed_mwp'])} megawatts of panels "
+                f"(about {num(round(v['installed_mwp'] * 1000 / HOME_SYSTEM_KWP, -2))} home-sized systems), "
                 f"{pct(share)} of what is worth building on {place_name(con)}'s roofs, and {gains} {amount} a year "
                 f"each on average ({from_to(*rng) + ', ' if rng else ''}{_prices(con)}).")
     return Finding("market", lead, sentence, CHAPTERS["gains"], values=v, ranges=f.ranges,
@@ -169,7 +173,7 @@ def shared_ownership(con) -> Finding:
     ranges = {k: iv[:2] for k in keys if (iv := _interval(con, SCENARIOS[keys[k]], "net_per_household"))}
     place = place_name(con)
     better = [k for k in ("coop", "public") if more_or_less(net[k], net["market"], abs_tol=MONEY_TOL) == "more"]
-    lead = ("Council or community ownership would leave households more than the market"
+    lead = ("Council or community ownership would leave households more"
             if better else "Council or community ownership would not leave households more than the market")
     favoured = max(("coop", "public"), key=lambda k: net[k])
     if better and elsewhere[favoured] > max(households[favoured], 0):
@@ -178,20 +182,19 @@ def shared_ownership(con) -> Finding:
         lead += ", partly paid for by bill payers elsewhere"
     each = lambda k: (f"{per_household(net[k])} a year each"  # noqa: E731
                       + (f" ({from_to(*ranges[k])})" if k in ranges else ""))
-    sentence = (f"Take the roofs where panels are worth building — {num(row['market'].installed_mwp)} megawatts of "
-                f"them. Owned by a community co-operative, they would leave {place}'s households {each('coop')}; "
-                f"owned by the council, {each('public')}; left to owners investing for themselves, {each('market')}, "
-                f"at {_prices(con)}.")
+    rng = "; ".join(f"{from_to(*ranges[k])[5:]}" for k in ("coop", "public", "market") if k in ranges)
+    sentence = (f"On the {num(row['market'].installed_mwp)} megawatts of roofs where panels are worth building, a "
+                f"community co-operative would leave {place}'s "
+                f"households {per_household(net['coop'])} a year each, the council {per_household(net['public'])}, "
+                f"owners investing for themselves {per_household(net['market'])} ({_prices(con)}"
+                + (f"; ranges {rng}" if rng else "") + ").")
     low, high = min(elsewhere.values()), max(elsewhere.values())
     if low > 0:
         span = total(low) if total(low) == total(high) else f"{total(low)} to {total(high)}"
-        sentence += (f" Whoever owns them, bill payers in the rest of the country would pay {span} a year more: power "
-                     f"used where it is made skips the network charges and levies in the price of electricity, and "
-                     f"everyone else's bills make them up.")
+        sentence += (f" Whoever owns them, bill payers elsewhere would pay {span} a year more: power used where it "
+                     f"is made skips network charges and levies that other bills then cover.")
     if max(value.values()) < 0:
-        sentence += (f" Counted at what the power is worth to the whole system, the panels cost more than they save "
-                     f"({total(-max(value.values()))} to {total(-min(value.values()))} a year), before the "
-                     f"{total(float(row['public'].climate_value))} a year of emissions they avoid.")
+        sentence += " Counted at what the power is worth to the whole system, the panels cost more than they save."
     return Finding("shared_ownership", lead, sentence, CHAPTERS["gains"],
                    values={"mwp": float(row["market"].installed_mwp)} | {f"{k}_net": net[k] for k in keys}
                    | {f"{k}_households": households[k] for k in keys} | {f"{k}_elsewhere": elsewhere[k] for k in keys}
@@ -210,8 +213,8 @@ def charging(con) -> Finding:
     what = {"Community energy": "a co-operative on publicly owned networks",
             "Bringing Energy Home": "publicly owned networks", "Liberalised market": "today's market with batteries",
             "Green New Deal": "public networks and supply, with costs charged by income"}
-    sentence = (f"Of the four policy packages the book compares, {best} ({what.get(best, 'see the chapter')}) leaves "
-                f"households the most: {per_household(v[best])} a year each"
+    sentence = (f"Of four policy packages, {best} ({what.get(best, 'see the chapter')}) leaves households the most: "
+                f"{per_household(v[best])} a year each"
                 + (f" ({from_to(*ranges[best])}, {_prices(con)})." if best in ranges else f" ({_prices(con)}).")
                 )
     lead = f"Of four policy packages, {best} leaves households the most"
@@ -223,17 +226,14 @@ def charging(con) -> Finding:
         everyone = poorest is not None and poorest > reform["national"]
         lead = (f"Charging network costs by income would cost {'every ' + place + ' neighbourhood' if everyone else place + chr(39) + 's households'} "
                 f"more" + (", on an assumption not yet checked" if unverified else ""))
-        sentence += (f" The {gnd}, which charges network and policy costs by income, would cost {place}'s "
-                     f"households {gbp(-v[gnd])} a year each"
-                     + (f" ({from_to(*ranges[gnd])})" if gnd in ranges else "")
-                     + f": the rule moves costs onto places that earn more than the country's average, and "
-                     f"{place}'s households earn {gbp(reform['income'])} a year on average against an assumed "
-                     f"national {gbp(reform['national'])} ({reform['date']} pounds"
-                     + ("; an assumption not yet checked against a published figure" if unverified else "") + ")")
+        sentence += (f" The {gnd} charges network costs by income: it would cost {place}'s households "
+                     f"{gbp(-v[gnd])} a year each" + (f" ({from_to(*ranges[gnd])})" if gnd in ranges else "")
+                     + f", because they earn {gbp(reform['income'])} on average against an assumed national "
+                     f"{gbp(reform['national'])} ({reform['date']} pounds"
+                     + ("; not yet checked against a published figure" if unverified else "") + ")")
         if everyone:
-            sentence += (f". Even its poorest tenth of neighbourhoods ({gbp(poorest)}) is above that, so every "
-                         f"neighbourhood pays more")
-        sentence += "; bill payers elsewhere pay less."
+            sentence += f". Even the poorest tenth of neighbourhoods ({gbp(poorest)}) pays more"
+        sentence += "."
     return Finding("charging", lead, sentence, CHAPTERS["gains"], values=v | ({} if not reform else reform),
                    ranges=ranges, rule=f.rule.split(";")[0], sources=f.sources)
 
@@ -264,7 +264,7 @@ def heat(con) -> Finding:
     bill = more_or_less(v["ownership_bill_ratio"], 1.0, words=("more than", "less than", "about as much as"))
     verb = {"more than": "raise", "less than": "cut", "about as much as": "not cut"}[bill]
     lead = f"A council heat network would {verb} heating bills at today's prices"
-    fuel = ("Solar collectors would cost more than the gas they save, so it would run on gas boilers, and its"
+    fuel = ("Solar collectors would cost more than the gas they save, so it would burn gas, and its"
             if v.get("ownership_solar_heat_gwh", 0) < 0.05 else "Its")
     each = (f"about {gbp(abs(saving))} a year {'more' if saving < 0 else 'less'} for each household"
             if abs(saving) >= MONEY_TOL else "about the same for each household")
@@ -272,12 +272,11 @@ def heat(con) -> Finding:
     spread = ""
     if rng:
         lo, hi = sorted(rng)
-        spread = (f"; from {gbp(-lo)} more to {gbp(hi)} less, as the uncertain costs vary" if lo < 0 < hi else
+        spread = (f"; from {gbp(-lo)} more to {gbp(hi)} less" if lo < 0 < hi else
                   f"; from {gbp(-hi)} to {gbp(-lo)} more" if hi <= 0 else f"; from {gbp(lo)} to {gbp(hi)} less")
-    sentence = (f"A council-owned heat network could connect {num(v['ownership_households_connected'])} households in "
-                f"the parts of {place_name(con)} dense enough for one (they hold {pct(v['share_of_heat_in_zones'])} of "
-                f"its heat demand). {fuel} heat would cost {bill} gas: {each} ({_prices(con)}{spread})."
-                + (" A private energy company would build nowhere." if v.get("ownership_esco_areas_built", 1) == 0 else ""))
+    sentence = (f"A council-owned heat network could reach {num(v['ownership_households_connected'])} households in "
+                f"{place_name(con)}'s densest parts. {fuel} heat would cost {bill} gas: {each} ({_prices(con)}{spread})."
+                + (" A private company would build nowhere." if v.get("ownership_esco_areas_built", 1) == 0 else ""))
     return Finding("heat", lead, sentence, CHAPTERS["heat"], values=v, ranges=f.ranges,
                    rule=f"'raise'/'cut' when the heat bill differs from the gas bill by more than {pct(SAME_REL)}",
                    sources=f.sources)
