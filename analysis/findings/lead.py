@@ -23,7 +23,7 @@ from analysis.findings.formats import _finite, gbp, gbp_compact, num, pct
 from analysis.findings.key import (_charging_income, heat_and_district, policy_framings, pv_potential,
                                    roofs_and_homes, run_all, who_gains_market)
 from analysis.findings.queries import (CHAPTERS, ECONOMICS_TABLES, SCENARIOS, Finding, Pending, _interval, _summary,
-                                       assumption, income_column, owner_shares_by_decile, place_name)
+                                       assumption, income_column, owner_shares_by_decile, place_name, tables)
 from analysis.findings.words import MONEY_TOL, SAME_REL, Unavailable, more_or_less, sign_choice
 
 #: The size of a typical home's rooftop system, to put a place's capacity in homes' terms [kWp].
@@ -101,10 +101,10 @@ def power(con) -> Finding:
             "less than": f"The roofs could make {pct(v['share_of_domestic'])} of the electricity the homes use"}[word]
     place = place_name(con)
     sentence = (f"Panels on {place}'s suitable roofs — as many as {num(round(v['mwp'] * 1000 / HOME_SYSTEM_KWP, -3))} "
-                f"home-sized systems of {num(HOME_SYSTEM_KWP)} kW — could make about {num(v['gwh'])} million units "
-                f"(kWh) of electricity a year, {word} the {num(v['domestic_elec_gwh'])} million its households use at "
-                f"home. How much of each roof can take panels is uncertain: from {num(lo_hi[0])} to {num(lo_hi[1])} "
-                f"million units.")
+                f"home-sized systems of {num(HOME_SYSTEM_KWP)} kW — could make about {num(v['gwh'])} million "
+                f"kilowatt-hours (the units on an electricity bill) a year, {word} the {num(v['domestic_elec_gwh'])} "
+                f"million its households use at home. How much of each roof can take panels is uncertain: from "
+                f"{num(lo_hi[0])} to {num(lo_hi[1])} million.")
     return Finding("power", lead, sentence, CHAPTERS["pv"], values=v, ranges=f.ranges,
                    rule=f"'about as much as' within {pct(SAME_REL)} of the larger", sources=f.sources)
 
@@ -132,8 +132,8 @@ def roofs(con) -> Finding:
     lead = f"{in_ten(v['share_homes_not_owning_roof']).capitalize()} households live under a roof they do not own"
     return Finding("roofs", lead, sentence, CHAPTERS["ownership"], values=v, ranges=f.ranges,
                    sources=f.sources + ("areas",),
-                   basis="the homes are the census households of each neighbourhood, placed on its buildings by the "
-                         "model: which home is in which building is estimated")
+                   basis="who lives in which building is estimated by the model from census counts for each "
+                         "neighbourhood")
 
 
 def market(con) -> Finding:
@@ -148,8 +148,9 @@ def market(con) -> Finding:
             else f"Left to the market, {built} and households would gain only a few pounds a year"
             if 0 < v["net"] < FEW_POUNDS else f"Left to the market, {built}")
     rng = f.ranges.get("net")
-    sentence = (f"Owners investing for their own return would put up {num(v['installed_mwp'])} megawatts of panels "
-                f"(about {num(round(v['installed_mwp'] * 1000 / HOME_SYSTEM_KWP, -2))} home-sized systems), "
+    sentence = (f"Owners investing for their own return would put up about "
+                f"{num(round(v['installed_mwp'] * 1000 / HOME_SYSTEM_KWP, -2))} home-sized systems' worth of panels "
+                f"({num(v['installed_mwp'])} megawatts), "
                 f"{pct(share)} of what is worth building on {place_name(con)}'s roofs, and {gains} {amount} a year "
                 f"each on average ({from_to(*rng) + ', ' if rng else ''}{_prices(con)}).")
     return Finding("market", lead, sentence, CHAPTERS["gains"], values=v, ranges=f.ranges,
@@ -177,11 +178,9 @@ def shared_ownership(con) -> Finding:
             if better else "Council or community ownership would not leave households more than the market")
     favoured = max(("coop", "public"), key=lambda k: net[k])
     if better and elsewhere[favoured] > max(households[favoured], 0):
-        lead += ", but bill payers elsewhere would pay more than they gain"
+        lead += f", but bill payers elsewhere would pay more than {place}'s households gain"
     elif better and elsewhere[favoured] > 0.5 * max(households[favoured], 0):
         lead += ", partly paid for by bill payers elsewhere"
-    each = lambda k: (f"{per_household(net[k])} a year each"  # noqa: E731
-                      + (f" ({from_to(*ranges[k])})" if k in ranges else ""))
     rng = "; ".join(f"{from_to(*ranges[k])[5:]}" for k in ("coop", "public", "market") if k in ranges)
     sentence = (f"On the {num(row['market'].installed_mwp)} megawatts of roofs where panels are worth building, a "
                 f"community co-operative would leave {place}'s "
@@ -191,10 +190,12 @@ def shared_ownership(con) -> Finding:
     low, high = min(elsewhere.values()), max(elsewhere.values())
     if low > 0:
         span = total(low) if total(low) == total(high) else f"{total(low)} to {total(high)}"
-        sentence += (f" Whoever owns them, bill payers elsewhere would pay {span} a year more: power used where it "
-                     f"is made skips network charges and levies that other bills then cover.")
+        sentence += (f" Whoever owns them, bill payers elsewhere would pay {span} a year more: electricity used in "
+                     f"the building that makes it pays no share of the grid's costs and levies, so other bills pay more.")
+    climate = float(row["public"].climate_value)
     if max(value.values()) < 0:
-        sentence += " Counted at what the power is worth to the whole system, the panels cost more than they save."
+        sentence += (" The panels cost more than their electricity is worth to the country as a whole"
+                     + (", unless the carbon they save is counted." if min(value.values()) + climate > 0 else "."))
     return Finding("shared_ownership", lead, sentence, CHAPTERS["gains"],
                    values={"mwp": float(row["market"].installed_mwp)} | {f"{k}_net": net[k] for k in keys}
                    | {f"{k}_households": households[k] for k in keys} | {f"{k}_elsewhere": elsewhere[k] for k in keys}
@@ -213,10 +214,10 @@ def charging(con) -> Finding:
     what = {"Community energy": "a co-operative on publicly owned networks",
             "Bringing Energy Home": "publicly owned networks", "Liberalised market": "today's market with batteries",
             "Green New Deal": "public networks and supply, with costs charged by income"}
-    sentence = (f"Of four policy packages, {best} ({what.get(best, 'see the chapter')}) leaves households the most: "
-                f"{per_household(v[best])} a year each"
-                + (f" ({from_to(*ranges[best])}, {_prices(con)})." if best in ranges else f" ({_prices(con)}).")
-                )
+    best_text = (f"Of four policy packages the book compares, {best} ({what.get(best, 'see the chapter')}) leaves "
+                 f"households the most: {per_household(v[best])} a year each"
+                 + (f" ({from_to(*ranges[best])}, {_prices(con)})." if best in ranges else f" ({_prices(con)})."))
+    sentence = best_text
     lead = f"Of four policy packages, {best} leaves households the most"
     gnd, place = "Green New Deal", place_name(con)
     if reform and gnd in v and v[gnd] < -MONEY_TOL:
@@ -226,22 +227,29 @@ def charging(con) -> Finding:
         everyone = poorest is not None and poorest > reform["national"]
         lead = (f"Charging network costs by income would cost {'every ' + place + ' neighbourhood' if everyone else place + chr(39) + 's households'} "
                 f"more" + (", on an assumption not yet checked" if unverified else ""))
-        sentence += (f" The {gnd} charges network costs by income: it would cost {place}'s households "
+        sentence = (f"The {gnd} package would charge the costs of the grid by household income: it would cost "
+                     f"{place}'s households "
                      f"{gbp(-v[gnd])} a year each" + (f" ({from_to(*ranges[gnd])})" if gnd in ranges else "")
                      + f", because they earn {gbp(reform['income'])} on average against an assumed national "
                      f"{gbp(reform['national'])} ({reform['date']} pounds"
                      + ("; not yet checked against a published figure" if unverified else "") + ")")
         if everyone:
             sentence += f". Even the poorest tenth of neighbourhoods ({gbp(poorest)}) pays more"
-        sentence += "."
+        sentence += ". " + best_text
     return Finding("charging", lead, sentence, CHAPTERS["gains"], values=v | ({} if not reform else reform),
                    ranges=ranges, rule=f.rule.split(";")[0], sources=f.sources)
 
 
 def _poorest_tenth_income(con) -> float | None:
-    """Household-weighted mean income of the poorest tenth of neighbourhoods (None without incomes)."""
+    """Mean household income of the poorest tenth of neighbourhoods, as the who-gains chapter shows it
+    (``scenario_decile``), else from the areas (None without incomes)."""
     from analysis.inequality import deciles
 
+    if "scenario_decile" in tables(con):
+        row = con.execute("SELECT income_mean FROM scenario_decile WHERE decile = 1 AND income_mean IS NOT NULL "
+                          "LIMIT 1").fetchone()
+        if row is not None:
+            return float(row[0])
     column = income_column(con)
     if column is None:
         return None
@@ -276,8 +284,8 @@ def heat(con) -> Finding:
                   f"; from {gbp(-hi)} to {gbp(-lo)} more" if hi <= 0 else f"; from {gbp(lo)} to {gbp(hi)} less")
     sentence = (f"A council-owned heat network could reach {num(v['ownership_households_connected'])} households in "
                 f"{place_name(con)}'s densest parts. {fuel} heat would cost {bill} gas: {each} ({_prices(con)}{spread})."
-                + (" A private company would build nowhere." if v.get("ownership_esco_areas_built", 1) == 0 else ""))
-    return Finding("heat", lead, sentence, CHAPTERS["heat"], values=v, ranges=f.ranges,
+                + (" A private heat company would not build one anywhere." if v.get("ownership_esco_areas_built", 1) == 0 else ""))
+    return Finding("heat", lead, sentence, CHAPTERS["gains"], values=v, ranges=f.ranges,
                    rule=f"'raise'/'cut' when the heat bill differs from the gas bill by more than {pct(SAME_REL)}",
                    sources=f.sources)
 
