@@ -89,6 +89,14 @@ def wider_gaps(con) -> list[Finding]:
                         f"**reverses** under {name}: {gap_side(row.top_minus_bottom)} "
                         f"({gbp_auto(row.top_minus_bottom)} a year per household, richest minus poorest), where under "
                         f"the market {gap_side(m.top_minus_bottom)} ({gbp_auto(m.top_minus_bottom)}).")
+            if key == "equal_coop":
+                try:  # the co-op's tilt to the poorest comes from an assumption: say which
+                    fund = assumption(con, "ownership_models", "community_fund_targeting")
+                    sentence += (f" The co-operative's side of this rests on an **assumption**: {pct(fund.value)} of its "
+                                 f"community fund is spent on the poorest three tenths ({pct(fund.low)} to "
+                                 f"{pct(fund.high)} over the draws).")
+                except Unavailable:
+                    pass
             lead = "A gap that reverses"
         else:
             sentence = (f"With the same roofs built, the gap between the richest and the poorest tenth of households is "
