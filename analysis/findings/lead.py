@@ -62,6 +62,11 @@ def _prices(con) -> str:
     return f"{month} prices" if month else "today's prices"
 
 
+def home_systems(mwp: float, nearest: int) -> str:
+    """A capacity as a count of home-sized systems (:data:`HOME_SYSTEM_KWP`), rounded to ``nearest``: "94,000"."""
+    return num(round(mwp * 1000 / HOME_SYSTEM_KWP / nearest) * nearest)
+
+
 def per_household(value: float) -> str:
     """A gain per household a year in words: "about nothing", "only about £3", "£27"."""
     if not _finite(value) or abs(value) < MONEY_TOL:
@@ -100,7 +105,7 @@ def power(con) -> Finding:
             "more than": "The roofs could make more electricity than the homes use",
             "less than": f"The roofs could make {pct(v['share_of_domestic'])} of the electricity the homes use"}[word]
     place = place_name(con)
-    sentence = (f"Panels on {place}'s suitable roofs — as many as {num(round(v['mwp'] * 1000 / HOME_SYSTEM_KWP, -3))} "
+    sentence = (f"Panels on {place}'s suitable roofs — as many as {home_systems(v['mwp'], 1000)} "
                 f"home-sized systems of {num(HOME_SYSTEM_KWP)} kW — could make about {num(v['gwh'])} million "
                 f"kilowatt-hours (the units on an electricity bill) a year, {word} the {num(v['domestic_elec_gwh'])} "
                 f"million its households use at home. How much of each roof can take panels is uncertain: from "
@@ -149,7 +154,7 @@ def market(con) -> Finding:
             if 0 < v["net"] < FEW_POUNDS else f"Left to the market, {built}")
     rng = f.ranges.get("net")
     sentence = (f"Owners investing for their own return would put up about "
-                f"{num(round(v['installed_mwp'] * 1000 / HOME_SYSTEM_KWP, -2))} home-sized systems' worth of panels "
+                f"{home_systems(v['installed_mwp'], 100)} home-sized systems' worth of panels "
                 f"({num(v['installed_mwp'])} megawatts), "
                 f"{pct(share)} of what is worth building on {place_name(con)}'s roofs, and {gains} {amount} a year "
                 f"each on average ({from_to(*rng) + ', ' if rng else ''}{_prices(con)}).")
