@@ -44,7 +44,7 @@ def setup():
     from analysis.economics.views import month_words
 
     when = month_words(info.price_date)
-    charts.use_source(f"Source: this book's model, {info.name}" + (f"; {when} prices" if when else ""))
+    charts.use_source(f"Source: this book's model, {info.name}", f"{when} prices" if when else "")
     glue_place(con, info)
     return con
 

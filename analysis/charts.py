@@ -279,16 +279,29 @@ def wrap(text, width: int = TITLE_CHARS):
 _source = {"text": ""}
 
 
-def use_source(text: str) -> None:
+#: Words in a chart title that say it shows money (its source line then carries the price date).
+MONEY_WORDS = re.compile(r"[£€$¥]|\b(prices?|bills?|costs?|gains?|pays?|money|income|million a year|a year each)\b",
+                         re.IGNORECASE)
+
+
+def use_source(text: str, prices: str = "") -> None:
     """The source line every result chart of this page carries under its title from now on
-    (:func:`analysis.book.setup` sets "Source: this book's model, <place>, <month> prices")."""
-    _source["text"] = str(text or "")
+    (:func:`analysis.book.setup` sets "Source: this book's model, <place>"); ``prices`` ("July 2026
+    prices") is added only to charts whose title shows money (:data:`MONEY_WORDS`)."""
+    _source["text"], _source["prices"] = str(text or ""), str(prices or "")
+
+
+def source_line(title: str) -> str:
+    """The page's source line for a chart with this ``title`` (the price date only where it shows money)."""
+    base, prices = _source.get("text", ""), _source.get("prices", "")
+    shows_money = MONEY_WORDS.search(str(title)) and prices not in str(title)  # a title with the date needs no repeat
+    return base + (f"; {prices}" if base and prices and shows_money else "")
 
 
 def chart_title(text: str, subtitle: str | None = None, width: int = TITLE_CHARS) -> alt.TitleParams:
     """A chart title that wraps instead of clipping (``alt.Chart(..., title=charts.chart_title(...))``);
-    without a ``subtitle``, the page's source line (:func:`use_source`)."""
-    subtitle = subtitle if subtitle is not None else _source["text"]
+    without a ``subtitle``, the page's source line (:func:`use_source`, :func:`source_line`)."""
+    subtitle = subtitle if subtitle is not None else source_line(text)
     kwargs = {"subtitle": wrap(subtitle, width + 10)} if subtitle else {}
     return alt.TitleParams(text=wrap(text, width), **kwargs)
 

@@ -121,3 +121,16 @@ def test_map_rings_wind_the_way_d3_expects():
                                                (-0.05, "{:.0%}", "\u22125%"), (0.38, "{:,.2f}", "0.38")])
 def test_table_cells_keep_the_minus_of_small_negatives_and_drop_negative_zero(value, fmt, shown):
     assert charts._fmt_cell(value, fmt) == shown
+
+
+def test_source_line_carries_the_price_date_only_under_money_titles():
+    from analysis import charts
+
+    charts.use_source("Source: this book's model, Camden", "July 2026 prices")
+    try:
+        assert charts.source_line("Who gains and who pays (£ million a year)").endswith("; July 2026 prices")
+        assert charts.source_line("Heat bills a year by owner").endswith("July 2026 prices")
+        assert charts.source_line("Gains (£ a year, July 2026 prices)").count("July 2026") == 0  # said in the title
+        assert charts.source_line("Rooftop PV lost to neighbours' shade, GWh/yr") == "Source: this book's model, Camden"
+    finally:
+        charts.use_source("")
