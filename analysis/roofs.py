@@ -996,7 +996,7 @@ def plane_potential(buildings, grid: pd.DataFrame, weather: pd.DataFrame, metada
         ok = (cap["module_m2"] >= p_central["min_array_module_m2"]) & (unshaded / best >= p_central["min_relative_yield"])
         unshaded_kwp = np.where(ok, cap["module_m2"] * p_central["module_density_kwp_per_m2"], 0.0)
         # Without trees (buildings' shade only), central case: what the trees take, suitability included.
-        tree_loss = np.asarray(shade["tree_loss"], dtype=float) * np.ones(len(bi))
+        tree_loss = np.asarray(shade["tree_loss"], dtype=float)
         no_tree = np.where(tree_loss < 1, specific / np.maximum(1 - tree_loss, 1e-9), unshaded)
         ok_nt = (cap["module_m2"] >= p_central["min_array_module_m2"]) & (no_tree / best >= p_central["min_relative_yield"])
         no_tree_kwp = np.where(ok_nt, cap["module_m2"] * p_central["module_density_kwp_per_m2"], 0.0)

@@ -15,7 +15,8 @@ FIXTURE = PROJECT_ROOT / "tests" / "data" / "fitzrovia_heights"
 EPW = PROJECT_ROOT / "data" / "weather" / "GBR_London.Gatwick.037760_IWEC.epw"
 
 
-def place(folder, with_context):
+def place(folder, with_context=False, **extra):
+    """The Fitzrovia square as a place (``extra`` keys added to its config, e.g. ``trees``)."""
     folder.mkdir()
     for f in FIXTURE.iterdir():
         shutil.copy(f, folder / f.name)
@@ -25,7 +26,7 @@ def place(folder, with_context):
            "areas": {"file": "area.geojson", "id": "area_id"},
            "buildings": {"source": "file", "file": "buildings.shp", **({"context_file": "context.gpkg"}
                                                                        if with_context else {})},
-           "weather": str(EPW)}
+           "weather": str(EPW), **extra}
     (folder / "place.yml").write_text(yaml.safe_dump(raw))
     return folder / "place.yml"
 

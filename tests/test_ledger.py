@@ -95,3 +95,22 @@ def test_money_views_add_up(camden_store):
         assert len(views.ranking_table(con, 5)) == 5
     finally:
         con.close()
+
+
+def test_largest_outside_parties_match_the_party_table(camden_store):
+    """The intro's 'other outside parties': gaining parties only, largest first, ranges over the scenarios."""
+    import duckdb
+
+    from analysis.economics import views as V
+
+    con = duckdb.connect(str(camden_store), read_only=True)
+    names = ["coop@worthwhile_roofs", "public@worthwhile_roofs"]
+    top = V.largest_outside_parties(con, names)
+    raw = con.execute("SELECT scenario, party, sum(amount_per_year) a FROM scenario_parties WHERE lands_on = 'outside' "
+                      "GROUP BY 1, 2").df()
+    con.close()
+    assert 1 <= len(top) <= 3 and "bill_payers_elsewhere" not in top.index
+    assert list(top["max"]) == sorted(top["max"], reverse=True) and (top["max"] > 0).all()
+    first = top.index[0]
+    mine = raw[(raw.party == first) & raw.scenario.isin(names)].a
+    assert top.loc[first, "min"] == pytest.approx(mine.min()) and top.loc[first, "max"] == pytest.approx(mine.max())

@@ -1,7 +1,6 @@
 """Trees as shading obstacles: crowns from points, rows and woods, seasonal transmissivity, the blend of a
 tree horizon with the buildings' one, the OSM extract's trees in the Camden run, and a place's own tree file."""
 
-import shutil
 
 import duckdb
 import geopandas as gpd
@@ -9,13 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-import yaml
 
 from analysis import config, shading
 from analysis.errors import InputError
 from analysis.ingest import trees as T
 from conftest import ROOT
 from tests.cli_runner import run_cli
+from tests.test_context import place as fitzrovia_place
 
 PARAMS = {"tree_height_m": 10.0, "crown_diameter_m": 8.0, "wood_height_m": 15.0, "transmissivity_leaf_on": 0.03,
           "transmissivity_leaf_off": 0.5, "leaf_on_first_day": 97, "leaf_on_last_day": 300}
@@ -132,11 +131,8 @@ def test_a_place_s_tree_file_shades_its_roofs(tmp_path):
     stores = {}
     for with_trees in (False, True):
         folder = tmp_path / f"p{int(with_trees)}"
-        folder.mkdir()
-        for f in FIXTURE.iterdir():
-            shutil.copy(f, folder / f.name)
-        area = shapely.box(529200, 181600, 529600, 182000)
-        gpd.GeoDataFrame({"area_id": ["square"]}, geometry=[area], crs=27700).to_file(folder / "area.geojson")
+        config = fitzrovia_place(folder, trees=({"file": "trees.geojson", "columns": {"height": "HEIGHT_M"}}
+                                                if with_trees else {"source": "none"}))
         # A street tree every 12 m on a grid over the square, 25 m tall: some stand beside roofs.
         xs, ys = np.meshgrid(np.arange(529210, 529600, 12.0), np.arange(181610, 182000, 12.0))
         pts = gpd.GeoSeries(gpd.points_from_xy(xs.ravel(), ys.ravel()), crs=27700)
@@ -144,14 +140,8 @@ def test_a_place_s_tree_file_shades_its_roofs(tmp_path):
         free = ~pts.intersects(buildings.buffer(1.0).union_all())
         kept = pts[free].to_numpy()
         gpd.GeoDataFrame({"HEIGHT_M": np.full(len(kept), 25.0)}, geometry=kept, crs=27700).to_file(folder / "trees.geojson")
-        raw_cfg = {"name": "Fitzrovia square", "crs": "EPSG:27700", "currency": "GBP",
-                   "areas": {"file": "area.geojson", "id": "area_id"},
-                   "buildings": {"source": "file", "file": "buildings.shp"}, "weather": str(EPW),
-                   "trees": ({"file": "trees.geojson", "columns": {"height": "HEIGHT_M"}} if with_trees
-                             else {"source": "none"})}
-        (folder / "place.yml").write_text(yaml.safe_dump(raw_cfg))
         db = tmp_path / f"{int(with_trees)}.duckdb"
-        out = run_cli("run", "--place", str(folder / "place.yml"), "--db", str(db), "--quiet", timeout=300)
+        out = run_cli("run", "--place", str(config), "--db", str(db), "--quiet", timeout=300)
         assert out.returncode == 0, out.stderr[-2000:]
         con = duckdb.connect(str(db), read_only=True)
         stores[with_trees] = con.execute("SELECT building_id, kwh_central, shading_loss FROM building_potential "

@@ -144,6 +144,22 @@ def heat_bills(con) -> pd.DataFrame:
 HEADLINE_GROUPS = ("Households here", "Public purses", "Bill payers elsewhere", "Other outside parties")
 
 
+def largest_outside_parties(con, names, top: int = 3) -> pd.DataFrame:
+    """The outside parties (bill payers elsewhere apart) that gain most in the scenarios ``names``.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``party``: ``min`` and ``max`` of its money over the scenarios [currency/yr],
+        largest ``max`` first; only parties that gain, at most ``top`` of them.
+    """
+    p = con.execute(f"SELECT scenario, party, sum(amount_per_year) AS amount FROM {T.SCENARIO_PARTIES} "
+                    "WHERE lands_on = 'outside' AND party <> 'bill_payers_elsewhere' GROUP BY 1, 2").df()
+    ranked = p[p["scenario"].isin(list(names))].groupby("party")["amount"].agg(["min", "max"])
+    ranked = ranked.sort_values("max", ascending=False).head(top)
+    return ranked[ranked["max"] > 0]
+
+
 def who_gains_who_pays(con, names) -> pd.DataFrame:
     """Long frame (scenario, group, amount) of each scenario's money by :data:`HEADLINE_GROUPS` [currency/yr]."""
     p = con.execute(f"SELECT scenario, party, lands_on, sum(amount_per_year) AS amount FROM {T.SCENARIO_PARTIES} "

@@ -511,7 +511,7 @@ def policy_framings(con) -> Finding:
                    basis="" if ranges else "no parameter draws in this store: central values only")
 
 
-def _charging_income(con, framing: str = "Green New Deal") -> dict | None:
+def charging_income(con, framing: str = "Green New Deal") -> dict | None:
     """What a framing's charging rule costs the place and the income comparison it rests on:
     ``reform`` (its charging rule alone, per household a year), ``income`` (the place's
     household-weighted mean income), ``national`` with ``low``/``high`` and ``date`` (the assumed
@@ -541,7 +541,7 @@ def _charging_rule_words(con, framings: pd.DataFrame) -> str:
     if "recovery_reform_per_household" not in framings or not (framings["recovery_reform_per_household"]
                                                                  < -MONEY_TOL).any():
         return ""
-    c = _charging_income(con, framings["recovery_reform_per_household"].idxmin())
+    c = charging_income(con, framings["recovery_reform_per_household"].idxmin())
     if c is None:
         return ""
     place = place_name(con) or "the place"

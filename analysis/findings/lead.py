@@ -20,10 +20,10 @@ from __future__ import annotations
 from typing import Callable
 
 from analysis.findings.formats import _finite, gbp, gbp_compact, num, pct
-from analysis.findings.key import (_charging_income, heat_and_district, policy_framings, pv_potential,
+from analysis.findings.key import (charging_income, heat_and_district, policy_framings, pv_potential,
                                    roofs_and_homes, run_all, who_gains_market)
 from analysis.findings.queries import (CHAPTERS, ECONOMICS_TABLES, SCENARIOS, Finding, Pending, _interval, _summary,
-                                       assumption, income_column, owner_shares_by_decile, place_name, tables)
+                                       assumption, owner_shares_by_decile, place_name, poorest_tenth_income)
 from analysis.findings.words import MONEY_TOL, SAME_REL, Unavailable, more_or_less, sign_choice
 
 #: The size of a typical home's rooftop system, to put a place's capacity in homes' terms [kWp].
@@ -215,7 +215,7 @@ def charging(con) -> Finding:
     f = policy_framings(con)
     v, ranges = f.values, f.ranges
     best = v["best"]
-    reform = _charging_income(con)
+    reform = charging_income(con)
     what = {"Community energy": "a co-operative on publicly owned networks",
             "Bringing Energy Home": "publicly owned networks", "Liberalised market": "today's market with batteries",
             "Green New Deal": "public networks and supply, with costs charged by income"}
@@ -228,7 +228,7 @@ def charging(con) -> Finding:
     if reform and gnd in v and v[gnd] < -MONEY_TOL:
         national = assumption(con, "tariffs", "national_mean_income")
         unverified = "UNVERIFIED" in str(national.source).upper()
-        poorest = _poorest_tenth_income(con)
+        poorest = poorest_tenth_income(con)
         everyone = poorest is not None and poorest > reform["national"]
         lead = (f"Charging network costs by income would cost {'every ' + place + ' neighbourhood' if everyone else place + chr(39) + 's households'} "
                 f"more" + (", on an assumption not yet checked" if unverified else ""))
@@ -243,28 +243,6 @@ def charging(con) -> Finding:
         sentence += ". " + best_text
     return Finding("charging", lead, sentence, CHAPTERS["gains"], values=v | ({} if not reform else reform),
                    ranges=ranges, rule=f.rule.split(";")[0], sources=f.sources)
-
-
-def _poorest_tenth_income(con) -> float | None:
-    """Mean household income of the poorest tenth of neighbourhoods, as the who-gains chapter shows it
-    (``scenario_decile``), else from the areas (None without incomes)."""
-    from analysis.inequality import deciles
-
-    if "scenario_decile" in tables(con):
-        row = con.execute("SELECT income_mean FROM scenario_decile WHERE decile = 1 AND income_mean IS NOT NULL "
-                          "LIMIT 1").fetchone()
-        if row is not None:
-            return float(row[0])
-    column = income_column(con)
-    if column is None:
-        return None
-    a = con.execute(f"SELECT households, {column} AS income FROM areas WHERE households > 0 "
-                    f"AND {column} IS NOT NULL").df()
-    if len(a) < 10:
-        return None
-    d = deciles(a["income"].to_numpy(float), a["households"].to_numpy(float))
-    low = a[d == 1]
-    return float((low["income"] * low["households"]).sum() / low["households"].sum())
 
 
 def heat(con) -> Finding:

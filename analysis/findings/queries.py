@@ -194,3 +194,25 @@ def owner_shares_by_decile(con) -> pd.DataFrame:
     capacity = con.execute("""SELECT b.area_id, b.roof_owner, sum(p.kwp_central) AS kwp FROM buildings b
                               JOIN building_potential p USING (building_id) GROUP BY 1, 2""").df()
     return capacity_share_by_income_decile(capacity, areas)
+
+
+def poorest_tenth_income(con) -> float | None:
+    """Mean household income of the poorest tenth of neighbourhoods, as the who-gains chapter shows it
+    (``scenario_decile``), else from the areas (None without incomes)."""
+    from analysis.inequality import deciles
+
+    if "scenario_decile" in tables(con):
+        row = con.execute("SELECT income_mean FROM scenario_decile WHERE decile = 1 AND income_mean IS NOT NULL "
+                          "LIMIT 1").fetchone()
+        if row is not None:
+            return float(row[0])
+    column = income_column(con)
+    if column is None:
+        return None
+    a = con.execute(f"SELECT households, {column} AS income FROM areas WHERE households > 0 "
+                    f"AND {column} IS NOT NULL").df()
+    if len(a) < 10:
+        return None
+    d = deciles(a["income"].to_numpy(float), a["households"].to_numpy(float))
+    low = a[d == 1]
+    return float((low["income"] * low["households"]).sum() / low["households"].sum())
