@@ -312,8 +312,13 @@ def load_buildings(cfg, areas: gpd.GeoDataFrame, log: QualityLog,
                    "every area are left out (the extract covers a margin around the place)")
         frame = checks.check_buildings(frame, areas, log, path)
         frame = constraints_mod.apply_layers(frame, cfg.raw.get("constraints"), cfg.resolve, cfg.crs, log)
-        if "presume_listed_before_year" in a.groups.get("constraints", {}):
-            frame = constraints_mod.presume_listed(frame, a.get("constraints", "presume_listed_before_year"), log)
+        presume = presume_listed_year(cfg)
+        if presume:
+            frame = constraints_mod.presume_listed(frame, presume, log)
+        elif "presume_listed_before_year" in a.groups.get("constraints", {}):
+            log.record("constraints", "presumed listed", records=0,
+                       note="England's listing presumption not applied: the place is not on the British National Grid "
+                            "(set assumptions: {constraints: {presume_listed_before_year: 1850}} to apply it)")
         use = attributes.classify_use(frame, log)
         frame[use.columns] = use
         storeys = attributes.impute_levels(frame, frame["use_group"], a.get("buildings", "storey_height_m"), log,
@@ -432,12 +437,31 @@ def _real_buildings_cached(cfg, areas, log: QualityLog, progress=None):
                                             "ingest/tags.py", "ingest/checks.py", "ingest/areas.py",
                                             "ingest/constraints.py"),
                        function=inspect.getsource(load_buildings) + inspect.getsource(_context_buildings)
-                       + inspect.getsource(_given_context) + inspect.getsource(_as_context))
+                       + inspect.getsource(_given_context) + inspect.getsource(_as_context)
+                       + inspect.getsource(presume_listed_year))
     frame, context, added, rows = cache.cached("place-buildings", key, compute)
     for column, values in added.items():
         areas[column] = values
     _replay(log, rows)
     return frame, context
+
+
+#: The CRS of places in Great Britain, where England's listing presumption applies by default.
+BRITISH_GRID = "EPSG:27700"
+
+
+def presume_listed_year(cfg) -> float:
+    """Last construction year presumed listed (``constraints.presume_listed_before_year``), or 0.
+
+    The presumption follows England's principles of selection, so by default it applies only to places
+    on the British National Grid; a place elsewhere applies it by setting the assumption itself.
+    """
+    if "presume_listed_before_year" not in cfg.assumptions.groups.get("constraints", {}):
+        return 0.0
+    own = ((cfg.raw.get("assumptions") or {}).get("constraints") or {}).get("presume_listed_before_year")
+    if own is None and str(cfg.crs).upper() != BRITISH_GRID:
+        return 0.0
+    return float(cfg.assumptions.get("constraints", "presume_listed_before_year"))
 
 
 def tree_source(cfg) -> tuple[str, object]:

@@ -85,3 +85,13 @@ def test_camden_s_british_museum_is_presumed_listed(camden_store):
                       "roof_planes p USING (building_id) WHERE b.name = 'British Museum' GROUP BY 1").fetchone()
     con.close()
     assert row[0] == "listed" and row[1] == 0 and row[2] > 500  # no central potential; kept 'with consent'
+
+
+def test_the_listing_presumption_applies_on_the_british_grid_or_when_a_place_asks():
+    from analysis import config
+    from analysis.pipeline import presume_listed_year
+
+    camden = config.load_place("camden")
+    assert presume_listed_year(camden) == 1850
+    helsinki = config.load_place(str(config.PROJECT_ROOT / "tests" / "data" / "helsinki" / "place.yml"))
+    assert helsinki.crs.upper() != "EPSG:27700" and presume_listed_year(helsinki) == 0
