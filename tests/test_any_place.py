@@ -329,3 +329,25 @@ def test_neutral_income_name_and_the_old_one_with_a_note(tmp_path):
         loaded = load_place(cfg)
         assert any("income_mean_gbp is now income_mean" in w for w in loaded.assumptions.warnings) == noted
         assert read_areas(loaded)["income_mean_gbp"].tolist() == [52000.0]  # the store's column, either way
+
+
+@pytest.mark.slow
+def test_a_place_without_incomes_gets_every_plain_finding_in_its_currency(helsinki):
+    """The lead needs no incomes for the market finding (its richest-poorest gap does), and shows no range that
+    is one amount, no pounds and no England-only listing presumption."""
+    from analysis import currency, findings, store
+
+    con = store.connect(helsinki[1], read_only=True)
+    try:
+        currency.use(store.place_info(con, fallback_crs="unknown").currency)
+        lead, pending = findings.lead_findings(con)
+        presumed = con.execute("SELECT coalesce(sum(derived), 0) FROM data_quality WHERE step = 'constraints' "
+                               "AND field = 'presumed listed'").fetchone()[0]
+    finally:
+        currency.use("GBP")
+        con.close()
+    assert "market" in {f.key for f in lead}, [p.reason for p in pending]
+    text = " ".join(f.lead + " " + f.sentence for f in lead)
+    assert "€" in text and "£" not in text and "€0 to €0" not in text
+    assert not re.search(r"(?<![\d.,])1 megawatts", text)  # a capacity under 10 MW keeps its decimal
+    assert presumed == 0

@@ -154,3 +154,7 @@ def test_london_context_figures_are_dated_and_sourced():
     assert gla["source"].str.len().min() > 20 and gla["date"].str.match(r"^\d{4}-\d{2}$").all()
     assert gla["url"].str.startswith("https://").all()
     assert context.region_figures("atlantis").empty  # a region without figures gets none, not an error
+
+
+def test_in_ten_at_the_top():
+    assert L.in_ten(2399 / 2400) == "almost all" and L.in_ten(1.0) == "all" and L.in_ten(0.97) == "nearly all"

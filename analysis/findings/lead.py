@@ -19,9 +19,9 @@ from __future__ import annotations
 
 from typing import Callable
 
-from analysis.findings.formats import _finite, gbp, gbp_compact, num, pct
+from analysis.findings.formats import _finite, gbp, gbp_compact, mwp, num, pct
 from analysis.findings.key import (charging_income, heat_and_district, policy_framings, pv_potential,
-                                   roofs_and_homes, run_all, who_gains_market)
+                                   roofs_and_homes, run_all)
 from analysis.findings.queries import (CHAPTERS, ECONOMICS_TABLES, SCENARIOS, Finding, Pending, _interval, _summary,
                                        assumption, owner_shares_by_decile, place_name, poorest_tenth_income)
 from analysis.findings.words import MONEY_TOL, SAME_REL, Unavailable, more_or_less, sign_choice
@@ -44,8 +44,8 @@ def in_ten(share: float) -> str:
     whole = int(round(tenths))
     if whole == 0:
         return "none" if tenths == 0 else "fewer than one in ten"
-    if whole == 10 and tenths < 9.85:
-        return "nearly all"
+    if whole == 10:
+        return "all" if tenths >= 10 else "nearly all" if tenths < 9.85 else "almost all"
     word = f"{_TENTHS[whole]} in ten"
     if tenths - whole < -0.15:
         return "nearly " + word
@@ -143,8 +143,13 @@ def roofs(con) -> Finding:
 
 def market(con) -> Finding:
     """What owners investing for their own return would build, and what households would get from it."""
-    f = who_gains_market(con)
-    v = f.values
+    # Read here, not through who_gains_market: its richest-poorest gap needs incomes, this finding does not.
+    s = _summary(con, ["market", "equal_market"])
+    own, cap = s.loc[SCENARIOS["market"]], s.loc[SCENARIOS["equal_market"]]
+    iv = _interval(con, SCENARIOS["market"], "net_per_household")
+    v = {"installed_mwp": float(own.installed_mwp), "possible_mwp": float(cap.installed_mwp),
+         "net": float(own.net_per_household)}
+    ranges = {"net": (min(iv[:2]), max(iv[:2]))} if iv and all(_finite(x) for x in iv[:2]) else {}
     share = v["installed_mwp"] / v["possible_mwp"] if v["possible_mwp"] > 0 else float("nan")
     built = "little would be built" if _finite(share) and share < 0.5 else "much of what pays would be built"
     gains = sign_choice(v["net"], "households would gain", "households would lose", "households would gain", MONEY_TOL)
@@ -152,16 +157,17 @@ def market(con) -> Finding:
     lead = (f"Left to the market, {built} and households would gain about nothing" if abs(v["net"]) < MONEY_TOL
             else f"Left to the market, {built} and households would gain only a few pounds a year"
             if 0 < v["net"] < FEW_POUNDS else f"Left to the market, {built}")
-    rng = f.ranges.get("net")
+    rng = ranges.get("net")
     sentence = (f"Owners investing for their own return would put up about "
                 f"{home_systems(v['installed_mwp'], 100)} home-sized systems' worth of panels "
-                f"({num(v['installed_mwp'])} megawatts), "
-                f"{pct(share)} of what is worth building on {place_name(con)}'s roofs, and {gains} {amount} a year "
-                f"each on average ({from_to(*rng) + ', ' if rng else ''}{_prices(con)}).")
-    return Finding("market", lead, sentence, CHAPTERS["gains"], values=v, ranges=f.ranges,
+                f"({mwp(v['installed_mwp'])} megawatts), "
+                f"{pct(share)} of what is worth building on {place_name(con)}'s roofs, and {gains} {amount}"
+                f"{'' if amount == 'about nothing' else ' a year each on average'} "
+                f"({from_to(*rng) + ', ' if rng else ''}{_prices(con)}).")
+    return Finding("market", lead, sentence, CHAPTERS["gains"], values=v, ranges=ranges,
                    rule=f"'about nothing' under {gbp(MONEY_TOL)} a household a year; 'only about' under "
                         f"{gbp(FEW_POUNDS)}; 'little would be built' under half of what is worth building",
-                   sources=f.sources)
+                   sources=(ECONOMICS_TABLES["summary"], ECONOMICS_TABLES["robustness"]))
 
 
 def shared_ownership(con) -> Finding:
@@ -186,7 +192,8 @@ def shared_ownership(con) -> Finding:
         lead += f", but bill payers elsewhere would pay more than {place}'s households gain"
     elif better and elsewhere[favoured] > 0.5 * max(households[favoured], 0):
         lead += ", partly paid for by bill payers elsewhere"
-    rng = "; ".join(f"{from_to(*ranges[k])[5:]}" for k in ("coop", "public", "market") if k in ranges)
+    rng = "; ".join(f"{from_to(*ranges[k])[5:]}" for k in ("coop", "public", "market")
+                    if k in ranges and gbp(ranges[k][0]) != gbp(ranges[k][1]))
     sentence = (f"On the {num(row['market'].installed_mwp)} megawatts of roofs where panels are worth building, a "
                 f"community co-operative would leave {place}'s "
                 f"households {per_household(net['coop'])} a year each, the council {per_household(net['public'])}, "
@@ -222,7 +229,8 @@ def charging(con) -> Finding:
     best_text = (f"Of four policy packages the book compares, {best} ({what.get(best, 'see the chapter')}) leaves "
                  f"households the most: {per_household(v[best])} a year each"
                  + (f" ({from_to(*ranges[best])}, {_prices(con)})." if best in ranges else f" ({_prices(con)})."))
-    sentence = best_text
+    sentence = (f"{best} ({what.get(best, 'see the chapter')}): {per_household(v[best])} a year each"
+                + (f" ({from_to(*ranges[best])}, {_prices(con)})." if best in ranges else f" ({_prices(con)})."))
     lead = f"Of four policy packages, {best} leaves households the most"
     gnd, place = "Green New Deal", place_name(con)
     if reform and gnd in v and v[gnd] < -MONEY_TOL:
