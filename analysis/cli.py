@@ -205,8 +205,7 @@ def _cmd_run(args) -> int:
     with store.writer_lock(db):  # a second run on this store is refused now, not at the end
         before = store.last_run_id(db)
         try:
-            result = pipeline.run(args.place, db, quiet=args.quiet, replace=args.replace, force=args.force,
-                                  price_date=args.price_date)
+            result = pipeline.run(cfg, db, quiet=args.quiet, replace=args.replace, force=args.force)
             for note in [*cfg.assumptions.warnings]:
                 print(f"note: {note}", file=sys.stderr)
             table = pipeline.summary_table(result.db_path)

@@ -721,8 +721,9 @@ def run(place=None, db_path=None, quiet: bool = False, fail_after: str | None = 
 
     Parameters
     ----------
-    place : str or path, optional
-        Embedded place name or config path (default: Camden).
+    place : str, path or analysis.config.PlaceConfig, optional
+        Embedded place name or config path (default: Camden), or a place already loaded (with its
+        prices: ``price_date`` is then not used).
     db_path : path, optional
         Store file (default ``build/<place>.duckdb``).
     quiet : bool
@@ -745,7 +746,7 @@ def run(place=None, db_path=None, quiet: bool = False, fail_after: str | None = 
     RunResult
     """
     started = dt.datetime.now()
-    cfg = config_mod.load_place(place, price_date)
+    cfg = place if isinstance(place, config_mod.PlaceConfig) else config_mod.load_place(place, price_date)
     db_path = db_path or store.default_db_path(cfg.slug)
     options = {"with_heat": with_heat, "with_ownership": with_ownership}
     store.check_store_for_place(db_path, cfg.name, replace)  # before minutes of work, not at the end

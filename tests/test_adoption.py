@@ -144,3 +144,15 @@ def test_uptake_terms_rebuild_the_markets_installs():
     share = np.array([0.1, 0.2, 0.05])
     terms = metrics.uptake_terms(units, share, groups, elasticity=1.0)
     assert adoption.expected_installs(terms, 1.0, 1.0, 1.0) == pytest.approx([10 * 0.1 + 5 * 0.2, 4 * 0.05])
+
+
+def test_average_ranks_equal_scipy_rankdata_with_ties():
+    from scipy.stats import rankdata
+
+    from analysis.adoption import average_ranks
+
+    rng = np.random.default_rng(3)
+    for size in (0, 1, 2, 7, 40):
+        x = rng.integers(0, 4, size=size).astype(float)
+        np.testing.assert_allclose(average_ranks(x), rankdata(x))
+    np.testing.assert_allclose(average_ranks([3.0, 1.0, 2.0]), [3.0, 1.0, 2.0])

@@ -117,6 +117,41 @@ def test_building_energy_homes_by_typology_offices_by_tm46():
     assert (e["heat_kwh_low"] < e["heat_kwh_central"]).all() and (e["heat_kwh_central"] < e["heat_kwh_high"]).all()
 
 
+def test_homes_take_their_census_type_floor_where_the_census_counts_them():
+    """Area A counts 2 detached and 2 terraced houses and 10 flats: a house there has the mean of the
+    two forms' floors, a flat the flat floor, whatever the outline × storeys; area B has no counts by
+    type, so its homes keep outline × storeys × heated_floor_factor. Low and high follow the floor ranges."""
+    import pandas as pd
+
+    from analysis.config import load_assumptions
+    from analysis.heat import building_energy
+    from analysis.heat.demand import census_floor_per_home
+
+    a = load_assumptions()
+    floor = {k: a.get("heat", f"dwelling_floor_{k}_m2") for k in ("detached", "semi", "terraced", "flat")}
+    b = pd.DataFrame({"building_id": ["h", "f", "x"], "area_id": ["A", "A", "B"], "footprint_m2": [80.0, 300.0, 80.0],
+                      "levels": [3.0, 6.0, 3.0], "use_class": ["domestic"] * 3, "use_category": [""] * 3,
+                      "dwellings": [1, 10, 1], "dwelling_type": ["house", "purpose_built_flat", "house"],
+                      "residential_floor_m2": [240.0, 1800.0, 240.0], "age_band": ["pre-1919"] * 3,
+                      "age_source": ["observed"] * 3})
+    areas = pd.DataFrame({"area_id": ["A", "B"], "elec_kwh": [1e6, 1e6], "elec_meters": [300.0, 300.0],
+                          "dwellings_detached": [2.0, None], "dwellings_terraced": [2.0, None],
+                          "dwellings_purpose_built_flat": [10.0, None]})
+    per_house, per_flat = census_floor_per_home(areas, {f"dwelling_floor_{k}_m2": v for k, v in floor.items()})
+    assert per_house[0] == pytest.approx((2 * floor["detached"] + 2 * floor["terraced"]) / 4)
+    assert per_flat[0] == floor["flat"] and np.isnan(per_house[1]) and np.isnan(per_flat[1])
+    e = building_energy(b, areas, a).set_index("building_id")
+    assert e.loc["h", "heated_floor_m2"] == pytest.approx(per_house[0])
+    assert e.loc["f", "heated_floor_m2"] == pytest.approx(10 * floor["flat"])
+    assert e.loc["x", "heated_floor_m2"] == pytest.approx(240 * a.get("heat", "heated_floor_factor"))
+    assert e.loc["h", "heat_kwh_domestic"] == pytest.approx(per_house[0] * (190 + 20))  # typology: house, pre-1919
+    # What outline × storeys would have given, kept for the validation's comparison.
+    assert e.loc["h", "heat_kwh_domestic_map_floor"] == pytest.approx(240 * a.get("heat", "heated_floor_factor") * 210)
+    assert e.loc["x", "heat_kwh_domestic_map_floor"] == pytest.approx(e.loc["x", "heat_kwh_domestic"])
+    low = a.get("heat", "dwelling_floor_flat_m2", "low") / floor["flat"]
+    assert e.loc["f", "heat_kwh_low"] < e.loc["f", "heat_kwh_central"] * low * 1.0001
+
+
 def test_metered_fit_by_hand():
     """Modelled 10 % above observed everywhere: bias +10 %, correlation 1; three areas needed; bad rows left out."""
     from analysis.heat.demand import metered_fit

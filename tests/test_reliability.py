@@ -961,6 +961,9 @@ def test_duplicate_yaml_keys_are_refused(tmp_path):
     nested.write_text("name: x\nareas: {file: a.shp, id: A, id: B}\n")
     with pytest.raises(InputError, match=r"line 2: invalid YAML \(duplicate key 'id'"):
         config.read_yaml(nested)
+    # The packaged assumption files are read with libyaml; duplicate keys are refused there too.
+    with pytest.raises(InputError, match=r"line 2: invalid YAML \(duplicate key 'id'"):
+        config.read_yaml(nested, packaged=True)
     out = cli("run", "--place", str(path), timeout=60)
     assert out.returncode == 1 and "duplicate key 'weather'" in one_line_error(out)
 

@@ -361,7 +361,7 @@ def building_heat_tables(buildings, planes, areas, grid, cfg, log=None) -> tuple
 PLACE_HEAT_COLUMNS = {
     "building_heat": ["cell_x", "cell_y", "heat_kwh_central", "space_heat_kwh", "dhw_kwh", "heated_floor_m2",
                       "nondomestic_floor_m2", "heat_kwh_low", "heat_kwh_high", "heat_kwh_domestic",
-                      "heat_kwh_nondomestic", "elec_kwh_nondomestic", "age_assumed"],
+                      "heat_kwh_nondomestic", "elec_kwh_nondomestic", "age_assumed", "heat_kwh_domestic_map_floor"],
     "roof_scenarios": ["collector_m2_max", "heat_kwh_heat_only", "pv_kwh_pv_only", "heat_kwh_pv_only",
                        "pv_kwh_heat_only", "pv_kwh_split", "heat_kwh_split", "heat_m2_heat_only"],
 }
@@ -527,6 +527,8 @@ def area_heat_table(areas: pd.DataFrame, bheat: pd.DataFrame, b_area: np.ndarray
     share = np.where(np.isfinite(share), np.minimum(1.0, share), 1.0)  # as SQL least(1.0, NULL) = 1.0
     out["gas_share_of_dwellings"] = share
     out["modelled_gas_heat_kwh"] = out["heat_kwh_domestic"] * share
+    # Homes' floor from outline × storeys instead of the census (for the validation's comparison).
+    out["modelled_gas_heat_kwh_map_floor"] = per_area(bheat["heat_kwh_domestic_map_floor"].to_numpy()) * share
     return pd.DataFrame(out)
 
 
