@@ -8,8 +8,9 @@ buildings, or area statistics):
 * **Use** (:func:`classify_use`): ``domestic``, ``mixed`` (shops or offices below, possibly homes
   above), ``non_domestic``, ``ancillary`` (garages, sheds, canopies: roofs but no homes or heat)
   or ``unknown`` (OSM's ``building=yes`` with no other clue). Explicit ``building`` values are
-  observed; ``building:use``, ``amenity``/``shop``/``office`` on the footprint, shops and
-  amenities mapped inside it and the ``landuse`` polygon around it give derived uses. Unknown
+  observed; ``building:use``, ``amenity``/``shop``/``office`` on the footprint, a name that says
+  what the building is (``St Mary's Church``, ``Kentish Town Fire Station``: :func:`name_category`),
+  shops and amenities mapped inside it and the ``landuse`` polygon around it give derived uses. Unknown
   buildings are resolved by :mod:`analysis.homes`, which gives census households to residential
   floor area and leaves the rest non-domestic (imputed).
 * **Storeys** (:func:`impute_levels`): where neither ``building:levels`` nor ``height`` was
@@ -72,6 +73,48 @@ CATEGORY = {
     **dict.fromkeys(["train_station", "transportation", "station", "bus_station", "subway_entrance"], "transport"),
     **dict.fromkeys(["parking", "car_park", "parking_garage", "multi-storey"], "car_park"),
 }
+#: Words in an untagged building's ``name`` that say what it is used for (English names; a phrase is
+#: matched before its last word, so a "fire station" is public, not transport). A name that also
+#: says it holds homes (:data:`HOME_NAME_WORDS`) keeps the building a home candidate.
+NAME_CATEGORY = {
+    **dict.fromkeys(["fire station", "police station", "ambulance station", "town hall", "magistrates",
+                     "courthouse"], "public"),
+    **dict.fromkeys(["health centre", "medical centre", "clinic", "surgery"], "clinic"),
+    **dict.fromkeys(["care home", "care centre", "nursing home"], "residential_care"),
+    **dict.fromkeys(["community centre", "children's centre", "childrens centre", "arts centre", "museum", "library",
+                     "gallery", "theatre", "cinema"], "cultural"),
+    **dict.fromkeys(["leisure centre", "sports centre"], "leisure"),
+    **dict.fromkeys(["chapel", "church", "cathedral", "mosque", "synagogue", "temple", "gurdwara"], "worship"),
+    **dict.fromkeys(["school", "nursery"], "school"),
+    **dict.fromkeys(["college", "university", "institute"], "university"),
+    **dict.fromkeys(["hospital"], "hospital"),
+    **dict.fromkeys(["hotel", "hostel"], "hotel"),
+    **dict.fromkeys(["station"], "transport"),
+}
+HOME_NAME_WORDS = ("flats", "apartments", "house", "houses", "court", "mansions", "lodge", "cottage", "cottages",
+                   "residence", "residences", "homes", "estate", "terrace", "villas")
+
+
+def name_category(names) -> np.ndarray:
+    """Benchmark category a building's name gives (:data:`NAME_CATEGORY`), '' where none.
+
+    Whole words, case-insensitive; names are matched once per distinct name."""
+    import re
+
+    codes, values = pd.factorize(pd.Series(names, dtype="object").fillna("").astype(str), use_na_sentinel=False)
+    home = re.compile(r"\b(" + "|".join(HOME_NAME_WORDS) + r")\b")
+    phrases = sorted(NAME_CATEGORY, key=lambda w: -len(w))
+    use = re.compile(r"\b(" + "|".join(re.escape(w) for w in phrases) + r")\b")
+
+    def one(name: str) -> str:
+        lowered = name.lower().replace("\u2019", "'")
+        found = use.search(lowered)
+        return "" if found is None or home.search(lowered) else NAME_CATEGORY[found.group(1)]
+
+    per_name = np.array([one(v) for v in values], dtype=object)
+    return per_name[codes] if len(per_name) else np.array([], dtype=object)
+
+
 #: Ground-floor uses that, in a town centre, usually have homes above (mixed use).
 STREET_LEVEL = {"office", "retail", "food_retail", "restaurant", "pub", "clinic"}
 #: Landuse values that say what an untagged building is.
@@ -175,6 +218,12 @@ def classify_use(buildings: pd.DataFrame, log: QualityLog | None = None) -> pd.D
     use_class[attraction], group[attraction], category[attraction] = "non_domestic", "non_domestic", "other"
     source[attraction] = DERIVED
     unknown = use_class == "unknown"
+    # building=yes whose name says what it is (a church, a school, a fire station), unless a tag says homes.
+    by_name = name_category(buildings["name"]) if "name" in buildings else np.full(n, "", dtype=object)
+    named = unknown & (by_name != "") & ~side_dom
+    use_class[named], group[named], category[named] = "non_domestic", "non_domestic", by_name[named]
+    source[named] = DERIVED
+    unknown = use_class == "unknown"
     # building=yes with a use tag or shops inside: homes (building:use=apartments), a street-level
     # business with possible homes above (mixed), or a non-domestic building (school, church, …).
     to_dom = unknown & side_dom
@@ -220,7 +269,8 @@ def classify_use(buildings: pd.DataFrame, log: QualityLog | None = None) -> pd.D
             ~np.isin(tag, list(UNKNOWN)) & ~explicit_dom & ~explicit_anc & ~explicit_nd)),
             parsed=int(counts.get(OBSERVED, 0)), derived=int(counts.get(DERIVED, 0)),
             note=f"{int(np.sum(use_class == 'unknown'))} untagged buildings (building=yes, no other clue) "
-                 f"resolved by the homes allocation")
+                 f"resolved by the homes allocation; {int(named.sum())} untagged buildings non-domestic by their "
+                 f"name (a church, a school, a fire station…)")
     return out
 
 

@@ -196,6 +196,26 @@ def test_fill_respects_room_and_never_goes_negative():
     assert out.tolist() == [2, 0, 8]
 
 
+def test_a_building_named_for_its_use_is_not_filled_with_homes():
+    """Camden Ambulance Station (building=yes) had held 302 social flats, churches and schools a few
+    each. A name that says what the building is makes it non-domestic, unless it also says homes
+    ("Church House", "Hospital Court") or a tag says apartments."""
+    frame = _buildings([("A", "yes", 40, 5, {"name": "Camden Ambulance Station", "poi_count": 1}),
+                        ("A", "yes", 40, 5, {"name": "Danish Church"}),
+                        ("A", "yes", 40, 5, {"name": "Harmood Children\u2019s Centre"}),
+                        ("A", "yes", 40, 5, {"name": "Church House"}),
+                        ("A", "yes", 40, 5, {"name": "Sarum Hall School", "building_use": "apartments"}),
+                        ("A", "yes", 40, 5, {"name": "Centre Point Tower"}),
+                        ("A", "apartments", 40, 5, {"name": "Old School"}),
+                        ("A", "yes", 40, 5, {"name": None})])
+    assert list(frame["use_category"][:3]) == ["public", "worship", "cultural"]
+    assert (frame["use_class"][:3] == "non_domestic").all() and (frame["use_source"][:3] == "derived").all()
+    assert frame["use_class"].iloc[3] == "unknown" and frame["use_class"].iloc[4] == "domestic"
+    assert list(frame["use_class"][5:]) == ["unknown", "domestic", "unknown"]
+    placed = homes.allocate_homes(frame, _areas(A={"blocks": 40}), load_assumptions().level("homes"))
+    assert placed["dwellings"].iloc[:3].sum() == 0 and placed["dwellings"].sum() == 40
+
+
 def test_a_visitor_attraction_is_never_a_block_of_homes():
     """Freemasons' Hall (building=yes, tourism=yes, shops nearby) was filled with 60 social flats."""
     frame = _buildings([("A", "yes", 40, 5, {"tourism": "yes", "poi_count": 2}),
