@@ -636,8 +636,34 @@ def compute_planes(buildings: gpd.GeoDataFrame, grid: pd.DataFrame, weather, met
                                  trees=trees)
 
 
+ROWS_REFERENCE = "Rows of panels, pvlib infinite rows (London weather)"
+
+
+def rows_of_panels_validation(project_root=config_mod.PROJECT_ROOT) -> list[dict]:
+    """Validation rows of the shading method against pvlib's infinite rows (:func:`shading.rows_of_panels`),
+    on the London typical year shipped in ``data/weather``; one "not run" row without it."""
+    path = project_root / "data" / "weather" / "GBR_London.Gatwick.037760_IWEC.epw"
+    if not path.is_file():
+        return [dict(reference=ROWS_REFERENCE, model="horizon and sun-path histogram",
+                     metric=f"not run: {path.name} missing", reference_value=np.nan, model_value=np.nan,
+                     tolerance_pct=np.nan)]
+    weather, meta = read_weather(path)
+    hist = shading.sun_path_histogram(weather, meta, tilts=np.unique([c[0] for c in shading.ROW_CASES]),
+                                      azimuths=np.array([170.0, 180.0, 190.0]))
+    rows = []
+    for tilt, gcr, x, tolerance in shading.ROW_CASES:
+        case = shading.rows_of_panels(weather, meta, hist, tilt, gcr, x)
+        rows.append(dict(reference=ROWS_REFERENCE,
+                         model=f"horizon and sun-path histogram: tilt {tilt:.0f}°, rows {gcr:.0%} covered, "
+                               f"{x:.0%} up the panel, masked below {case['masking_angle_deg']:.0f}°",
+                         metric="plane-of-array [kWh/m²]", reference_value=case["reference_kwh_per_m2"],
+                         model_value=case["model_kwh_per_m2"], tolerance_pct=tolerance))
+    return rows
+
+
 def validation_table(project_root=config_mod.PROJECT_ROOT) -> pd.DataFrame:
-    """Model vs NREL PVWatts 8760 exports (annual AC, POA, worst month), for the book's appendix."""
+    """Model vs NREL PVWatts 8760 exports (annual AC, POA, worst month) and the shading method vs pvlib's
+    infinite rows (:func:`rows_of_panels_validation`), for the book's appendix."""
     rows = []
     for mount, label in (("roof", "roofmount"), ("rack", "rackmount")):
         path = project_root / "data" / "validation" / f"pvwatts_8760_{label}.csv"
@@ -664,6 +690,7 @@ def validation_table(project_root=config_mod.PROJECT_ROOT) -> pd.DataFrame:
                 dict(reference=f"PVWatts v5 Golden CO, {mount} mount", model=f"pvlib chain, {model} cell temp.",
                      metric="worst month, |error| [%]", reference_value=0.0, model_value=month_err, tolerance_pct=3.0),
             ]
+    rows += rows_of_panels_validation(project_root)
     table = pd.DataFrame(rows)
     ratio = table["model_value"] / table["reference_value"].replace(0, np.nan) - 1
     table["difference_pct"] = np.where(table["reference_value"] == 0, table["model_value"], ratio * 100)
@@ -1096,8 +1123,9 @@ def _compute(cfg, areas, source: BuildingSource, writer, weather, meta, grid, hi
 
     validation = cache.cached("validation", cache.key_of(
         files={p.name: config_mod.file_sha256(p) for p in sorted((config_mod.PROJECT_ROOT / "data" / "validation").glob("*.csv"))},
-        code=cache.code_hash("solar.py", "ingest/weather.py"),
-        function=inspect.getsource(validation_table)), validation_table)  # not every edit of this module
+        code=cache.code_hash("solar.py", "ingest/weather.py", "shading.py"),
+        function=inspect.getsource(validation_table) + inspect.getsource(rows_of_panels_validation)),
+        validation_table)  # not every edit of this module
     progress.step("validation", len(validation), "checks")
 
     area_cols = [c for c in areas.columns if c != "geometry"]
