@@ -583,7 +583,7 @@ class ConstraintSchema(_Strict):
     """A layer of planning constraints on roofs (see :mod:`analysis.ingest.constraints`)."""
 
     file: Name
-    kind: Literal["listed", "glazed", "conservation_area"]
+    kind: Literal["listed", "glazed", "conservation_area", "street"]
     source: Name | None = None
 
 
@@ -675,7 +675,7 @@ EXAMPLES = {
     "observed_adoption": "observed_adoption: {file: installations.csv, id: LSOA11CD, count: installations}",
     "prices": "prices: {file: prices.csv, period: 2026-07}",
     "constraints": "constraints: [{file: listed_buildings.geojson, kind: listed, source: \"Historic England NHLE\"}]",
-    "constraints[].kind": "kind: listed   (or glazed, conservation_area)",
+    "constraints[].kind": "kind: listed   (or glazed, conservation_area, street)",
     "constraints[].file": "file: conservation_areas.gpkg",
     "existing_pv": "existing_pv: {file: installations.csv, source: \"MCS register 2024\"}",
     "existing_pv.file": "file: installations.csv   (building_id or lat and lon, kwp[, year])",

@@ -311,7 +311,9 @@ def load_buildings(cfg, areas: gpd.GeoDataFrame, log: QualityLog,
                    dropped=frame.attrs.get("outside", 0), note="buildings whose representative point lies outside "
                    "every area are left out (the extract covers a margin around the place)")
         frame = checks.check_buildings(frame, areas, log, path)
-        frame = constraints_mod.apply_layers(frame, cfg.raw.get("constraints"), cfg.resolve, cfg.crs, log)
+        frame = constraints_mod.apply_layers(frame, cfg.raw.get("constraints"), cfg.resolve, cfg.crs, log,
+                                             osm_extract=path if str(path).endswith(".pbf") else None,
+                                             street_reach_m=a.get("constraints", "street_reach_m"))
         presume = presume_listed_year(cfg)
         if presume:
             frame = constraints_mod.presume_listed(frame, presume, log)
@@ -602,16 +604,30 @@ POTENTIAL_COLUMNS = [f"{q}_{lv}" for q in ("kwp", "kwh") for lv in LEVELS] + ["u
                                                                               "no_tree_kwh_central"]
 
 
-def constrained_planes(buildings: pd.DataFrame, planes: pd.DataFrame) -> pd.DataFrame:
-    """Roof planes with no potential on listed and glazed roofs (:mod:`analysis.ingest.constraints`);
-    a listed roof's central potential is kept as ``consent_kwp`` / ``consent_kwh`` (what listed
-    building consent could add)."""
+def constrained_planes(buildings: pd.DataFrame, planes: pd.DataFrame, north_offset_deg: float = 0.0,
+                       half_angle_deg: float = 60.0) -> pd.DataFrame:
+    """Roof planes with no potential on listed and glazed roofs and on street-facing pitched slopes in
+    conservation areas (:mod:`analysis.ingest.constraints`); their central potential, except on glass,
+    is kept as ``consent_kwp`` / ``consent_kwh`` (what consent could add). ``street_facing`` marks every
+    pitched slope that faces the street its building fronts (``street_bearing_deg``, grid bearing;
+    ``north_offset_deg`` turns it true), in a conservation area or not."""
     out = planes.copy()
     out["consent_kwp"], out["consent_kwh"] = 0.0, 0.0
-    if "roof_constraint" not in buildings or not len(out):
+    out["street_facing"] = False
+    if not len(out):
         return out
-    kind = buildings["roof_constraint"].fillna("").astype(str).to_numpy()[out["building_row"].to_numpy()]
-    listed, blocked = kind == "listed", np.isin(kind, ["listed", "glazed"])
+    row = out["building_row"].to_numpy()
+    if "street_bearing_deg" in buildings:
+        bearing = buildings["street_bearing_deg"].to_numpy(dtype=float)[row] - north_offset_deg
+        out["street_facing"] = constraints_mod.street_facing(out["azimuth_deg"], out["tilt_deg"], out["is_flat"],
+                                                             bearing, half_angle_deg)
+    if "roof_constraint" not in buildings:
+        return out
+    kind = buildings["roof_constraint"].fillna("").astype(str).to_numpy()[row]
+    conservation = (buildings["conservation_area"].fillna(False).to_numpy(dtype=bool)[row]
+                    if "conservation_area" in buildings else np.zeros(len(out), bool))
+    front = conservation & out["street_facing"].to_numpy() & (kind == "")
+    listed, blocked = (kind == "listed") | front, np.isin(kind, ["listed", "glazed"]) | front
     out.loc[listed, "consent_kwp"] = out.loc[listed, "kwp_central"]
     out.loc[listed, "consent_kwh"] = out.loc[listed, "kwh_central"]
     for column in [c for c in POTENTIAL_COLUMNS if c in out]:
@@ -1055,7 +1071,8 @@ def _compute(cfg, areas, source: BuildingSource, writer, weather, meta, grid, hi
         progress.lap("buildings, homes and owners")
         planes = compute_planes(buildings, grid, weather, meta, cfg, log, context, progress, histogram, north,
                                 trees=source.trees_near(buildings, whole))
-        planes = constrained_planes(buildings, planes)
+        planes = constrained_planes(buildings, planes, north,
+                                    cfg.assumptions.get("constraints", "street_facing_half_angle_deg"))
         assumed = np.ones(len(buildings), dtype=bool)  # no roof plane: nothing known about the roof
         assumed[planes["building_row"].to_numpy()] = planes["roof_shape_assumed"].to_numpy(dtype=bool)
         buildings["roof_shape_assumed"] = assumed

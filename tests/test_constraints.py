@@ -1,4 +1,5 @@
-"""Planning constraints on roofs: listed and glazed roofs carry no central potential; conservation areas are flagged."""
+"""Planning constraints on roofs: listed and glazed roofs carry no central potential, nor street-facing slopes in
+conservation areas."""
 
 import geopandas as gpd
 import numpy as np
@@ -95,3 +96,59 @@ def test_the_listing_presumption_applies_on_the_british_grid_or_when_a_place_ask
     assert presume_listed_year(camden) == 1850
     helsinki = config.load_place(str(config.PROJECT_ROOT / "tests" / "data" / "helsinki" / "place.yml"))
     assert helsinki.crs.upper() != "EPSG:27700" and presume_listed_year(helsinki) == 0
+
+
+def test_street_bearing_points_to_the_nearest_road_within_reach():
+    houses = np.array([shapely.box(0, 0, 10, 10), shapely.box(0, 100, 10, 110), shapely.box(200, 0, 210, 10)])
+    roads = np.array([shapely.LineString([(-50, 25), (60, 25)]),  # 15 m north of the first house
+                      shapely.LineString([(160, -100), (160, 100)])])  # 40 m west of the third
+    bearing = constraints.street_bearing(houses, roads, 30.0)
+    assert bearing[0] == pytest.approx(0.0) and np.isnan(bearing[1]) and np.isnan(bearing[2])
+    assert constraints.street_bearing(houses, roads, 50.0)[2] == pytest.approx(270.0)
+    assert np.isnan(constraints.street_bearing(houses, np.array([], dtype=object), 30.0)).all()
+
+
+def test_street_facing_slopes_are_pitched_and_turned_to_the_road():
+    facing = constraints.street_facing([0.0, 180.0, 50.0, 70.0, 180.0, 0.0], [35, 35, 35, 35, 10, 35],
+                                       [False, False, False, False, True, False], [0, 0, 0, 0, 0, np.nan], 60.0)
+    assert facing.tolist() == [True, False, True, False, False, False]
+
+
+def test_street_facing_slopes_in_a_conservation_area_keep_their_potential_only_with_consent(tmp_path):
+    """A gabled house with its road to the north: in a conservation area its north slope (facing the road)
+    carries nothing in the central case and is kept as "with consent"; its south slope keeps its
+    potential. Outside, both keep it; the north slope is still marked street-facing."""
+    buildings = pd.DataFrame({"roof_constraint": ["", ""], "conservation_area": [True, False],
+                              "street_bearing_deg": [2.0, 2.0]})  # grid bearing; true north 2° east of grid north
+    planes = pd.DataFrame({"building_row": [0, 0, 1, 1], "suitable": [True] * 4, "azimuth_deg": [0.0, 180.0] * 2,
+                           "tilt_deg": [35.0] * 4, "is_flat": [False] * 4,
+                           **{c: [10.0, 20.0, 30.0, 40.0] for c in pipeline.POTENTIAL_COLUMNS}})
+    out = pipeline.constrained_planes(buildings, planes, north_offset_deg=2.0, half_angle_deg=60.0)
+    assert out["street_facing"].tolist() == [True, False, True, False]
+    assert out["kwp_central"].tolist() == [0.0, 20.0, 30.0, 40.0]
+    assert out["consent_kwp"].tolist() == [10.0, 0.0, 0.0, 0.0]
+    assert out["suitable"].tolist() == [False, True, True, True]
+
+
+def test_a_street_layer_gives_the_roads(tmp_path):
+    roads = gpd.GeoDataFrame({"name": ["High St"]}, geometry=[shapely.LineString([(-20, 30), (200, 30)])], crs=CRS)
+    roads.to_file(tmp_path / "roads.gpkg")
+    out = constraints.apply_layers(row_of_three(), [{"file": "roads.gpkg", "kind": "street"}],
+                                   lambda name: tmp_path / name, CRS, street_reach_m=30.0)
+    np.testing.assert_allclose(out["street_bearing_deg"], [0.0, 0.0, 0.0], atol=1e-9)
+    gpd.GeoDataFrame(geometry=[shapely.Point(0, 0)], crs=CRS).to_file(tmp_path / "points.gpkg")
+    with pytest.raises(InputError, match="a street layer holds lines"):
+        constraints.apply_layers(row_of_three(), [{"file": "points.gpkg", "kind": "street"}],
+                                 lambda name: tmp_path / name, CRS)
+    none = constraints.apply_layers(row_of_three(), [], lambda name: tmp_path / name, CRS)
+    assert none["street_bearing_deg"].isna().all()
+
+
+def test_camden_roads_come_from_the_extract(camden_store):
+    from test_pipeline import q
+
+    planes = q(camden_store, """SELECT count(*) FILTER (WHERE street_facing) AS facing,
+        count(*) FILTER (WHERE street_facing AND is_flat) AS flat FROM roof_planes""").iloc[0]
+    quality = q(camden_store, "SELECT derived, records FROM data_quality WHERE step = 'constraints' AND field = 'street'")
+    assert planes["facing"] > 1000 and planes["flat"] == 0
+    assert quality["derived"].iloc[0] > 0.8 * quality["records"].iloc[0]  # most buildings front a road

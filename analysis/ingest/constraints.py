@@ -16,9 +16,16 @@ Part 14; Planning (Listed Buildings and Conservation Areas) Act 1990):
 * **listed** — panels need listed building consent, generally refused on principal roof slopes:
   no potential in the central case; the potential is kept as *with consent* (reported apart);
 * **glazed** — glass roofs and train sheds carry no panels;
-* **conservation area** — roof panels remain permitted development (except on a wall facing a
-  highway), so the potential is kept; the flag is counted, because an Article 4 direction can
-  remove the right street by street.
+* **conservation area** — permitted development keeps roof panels (Part 14, Class A, forbids only a
+  wall fronting a highway), but Article 4 directions, common in London's conservation areas,
+  remove the right on roof slopes fronting a highway, and design guidance resists panels seen
+  from the street. The central case follows that cautious reading: a pitched slope that faces a
+  street (:func:`street_facing`) carries no potential, kept as *with consent*; flat roofs (panels
+  behind the parapet) and rear slopes keep theirs.
+
+Which way a slope faces the street comes from the nearest road (:data:`FRONTING_HIGHWAYS`) within
+``street_reach_m`` of the outline: OSM highways of the buildings extract, or a place's layer of
+kind ``street`` (lines).
 """
 
 from __future__ import annotations
@@ -33,11 +40,87 @@ import shapely
 from analysis.errors import InputError
 from analysis.quality import QualityLog
 
-KINDS = ("listed", "glazed", "conservation_area")
+KINDS = ("listed", "glazed", "conservation_area", "street")
+#: OSM ``highway`` classes a building fronts. Service roads, footways, paths and tracks run behind
+#: buildings as often as before them, so they do not count.
+FRONTING_HIGHWAYS = ("motorway", "trunk", "primary", "secondary", "tertiary", "unclassified", "residential",
+                     "living_street", "pedestrian", "motorway_link", "trunk_link", "primary_link", "secondary_link",
+                     "tertiary_link")
 
 
-def read_layer(path, crs: str) -> gpd.GeoDataFrame:
-    """A constraint layer in the place's CRS (points or polygons), with a one-line error when unreadable."""
+def read_osm_streets(path, crs: str) -> gpd.GeoDataFrame:
+    """Roads a building can front (:data:`FRONTING_HIGHWAYS`) from an OSM extract, as lines in ``crs``.
+
+    Read with GDAL's OSM driver (pyogrio), filtered in the driver: a borough's extract reads in well
+    under a second.
+    """
+    import pyogrio
+
+    where = "highway IN (" + ", ".join(f"'{h}'" for h in FRONTING_HIGHWAYS) + ")"
+    try:
+        lines = pyogrio.read_dataframe(str(path), layer="lines", columns=["highway"], where=where)
+    except Exception as exc:  # noqa: BLE001 — any reader failure is the file's, said in one line
+        raise InputError(f"cannot read streets from the OSM extract ({type(exc).__name__})", path=path,
+                         fix="download the extract again") from exc
+    lines = lines[lines.geometry.notna()]
+    return lines.set_crs(4326, allow_override=True).to_crs(crs).reset_index(drop=True) if len(lines) else \
+        gpd.GeoDataFrame({"highway": []}, geometry=[], crs=crs)
+
+
+def street_bearing(footprints, streets, reach_m: float) -> np.ndarray:
+    """Grid bearing from each footprint to the nearest road within ``reach_m`` of its outline [°].
+
+    Parameters
+    ----------
+    footprints : array of shapely polygons
+        Building outlines in a projected CRS [m].
+    streets : array of shapely lines
+        Roads (:func:`read_osm_streets`), same CRS.
+    reach_m : float
+        Farthest a road may lie from the outline [m] (``constraints.street_reach_m``).
+
+    Returns
+    -------
+    numpy.ndarray
+        Bearing clockwise from grid north, from the outline's centre to the nearest point of that
+        road [°]; NaN where no road lies within reach.
+    """
+    footprints = np.asarray(footprints, dtype=object)
+    out = np.full(len(footprints), np.nan)
+    streets = np.asarray(streets, dtype=object)
+    if not len(footprints) or not len(streets):
+        return out
+    tree = shapely.STRtree(streets)
+    which, nearest = tree.query_nearest(footprints, max_distance=reach_m, all_matches=False)
+    centre = shapely.centroid(footprints[which])
+    on_road = shapely.line_interpolate_point(streets[nearest], shapely.line_locate_point(streets[nearest], centre))
+    dx = shapely.get_x(on_road) - shapely.get_x(centre)
+    dy = shapely.get_y(on_road) - shapely.get_y(centre)
+    out[which] = np.degrees(np.arctan2(dx, dy)) % 360.0
+    return out
+
+
+def street_facing(azimuth_deg, tilt_deg, flat, street_true_bearing_deg, half_angle_deg: float) -> np.ndarray:
+    """Whether each roof plane is a pitched slope facing the street [bool].
+
+    Parameters
+    ----------
+    azimuth_deg, tilt_deg : array
+        The plane's true azimuth and tilt [°].
+    flat : array of bool
+        Flat roofs and flat tops (panels on racks behind the parapet: never "facing" the street).
+    street_true_bearing_deg : array
+        True bearing from the building to its street [°]; NaN where it has none.
+    half_angle_deg : float
+        A slope faces the street when its azimuth lies within this angle of that bearing [°].
+    """
+    gap = np.abs((np.asarray(azimuth_deg, float) - np.asarray(street_true_bearing_deg, float) + 180.0) % 360.0 - 180.0)
+    return (~np.asarray(flat, bool)) & (np.asarray(tilt_deg, float) > 0) & np.isfinite(gap) & (gap <= half_angle_deg)
+
+
+def read_layer(path, crs: str, lines: bool = False) -> gpd.GeoDataFrame:
+    """A constraint layer in the place's CRS (points or polygons; lines for ``lines``), with a one-line
+    error when unreadable."""
     path = Path(path)
     try:
         layer = gpd.read_file(path)
@@ -48,9 +131,11 @@ def read_layer(path, crs: str) -> gpd.GeoDataFrame:
         raise InputError("the constraint layer has no CRS", path=path, fix="save it with its coordinate reference system")
     layer = layer[layer.geometry.notna() & ~layer.geometry.is_empty]
     kinds = set(layer.geometry.geom_type)
-    if not kinds <= {"Point", "MultiPoint", "Polygon", "MultiPolygon"}:
-        raise InputError(f"the constraint layer holds {sorted(kinds - {'Point', 'MultiPoint', 'Polygon', 'MultiPolygon'})}",
-                         path=path, fix="keep points (e.g. listed building entries) or polygons (areas) only")
+    allowed = {"LineString", "MultiLineString"} if lines else {"Point", "MultiPoint", "Polygon", "MultiPolygon"}
+    if not kinds <= allowed:
+        raise InputError(f"the constraint layer holds {sorted(kinds - allowed)}", path=path,
+                         fix="a street layer holds lines (the roads)" if lines else
+                         "keep points (e.g. listed building entries) or polygons (areas) only")
     return layer.to_crs(crs)
 
 
@@ -73,9 +158,10 @@ def marked(buildings: gpd.GeoDataFrame, layer: gpd.GeoDataFrame) -> np.ndarray:
     return out
 
 
-def apply_layers(buildings: gpd.GeoDataFrame, layers: list, resolve, crs: str, log: QualityLog | None = None
-                 ) -> gpd.GeoDataFrame:
-    """Buildings with ``roof_constraint`` and ``conservation_area`` set from their tags and the place's layers.
+def apply_layers(buildings: gpd.GeoDataFrame, layers: list, resolve, crs: str, log: QualityLog | None = None,
+                 osm_extract=None, street_reach_m: float = 30.0) -> gpd.GeoDataFrame:
+    """Buildings with ``roof_constraint``, ``conservation_area`` and ``street_bearing_deg`` (grid bearing to
+    the street they front, :func:`street_bearing`) set from their tags and the place's layers.
 
     Parameters
     ----------
@@ -85,6 +171,10 @@ def apply_layers(buildings: gpd.GeoDataFrame, layers: list, resolve, crs: str, l
         ``file``, ``kind`` (:data:`KINDS`) and optional ``source`` per layer (``constraints:``).
     resolve : callable
         Path of a file named in the config.
+    osm_extract : path, optional
+        The buildings' OSM extract: its roads are the streets when no layer of kind ``street`` is given.
+    street_reach_m : float
+        Farthest a fronted road lies from the outline [m].
     """
     out = buildings.copy()
     if "roof_constraint" not in out:
@@ -92,7 +182,23 @@ def apply_layers(buildings: gpd.GeoDataFrame, layers: list, resolve, crs: str, l
     constraint = out["roof_constraint"].fillna("").astype(object).to_numpy()
     conservation = np.zeros(len(out), dtype=bool)
     tagged = {kind: int((constraint == kind).sum()) for kind in ("listed", "glazed")}
-    for spec in layers or []:
+    street_layers = [spec for spec in layers or [] if spec["kind"] == "street"]
+    if street_layers:
+        streets = pd.concat([read_layer(resolve(spec["file"]), crs, lines=True)[["geometry"]] for spec in street_layers],
+                            ignore_index=True)
+    else:
+        streets = read_osm_streets(osm_extract, crs) if osm_extract is not None else None
+    out["street_bearing_deg"] = (street_bearing(out.geometry.to_numpy(), streets.geometry.to_numpy(), street_reach_m)
+                                 if streets is not None else np.nan)
+    if log is not None:
+        fronting = int(np.isfinite(out["street_bearing_deg"]).sum())
+        source = (street_layers[-1].get("source") or Path(street_layers[-1]["file"]).name if street_layers
+                  else "the OSM extract's roads" if streets is not None else None)
+        log.record("constraints", "street", records=len(out), derived=fronting,
+                   note=(f"{fronting} buildings front a road within {street_reach_m:g} m ({source}): their slopes facing "
+                         "it are street-facing" if source else "no streets (no OSM extract, no street layer): no slope "
+                         "counts as street-facing"))
+    for spec in [spec for spec in layers or [] if spec["kind"] != "street"]:
         layer = read_layer(resolve(spec["file"]), crs)
         hit = marked(out, layer)
         if spec["kind"] == "conservation_area":
