@@ -220,9 +220,7 @@ def place_labels(con, n: int = 5, min_distance_m: float = 1200.0) -> pd.DataFram
     """
     import numpy as np
 
-    from analysis.config import load_place as _load
-
-    crs = _load(DEFAULT_PLACE).crs  # bound as a parameter: a config value is data, never SQL text
+    crs = store.place_info(con, fallback_crs=load_place(DEFAULT_PLACE).crs).crs  # the store's own (bound: data, not SQL)
     cand = con.execute("""
         SELECT name, ST_X(c) x, ST_Y(c) y,
                ST_X(ST_Transform(c, $crs, 'EPSG:4326', always_xy := true)) lon,

@@ -34,6 +34,7 @@ import re
 import textwrap
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from analysis import currency
@@ -512,11 +513,21 @@ def choropleth(frame: pd.DataFrame, value: str, title: str, value_title: str, to
     )
     layers = [shapes]
     if labels is not None and len(labels):
-        base = alt.Chart(labels[["name", "lon", "lat"]]).encode(longitude="lon:Q", latitude="lat:Q", text="name:N")
-        layers += [base.mark_circle(size=18, color="black", opacity=0.8),
-                   base.mark_text(align="left", dx=5, dy=-4, fontSize=10, fontWeight="bold", stroke="white",
-                                  strokeWidth=3, strokeOpacity=0.9),
-                   base.mark_text(align="left", dx=5, dy=-4, fontSize=10, fontWeight="bold", color="#111")]
+        # Names in the eastern half run to the left of their dot and sit above it, the others to the right
+        # and below: on a phone's narrow map a name at the edge stays inside the chart instead of being
+        # cut off, and two names near the middle do not run into each other.
+        lon = labels["lon"].to_numpy(dtype=float)
+        east = lon > (np.nanmin(lon) + np.nanmax(lon)) / 2
+        layers.append(alt.Chart(labels[["name", "lon", "lat"]]).mark_circle(size=18, color="black", opacity=0.8)
+                      .encode(longitude="lon:Q", latitude="lat:Q"))
+        for side, align, dx, dy in ((~east, "left", 5, 9), (east, "right", -5, -5)):
+            if not side.any():
+                continue
+            base = alt.Chart(labels.loc[side, ["name", "lon", "lat"]]).encode(longitude="lon:Q", latitude="lat:Q",
+                                                                              text="name:N")
+            layers += [base.mark_text(align=align, dx=dx, dy=dy, fontSize=10, fontWeight="bold", stroke="white",
+                                      strokeWidth=3, strokeOpacity=0.9),
+                       base.mark_text(align=align, dx=dx, dy=dy, fontSize=10, fontWeight="bold", color="#111")]
     if isinstance(attribution, str) and attribution == "place":
         attribution = _attribution["lines"]
     if attribution:

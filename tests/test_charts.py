@@ -74,6 +74,13 @@ def test_map_has_place_labels_and_attribution():
     assert spec["width"] == "container"
     plain = charts.choropleth(frame, "v", "A map", "kWh", [("v", "Q", "Value")], attribution=None).to_dict()
     assert "OpenStreetMap" not in json.dumps(plain)
+    # Names in the east run left of their dot, in the west right of it: none is cut off at a narrow map's edge.
+    both = pd.DataFrame({"name": ["West End", "East End"], "lon": [0.01, 0.09], "lat": [51.05, 51.05]})
+    spec = charts.choropleth(frame, "v", "A map", "kWh", [("v", "Q", "Value")], labels=both, attribution=None).to_dict()
+    aligned = {spec["datasets"][layer["data"]["name"]][0]["name"]: layer["mark"]["align"] for layer in spec["layer"]
+               if isinstance(layer.get("mark"), dict) and layer["mark"].get("type") == "text"
+               and "name" in layer.get("data", {})}
+    assert aligned == {"West End": "left", "East End": "right"}
 
 
 def test_quantities_with_different_units_get_separate_axes():

@@ -61,7 +61,7 @@ def test_signed_numbers_use_a_true_minus_sign():
     assert F.num_sig(-0.1277, signed=True) == "−0.13" and F.num_sig(0) == "0"
     assert "-" not in F.num_sig(-3.6e-7) and "e" not in F.num_sig(-3.6e-7)
     assert F.gbp_auto(-0.378) == "−£0.38" and F.gbp_auto(64.2) == "£64" and F.gbp_auto(-703.6) == "−£704"
-    assert F.gbp_auto_range(-2.39, -0.13) == "−£2.39 to −£0.13" and F.gbp_auto_range(-104, 95) == "−£104 to £95"
+    assert F.gbp_auto_range(-2.39, -0.13) == "−£2 to −£0.13" and F.gbp_auto(8.47) == "£8" and F.gbp_auto_range(-104, 95) == "−£104 to £95"
     assert F.pct_range(0.331, 0.334) == "33\u00a0%"  # both ends round alike: one number, not "33–33 %"
     assert F.ordinal(5) == "5th" and F.ordinal(95) == "95th" and F.ordinal(22) == "22nd" and F.ordinal(11) == "11th"
 

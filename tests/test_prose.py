@@ -42,6 +42,7 @@ ALLOWED_NUMBERS = [
     (r"\bPython \d\.\d+", "a software version"), (r"\bversion \d+", "a software or model version"),
     (r"\bTS0\d\d\b", "a census table id"), (r"\bEN \d+(-\d+)*", "a standard's number"),
     (r"\bD\d\.\d\b|\bWP\d\b|\bEU28\b", "a report's deliverable or scope id"),
+    (r"\bArticle \d+\b|\bPart \d+\b", "a law's article or part (Article 4 directions, Part 14)"),
 ]
 #: Conclusion and comparison words that must be chosen from data (glued), never typed.
 CONCLUSION_WORDS = [

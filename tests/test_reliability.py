@@ -990,11 +990,14 @@ def test_all_assumption_violations_are_reported_at_once(tmp_path):
 
 
 def test_place_labels_bind_the_crs(monkeypatch):
-    """The place's CRS reaches SQL as a bound parameter: a hostile value cannot run as SQL."""
+    """The store's CRS reaches SQL as a bound parameter: a hostile value cannot run as SQL. It is the
+    store's own (labels of a Finnish store were once placed with the British grid of the default place)."""
     from types import SimpleNamespace
 
     from analysis import book
 
+    crs = {"value": "EPSG:27700"}
+    monkeypatch.setattr(store, "place_info", lambda con, fallback_crs=None: SimpleNamespace(crs=crs["value"]))
     con = store.connect()
     con.execute("CREATE TABLE buildings AS SELECT 'King''s Cross station' AS name, 'non_domestic' AS use_class, "
                 "'transport' AS use_category, 5000.0 AS footprint_m2, ST_GeomFromText('POLYGON((530300 183000, "
@@ -1003,8 +1006,9 @@ def test_place_labels_bind_the_crs(monkeypatch):
     assert labels["name"].tolist() == ["King's Cross station"]
     lon, lat = gpd.GeoSeries([shapely.Point(530350, 183050)], crs=27700).to_crs(4326).iloc[0].coords[0]
     assert labels.loc[0, "lon"] == pytest.approx(lon, abs=1e-6) and labels.loc[0, "lat"] == pytest.approx(lat, abs=1e-6)
-    hostile = "EPSG:27700', 'EPSG:4326') AS x FROM buildings; DROP TABLE buildings; --"
-    monkeypatch.setattr(config, "load_place", lambda place=None: SimpleNamespace(crs=hostile))
+    crs["value"] = "EPSG:3067"  # the same numbers on the Finnish grid: a point in the Baltic, not London
+    assert book.place_labels(con).loc[0, "lon"] > 15
+    crs["value"] = "EPSG:27700', 'EPSG:4326') AS x FROM buildings; DROP TABLE buildings; --"
     with pytest.raises(Exception) as info:  # an unknown CRS: DuckDB's error, not a second statement
         book.place_labels(con)
     assert "DROP" not in type(info.value).__name__

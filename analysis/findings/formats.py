@@ -97,8 +97,9 @@ def gbp_range(low, high, decimals: int = 0) -> str:
     return f"{gbp(lo, decimals)} to {gbp(hi, decimals)}"
 
 
-#: Amounts per household below this size are shown in pence (``−£0.66``), larger ones in whole pounds [£].
-PENCE_BELOW = 10.0
+#: Amounts per household below this size are shown in pence (``−£0.66``, never a false ``£0``), larger ones in
+#: whole pounds (``£8``, not ``£8.47``: pennies a year are noise to a reader) [£].
+PENCE_BELOW = 1.0
 
 
 def money_decimals(*values) -> int:
