@@ -40,6 +40,9 @@ ANCILLARY = {"garage", "garages", "shed", "carport", "roof", "hut", "kiosk", "ai
              "service", "transformer_tower", "toilets", "bunker", "ruins", "construction", "container", "greenhouse",
              "glasshouse", "bridge", "storage_tank", "silo", "no", "tent", "conservatory", "boathouse",
              "bicycle_shelter", "shelter", "canopy", "substation", "collapsed", "demolished", "disused", "abandoned"}
+#: Buildings that are one hall under a roof (train sheds, glasshouses, hangars): one storey of floor,
+#: whatever their height.
+HALL_FORMS = {"train_station", "glasshouse", "greenhouse", "hangar"}
 UNKNOWN = {"yes", "building", "block", "multiple", "other", "part", "unclassified", "true", "1", "undefined"}
 #: Non-domestic benchmark category by tag value (``building``, ``building:use``, ``amenity``,
 #: ``shop``, ``office``, ``tourism``, ``healthcare``, ``leisure``); categories are the rows of
@@ -90,7 +93,14 @@ NAME_CATEGORY = {
     **dict.fromkeys(["hospital"], "hospital"),
     **dict.fromkeys(["hotel", "hostel"], "hotel"),
     **dict.fromkeys(["station"], "transport"),
+    **dict.fromkeys(["office", "offices", "headquarters", "delivery office", "sorting office"], "office"),
+    **dict.fromkeys(["supermarket", "sainsbury's", "sainsburys", "tesco", "waitrose", "morrisons", "aldi", "lidl"],
+                    "food_retail"),
+    **dict.fromkeys(["depot", "parcelforce"], "storage"),
 }
+#: A name ending in "Centre" (the Aga Khan Centre, an Army Reserve Centre) is a non-domestic building of no
+#: benchmark class; "Centre Point Tower", where the word comes first, is not matched.
+NAME_CENTRE = r"\bcent(re|er)$"
 HOME_NAME_WORDS = ("flats", "apartments", "house", "houses", "court", "mansions", "lodge", "cottage", "cottages",
                    "residence", "residences", "homes", "estate", "terrace", "villas")
 
@@ -107,9 +117,11 @@ def name_category(names) -> np.ndarray:
     use = re.compile(r"\b(" + "|".join(re.escape(w) for w in phrases) + r")\b")
 
     def one(name: str) -> str:
-        lowered = name.lower().replace("\u2019", "'")
+        lowered = name.lower().replace("\u2019", "'").strip()
+        if home.search(lowered):
+            return ""
         found = use.search(lowered)
-        return "" if found is None or home.search(lowered) else NAME_CATEGORY[found.group(1)]
+        return NAME_CATEGORY[found.group(1)] if found else ("other" if re.search(NAME_CENTRE, lowered) else "")
 
     per_name = np.array([one(v) for v in values], dtype=object)
     return per_name[codes] if len(per_name) else np.array([], dtype=object)
@@ -379,14 +391,23 @@ def impute_levels(buildings: pd.DataFrame, use_group, storey_height_m: float = 3
         low[missing], high[missing] = np.maximum(levels[missing] - 1, 1.0), levels[missing] + 1
     anc = missing & (group == "ancillary")  # garages and sheds: one storey by definition of the type
     levels[anc], low[anc], high[anc] = 1.0, 1.0, 1.0
+    # Train sheds and glasshouses: one floor however tall; their imputed height stays (they shade their
+    # neighbours), their floor area does not count storeys they do not have.
+    tag = buildings["use"].astype(object).fillna("").astype(str).str.lower().to_numpy() if "use" in buildings \
+        else np.full(len(levels), "", dtype=object)
+    hall = missing & np.isin(tag, list(HALL_FORMS))
+    fill_h = ~np.isfinite(height)
+    height[hall & fill_h] = levels[hall & fill_h] * storey_height_m
+    height_src[hall & fill_h] = IMPUTED
+    levels[hall], low[hall], high[hall] = 1.0, 1.0, 1.0
     levels_src[missing] = IMPUTED
-    levels_src[anc] = DERIVED
+    levels_src[anc | hall] = DERIVED
     fill_h = ~np.isfinite(height)
     height[fill_h] = levels[fill_h] * storey_height_m
     height_src[fill_h] = np.where(levels_src[fill_h] == IMPUTED, IMPUTED, DERIVED)
     if log is not None:
         log.record("buildings", "levels", imputed=int(np.sum(levels_src == IMPUTED)),
-                   derived=int(anc.sum()),
+                   derived=int((anc | hall).sum()),
                    note=(f"imputed by least squares on log(footprint), use group and the median of the {k} nearest "
                          f"mapped neighbours within {radius_m:.0f} m, fitted on {int(known.sum()):,} mapped buildings; "
                          f"cross-validated mean absolute error {cv_mae:.2f} storeys") if np.isfinite(cv_mae) else

@@ -966,8 +966,9 @@ def _context_columns(frame):
     buildings of other partitions (``same_place``: never dropped as duplicates of a target)."""
     if frame is None or not len(frame):
         return None
-    out = gpd.GeoDataFrame(frame[["building_id", "geometry", "height_m", "levels", "use", "use_class", "roof_shape"]],
-                           geometry="geometry", crs=frame.crs).reset_index(drop=True)
+    columns = ["building_id", "geometry", "height_m", "levels", "use", "use_class", "roof_shape",
+               *[c for c in ("street_bearing_deg", "dwelling_type") if c in frame]]  # their roofs' ridges (shade height)
+    out = gpd.GeoDataFrame(frame[columns], geometry="geometry", crs=frame.crs).reset_index(drop=True)
     out["same_place"] = True
     return out
 

@@ -170,6 +170,48 @@ def _mrr_dims(footprints) -> tuple[np.ndarray, ...]:
     return bearing, long_m, short_m, centre
 
 
+#: Roof families whose ridge runs along the street in a terrace (their planes face front and back).
+RIDGED_FAMILIES = ("gabled", "hipped", "gambrel")
+#: Dwelling types of houses in a row, or flats in a converted one: the ridge runs along the street.
+STREET_RIDGE_DWELLINGS = ("house", "converted_flat")
+
+
+def ridge_along_street(dims: tuple, family, street_bearing_deg, row_house) -> tuple[np.ndarray, ...]:
+    """Rectangle dimensions with the ridge turned to run along the street where a house fronts one.
+
+    A terraced house's outline is deeper than its frontage, so the long axis of its rectangle points
+    at the street; but a row of houses is roofed along the row, its ridge parallel to the street and its
+    slopes facing front and back. Where a house (``row_house``) with a ridged roof fronts a street
+    (``street_bearing_deg``, :func:`analysis.ingest.constraints.street_bearing`) and its rectangle's long
+    axis lies nearer the line to the street than the street itself, the two sides swap: the ridge
+    follows the short side.
+
+    Parameters
+    ----------
+    dims : tuple
+        :func:`_mrr_dims`: long-axis grid bearing [°], long and short side [m], centre [m].
+    family : array of int
+        Roof family codes (:data:`FAMILY_CODE`).
+    street_bearing_deg : array
+        Grid bearing from the building to its street [°]; NaN where none.
+    row_house : array of bool
+        Houses, or houses converted into flats.
+
+    Returns
+    -------
+    tuple
+        ``dims`` with bearing, long and short swapped where the ridge turns; "long" is then the ridge's side.
+    """
+    bearing, long_m, short_m, centre = dims
+    street = np.asarray(street_bearing_deg, dtype=float)
+    ridged = np.isin(family, [FAMILY_CODE[f] for f in RIDGED_FAMILIES])
+    # The long axis is within 45° of the line to the street: it points at the street, not along it.
+    towards = np.abs(np.cos(np.radians(bearing - np.nan_to_num(street)))) > np.sqrt(0.5)
+    turn = ridged & np.asarray(row_house, bool) & np.isfinite(street) & towards
+    return (np.where(turn, (bearing + 90.0) % 180.0, bearing), np.where(turn, short_m, long_m),
+            np.where(turn, long_m, short_m), centre)
+
+
 def _geos_mrr_dims(geoms: np.ndarray) -> tuple[np.ndarray, ...]:
     """:func:`_mrr_dims` by GEOS's minimum rotated rectangle (any footprint)."""
     # In blocks of 50,000 (GEOS rectangles are freed block by block), two threads at a time
@@ -349,9 +391,19 @@ def shading_height(buildings: pd.DataFrame, footprints, params: dict) -> np.ndar
     footprint = shapely.area(np.asarray(footprints))
     family, _ = _classify_codes(buildings.get("roof_shape"), buildings["levels"], buildings.get("use"), footprint, params,
                                 buildings.get("use_class"), buildings.get("roof_shape_source"))
-    _, _, short_m = ridge_bearing(footprints)
+    dims = street_ridges(buildings, _mrr_dims(footprints), family)
     height = buildings["height_m"].to_numpy(dtype=float)
-    return height - _roof_rise(family, short_m, height, params) / 2
+    return height - _roof_rise(family, dims[2], height, params) / 2
+
+
+def street_ridges(buildings: pd.DataFrame, dims: tuple, family) -> tuple:
+    """``dims`` with row houses' ridges along their street (:func:`ridge_along_street`) where ``buildings``
+    carry ``street_bearing_deg`` and ``dwelling_type``; as given otherwise. One rule for targets and for
+    the same buildings shading another partition, so results do not depend on the partitions."""
+    if "street_bearing_deg" not in buildings or "dwelling_type" not in buildings:
+        return dims
+    row_house = np.isin(buildings["dwelling_type"].astype(object).to_numpy(), STREET_RIDGE_DWELLINGS)
+    return ridge_along_street(dims, family, buildings["street_bearing_deg"].to_numpy(float), row_house)
 
 
 def _str_take(names, codes) -> pd.api.extensions.ExtensionArray:
@@ -929,6 +981,7 @@ def plane_potential(buildings, grid: pd.DataFrame, weather: pd.DataFrame, metada
     footprint = buildings["footprint_m2"].to_numpy(float)
     family, assumed = _classify_codes(buildings["roof_shape"], buildings["levels"], buildings["use"], footprint, central,
                                       buildings["use_class"], buildings["roof_shape_source"])
+    dims = street_ridges(buildings, dims, family)
     height = buildings["height_m"].to_numpy(float)
     target_heights = height - _roof_rise(family, dims[2], height, central) / 2
     perimeter = shapely.length(geoms)

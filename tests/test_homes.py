@@ -216,6 +216,24 @@ def test_a_building_named_for_its_use_is_not_filled_with_homes():
     assert placed["dwellings"].iloc[:3].sum() == 0 and placed["dwellings"].sum() == 40
 
 
+def test_names_ending_in_centre_and_shops_and_offices_are_not_homes():
+    assert attributes.name_category(["Aga Khan Centre", "Army Reserve Centre", "Centre Point Tower",
+                                     "Royal Mail Delivery Office", "Morrisons", "Parcelforce Depot",
+                                     "Wellcome Trust"]).tolist() == ["other", "other", "", "office", "food_retail",
+                                                                     "storage", ""]
+
+
+def test_a_train_shed_is_one_floor_however_tall():
+    """Euston's shed had six imputed storeys of heated floor (55 GWh of heat, the borough's largest load)."""
+    frame = _buildings([("A", "train_station", 100, float("nan"), {"levels_source": "imputed"}),
+                        ("A", "yes", 20, float("nan"), {"levels_source": "imputed"})])
+    frame["height_m"], frame["height_source"] = np.nan, None
+    out = attributes.impute_levels(frame, frame["use_group"])
+    assert out["levels"].iloc[0] == 1.0 and out["levels_source"].iloc[0] == "derived"
+    assert out["height_m"].iloc[0] > 3.0  # its height stays: it shades its neighbours
+    assert out["levels"].iloc[1] >= 1.0 and out["levels_source"].iloc[1] == "imputed"
+
+
 def test_a_visitor_attraction_is_never_a_block_of_homes():
     """Freemasons' Hall (building=yes, tourism=yes, shops nearby) was filled with 60 social flats."""
     frame = _buildings([("A", "yes", 40, 5, {"tourism": "yes", "poi_count": 2}),

@@ -136,3 +136,19 @@ def test_check_buildings_records_and_refuses():
         roofs.check_buildings(g.to_crs(4326))
     with pytest.raises(InputError, match="GeoDataFrame"):
         roofs.check_buildings(pd.DataFrame(g))
+
+
+def test_a_terraced_house_is_roofed_along_its_street():
+    """A 5 m wide, 12 m deep house with its street to the north: the ridge turns to run east-west, along
+    the street, and the slopes face front and back. Not turned: a street along the long side, a block of
+    flats, a flat roof, no street."""
+    from analysis import roofs
+
+    n = 5
+    dims = (np.zeros(n), np.full(n, 12.0), np.full(n, 5.0), np.zeros((n, 2)))  # long axis north-south
+    family = np.array([roofs.FAMILY_CODE[f] for f in ("gabled", "gabled", "gabled", "flat", "hipped")])
+    street = np.array([0.0, 90.0, 0.0, 0.0, np.nan])
+    row_house = np.array([True, True, False, True, True])
+    bearing, long_m, short_m, _ = roofs.ridge_along_street(dims, family, street, row_house)
+    assert bearing.tolist() == [90.0, 0.0, 0.0, 0.0, 0.0]
+    assert long_m.tolist() == [5.0, 12.0, 12.0, 12.0, 12.0] and short_m.tolist() == [12.0, 5.0, 5.0, 5.0, 5.0]
