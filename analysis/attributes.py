@@ -127,6 +127,20 @@ def name_category(names) -> np.ndarray:
     return per_name[codes] if len(per_name) else np.array([], dtype=object)
 
 
+#: Words that name student halls of residence (communal establishments: no census households).
+HALLS_WORDS = ("college", "halls", "hall of residence", "student", "students", "university")
+
+
+def halls_name(names) -> np.ndarray:
+    """Whether each name says student halls (:data:`HALLS_WORDS`, whole words, any case) [bool]."""
+    import re
+
+    codes, values = pd.factorize(pd.Series(names, dtype="object").fillna("").astype(str), use_na_sentinel=False)
+    pattern = re.compile(r"\b(" + "|".join(re.escape(w) for w in HALLS_WORDS) + r")\b")
+    per_name = np.array([bool(pattern.search(v.lower())) for v in values], dtype=bool)
+    return per_name[codes] if len(per_name) else np.zeros(0, dtype=bool)
+
+
 #: Ground-floor uses that, in a town centre, usually have homes above (mixed use).
 STREET_LEVEL = {"office", "retail", "food_retail", "restaurant", "pub", "clinic"}
 #: Landuse values that say what an untagged building is.
@@ -233,6 +247,12 @@ def classify_use(buildings: pd.DataFrame, log: QualityLog | None = None) -> pd.D
     # building=yes whose name says what it is (a church, a school, a fire station), unless a tag says homes.
     by_name = name_category(buildings["name"]) if "name" in buildings else np.full(n, "", dtype=object)
     named = unknown & (by_name != "") & ~side_dom
+    # building=residential named as student halls: a communal establishment, where the census counts no
+    # households (Goodenough College's London House had 82 flats of census households).
+    halls = (tag == "residential") & ~side_dom & (halls_name(buildings["name"]) if "name" in buildings
+                                                  else np.zeros(n, dtype=bool))
+    use_class[halls], group[halls], category[halls] = "non_domestic", "non_domestic", "accommodation"
+    source[halls] = DERIVED
     use_class[named], group[named], category[named] = "non_domestic", "non_domestic", by_name[named]
     source[named] = DERIVED
     unknown = use_class == "unknown"
@@ -282,7 +302,8 @@ def classify_use(buildings: pd.DataFrame, log: QualityLog | None = None) -> pd.D
             parsed=int(counts.get(OBSERVED, 0)), derived=int(counts.get(DERIVED, 0)),
             note=f"{int(np.sum(use_class == 'unknown'))} untagged buildings (building=yes, no other clue) "
                  f"resolved by the homes allocation; {int(named.sum())} untagged buildings non-domestic by their "
-                 f"name (a church, a school, a fire station…)")
+                 f"name (a church, a school, a fire station…), {int(halls.sum())} residential ones student halls "
+                 f"(communal: no census households)")
     return out
 
 

@@ -223,6 +223,15 @@ def test_names_ending_in_centre_and_shops_and_offices_are_not_homes():
                                                                      "storage", ""]
 
 
+def test_student_halls_hold_no_census_households():
+    frame = _buildings([("A", "residential", 40, 5, {"name": "London House, Goodenough College"}),
+                        ("A", "residential", 40, 5, {"name": "Garden Halls"}),
+                        ("A", "residential", 40, 5, {"name": "Parliament Hill Mansions"}),
+                        ("A", "apartments", 40, 5, {"name": "College Court"})])
+    assert frame["use_category"].tolist()[:2] == ["accommodation", "accommodation"]
+    assert frame["use_class"].tolist() == ["non_domestic", "non_domestic", "domestic", "domestic"]
+
+
 def test_a_train_shed_is_one_floor_however_tall():
     """Euston's shed had six imputed storeys of heated floor (55 GWh of heat, the borough's largest load)."""
     frame = _buildings([("A", "train_station", 100, float("nan"), {"levels_source": "imputed"}),
