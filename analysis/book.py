@@ -200,7 +200,7 @@ def show_findings(findings_list, numbered: bool = True, links: bool = True):
     return markdown(_f.to_markdown(findings_list, numbered=numbered, links=links))
 
 
-def place_labels(con, n: int = 5, min_distance_m: float = 1200.0) -> pd.DataFrame:
+def place_labels(con, n: int = 5, min_distance_m: float = 1800.0) -> pd.DataFrame:
     """A few landmarks to print on maps: the largest named stations, museums, hospitals, universities and
     civic buildings, spread out.
 

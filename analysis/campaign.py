@@ -572,7 +572,8 @@ def targets(con, funding_table: pd.DataFrame | None = None) -> pd.DataFrame:
     -------
     pandas.DataFrame
         ``rank``, ``site`` (the neighbourhood and owner, with its largest named building), ``area_id``,
-        ``roof_owner``, ``buildings``, ``kwp`` [kWp, central], ``kwh`` [kWh/yr], ``homes`` (homes under
+        ``roof_owner``, ``owner_estimated`` (share of the buildings whose owner the model estimated rather
+        than read from the map: check those with the Land Registry first) [0-1], ``buildings``, ``kwp`` [kWp, central], ``kwh`` [kWh/yr], ``homes`` (homes under
         those roofs), ``fuel_poor_homes`` (at the neighbourhood's share; NaN without fuel-poverty data),
         ``parties_to_agree`` (roof owners and leaseholders), ``install_job_years`` (at the central
         ratio) and ``funding_routes`` (live programmes for that owner, ``; ``-separated).
@@ -585,7 +586,8 @@ def targets(con, funding_table: pd.DataFrame | None = None) -> pd.DataFrame:
         SELECT b.area_id, coalesce(a.name, b.area_id) AS area_name, b.roof_owner::VARCHAR AS roof_owner,
                count(*) AS buildings, sum(p.kwp_central) AS kwp, sum(p.kwh_central) AS kwh,
                sum(b.dwellings) AS homes, sum({fuel}) AS fuel_poor_homes, sum(b.consents) AS parties_to_agree,
-               arg_max(b.name, p.kwp_central) FILTER (WHERE b.name IS NOT NULL AND b.name <> '') AS largest_named
+               arg_max(b.name, p.kwp_central) FILTER (WHERE b.name IS NOT NULL AND b.name <> '') AS largest_named,
+               avg((b.roof_owner_source::VARCHAR = 'imputed')::INT) AS owner_estimated
         FROM buildings b JOIN building_potential p USING (building_id) JOIN areas a ON a.area_id = b.area_id
         WHERE b.roof_owner::VARCHAR IN ({", ".join("?" for _ in TARGET_OWNERS)}) AND p.suitable_planes > 0
         GROUP BY 1, 2, 3 ORDER BY kwp DESC, area_id, roof_owner""", list(TARGET_OWNERS)).df()
@@ -599,8 +601,8 @@ def targets(con, funding_table: pd.DataFrame | None = None) -> pd.DataFrame:
     sites["funding_routes"] = (sites["roof_owner"].map(lambda o: "; ".join(funding.routes(o, funding_table)))
                                if funding_table is not None else "")
     sites.insert(0, "rank", np.arange(1, len(sites) + 1))
-    return sites[["rank", "site", "area_id", "roof_owner", "buildings", "kwp", "kwh", "homes", "fuel_poor_homes",
-                  "parties_to_agree", "install_job_years", "funding_routes"]]
+    return sites[["rank", "site", "area_id", "roof_owner", "owner_estimated", "buildings", "kwp", "kwh", "homes",
+                  "fuel_poor_homes", "parties_to_agree", "install_job_years", "funding_routes"]]
 
 
 def place_funding_table(info) -> pd.DataFrame | None:

@@ -285,7 +285,8 @@ def test_where_to_start_by_hand(camden_store):
     try:
         sites = campaign.targets(con, funding.read_table())
         top = sites.iloc[0]
-        kwp, homes, consents = con.execute("""SELECT sum(p.kwp_central), sum(b.dwellings), sum(b.consents)
+        kwp, homes, consents, guessed = con.execute("""SELECT sum(p.kwp_central), sum(b.dwellings), sum(b.consents),
+            avg((b.roof_owner_source::VARCHAR = 'imputed')::INT)
             FROM buildings b JOIN building_potential p USING (building_id)
             WHERE b.area_id = ? AND b.roof_owner::VARCHAR = ? AND p.suitable_planes > 0""",
                                            [top.area_id, top.roof_owner]).fetchone()
@@ -293,6 +294,7 @@ def test_where_to_start_by_hand(camden_store):
         con.close()
     assert set(sites.roof_owner) <= set(campaign.TARGET_OWNERS) and sites.kwp.is_monotonic_decreasing
     assert top.kwp == pytest.approx(kwp) and top.homes == homes and top.parties_to_agree == consents
+    assert top.owner_estimated == pytest.approx(guessed) and sites.owner_estimated.between(0, 1).all()
     assert top.install_job_years == pytest.approx(kwp / 1000 * 20)
     council = sites[sites.roof_owner == "social_landlord"].iloc[0]
     assert "Warm Homes Plan low-income upgrades" in council.funding_routes

@@ -90,6 +90,17 @@ def test_market_and_ownership_are_pinned_to_the_scenario_rows(lead, con):
     assert L.per_household(s.loc[F.SCENARIOS["equal_market"], "net_per_household"]) in shared.sentence
 
 
+def test_the_quote_guide_names_each_roof_set_with_its_own_numbers(con):
+    """The same owner gives different amounts on different roofs; the guide pairs each with its roofs."""
+    s = con.execute("SELECT scenario, installed_mwp, net_per_household FROM scenario_summary").df().set_index("scenario")
+    guide = L.quote_guide(con)
+    for key in ("market", "public", "equal_coop", "equal_public", "equal_market"):
+        assert L.per_household(s.loc[F.SCENARIOS[key], "net_per_household"]) in guide, key
+    for key in ("market", "public", "equal_market"):
+        assert F.mwp(s.loc[F.SCENARIOS[key], "installed_mwp"]) + " megawatts" in guide, key
+    assert "July 2026 prices" in guide or "prices" in guide
+
+
 def test_charging_and_heat_are_pinned_to_their_tables(lead, con):
     fr = con.execute("SELECT framing, net_per_household FROM policy_framings").df().set_index("framing")
     gnd = fr.loc["Green New Deal", "net_per_household"]

@@ -199,4 +199,5 @@ from analysis.findings.lead import (  # noqa: F401
     in_ten,
     lead_findings,
     per_household,
+    quote_guide,
 )

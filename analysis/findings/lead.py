@@ -192,13 +192,14 @@ def shared_ownership(con) -> Finding:
         lead += f", but bill payers elsewhere would pay more than {place}'s households gain"
     elif better and elsewhere[favoured] > 0.5 * max(households[favoured], 0):
         lead += ", partly paid for by bill payers elsewhere"
-    rng = "; ".join(f"{from_to(*ranges[k])[5:]}" for k in ("coop", "public", "market")
-                    if k in ranges and gbp(ranges[k][0]) != gbp(ranges[k][1]))
+    spans = [from_to(*ranges[k])[5:] for k in ("coop", "public", "market")
+             if k in ranges and gbp(ranges[k][0]) != gbp(ranges[k][1])]
+    rng = (", ".join(spans[:-1]) + " and " + spans[-1]) if len(spans) > 1 else "".join(spans)
     sentence = (f"On the {num(row['market'].installed_mwp)} megawatts of roofs where panels are worth building, a "
                 f"community co-operative would leave {place}'s "
                 f"households {per_household(net['coop'])} a year each, the council {per_household(net['public'])}, "
                 f"owners investing for themselves {per_household(net['market'])} ({_prices(con)}"
-                + (f"; ranges {rng}" if rng else "") + ").")
+                + (f"; from {rng} over the uncertain assumptions" if rng else "") + ").")
     low, high = min(elsewhere.values()), max(elsewhere.values())
     if low > 0:
         span = total(low) if total(low) == total(high) else f"{total(low)} to {total(high)}"
@@ -206,7 +207,7 @@ def shared_ownership(con) -> Finding:
                      f"the building that makes it pays no share of the grid's costs and levies, so other bills pay more.")
     climate = float(row["public"].climate_value)
     if max(value.values()) < 0:
-        sentence += (" The panels cost more than their electricity is worth to the country as a whole"
+        sentence += (" On these roofs the panels cost more than their electricity is worth to the country as a whole"
                      + (", unless the carbon they save is counted." if min(value.values()) + climate > 0 else "."))
     return Finding("shared_ownership", lead, sentence, CHAPTERS["gains"],
                    values={"mwp": float(row["market"].installed_mwp)} | {f"{k}_net": net[k] for k in keys}
@@ -290,6 +291,25 @@ LEAD_FINDINGS: list[tuple[Callable, str]] = [
     (charging, "How costs are charged"),
     (heat, "Heat networks"),
 ]
+
+
+def quote_guide(con) -> str:
+    """Which household figure to quote for which question: the same owners on different roofs give
+    different amounts, and the book shows each (Markdown, one sentence per roof set).
+
+    Reads the money step's summary rows of the market and the public company on their own roofs and of
+    the three owners on the same roofs (where panels are worth building); raises
+    :class:`analysis.findings.Unavailable` when the store lacks them.
+    """
+    s = _summary(con, ["market", "public", "equal_market", "equal_public", "equal_coop"])
+    row = {k: s.loc[SCENARIOS[k]] for k in ("market", "public", "equal_market", "equal_public", "equal_coop")}
+    each = lambda k: per_household(float(row[k].net_per_household))  # noqa: E731
+    return (f"**Which figure to quote.** What owners would choose to build: the market "
+            f"{mwp(float(row['market'].installed_mwp))} megawatts, {each('market')} a household a year; a public "
+            f"energy company on the roofs the council controls {mwp(float(row['public'].installed_mwp))} megawatts, "
+            f"{each('public')}. Who should own the same roofs (the {mwp(float(row['equal_market'].installed_mwp))} "
+            f"megawatts where panels are worth building): a co-operative {each('equal_coop')}, the council "
+            f"{each('equal_public')}, the market {each('equal_market')} ({_prices(con)}).")
 
 
 def lead_findings(con) -> tuple[list[Finding], list[Pending]]:
