@@ -101,6 +101,16 @@ def test_the_quote_guide_names_each_roof_set_with_its_own_numbers(con):
     assert "July 2026 prices" in guide or "prices" in guide
 
 
+def test_the_heat_lead_names_the_best_estate_scheme_from_its_row(lead, con):
+    households, saving = con.execute("""SELECT households_connected, saving_per_connected_household FROM heat_ownership
+        WHERE model = 'council' AND scale = 'estate'""").fetchone()
+    sentence = lead["heat"].sentence
+    if saving >= 1:
+        assert f"save its {F.num(households)} connected households about {F.gbp(saving)} a year" in sentence
+    else:
+        assert "single best neighbourhood" not in sentence
+
+
 def test_charging_and_heat_are_pinned_to_their_tables(lead, con):
     fr = con.execute("SELECT framing, net_per_household FROM policy_framings").df().set_index("framing")
     gnd = fr.loc["Green New Deal", "net_per_household"]

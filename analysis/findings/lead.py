@@ -23,7 +23,7 @@ from analysis.findings.formats import _finite, gbp, gbp_compact, mwp, num, pct
 from analysis.findings.key import (charging_income, heat_and_district, policy_framings, pv_potential,
                                    roofs_and_homes, run_all)
 from analysis.findings.queries import (CHAPTERS, ECONOMICS_TABLES, SCENARIOS, Finding, Pending, _interval, _summary,
-                                       assumption, owner_shares_by_decile, place_name, poorest_tenth_income)
+                                       assumption, owner_shares_by_decile, place_name, poorest_tenth_income, tables)
 from analysis.findings.words import MONEY_TOL, SAME_REL, Unavailable, more_or_less, sign_choice
 
 #: The size of a typical home's rooftop system, to put a place's capacity in homes' terms [kWp].
@@ -276,10 +276,24 @@ def heat(con) -> Finding:
                   f"; from {gbp(-hi)} to {gbp(-lo)} more" if hi <= 0 else f"; from {gbp(lo)} to {gbp(hi)} less")
     sentence = (f"A council-owned heat network could reach {num(v['ownership_households_connected'])} households in "
                 f"{place_name(con)}'s densest parts. {fuel} heat would cost {bill} gas: {each} ({_prices(con)}{spread})."
+                + _best_estate(con)
                 + (" A private heat company would not build one anywhere." if v.get("ownership_esco_areas_built", 1) == 0 else ""))
     return Finding("heat", lead, sentence, CHAPTERS["gains"], values=v, ranges=f.ranges,
                    rule=f"'raise'/'cut' when the heat bill differs from the gas bill by more than {pct(SAME_REL)}",
                    sources=f.sources)
+
+
+def _best_estate(con) -> str:
+    """A sentence on the best single-neighbourhood council scheme where it saves more than
+    :data:`MONEY_TOL` a household ('' otherwise, or without the table's estate rows)."""
+    if "heat_ownership" not in tables(con):
+        return ""
+    row = con.execute("""SELECT households_connected, saving_per_connected_household FROM heat_ownership
+        WHERE model = 'council' AND scale = 'estate' AND households_connected > 0""").fetchone()
+    if row is None or not _finite(row[1]) or row[1] < MONEY_TOL:
+        return ""
+    return (f" A smaller scheme in the single best neighbourhood would save its {num(row[0])} connected households "
+            f"about {gbp(row[1])} a year each.")
 
 
 #: The lead findings, in the order the first page shows them.
