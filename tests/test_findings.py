@@ -292,3 +292,21 @@ def test_book_glue_helpers_format_like_the_findings(monkeypatch):
     assert book.glue_signed("e", -0.000356, unit="%") == "−0.00036\u00a0%" and book.glue_signed("f", -0.1277, decimals=2) == "−0.13"
     assert book.glue("g", -0.13, "{:+.2f}") == "−0.13" and book.glue("h", -0.0003, "{:.1f}") == "0.0"
     assert book.glue("i", -2, "£{:,.0f}") == "−£2" and book.true_minus("gap -3 to -1") == "gap −3 to −1"
+
+
+def test_evidence_lists_gains_paid_from_elsewhere_and_real_panels_against_income(con):
+    """Two checks a cold read found missing from the evidence page, each listed exactly when its rows say so."""
+    from analysis.findings import evidence
+
+    s = con.execute("SELECT scenario, to_households, bill_payers_elsewhere_net FROM scenario_summary").df() \
+        .set_index("scenario")
+    listed = {f.key for f in evidence.gains_paid_from_elsewhere(con)}
+    for key in ("equal_coop", "equal_public"):
+        row = s.loc[F.SCENARIOS[key]]
+        assert (f"paid_from_elsewhere_{key}" in listed) == (-row.bill_payers_elsewhere_net > max(row.to_households, 0))
+    fit = con.execute("SELECT observed, observed_low, model FROM adoption_fit "
+                      "WHERE metric = 'rank correlation with income'").fetchone()
+    real = evidence.observed_uptake_not_by_income(con)
+    assert bool(real) == (fit[2] > F.INDEX_BAND and fit[1] <= 0)
+    if real:
+        assert F.num(fit[0], 2) in real[0].sentence and F.num(fit[2], 2) in real[0].sentence

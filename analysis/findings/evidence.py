@@ -323,6 +323,53 @@ def owner_occupiers_small(con) -> list[Finding]:
     return [f]
 
 
+def gains_paid_from_elsewhere(con) -> list[Finding]:
+    """Public or co-operative ownership on the same roofs whose households' gain is smaller than what bill
+    payers elsewhere pay for it: a transfer between places more than value made here."""
+    s = _summary(con, ["equal_public", "equal_coop"])
+    if "bill_payers_elsewhere_net" not in s.columns or "to_households" not in s.columns:
+        raise Unavailable(f"{ECONOMICS_TABLES['summary']} lacks bill_payers_elsewhere_net or to_households")
+    out = []
+    for key in ("equal_coop", "equal_public"):
+        row = s.loc[SCENARIOS[key]]
+        here, elsewhere = float(row.to_households), -float(row.bill_payers_elsewhere_net)
+        if not (_finite(here) and _finite(elsewhere)) or elsewhere <= max(here, 0.0):
+            continue
+        out.append(Finding(
+            f"paid_from_elsewhere_{key}", "Gains paid for elsewhere",
+            f"On the same {num(float(row.installed_mwp))} MWp of roofs, {FAVOURED[key]} leaves the place's households "
+            f"{gbp_compact(here)} a year better off while bill payers elsewhere in the country pay "
+            f"{gbp_compact(elsewhere)} a year more: power used where it is made no longer pays its share of the "
+            f"networks and levies, so the households' gain is a transfer from other places more than value made here.",
+            CHAPTERS["gains"], values={"to_households": here, "elsewhere": elsewhere},
+            rule="listed when bill payers elsewhere pay more than the place's households gain",
+            sources=(ECONOMICS_TABLES["summary"],)))
+    return out
+
+
+def observed_uptake_not_by_income(con) -> list[Finding]:
+    """Panels already on the place's roofs that do not follow income the way the market model's do."""
+    from analysis import tables as T
+
+    require(con, T.ADOPTION_FIT, ["metric", "source", "observed", "observed_low", "observed_high", "model"])
+    row = con.execute(f"""SELECT source, observed, observed_low, observed_high, model, areas_tested
+        FROM {T.ADOPTION_FIT} WHERE metric = 'rank correlation with income'""").fetchone()
+    if row is None or not all(_finite(v) for v in row[1:5]):
+        return []
+    source, observed, low, high, model, areas = row
+    if not (model > INDEX_BAND and low <= 0):  # the observed pattern does not clearly follow income as the model's does
+        return []
+    return [Finding(
+        "observed_uptake_not_by_income", "Real panels and income",
+        f"The panels already on the roofs ({source}, tested on {num(areas)} neighbourhoods) do not clearly follow "
+        f"income: their rank correlation with neighbourhood income is {num(observed, 2)} ({num(low, 2)} to "
+        f"{num(high, 2)}), against {num(model, 2)} for the market as modelled. The record is partial and small, but "
+        f"it does not show the richer neighbourhoods taking the panels first.",
+        CHAPTERS["gains"], values={"observed": observed, "low": low, "high": high, "model": model},
+        rule=f"listed when the model's correlation exceeds {INDEX_BAND:g} and the observed interval reaches zero or below",
+        sources=(T.ADOPTION_FIT,))]
+
+
 #: Checks on the evidence page: (function, what it looks for). Economics checks first.
 EVIDENCE_CHECKS: list[tuple[Callable, str]] = [
     (sign_flips, "gains of public or co-operative ownership whose sign changes across parameter draws"),
@@ -333,6 +380,8 @@ EVIDENCE_CHECKS: list[tuple[Callable, str]] = [
     (third_party_value_short, "public or co-operative panels creating less value than owner-held panels on the same "
                               "roofs"),
     (cost_shift_small, "a cost shift onto other bill payers under the stated threshold per household a year"),
+    (gains_paid_from_elsewhere, "public or co-operative gains smaller than what bill payers elsewhere pay for them"),
+    (observed_uptake_not_by_income, "panels already on the roofs that do not follow income as the modelled market's do"),
     (battery_assumption, "framings whose result rests on an assumed take-up of home batteries"),
     (heat_ownership_losing, "a council- or co-op-owned solar district-heating scheme that costs connected households "
                             "more than gas"),
