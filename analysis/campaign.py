@@ -466,7 +466,9 @@ td, th {{ padding: 1px 4px; border-bottom: 1px solid #ddd; text-align: right; }}
 .two {{ display: grid; grid-template-columns: 1fr 1fr; gap: 10px; }} .warn {{ border-left: 4px solid #D55E00; padding: 2px 8px; background: #fdf3ec; }}
 p {{ margin: 3px 0; font-size: 8.5pt; }} svg {{ max-height: 52mm; }}
 small {{ font-size: 7.5pt; color: #444; }} .foot {{ font-size: 6.8pt; color: #444; }} ul {{ margin: 2px 0; padding-left: 14px; font-size: 7.8pt; }}
-@media (max-width: 600px) {{ .grid, .two {{ grid-template-columns: 1fr 1fr; }} }}
+@media (max-width: 600px) {{ .grid {{ grid-template-columns: 1fr 1fr; }} .two {{ grid-template-columns: minmax(0, 1fr); }} .two > * {{ min-width: 0; }}
+  body {{ font-size: 11pt; }} p, ul, small {{ font-size: 10pt; }} table {{ display: block; overflow-x: auto; font-size: 10pt; }}
+  svg {{ max-width: 100%; height: auto; }} }}
 @media print {{ body {{ padding: 0; }} }}
 </style></head><body>
 <h1>{html.escape(title)}</h1>
