@@ -60,7 +60,7 @@ def select_area(con, area_id: str) -> tuple[list[str], str]:
         raise InputError(f"no area with id {shown!r} in the store", record="--area",
                          fix=f"use an id like {', '.join(sample)} (see the areas table or the book's data tables)")
     ids = [r[0] for r in con.execute("SELECT building_id FROM buildings WHERE area_id = ?", [area_id]).fetchall()]
-    return ids, (f"{row[0]} ({area_id})" if str(row[0]) != area_id else area_id)
+    return ids, (f"{row[0]}, {area_id}" if str(row[0]) != area_id else area_id)
 
 
 def select_boundary(con, path, crs: str) -> tuple[list[str], str, object]:
@@ -599,7 +599,7 @@ def targets(con, funding_table: pd.DataFrame | None = None) -> pd.DataFrame:
     owner_words = sites["roof_owner"].map(lambda o: OWNER_LABELS.get(o, o))
     named = sites["largest_named"].fillna("")
     sites["site"] = (owner_words + " roofs in " + sites["area_name"].astype(str)
-                     + np.where(named != "", " (largest: " + named + ")", ""))
+                     + np.where(named != "", "; largest: " + named, ""))
     sites["funding_routes"] = (sites["roof_owner"].map(lambda o: "; ".join(funding.routes(o, funding_table)))
                                if funding_table is not None else "")
     sites.insert(0, "rank", np.arange(1, len(sites) + 1))
@@ -627,7 +627,7 @@ def area_factsheets(db, out_dir) -> list[Path]:
             ids = [r[0] for r in con.execute("SELECT building_id FROM buildings WHERE area_id = ?", [area_id]).fetchall()]
             if not ids:
                 continue
-            title = f"{name} ({area_id})" if str(name) != str(area_id) else str(area_id)
+            title = f"{name}, {area_id}" if str(name) != str(area_id) else str(area_id)
             path = out_dir / f"factsheet-{safe_name(str(area_id))}.html"
             data = factsheet_data(con, ids)
             path.write_text(render_factsheet(title, data, info.name, None, "one neighbourhood"), encoding="utf-8")

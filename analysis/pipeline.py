@@ -32,6 +32,7 @@ from analysis.ingest import areas as areas_mod
 from analysis.ingest import buildings as buildings_mod
 from analysis.ingest import checks, existing_pv, synthetic
 from analysis.ingest import constraints as constraints_mod
+from analysis.ingest import streets as streets_mod
 from analysis.quality import IMPUTED, PROVENANCE, QualityLog
 from analysis.ingest.weather import MAX_DISTANCE_KM, check_weather_place, read_pvwatts_8760, read_weather
 
@@ -311,9 +312,12 @@ def load_buildings(cfg, areas: gpd.GeoDataFrame, log: QualityLog,
                    dropped=frame.attrs.get("outside", 0), note="buildings whose representative point lies outside "
                    "every area are left out (the extract covers a margin around the place)")
         frame = checks.check_buildings(frame, areas, log, path)
+        streets = constraints_mod.place_streets(cfg.raw.get("constraints"), cfg.resolve, cfg.crs,
+                                                osm_extract=path if str(path).endswith(".pbf") else None)
         frame = constraints_mod.apply_layers(frame, cfg.raw.get("constraints"), cfg.resolve, cfg.crs, log,
-                                             osm_extract=path if str(path).endswith(".pbf") else None,
-                                             street_reach_m=a.get("constraints", "street_reach_m"))
+                                             street_reach_m=a.get("constraints", "street_reach_m"), streets=streets)
+        # Each area's main street, the name a reader knows it by (restored from the cache with the areas' columns).
+        areas["street"] = streets_mod.main_streets(areas.geometry.to_numpy(), streets[0])
         presume = presume_listed_year(cfg)
         if presume:
             frame = constraints_mod.presume_listed(frame, presume, log)
@@ -450,6 +454,16 @@ def _real_buildings_cached(cfg, areas, log: QualityLog, progress=None):
 
 #: The CRS of places in Great Britain, where England's listing presumption applies by default.
 BRITISH_GRID = "EPSG:27700"
+
+
+def with_street(names, streets) -> np.ndarray:
+    """Area names with their main street in brackets where they have one (:func:`analysis.ingest.streets.main_streets`),
+    unless the name already holds it."""
+    names = pd.Series(names, dtype="object").fillna("").astype(str).to_numpy()
+    streets = pd.Series(streets, dtype="object").fillna("").astype(str).to_numpy()
+    add = (streets != "") & np.array([s.lower() not in n.lower() for n, s in zip(names, streets)], dtype=bool)
+    return np.where(add, np.char.add(np.char.add(np.char.add(names.astype(str), " ("), streets.astype(str)), ")"),
+                    names).astype(object)
 
 
 def presume_listed_year(cfg) -> float:
@@ -902,6 +916,8 @@ class BuildingSource:
         self.synthetic = section.get("source", "file") == "synthetic"
         self.reach = float(roofs.shading_params(cfg.assumptions)["radius_m"]) + 50.0  # + a footprint's overhang
         self.frame, self.file_context = (None, None) if self.synthetic else _real_buildings_cached(cfg, areas, log, progress)
+        if "street" in areas and "name" in areas:  # "Camden 014C (Fitzjohn's Avenue)": a code and a street people know
+            areas["name"] = with_street(areas["name"], areas["street"])
         self.trees = _trees_cached(cfg, log)
         self.area_index = pd.Index(areas["area_id"].astype(str))
         if self.frame is not None:

@@ -152,3 +152,18 @@ def test_camden_roads_come_from_the_extract(camden_store):
     quality = q(camden_store, "SELECT derived, records FROM data_quality WHERE step = 'constraints' AND field = 'street'")
     assert planes["facing"] > 1000 and planes["flat"] == 0
     assert quality["derived"].iloc[0] > 0.8 * quality["records"].iloc[0]  # most buildings front a road
+
+
+def test_each_area_is_known_by_its_longest_named_street():
+    from analysis import pipeline
+    from analysis.ingest import streets
+
+    areas = np.array([shapely.box(0, 0, 100, 100), shapely.box(200, 0, 300, 100), shapely.box(400, 0, 500, 100)])
+    roads = gpd.GeoDataFrame({"name": ["High Street", "Short Lane", "Long Road", None]},
+                             geometry=[shapely.LineString([(10, 50), (90, 50)]), shapely.LineString([(50, 10), (50, 40)]),
+                                       shapely.LineString([(150, 50), (290, 50)]), shapely.LineString([(410, 5), (490, 5)])],
+                             crs=CRS)
+    assert streets.main_streets(areas, roads).tolist() == ["High Street", "Long Road", ""]
+    assert streets.main_streets(areas, None).tolist() == ["", "", ""]
+    named = pipeline.with_street(["Camden 014C", "Camden 011A", "High Street North"], ["Fellows Road", "", "High Street"])
+    assert named.tolist() == ["Camden 014C (Fellows Road)", "Camden 011A", "High Street North"]

@@ -38,66 +38,10 @@ import pandas as pd
 import shapely
 
 from analysis.errors import InputError
+from analysis.ingest.streets import FRONTING_HIGHWAYS, read_osm_streets, street_bearing  # noqa: F401 (re-exported)
 from analysis.quality import QualityLog
 
 KINDS = ("listed", "glazed", "conservation_area", "street")
-#: OSM ``highway`` classes a building fronts. Service roads, footways, paths and tracks run behind
-#: buildings as often as before them, so they do not count.
-FRONTING_HIGHWAYS = ("motorway", "trunk", "primary", "secondary", "tertiary", "unclassified", "residential",
-                     "living_street", "pedestrian", "motorway_link", "trunk_link", "primary_link", "secondary_link",
-                     "tertiary_link")
-
-
-def read_osm_streets(path, crs: str) -> gpd.GeoDataFrame:
-    """Roads a building can front (:data:`FRONTING_HIGHWAYS`) from an OSM extract, as lines in ``crs``.
-
-    Read with GDAL's OSM driver (pyogrio), filtered in the driver: a borough's extract reads in well
-    under a second.
-    """
-    import pyogrio
-
-    where = "highway IN (" + ", ".join(f"'{h}'" for h in FRONTING_HIGHWAYS) + ")"
-    try:
-        lines = pyogrio.read_dataframe(str(path), layer="lines", columns=["highway"], where=where)
-    except Exception as exc:  # noqa: BLE001 — any reader failure is the file's, said in one line
-        raise InputError(f"cannot read streets from the OSM extract ({type(exc).__name__})", path=path,
-                         fix="download the extract again") from exc
-    lines = lines[lines.geometry.notna()]
-    return lines.set_crs(4326, allow_override=True).to_crs(crs).reset_index(drop=True) if len(lines) else \
-        gpd.GeoDataFrame({"highway": []}, geometry=[], crs=crs)
-
-
-def street_bearing(footprints, streets, reach_m: float) -> np.ndarray:
-    """Grid bearing from each footprint to the nearest road within ``reach_m`` of its outline [°].
-
-    Parameters
-    ----------
-    footprints : array of shapely polygons
-        Building outlines in a projected CRS [m].
-    streets : array of shapely lines
-        Roads (:func:`read_osm_streets`), same CRS.
-    reach_m : float
-        Farthest a road may lie from the outline [m] (``constraints.street_reach_m``).
-
-    Returns
-    -------
-    numpy.ndarray
-        Bearing clockwise from grid north, from the outline's centre to the nearest point of that
-        road [°]; NaN where no road lies within reach.
-    """
-    footprints = np.asarray(footprints, dtype=object)
-    out = np.full(len(footprints), np.nan)
-    streets = np.asarray(streets, dtype=object)
-    if not len(footprints) or not len(streets):
-        return out
-    tree = shapely.STRtree(streets)
-    which, nearest = tree.query_nearest(footprints, max_distance=reach_m, all_matches=False)
-    centre = shapely.centroid(footprints[which])
-    on_road = shapely.line_interpolate_point(streets[nearest], shapely.line_locate_point(streets[nearest], centre))
-    dx = shapely.get_x(on_road) - shapely.get_x(centre)
-    dy = shapely.get_y(on_road) - shapely.get_y(centre)
-    out[which] = np.degrees(np.arctan2(dx, dy)) % 360.0
-    return out
 
 
 def street_facing(azimuth_deg, tilt_deg, flat, street_true_bearing_deg, half_angle_deg: float) -> np.ndarray:
@@ -158,8 +102,22 @@ def marked(buildings: gpd.GeoDataFrame, layer: gpd.GeoDataFrame) -> np.ndarray:
     return out
 
 
+def place_streets(layers: list, resolve, crs: str, osm_extract=None) -> tuple[gpd.GeoDataFrame | None, str | None]:
+    """The place's roads and where they come from: its ``street`` layers (``constraints:``), else the
+    buildings' OSM extract, else none (``(None, None)``)."""
+    street_layers = [spec for spec in layers or [] if spec["kind"] == "street"]
+    if street_layers:
+        frames = [read_layer(resolve(spec["file"]), crs, lines=True) for spec in street_layers]
+        streets = pd.concat([f[[c for c in ("name", "geometry") if c in f]] for f in frames], ignore_index=True)
+        return gpd.GeoDataFrame(streets, geometry="geometry", crs=crs), (street_layers[-1].get("source")
+                                                                        or Path(street_layers[-1]["file"]).name)
+    if osm_extract is not None:
+        return read_osm_streets(osm_extract, crs), "the OSM extract's roads"
+    return None, None
+
+
 def apply_layers(buildings: gpd.GeoDataFrame, layers: list, resolve, crs: str, log: QualityLog | None = None,
-                 osm_extract=None, street_reach_m: float = 30.0) -> gpd.GeoDataFrame:
+                 osm_extract=None, street_reach_m: float = 30.0, streets=None) -> gpd.GeoDataFrame:
     """Buildings with ``roof_constraint``, ``conservation_area`` and ``street_bearing_deg`` (grid bearing to
     the street they front, :func:`street_bearing`) set from their tags and the place's layers.
 
@@ -175,6 +133,8 @@ def apply_layers(buildings: gpd.GeoDataFrame, layers: list, resolve, crs: str, l
         The buildings' OSM extract: its roads are the streets when no layer of kind ``street`` is given.
     street_reach_m : float
         Farthest a fronted road lies from the outline [m].
+    streets : tuple, optional
+        :func:`place_streets` already read (roads and their source); read here when not given.
     """
     out = buildings.copy()
     if "roof_constraint" not in out:
@@ -182,18 +142,11 @@ def apply_layers(buildings: gpd.GeoDataFrame, layers: list, resolve, crs: str, l
     constraint = out["roof_constraint"].fillna("").astype(object).to_numpy()
     conservation = np.zeros(len(out), dtype=bool)
     tagged = {kind: int((constraint == kind).sum()) for kind in ("listed", "glazed")}
-    street_layers = [spec for spec in layers or [] if spec["kind"] == "street"]
-    if street_layers:
-        streets = pd.concat([read_layer(resolve(spec["file"]), crs, lines=True)[["geometry"]] for spec in street_layers],
-                            ignore_index=True)
-    else:
-        streets = read_osm_streets(osm_extract, crs) if osm_extract is not None else None
-    out["street_bearing_deg"] = (street_bearing(out.geometry.to_numpy(), streets.geometry.to_numpy(), street_reach_m)
-                                 if streets is not None else np.nan)
+    roads, source = streets if streets is not None else place_streets(layers, resolve, crs, osm_extract)
+    out["street_bearing_deg"] = (street_bearing(out.geometry.to_numpy(), roads.geometry.to_numpy(), street_reach_m)
+                                 if roads is not None else np.nan)
     if log is not None:
         fronting = int(np.isfinite(out["street_bearing_deg"]).sum())
-        source = (street_layers[-1].get("source") or Path(street_layers[-1]["file"]).name if street_layers
-                  else "the OSM extract's roads" if streets is not None else None)
         log.record("constraints", "street", records=len(out), derived=fronting,
                    note=(f"{fronting} buildings front a road within {street_reach_m:g} m ({source}): their slopes facing "
                          "it are street-facing" if source else "no streets (no OSM extract, no street layer): no slope "
