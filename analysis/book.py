@@ -352,7 +352,8 @@ def write_downloads(out_dir, db=None) -> list:
         "buildings.*  per-building results on the place's footprints (licence in LICENCE.txt).\n"
         "key_findings.csv, evidence_against.csv: the sentences of the book's first pages with their numbers.\n"
         f"{TARGETS_CSV:<24s} where to start: council, housing-association, public and community roofs ranked by "
-        "capacity, with homes, fuel-poor homes, parties to agree, jobs and funding routes.\n"
+        "capacity, with homes, fuel-poor homes, parties to agree, jobs, funding routes and owner_estimated (the share "
+        "of the site's buildings whose owner the model estimated: check those with HM Land Registry).\n"
         f"{FACTSHEETS_DIR + '/':<24s} a printable one-page fact sheet for every neighbourhood (index.html lists them).\n"
         + "".join(f"{f:<24s} {what}.\n" for f, (_, what) in DOWNLOAD_TABLES.items() if (out_dir / f).is_file())
         + f"             Money in {place.currency} a year at {month_words(place.price_date) or 'the store'} prices; "
