@@ -432,8 +432,9 @@ def render_factsheet(title: str, data: dict, place: str, boundary=None, selectio
     scheme = data.get("heat_scheme")
     heat_bill = ""
     if scheme is not None and scheme[0] is not None and np.isfinite(scheme[0]):
+        saving = float(scheme[1])
         heat_bill = (f" A council heat network would charge connected homes {scheme[0]:.2f} times their gas bill "
-                     f"({amount(scheme[1])} a year a home against gas)")
+                     f"({amount(abs(saving))} a year {'less' if saving > 0 else 'more'} than gas for each home)")
         heat_bill += ("; Ofgem has regulated heat networks' service and prices since 27 January 2026."
                       if currency.code() == "GBP" else ".")
     bills = data.get("bills")
@@ -441,7 +442,8 @@ def render_factsheet(title: str, data: dict, place: str, boundary=None, selectio
     if bills is not None and len(bills):
         wide = bills.pivot(index="tenure", columns="model", values="bill_after").reindex(
             [t for t in BILL_TENURES if t in set(bills["tenure"])])
-        head = "".join(f"<th>{html.escape(SCENARIO_LABELS.get(m, m))}</th>" for m in BILL_MODELS if m in wide.columns)
+        head = "".join(f"<th>{html.escape(BILL_HEADS.get(m, SCENARIO_LABELS.get(m, m)))}</th>" for m in BILL_MODELS
+                       if m in wide.columns)
         body = "".join(f"<tr><td>{BILL_TENURES[t]}</td><td>{amount(float(bills['bill_today'].iloc[0]))}</td>"
                        + "".join(f"<td>{amount(wide.loc[t, m])}</td>" for m in BILL_MODELS if m in wide.columns)
                        + "</tr>" for t in wide.index)
@@ -575,7 +577,8 @@ def targets(con, funding_table: pd.DataFrame | None = None) -> pd.DataFrame:
     pandas.DataFrame
         ``rank``, ``site`` (the neighbourhood and owner, with its largest named building), ``area_id``,
         ``roof_owner``, ``owner_estimated`` (share of the buildings whose owner the model estimated rather
-        than read from the map: check those with the Land Registry first) [0-1], ``buildings``, ``kwp`` [kWp, central], ``kwh`` [kWh/yr], ``homes`` (homes under
+        than read from the map: check those with the Land Registry first) [0-1], ``owner_from_use`` (share
+        whose owner follows from the building's use, e.g. a school's) [0-1], ``buildings``, ``kwp`` [kWp, central], ``kwh`` [kWh/yr], ``homes`` (homes under
         those roofs), ``fuel_poor_homes`` (at the neighbourhood's share; NaN without fuel-poverty data),
         ``parties_to_agree`` (roof owners and leaseholders), ``install_job_years`` (at the central
         ratio) and ``funding_routes`` (live programmes for that owner, ``; ``-separated).
@@ -588,8 +591,10 @@ def targets(con, funding_table: pd.DataFrame | None = None) -> pd.DataFrame:
         SELECT b.area_id, coalesce(a.name, b.area_id) AS area_name, b.roof_owner::VARCHAR AS roof_owner,
                count(*) AS buildings, sum(p.kwp_central) AS kwp, sum(p.kwh_central) AS kwh,
                sum(b.dwellings) AS homes, sum({fuel}) AS fuel_poor_homes, sum(b.consents) AS parties_to_agree,
-               arg_max(b.name, p.kwp_central) FILTER (WHERE b.name IS NOT NULL AND b.name <> '') AS largest_named,
-               avg((b.roof_owner_source::VARCHAR = 'imputed')::INT) AS owner_estimated
+               arg_max(coalesce(nullif(b.name, ''), ''), p.kwp_central) AS largest_named,
+               max(p.kwp_central) AS largest_kwp,
+               avg((b.roof_owner_source::VARCHAR = 'imputed')::INT) AS owner_estimated,
+               avg((b.roof_owner_source::VARCHAR = 'derived')::INT) AS owner_from_use
         FROM buildings b JOIN building_potential p USING (building_id) JOIN areas a ON a.area_id = b.area_id
         WHERE b.roof_owner::VARCHAR IN ({", ".join("?" for _ in TARGET_OWNERS)}) AND p.suitable_planes > 0
         GROUP BY 1, 2, 3 ORDER BY kwp DESC, area_id, roof_owner""", list(TARGET_OWNERS)).df()
@@ -598,13 +603,14 @@ def targets(con, funding_table: pd.DataFrame | None = None) -> pd.DataFrame:
     sites["install_job_years"] = sites["kwp"] / 1000 * (float(per_mwp["value"].iloc[0]) if len(per_mwp) else np.nan)
     owner_words = sites["roof_owner"].map(lambda o: OWNER_LABELS.get(o, o))
     named = sites["largest_named"].fillna("")
-    sites["site"] = (owner_words + " roofs in " + sites["area_name"].astype(str)
-                     + np.where(named != "", "; largest: " + named, ""))
+    largest = np.where(named != "", named, "a building without a name on the map")
+    sites["site"] = (owner_words + " roofs in " + sites["area_name"].astype(str) + "; largest: " + largest
+                     + " (" + (sites["largest_kwp"].fillna(0)).map(lambda v: f"{v:,.0f}") + " kWp)")
     sites["funding_routes"] = (sites["roof_owner"].map(lambda o: "; ".join(funding.routes(o, funding_table)))
                                if funding_table is not None else "")
     sites.insert(0, "rank", np.arange(1, len(sites) + 1))
-    return sites[["rank", "site", "area_id", "roof_owner", "owner_estimated", "buildings", "kwp", "kwh", "homes",
-                  "fuel_poor_homes", "parties_to_agree", "install_job_years", "funding_routes"]]
+    return sites[["rank", "site", "area_id", "roof_owner", "owner_estimated", "owner_from_use", "buildings", "kwp", "kwh",
+                  "homes", "fuel_poor_homes", "parties_to_agree", "install_job_years", "funding_routes"]]
 
 
 def place_funding_table(info) -> pd.DataFrame | None:
@@ -666,6 +672,8 @@ def area_factsheets(db, out_dir) -> list[Path]:
 BILL_TENURES = {"social_rented": "Social renter", "private_rented": "Private renter", "owner_occupied": "Owner-occupier"}
 #: Ownership models a fact sheet compares on bills.
 BILL_MODELS = ("market", "public", "coop")
+#: Short column heads of the fact sheet's bill table (it must fit a phone's width).
+BILL_HEADS = {"market": "Market", "public": "Council", "coop": "Co-op"}
 
 
 def typical_bills(con, kwh_per_home: float) -> pd.DataFrame:

@@ -441,7 +441,7 @@ def _real_buildings_cached(cfg, areas, log: QualityLog, progress=None):
                        seed=cfg.raw.get("seed"), crs=cfg.crs,
                        code=cache.code_hash("attributes.py", "homes.py", "ownership.py", "quality.py", "ingest/buildings.py",
                                             "ingest/tags.py", "ingest/checks.py", "ingest/areas.py",
-                                            "ingest/constraints.py"),
+                                            "ingest/constraints.py", "ingest/streets.py"),
                        function=inspect.getsource(load_buildings) + inspect.getsource(_context_buildings)
                        + inspect.getsource(_given_context) + inspect.getsource(_as_context)
                        + inspect.getsource(presume_listed_year))

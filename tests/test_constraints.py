@@ -164,6 +164,9 @@ def test_each_area_is_known_by_its_longest_named_street():
                                        shapely.LineString([(150, 50), (290, 50)]), shapely.LineString([(410, 5), (490, 5)])],
                              crs=CRS)
     assert streets.main_streets(areas, roads).tolist() == ["High Street", "Long Road", ""]
+    # A local street names its neighbourhood before a longer main road through it.
+    classes = roads.assign(highway=["primary", "residential", "primary", "residential"])
+    assert streets.main_streets(areas, classes).tolist() == ["Short Lane", "Long Road", ""]
     assert streets.main_streets(areas, None).tolist() == ["", "", ""]
     named = pipeline.with_street(["Camden 014C", "Camden 011A", "High Street North"], ["Fellows Road", "", "High Street"])
     assert named.tolist() == ["Camden 014C (Fellows Road)", "Camden 011A", "High Street North"]

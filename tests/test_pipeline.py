@@ -345,3 +345,24 @@ def test_real_footprints_results_do_not_depend_on_the_partitions(camden_store, t
     parts = pipeline.run("camden", db_path=tmp_path / "parts.duckdb", quiet=True)
     assert parts.summary["partitions"] >= 4
     _assert_same_results(camden_store, tmp_path / "parts.duckdb")
+
+
+def test_the_buildings_cache_key_covers_every_module_the_step_calls():
+    """A change to a module that load_buildings calls must invalidate its cache (a change to the street
+    module once left stale area names in a rerun)."""
+    import inspect
+    import re
+    import types
+    from pathlib import Path
+
+    step = inspect.getsource(pipeline.load_buildings)
+    key = inspect.getsource(pipeline._real_buildings_cached)
+    hashed = set(re.findall(r'"([\w/]+\.py)"', key[key.index("code=cache.code_hash("):]))
+    root = Path(pipeline.__file__).parent
+    called = {name for name in re.findall(r"\b(\w+)\.\w+\(", step)
+              if isinstance(getattr(pipeline, name, None), types.ModuleType)
+              and getattr(getattr(pipeline, name), "__name__", "").startswith("analysis.")}
+    missing = sorted(Path(getattr(pipeline, name).__file__).relative_to(root).as_posix() for name in called)
+    # synthetic.py serves synthetic places, which this cache (real footprints only) never holds.
+    missing = [m for m in missing if m not in hashed and m not in ("cache.py", "config.py", "ingest/synthetic.py")]
+    assert not missing, f"load_buildings calls modules its cache key does not hash: {missing}"

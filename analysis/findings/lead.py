@@ -318,12 +318,12 @@ def quote_guide(con) -> str:
     s = _summary(con, ["market", "public", "equal_market", "equal_public", "equal_coop"])
     row = {k: s.loc[SCENARIOS[k]] for k in ("market", "public", "equal_market", "equal_public", "equal_coop")}
     each = lambda k: per_household(float(row[k].net_per_household))  # noqa: E731
-    return (f"**Which figure to quote.** What owners would choose to build: the market "
-            f"{mwp(float(row['market'].installed_mwp))} megawatts, {each('market')} a household a year; a public "
-            f"energy company on the roofs the council controls {mwp(float(row['public'].installed_mwp))} megawatts, "
-            f"{each('public')}. Who should own the same roofs (the {mwp(float(row['equal_market'].installed_mwp))} "
-            f"megawatts where panels are worth building): a co-operative {each('equal_coop')}, the council "
-            f"{each('equal_public')}, the market {each('equal_market')} ({_prices(con)}).")
+    return (f"**Which figure to quote.** For *who should own the same roofs* (the "
+            f"{mwp(float(row['equal_market'].installed_mwp))} megawatts where panels are worth building): a "
+            f"co-operative {each('equal_coop')} a household a year, the council {each('equal_public')}, the market "
+            f"{each('equal_market')}. For *what each would build if left to choose its own roofs*: the market "
+            f"{mwp(float(row['market'].installed_mwp))} megawatts and {each('market')}; the council, on the roofs it "
+            f"controls, {mwp(float(row['public'].installed_mwp))} megawatts and {each('public')} ({_prices(con)}).")
 
 
 def lead_findings(con) -> tuple[list[Finding], list[Pending]]:

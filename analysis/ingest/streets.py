@@ -75,8 +75,14 @@ def street_bearing(footprints, streets, reach_m: float) -> np.ndarray:
     return out
 
 
+#: Road classes of a neighbourhood's own streets: preferred when naming it (a main road such as Finchley
+#: Road runs through many neighbourhoods and would name them all alike).
+LOCAL_HIGHWAYS = ("residential", "living_street", "pedestrian", "unclassified")
+
+
 def main_streets(area_geoms, streets: gpd.GeoDataFrame) -> np.ndarray:
-    """The named road with the most length inside each area: the street a reader knows it by.
+    """The named local road (:data:`LOCAL_HIGHWAYS`) with the most length inside each area, else the named
+    road of any class with the most: the street a reader knows the area by.
 
     Parameters
     ----------
@@ -103,8 +109,11 @@ def main_streets(area_geoms, streets: gpd.GeoDataFrame) -> np.ndarray:
     if not len(area_i):
         return out
     length = shapely.length(shapely.intersection(lines[line_i], areas[area_i]))
-    frame = pd.DataFrame({"area": area_i, "name": named["name"].astype(str).to_numpy()[line_i], "length": length})
-    best = frame.groupby(["area", "name"], sort=True)["length"].sum().reset_index() \
-        .sort_values(["area", "length", "name"], ascending=[True, False, True]).drop_duplicates("area")
+    local = (named["highway"].isin(LOCAL_HIGHWAYS).to_numpy() if "highway" in named
+             else np.zeros(len(named), dtype=bool))
+    frame = pd.DataFrame({"area": area_i, "name": named["name"].astype(str).to_numpy()[line_i], "length": length,
+                          "local": local[line_i]})
+    best = frame.groupby(["area", "name"], sort=True).agg(length=("length", "sum"), local=("local", "any")).reset_index() \
+        .sort_values(["area", "local", "length", "name"], ascending=[True, False, False, True]).drop_duplicates("area")
     out[best["area"].to_numpy()] = best["name"].to_numpy()
     return out
