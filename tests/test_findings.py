@@ -183,9 +183,15 @@ def test_evidence_mechanism_flags_sign_flips_wider_gaps_and_concentration():
     flips = F.sign_flips(c)
     assert [f.key for f in flips] == ["sign_flip_equal_public"] and "**fragile**" in flips[0].sentence
     assert "−£20 to £90" in flips[0].sentence
-    gaps = F.wider_gaps(c)  # market +£10 (richest gain more), public −£25 (poorest gain more): a reversal
+    # market +£10 (richest gain more), public −£25 (poorest gain more): a reversal the argument expects, not listed
+    assert F.wider_gaps(c) == []
+    rows_r = [dict(r) for r in rows]
+    rows_r[3] = _row("market@worthwhile_roofs", 400, 40, -10, 0.1)   # the market favours the poorest,
+    rows_r[4] = _row("public@worthwhile_roofs", 400, 30, 25, 0.01)   # public ownership the richest: listed
+    rows_r[5] = _row("coop@worthwhile_roofs", 400, 45, -10, 0.3)     # the co-op as the market: not listed
+    gaps = F.wider_gaps(_toy_store(rows_r, rob))
     assert [f.key for f in gaps] == ["wider_gap_equal_public"] and "**reverses**" in gaps[0].sentence
-    assert "the poorest tenth gains more" in gaps[0].sentence and "−£25" in gaps[0].sentence
+    assert "the richest tenth gains more" in gaps[0].sentence and "£25" in gaps[0].sentence
     rows_w = [dict(r) for r in rows]
     rows_w[4] = _row("public@worthwhile_roofs", 400, 30, 25, 0.01)   # same direction, wider: "wider"
     assert "**wider**" in F.wider_gaps(_toy_store(rows_w, rob))[0].sentence
@@ -310,3 +316,13 @@ def test_evidence_lists_gains_paid_from_elsewhere_and_real_panels_against_income
     assert bool(real) == (fit[2] > F.INDEX_BAND and fit[1] <= 0)
     if real:
         assert F.num(fit[0], 2) in real[0].sentence and F.num(fit[2], 2) in real[0].sentence
+
+
+def test_the_coop_lean_to_the_poorest_is_listed_with_its_assumption(con):
+    from analysis.findings import evidence
+
+    gap = con.execute("SELECT top_minus_bottom FROM scenario_summary WHERE scenario = 'coop@worthwhile_roofs'").fetchone()[0]
+    found = evidence.coop_tilt_assumed(con)
+    assert bool(found) == (gap < -1)
+    if found:
+        assert F.gbp_auto(gap) in found[0].sentence and "**assumption**" in found[0].sentence
