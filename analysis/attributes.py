@@ -105,26 +105,30 @@ HOME_NAME_WORDS = ("flats", "apartments", "house", "houses", "court", "mansions"
                    "residence", "residences", "homes", "estate", "terrace", "villas")
 
 
+def _per_distinct_name(names, rule, dtype) -> np.ndarray:
+    """``rule(lowered name)`` for each name, evaluated once per distinct name (names repeat a lot)."""
+    codes, values = pd.factorize(pd.Series(names, dtype="object").fillna("").astype(str), use_na_sentinel=False)
+    per_name = np.array([rule(v.lower().replace("\u2019", "'").strip()) for v in values], dtype=dtype)
+    return per_name[codes] if len(per_name) else np.array([], dtype=dtype)
+
+
 def name_category(names) -> np.ndarray:
     """Benchmark category a building's name gives (:data:`NAME_CATEGORY`), '' where none.
 
-    Whole words, case-insensitive; names are matched once per distinct name."""
+    Whole words, case-insensitive."""
     import re
 
-    codes, values = pd.factorize(pd.Series(names, dtype="object").fillna("").astype(str), use_na_sentinel=False)
     home = re.compile(r"\b(" + "|".join(HOME_NAME_WORDS) + r")\b")
     phrases = sorted(NAME_CATEGORY, key=lambda w: -len(w))
     use = re.compile(r"\b(" + "|".join(re.escape(w) for w in phrases) + r")\b")
 
-    def one(name: str) -> str:
-        lowered = name.lower().replace("\u2019", "'").strip()
+    def one(lowered: str) -> str:
         if home.search(lowered):
             return ""
         found = use.search(lowered)
         return NAME_CATEGORY[found.group(1)] if found else ("other" if re.search(NAME_CENTRE, lowered) else "")
 
-    per_name = np.array([one(v) for v in values], dtype=object)
-    return per_name[codes] if len(per_name) else np.array([], dtype=object)
+    return _per_distinct_name(names, one, object)
 
 
 #: Words that name student halls of residence (communal establishments: no census households).
@@ -135,10 +139,8 @@ def halls_name(names) -> np.ndarray:
     """Whether each name says student halls (:data:`HALLS_WORDS`, whole words, any case) [bool]."""
     import re
 
-    codes, values = pd.factorize(pd.Series(names, dtype="object").fillna("").astype(str), use_na_sentinel=False)
     pattern = re.compile(r"\b(" + "|".join(re.escape(w) for w in HALLS_WORDS) + r")\b")
-    per_name = np.array([bool(pattern.search(v.lower())) for v in values], dtype=bool)
-    return per_name[codes] if len(per_name) else np.zeros(0, dtype=bool)
+    return _per_distinct_name(names, lambda lowered: bool(pattern.search(lowered)), bool)
 
 
 #: Ground-floor uses that, in a town centre, usually have homes above (mixed use).
