@@ -7,7 +7,6 @@ break inside a cell cannot split a row (:func:`write_csv`, used by every CSV the
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import duckdb

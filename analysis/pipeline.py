@@ -1275,7 +1275,6 @@ def economics_tables(buildings, potential, areas, heat_tables: dict, cfg, log: Q
     """
     from analysis.economics import kernel
     from analysis.economics import step as money
-    from analysis.ingest.adoption import read_observed_adoption
 
     log = log if log is not None else QualityLog()
     frame = pd.DataFrame(buildings.drop(columns="geometry", errors="ignore"))
