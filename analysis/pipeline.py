@@ -459,11 +459,10 @@ BRITISH_GRID = "EPSG:27700"
 def with_street(names, streets) -> np.ndarray:
     """Area names with their main street in brackets where they have one (:func:`analysis.ingest.streets.main_streets`),
     unless the name already holds it."""
-    names = pd.Series(names, dtype="object").fillna("").astype(str).to_numpy()
-    streets = pd.Series(streets, dtype="object").fillna("").astype(str).to_numpy()
-    add = (streets != "") & np.array([s.lower() not in n.lower() for n, s in zip(names, streets)], dtype=bool)
-    return np.where(add, np.char.add(np.char.add(np.char.add(names.astype(str), " ("), streets.astype(str)), ")"),
-                    names).astype(object)
+    names = pd.Series(names, dtype="object").fillna("").astype(str)
+    streets = pd.Series(streets, dtype="object").fillna("").astype(str)
+    return np.array([f"{n} ({s})" if s and s.lower() not in n.lower() else n for n, s in zip(names, streets)],
+                    dtype=object)
 
 
 def presume_listed_year(cfg) -> float:

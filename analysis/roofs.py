@@ -182,7 +182,7 @@ def ridge_along_street(dims: tuple, family, street_bearing_deg, row_house) -> tu
     A terraced house's outline is deeper than its frontage, so the long axis of its rectangle points
     at the street; but a row of houses is roofed along the row, its ridge parallel to the street and its
     slopes facing front and back. Where a house (``row_house``) with a ridged roof fronts a street
-    (``street_bearing_deg``, :func:`analysis.ingest.constraints.street_bearing`) and its rectangle's long
+    (``street_bearing_deg``, :func:`analysis.ingest.streets.street_bearing`) and its rectangle's long
     axis lies nearer the line to the street than the street itself, the two sides swap: the ridge
     follows the short side.
 
@@ -242,25 +242,6 @@ def _geos_mrr_dims(geoms: np.ndarray) -> tuple[np.ndarray, ...]:
         centre[~ok] = shapely.get_coordinates(shapely.centroid(geoms[~ok]))
     release_memory()  # the rectangles were built and freed in worker threads' heaps
     return (bearing, np.where(ok, np.maximum(l1, l2), 0.0), np.where(ok, np.minimum(l1, l2), 0.0), centre)
-
-
-def ridge_bearing(footprints) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Bearing of each footprint's long axis, from its minimum rotated rectangle.
-
-    Parameters
-    ----------
-    footprints : array of shapely.Polygon
-        Footprints in a projected CRS [m].
-
-    Returns
-    -------
-    bearing_deg : numpy.ndarray
-        Bearing of the long side, clockwise from grid north, in [0, 180) [°].
-    long_m, short_m : numpy.ndarray
-        Side lengths of the rectangle [m].
-    """
-    bearing, long_m, short_m, _ = _mrr_dims(footprints)
-    return bearing, long_m, short_m
 
 
 def _text_table(values, n: int, func) -> np.ndarray:
@@ -829,16 +810,9 @@ class Shade:
     def planes(self, xy, z, tilt_deg, azimuth_deg, exclude, progress=None) -> dict:
         """Shaded irradiance of planes (:func:`analysis.shading.shade_arrays`; ``tree_loss`` included).
 
-        Parameters
-        ----------
-        xy : array (n, 2)
-            Shading point of each plane [m].
-        z : array (n,)
-            Its height above ground [m].
-        tilt_deg, azimuth_deg : array (n,)
-            Plane tilt and true azimuth [°].
-        exclude : array (n,) of int
-            Index of each plane's own building among the shaders (-1 for none).
+        ``xy``, ``z``, ``tilt_deg``, ``azimuth_deg`` and ``exclude`` are :func:`analysis.shading.shade_planes`'s
+        ``points_xy``, ``points_z``, ``tilt_deg``, ``azimuth_deg`` and ``exclude`` (points [m], true angles [°],
+        each plane's own building among the shaders or -1).
         """
         from analysis import shading
 

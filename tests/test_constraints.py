@@ -102,10 +102,12 @@ def test_street_bearing_points_to_the_nearest_road_within_reach():
     houses = np.array([shapely.box(0, 0, 10, 10), shapely.box(0, 100, 10, 110), shapely.box(200, 0, 210, 10)])
     roads = np.array([shapely.LineString([(-50, 25), (60, 25)]),  # 15 m north of the first house
                       shapely.LineString([(160, -100), (160, 100)])])  # 40 m west of the third
-    bearing = constraints.street_bearing(houses, roads, 30.0)
+    from analysis.ingest import streets
+
+    bearing = streets.street_bearing(houses, roads, 30.0)
     assert bearing[0] == pytest.approx(0.0) and np.isnan(bearing[1]) and np.isnan(bearing[2])
-    assert constraints.street_bearing(houses, roads, 50.0)[2] == pytest.approx(270.0)
-    assert np.isnan(constraints.street_bearing(houses, np.array([], dtype=object), 30.0)).all()
+    assert streets.street_bearing(houses, roads, 50.0)[2] == pytest.approx(270.0)
+    assert np.isnan(streets.street_bearing(houses, np.array([], dtype=object), 30.0)).all()
 
 
 def test_street_facing_slopes_are_pitched_and_turned_to_the_road():

@@ -31,18 +31,24 @@ def place(folder, with_context=False, **extra):
     return folder / "place.yml"
 
 
+def run_potential(config, db):
+    """Run a test place through the CLI into ``db`` and return its buildings' central kWh and shading loss."""
+    out = run_cli("run", "--place", str(config), "--db", str(db), "--quiet", timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute("SELECT building_id, kwh_central, shading_loss FROM building_potential "
+                           "ORDER BY building_id").df().set_index("building_id")
+    finally:
+        con.close()
+
+
 @pytest.mark.slow  # two pipeline runs of 264 buildings
 def test_context_file_shades_the_edge_of_the_study_area(tmp_path):
     stores = {}
     for with_context in (False, True):
         cfg = place(tmp_path / f"p{int(with_context)}", with_context)
-        db = tmp_path / f"{int(with_context)}.duckdb"
-        out = run_cli("run", "--place", str(cfg), "--db", str(db), "--quiet", timeout=300)
-        assert out.returncode == 0, out.stderr[-2000:]
-        con = duckdb.connect(str(db), read_only=True)
-        stores[with_context] = con.execute("SELECT building_id, kwh_central, shading_loss FROM building_potential "
-                                           "ORDER BY building_id").df().set_index("building_id")
-        con.close()
+        stores[with_context] = run_potential(cfg, tmp_path / f"{int(with_context)}.duckdb")
     without, with_ = stores[False], stores[True]
     assert list(without.index) == list(with_.index)  # the context is never reported as the place's own
     darker = (with_.shading_loss > without.shading_loss + 1e-6).sum()

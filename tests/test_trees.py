@@ -14,7 +14,7 @@ from analysis.errors import InputError
 from analysis.ingest import trees as T
 from conftest import ROOT
 from tests.cli_runner import run_cli
-from tests.test_context import place as fitzrovia_place
+from tests.test_context import place as fitzrovia_place, run_potential
 
 PARAMS = {"tree_height_m": 10.0, "crown_diameter_m": 8.0, "wood_height_m": 15.0, "transmissivity_leaf_on": 0.03,
           "transmissivity_leaf_off": 0.5, "leaf_on_first_day": 97, "leaf_on_last_day": 300}
@@ -140,13 +140,7 @@ def test_a_place_s_tree_file_shades_its_roofs(tmp_path):
         free = ~pts.intersects(buildings.buffer(1.0).union_all())
         kept = pts[free].to_numpy()
         gpd.GeoDataFrame({"HEIGHT_M": np.full(len(kept), 25.0)}, geometry=kept, crs=27700).to_file(folder / "trees.geojson")
-        db = tmp_path / f"{int(with_trees)}.duckdb"
-        out = run_cli("run", "--place", str(config), "--db", str(db), "--quiet", timeout=300)
-        assert out.returncode == 0, out.stderr[-2000:]
-        con = duckdb.connect(str(db), read_only=True)
-        stores[with_trees] = con.execute("SELECT building_id, kwh_central, shading_loss FROM building_potential "
-                                         "ORDER BY building_id").df().set_index("building_id")
-        con.close()
+        stores[with_trees] = run_potential(config, tmp_path / f"{int(with_trees)}.duckdb")
     without, with_ = stores[False], stores[True]
     assert (with_.shading_loss >= without.shading_loss - 1e-9).all()  # trees never add sun
     assert (with_.shading_loss > without.shading_loss + 1e-6).sum() > 0.2 * len(with_)

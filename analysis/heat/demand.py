@@ -303,8 +303,8 @@ def building_energy(buildings: pd.DataFrame, areas: pd.DataFrame, assumptions, l
     # Where the census counts homes by type, a home's floor is its type's; elsewhere the map's.
     row = area_rows(buildings, areas)
     per_home = {}
+    names = {*HOUSE_FLOOR_ASSUMPTION.values(), FLAT_FLOOR_ASSUMPTION}
     for lv in LEVELS:
-        names = {*HOUSE_FLOOR_ASSUMPTION.values(), FLAT_FLOOR_ASSUMPTION}
         per_house, per_flat = census_floor_per_home(areas, {k: a.get("heat", k, lv) for k in names})
         per_area = np.where(kind == "house", per_house[np.maximum(row, 0)], per_flat[np.maximum(row, 0)]) \
             if len(areas) else np.full(n, np.nan)

@@ -38,7 +38,7 @@ import pandas as pd
 import shapely
 
 from analysis.errors import InputError
-from analysis.ingest.streets import FRONTING_HIGHWAYS, read_osm_streets, street_bearing  # noqa: F401 (re-exported)
+from analysis.ingest.streets import read_osm_streets, street_bearing
 from analysis.quality import QualityLog
 
 KINDS = ("listed", "glazed", "conservation_area", "street")
