@@ -276,21 +276,22 @@ def heat(con) -> Finding:
                   f"; from {gbp(-hi)} to {gbp(-lo)} more" if hi <= 0 else f"; from {gbp(lo)} to {gbp(hi)} less")
     sentence = (f"A council-owned heat network could reach {num(v['ownership_households_connected'])} households in "
                 f"{place_name(con)}'s densest parts. {fuel} heat would cost {bill} gas: {each} ({_prices(con)}{spread})."
-                + _best_estate(con)
+                + _best_estate(con, v["ownership_households_connected"])
                 + (" A private heat company would not build one anywhere." if v.get("ownership_esco_areas_built", 1) == 0 else ""))
     return Finding("heat", lead, sentence, CHAPTERS["gains"], values=v, ranges=f.ranges,
                    rule=f"'raise'/'cut' when the heat bill differs from the gas bill by more than {pct(SAME_REL)}",
                    sources=f.sources)
 
 
-def _best_estate(con) -> str:
+def _best_estate(con, network_households: float) -> str:
     """A sentence on the best single-neighbourhood council scheme where it saves more than
-    :data:`MONEY_TOL` a household ('' otherwise, or without the table's estate rows)."""
+    :data:`MONEY_TOL` a household and is smaller than the whole network of ``network_households``
+    ('' otherwise, or without the table's estate rows: a place of one neighbourhood has no smaller scheme)."""
     if "heat_ownership" not in tables(con):
         return ""
     row = con.execute("""SELECT households_connected, saving_per_connected_household FROM heat_ownership
         WHERE model = 'council' AND scale = 'estate' AND households_connected > 0""").fetchone()
-    if row is None or not _finite(row[1]) or row[1] < MONEY_TOL:
+    if row is None or not _finite(row[1]) or row[1] < MONEY_TOL or row[0] >= 0.99 * network_households:
         return ""
     return (f" A smaller scheme in the single best neighbourhood would save its {num(row[0])} connected households "
             f"about {gbp(row[1])} a year each.")
